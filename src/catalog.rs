@@ -1,0 +1,180 @@
+//! What the course offers: lessons, simulators and labs, with whether each is built yet.
+//! Pages and routes look things up here; nothing else lists them.
+
+/// Whether a piece of the course can be used today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Built and usable.
+    Ready,
+    /// Planned and being built; its page says so plainly.
+    Coming,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct LessonEntry {
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub covers: &'static str,
+    pub status: Status,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SimulatorEntry {
+    pub arch: &'static str,
+    pub name: &'static str,
+    pub models: &'static str,
+    pub status: Status,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct LabEntry {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub redoes: &'static str,
+    pub status: Status,
+}
+
+pub const LESSONS: &[LessonEntry] = &[
+    LessonEntry {
+        slug: "why-dataflow",
+        title: "Why AI workloads suit dataflow machines",
+        covers: "Von Neumann versus dataflow execution, memory placed next to compute, arithmetic intensity and the roofline, and what moving data costs in energy.",
+        status: Status::Coming,
+    },
+    LessonEntry {
+        slug: "cerebras-wse",
+        title: "Cerebras CS-2 and the WSE-2",
+        covers: "The mesh of processing elements, routers and colors, wavelets and data-triggered tasks; pipelined versus weight-streaming execution with MemoryX and SwarmX.",
+        status: Status::Coming,
+    },
+    LessonEntry {
+        slug: "graphcore-ipu",
+        title: "Graphcore IPU",
+        covers: "Tiles and In-Processor Memory, MIMD threads, bulk-synchronous supersteps and the compiler-timed exchange; PopTorch.",
+        status: Status::Coming,
+    },
+    LessonEntry {
+        slug: "sambanova-rdu",
+        title: "SambaNova SN30 RDU",
+        covers: "Pattern compute and memory units and the switches between them, spatial pipelines, sections and the PEF, and data-parallel tasks over tiles.",
+        status: Status::Coming,
+    },
+    LessonEntry {
+        slug: "groq-tsp",
+        title: "Groq LPU / TSP",
+        covers: "Functional slices and streams, determinism and static scheduling, and what groqit compiles.",
+        status: Status::Coming,
+    },
+    LessonEntry {
+        slug: "compared",
+        title: "The four compared",
+        covers: "Architecture and programming model side by side, and against a GPU.",
+        status: Status::Coming,
+    },
+    LessonEntry {
+        slug: "refactoring",
+        title: "Refactoring a model for a testbed",
+        covers: "Trace, compile and run on each stack; what forces a recompile; the homework workflows with their real commands and flags.",
+        status: Status::Coming,
+    },
+    LessonEntry {
+        slug: "homework",
+        title: "The homework, and what the machines reported",
+        covers: "The four experiments, the numbers in the student logs, and a link to the lab where each can be redone in the browser.",
+        status: Status::Coming,
+    },
+];
+
+pub const SIMULATORS: &[SimulatorEntry] = &[
+    SimulatorEntry {
+        arch: "gpu",
+        name: "GPU baseline",
+        models: "A von Neumann baseline: one kernel per operation, each reading its inputs from HBM and writing its output back.",
+        status: Status::Coming,
+    },
+    SimulatorEntry {
+        arch: "wse",
+        name: "Cerebras WSE-2",
+        models: "Wavelets hopping across a 2-D mesh of processing elements, one hop per cycle, on colored virtual channels.",
+        status: Status::Coming,
+    },
+    SimulatorEntry {
+        arch: "ipu",
+        name: "Graphcore IPU",
+        models: "Bulk-synchronous supersteps: local compute on every tile, a barrier, then a compiler-scheduled exchange.",
+        status: Status::Coming,
+    },
+    SimulatorEntry {
+        arch: "rdu",
+        name: "SambaNova SN30 RDU",
+        models: "A spatial pipeline of compute and memory units through which data streams, section by section.",
+        status: Status::Coming,
+    },
+    SimulatorEntry {
+        arch: "groq",
+        name: "Groq TSP",
+        models: "A static schedule fixed to the cycle by the compiler: instructions flow north, data flows east and west.",
+        status: Status::Coming,
+    },
+];
+
+pub const LABS: &[LabEntry] = &[
+    LabEntry {
+        name: "mnist",
+        title: "MNIST: learning rate, batch and epochs",
+        redoes: "The Graphcore homework: train the MNIST example's network in your browser and sweep its settings, beside what the IPU reported.",
+        status: Status::Coming,
+    },
+    LabEntry {
+        name: "cerebras-batch",
+        title: "BERT: batch size and step time",
+        redoes: "The Cerebras homework: how step time and throughput change with batch size, beside the CS-2's numbers.",
+        status: Status::Coming,
+    },
+    LabEntry {
+        name: "groq-input",
+        title: "BERT-tiny with your own input",
+        redoes: "The Groq homework: replace the dummy input with your own sentence and see what a static schedule does with it.",
+        status: Status::Coming,
+    },
+    LabEntry {
+        name: "sambanova-ntasks",
+        title: "Data-parallel tasks",
+        redoes: "The SambaNova homework: vary the number of data-parallel tasks and watch throughput and the throughput check.",
+        status: Status::Coming,
+    },
+];
+
+pub fn lesson(slug: &str) -> Option<&'static LessonEntry> {
+    LESSONS.iter().find(|l| l.slug == slug)
+}
+
+pub fn simulator(arch: &str) -> Option<&'static SimulatorEntry> {
+    SIMULATORS.iter().find(|s| s.arch == arch)
+}
+
+pub fn lab(name: &str) -> Option<&'static LabEntry> {
+    LABS.iter().find(|l| l.name == name)
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_url_safe() {
+        fn check(names: &[&str]) {
+            for (i, name) in names.iter().enumerate() {
+                assert!(!names[..i].contains(name), "duplicate {name}");
+                assert!(
+                    name.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    "{name} is not a URL-safe slug"
+                );
+            }
+        }
+        check(&LESSONS.iter().map(|l| l.slug).collect::<Vec<_>>());
+        check(&SIMULATORS.iter().map(|s| s.arch).collect::<Vec<_>>());
+        check(&LABS.iter().map(|l| l.name).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,136 @@
+//! Light and dark themes. The page follows the OS (`prefers-color-scheme`) until the learner
+//! picks one with the toggle; that choice is kept in localStorage and wins from then on.
+//!
+//! `index.html` applies the stored or system theme before the wasm loads, so there is no
+//! flash; this module takes over once the app runs.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+/// The key under which the learner's explicit choice is stored.
+pub const STORAGE_KEY: &str = "testbed-lab.theme";
+const DARK_QUERY: &str = "(prefers-color-scheme: dark)";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
+
+    /// Reads a stored value; anything else (older formats, junk) is no choice at all.
+    pub fn parse(stored: &str) -> Option<Self> {
+        match stored.trim() {
+            "light" => Some(Self::Light),
+            "dark" => Some(Self::Dark),
+            _ => None,
+        }
+    }
+
+    pub fn toggled(self) -> Self {
+        match self {
+            Self::Light => Self::Dark,
+            Self::Dark => Self::Light,
+        }
+    }
+}
+
+/// The theme in context: what is shown, and whether the learner chose it.
+#[derive(Clone, Copy, Debug)]
+pub struct ThemeContext {
+    pub theme: RwSignal<Theme>,
+    pub chosen: RwSignal<bool>,
+}
+
+impl ThemeContext {
+    /// Shows `theme`, remembers it as the learner's choice.
+    pub fn choose(self, theme: Theme) {
+        self.theme.set(theme);
+        self.chosen.set(true);
+        apply(theme);
+        if let Some(storage) = local_storage() {
+            // A full or disabled storage only loses the memory of the choice, not the choice.
+            let _ = storage.set_item(STORAGE_KEY, theme.as_str());
+        }
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn system_prefers_dark() -> Option<web_sys::MediaQueryList> {
+    web_sys::window()?.match_media(DARK_QUERY).ok().flatten()
+}
+
+fn apply(theme: Theme) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-theme", theme.as_str());
+    }
+}
+
+/// Reads the stored choice or the OS preference, applies it, follows OS changes while the
+/// learner has not chosen, and puts the [`ThemeContext`] in context.
+pub fn provide_theme() -> ThemeContext {
+    let stored = local_storage()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .and_then(|v| Theme::parse(&v));
+    let media = system_prefers_dark();
+    let system = if media.as_ref().is_some_and(web_sys::MediaQueryList::matches) {
+        Theme::Dark
+    } else {
+        Theme::Light
+    };
+    let context = ThemeContext {
+        theme: RwSignal::new(stored.unwrap_or(system)),
+        chosen: RwSignal::new(stored.is_some()),
+    };
+    apply(context.theme.get_untracked());
+    if let Some(media) = media {
+        let on_change = Closure::<dyn Fn(web_sys::MediaQueryListEvent)>::new(
+            move |event: web_sys::MediaQueryListEvent| {
+                if !context.chosen.get_untracked() {
+                    let theme = if event.matches() {
+                        Theme::Dark
+                    } else {
+                        Theme::Light
+                    };
+                    context.theme.set(theme);
+                    apply(theme);
+                }
+            },
+        );
+        let _ =
+            media.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+        // The listener lives as long as the page.
+        on_change.forget();
+    }
+    provide_context(context);
+    context
+}
+
+#[cfg(test)]
+mod unit {
+    use super::Theme;
+
+    #[test]
+    fn stored_values_parse_and_junk_is_no_choice() {
+        assert_eq!(Theme::parse("dark"), Some(Theme::Dark));
+        assert_eq!(Theme::parse(" light\n"), Some(Theme::Light));
+        assert_eq!(Theme::parse("{\"v\":1}"), None);
+        assert_eq!(Theme::parse(""), None);
+        assert_eq!(Theme::Dark.toggled().toggled(), Theme::Dark);
+        assert_eq!(Theme::parse(Theme::Light.as_str()), Some(Theme::Light));
+    }
+}

@@ -1,0 +1,56 @@
+//! `cargo xtask <command>`: everything the README promises, on a machine that has only Rust,
+//! Node.js/npm and Python (the base image). Tools that are missing are installed once;
+//! tools already present at the right version are skipped.
+
+mod proc;
+mod site;
+mod tests;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  setup                        install whatever is missing (wasm32 target, trunk, wasm-bindgen-cli,
+                               binaryen's wasm-opt, Chromium + chromedriver) and exit
+  serve [--port N] [--dev]     install what is missing, then serve the site on http://127.0.0.1:8080
+  build [--public-url URL] [--dist DIR]
+                               a release build in dist/ for any static host (default public URL \"./\",
+                               which works under any sub-path)
+  test                         everything CI checks: fmt, clippy, native tests, engines for wasm32,
+                               wasm-bindgen-tests and WebDriver journeys in headless Chromium
+";
+
+/// A failure that reaches the person running xtask: one sentence of what failed and what to do.
+pub type Result<T> = std::result::Result<T, String>;
+
+/// The workspace root (the folder holding the app's Cargo.toml).
+pub fn project_root() -> PathBuf {
+    let xtask_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    xtask_dir.parent().map_or(xtask_dir.clone(), PathBuf::from)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("setup") => tools::ensure_all(tools::Needs::everything()),
+        Some("serve") => site::serve(&args[1..]),
+        Some("build") => site::build_command(&args[1..]),
+        Some("test") => tests::run_all(),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

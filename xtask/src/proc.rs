@@ -1,0 +1,131 @@
+//! Running child processes with the project's tool paths, and keeping the test runners'
+//! summary lines so `cargo xtask test` can end with them.
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{Result, project_root};
+
+/// The directory cargo installs binaries into (`$CARGO_HOME/bin`, default `~/.cargo/bin`).
+pub fn cargo_bin_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return PathBuf::from(home).join("bin");
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+    PathBuf::from(home).join(".cargo").join("bin")
+}
+
+/// PATH with the project's npm tools and cargo's bin dir first, so trunk finds the right
+/// `wasm-opt` and `wasm-bindgen` even on a machine whose shell never sourced cargo's env.
+pub fn tool_path() -> std::ffi::OsString {
+    let mut dirs = vec![
+        project_root().join("node_modules").join(".bin"),
+        cargo_bin_dir(),
+    ];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+/// A command rooted at the project, with the tool PATH.
+pub fn cmd(program: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command.current_dir(project_root()).env("PATH", tool_path());
+    command
+}
+
+fn describe(command: &Command) -> String {
+    let mut text = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+/// Runs a command to completion, inheriting stdout/stderr. Fails with what was run.
+pub fn run(command: &mut Command) -> Result<()> {
+    let shown = describe(command);
+    println!("$ {shown}");
+    let status = command
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+/// Runs a command, echoing its stdout live and returning the lines that test runners close
+/// with (`test result: …`), so they can be repeated at the end of a long run.
+pub fn run_collecting_summaries(command: &mut Command) -> Result<Vec<String>> {
+    let shown = describe(command);
+    println!("$ {shown}");
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let mut summaries = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
+            println!("{line}");
+            if line.trim_start().starts_with("test result:") {
+                summaries.push(line.trim().to_string());
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("`{shown}` did not finish: {e}"))?;
+    if status.success() {
+        Ok(summaries)
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+/// Output of a command that prints a version or a list, or None when it cannot run.
+pub fn output_of(program: impl AsRef<OsStr>, args: &[&str]) -> Option<String> {
+    let out = cmd(program)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Finds an executable on the tool PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&tool_path())
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// "1m 05s" style durations for install and step messages.
+pub fn human(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs >= 60 {
+        format!("{}m {:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// Runs `body` as a named step and prints how long it took.
+pub fn step<T>(name: &str, body: impl FnOnce() -> Result<T>) -> Result<T> {
+    println!("\n==> {name}");
+    let started = Instant::now();
+    let value = body().map_err(|e| format!("{name}: {e}"))?;
+    println!("<== {name} ({})", human(started.elapsed()));
+    Ok(value)
+}
