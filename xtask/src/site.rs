@@ -91,12 +91,12 @@ pub fn build_command(args: &[String]) -> Result<()> {
 
 /// A release build of the site into `dist`; returns the size report line.
 pub fn build(public_url: Option<&str>, dist: &Path) -> Result<String> {
-    if let Some(url) = public_url {
-        if !(url.starts_with('/') || url.starts_with("./")) || !url.ends_with('/') {
-            return Err(format!(
-                "--public-url {url}: give a path that starts with / (or ./) and ends with /, e.g. /course/"
-            ));
-        }
+    if let Some(url) = public_url
+        && (!(url.starts_with('/') || url.starts_with("./")) || !url.ends_with('/'))
+    {
+        return Err(format!(
+            "--public-url {url}: give a path that starts with / (or ./) and ends with /, e.g. /course/"
+        ));
     }
     let mut trunk = cmd("trunk");
     trunk.args(["build", "--release", "--dist"]).arg(dist);

@@ -1,0 +1,256 @@
+//! The WebDriver harness: a plain static file server (`python3 -m http.server`, exactly what
+//! the README tells people to try), chromedriver, and a headless Chromium session, all started
+//! on free loopback ports by the test and stopped when it ends.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// How long any wait may take before the journey fails.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+fn env_path(name: &str) -> PathBuf {
+    let value = std::env::var_os(name).unwrap_or_else(|| {
+        panic!("{name} is not set: run the journeys through `cargo xtask test`, which builds the site first")
+    });
+    let path = PathBuf::from(value);
+    assert!(
+        path.join("index.html").is_file(),
+        "{name}={} has no index.html",
+        path.display()
+    );
+    path
+}
+
+/// The relative-URL release build (servable under any path).
+pub fn relative_dist() -> PathBuf {
+    env_path("TESTBED_DIST_RELATIVE")
+}
+
+/// The `--public-url /course/` release build; it lives in a folder named `course`.
+pub fn subpath_dist() -> PathBuf {
+    env_path("TESTBED_DIST_SUBPATH")
+}
+
+/// A child process killed when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `python3 -m http.server` over a folder, on a free loopback port.
+pub struct StaticServer {
+    _child: Guard,
+    pub origin: String,
+}
+
+impl StaticServer {
+    pub fn start(root: &Path) -> Self {
+        let mut child = Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 starts a static server");
+        let stdout = child.stdout.take().expect("server stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let child = Guard(child);
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let line = rx
+            .recv_timeout(PATIENCE)
+            .expect("the static server says where it serves");
+        let port: u16 = line
+            .split_whitespace()
+            .skip_while(|w| *w != "port")
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in server output: {line}"));
+        Self {
+            _child: child,
+            origin: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+static BROWSERS: AtomicUsize = AtomicUsize::new(0);
+
+/// chromedriver plus one headless Chromium session with browser logging on.
+pub struct Browser {
+    pub client: Client,
+    _driver: Guard,
+    profile: PathBuf,
+}
+
+impl Browser {
+    pub async fn start() -> Self {
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let port = free_port();
+        let driver = Guard(
+            Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e}")),
+        );
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "chromedriver did not listen on port {port}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let n = BROWSERS.fetch_add(1, Ordering::SeqCst);
+        let profile =
+            std::env::temp_dir().join(format!("testbed-lab-chromium-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&profile);
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            },
+            "goog:loggingPrefs": { "browser": "ALL" }
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object")
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session in headless Chromium");
+        Self {
+            client,
+            _driver: driver,
+            profile,
+        }
+    }
+
+    /// Loads `url` as a fresh document (not a same-page hash change): a real deep link.
+    pub async fn open(&self, url: &str) {
+        self.client.goto("about:blank").await.expect("about:blank");
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// Waits until the element matching `css` has exactly `expected` as its text.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let started = Instant::now();
+        let mut last = String::from("(no element)");
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
+            {
+                if text.trim() == expected {
+                    return;
+                }
+                last = text;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "waited {PATIENCE:?} for `{css}` to read {expected:?}; it reads {last:?} at {}",
+                self.client
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs a script and returns its value.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Reads and clears the browser console log (Chromium's `goog:loggingPrefs`).
+    pub async fn console_entries(&self) -> Vec<Value> {
+        match self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .expect("browser log")
+        {
+            Value::Array(entries) => entries,
+            other => panic!("unexpected log payload {other}"),
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// chromedriver's log endpoint (outside the W3C standard, so not in fantoccini).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
+    }
+}
