@@ -1,0 +1,153 @@
+//! The one error type of the crate: every bad parameter becomes one of these, never a panic.
+//!
+//! Messages are whole sentences a page can show next to the control that caused them.
+
+use crate::units::Bytes;
+use thiserror::Error;
+
+/// What went wrong when building or mapping a simulation.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SimError {
+    /// A size that must be at least 1 was 0.
+    #[error("{what} must be at least 1, but it is 0.")]
+    ZeroSize {
+        /// Which size, in words (e.g. "mesh width").
+        what: &'static str,
+    },
+    /// A size above what the simulator accepts.
+    #[error("{what} is {value}, above the limit of {max}.")]
+    TooLarge {
+        /// Which size, in words.
+        what: &'static str,
+        /// The value given.
+        value: u64,
+        /// The largest accepted value.
+        max: u64,
+    },
+    /// A real-valued parameter outside its range (not finite, zero or negative).
+    #[error("{what} must be a finite number above zero, but it is {value}.")]
+    BadRate {
+        /// Which parameter, in words.
+        what: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// The data a mapping places on one PE does not fit its local memory.
+    #[error(
+        "The block placed on PE ({x}, {y}) needs {needed} but a PE has only {capacity} of memory; \
+         use a bigger mesh or a smaller matrix."
+    )]
+    BlockDoesNotFit {
+        /// PE column.
+        x: u32,
+        /// PE row.
+        y: u32,
+        /// Bytes the block needs.
+        needed: Bytes,
+        /// Bytes the PE has.
+        capacity: Bytes,
+    },
+    /// A mapping needs more colors (virtual channels) than the fabric provides.
+    #[error("This mapping needs {needed} colors but the fabric has only {available}.")]
+    ColorsExhausted {
+        /// Colors the mapping needs.
+        needed: u32,
+        /// Colors the configuration provides.
+        available: u32,
+    },
+    /// The matrix has fewer rows or columns than the mesh it is tiled over.
+    #[error(
+        "A {what} of {len} cannot be split over {parts} PEs: each PE needs at least one; \
+         use a smaller mesh."
+    )]
+    TooFewToSplit {
+        /// Which dimension, in words.
+        what: &'static str,
+        /// Its length.
+        len: u64,
+        /// Number of PEs it is split over.
+        parts: u64,
+    },
+    /// A workload graph that is malformed (an op reads a tensor nobody wrote, shapes disagree).
+    #[error("Invalid workload: {reason}")]
+    InvalidWorkload {
+        /// What is wrong, as a sentence.
+        reason: String,
+    },
+    /// A well-formed workload this simulator cannot map.
+    #[error("This simulator cannot run that workload: {reason}")]
+    UnsupportedWorkload {
+        /// Why not, as a sentence.
+        reason: String,
+    },
+    /// A PE coordinate outside the mesh.
+    #[error("PE ({x}, {y}) is outside the {width}×{height} mesh.")]
+    PeOutOfRange {
+        /// Column asked for.
+        x: u32,
+        /// Row asked for.
+        y: u32,
+        /// Mesh width.
+        width: u32,
+        /// Mesh height.
+        height: u32,
+    },
+    /// A route that sends a color back where it came from, or off the mesh where there is
+    /// no edge port, or from a port that has no neighbour.
+    #[error("Bad route on PE ({x}, {y}) for color {color}: {reason}")]
+    BadRoute {
+        /// PE column.
+        x: u32,
+        /// PE row.
+        y: u32,
+        /// The color.
+        color: u8,
+        /// Why, as a sentence.
+        reason: String,
+    },
+}
+
+/// Checks `1 <= value <= max` for a named size.
+pub(crate) fn check_size(what: &'static str, value: u64, max: u64) -> Result<(), SimError> {
+    if value == 0 {
+        Err(SimError::ZeroSize { what })
+    } else if value > max {
+        Err(SimError::TooLarge { what, value, max })
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks that a rate is finite and above zero.
+pub(crate) fn check_rate(what: &'static str, value: f64) -> Result<(), SimError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(SimError::BadRate { what, value })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_sentences() {
+        let e = SimError::BlockDoesNotFit {
+            x: 1,
+            y: 2,
+            needed: Bytes(60_000),
+            capacity: Bytes::kib(48),
+        };
+        assert_eq!(
+            e.to_string(),
+            "The block placed on PE (1, 2) needs 58.59 KiB but a PE has only 48.00 KiB of memory; \
+             use a bigger mesh or a smaller matrix."
+        );
+        assert_eq!(
+            check_size("mesh width", 0, 64),
+            Err(SimError::ZeroSize { what: "mesh width" })
+        );
+        assert!(check_rate("clock", f64::NAN).is_err());
+    }
+}
