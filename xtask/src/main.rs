@@ -2,6 +2,8 @@
 //! Node.js/npm and Python (the base image). Tools that are missing are installed once;
 //! tools already present at the right version are skipped.
 
+#[cfg(test)]
+mod policy;
 mod proc;
 mod site;
 mod tests;
