@@ -1,4 +1,53 @@
 //! A small training engine on ndarray: layers as forward/backward pairs, losses, optimizers,
-//! models (MLP, the Graphcore MNIST CNN) and dataset readers (IDX).
+//! models (an MLP and the Graphcore MNIST CNN), the IDX dataset format and a step-by-step
+//! trainer.
 //!
-//! Pure Rust: no I/O beyond the bytes a caller hands in, no clock, all randomness seeded.
+//! Pure Rust, and portable to `wasm32-unknown-unknown`: no I/O beyond the bytes a caller hands
+//! in, no clock (callers measure time), no threads, and all randomness from a caller's seed.
+//!
+//! # Shape of the engine
+//!
+//! - [`layers`]: each layer is a parameter struct, a `*Grads` struct and a `*Cache` struct;
+//!   `forward` returns `(output, cache)` and `backward(&cache, d_out, &mut grads)` returns the
+//!   input gradient and *adds* into `grads`. Every backward pass has a finite-difference test.
+//! - [`loss`]: softmax cross-entropy and the Graphcore example's softmax-then-cross-entropy.
+//! - [`optim`]: SGD (with or without momentum) and Adam over a list of [`param::ParamGrad`].
+//! - [`model`]: [`model::Mlp`], [`model::Cnn`] and the [`model::Network`] wrapper.
+//! - [`idx`], [`data`]: reading MNIST's IDX files and batching normalised images.
+//! - [`train`]: [`train::Trainer`], driven one batch or one slice of batches at a time.
+//!
+//! # Example
+//! ```
+//! use nn::data::Dataset;
+//! use nn::model::{MlpConfig, ModelConfig};
+//! use nn::train::{TrainConfig, Trainer, TrainStatus};
+//!
+//! // Four 2×2 "images": class 0 is bright on the left, class 1 on the right.
+//! let pixels = vec![255, 0, 255, 0, 0, 255, 0, 255, 250, 5, 240, 10, 10, 240, 0, 250];
+//! let data = Dataset::new(2, 2, 2, pixels, vec![0, 1, 0, 1])?;
+//! let config = TrainConfig {
+//!     model: ModelConfig::Mlp(MlpConfig { d_in: 4, hidden: vec![8], n_classes: 2 }),
+//!     batch_size: 2,
+//!     n_epochs: 20,
+//!     ..TrainConfig::graphcore_example()
+//! };
+//! let mut trainer = Trainer::new(config, data.clone())?;
+//! while trainer.status() == TrainStatus::Training {
+//!     let _progress = trainer.run_epoch_slice(5); // a worker would post this to the page
+//! }
+//! assert_eq!(trainer.evaluate(&data)?.accuracy, 1.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod data;
+pub mod idx;
+pub mod layers;
+pub mod loss;
+pub mod model;
+pub mod optim;
+pub mod param;
+pub mod rng;
+pub mod train;
+
+#[cfg(test)]
+mod gradcheck;

@@ -1,0 +1,286 @@
+use ndarray::{Array1, Array2, Array4, ArrayView2, ArrayView4, Axis, linalg::general_mat_mul};
+
+use crate::param::{ParamGrad, default_init_bound, uniform_array};
+use crate::rng::Rng;
+
+/// 2-D convolution, stride 1, no padding ("valid"), as im2col followed by one GEMM.
+///
+/// For each output pixel, the `kernel × kernel × c_in` input patch is copied into one row of a
+/// matrix (`cols`); the output is then `cols·w + b`. With NHWC images each patch row is a
+/// handful of contiguous slice copies, and the GEMM is `matrixmultiply`'s blocked kernel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv2d {
+    /// Weights, `[kernel·kernel·c_in, c_out]`; row `(ky·kernel + kx)·c_in + ci` is the weight of
+    /// input channel `ci` at kernel offset `(ky, kx)`.
+    pub w: Array2<f32>,
+    /// Bias, `[c_out]`.
+    pub b: Array1<f32>,
+    kernel: usize,
+    c_in: usize,
+}
+
+/// Gradients of a [`Conv2d`] layer; same shapes as its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv2dGrads {
+    /// `∂loss/∂w`, `[kernel·kernel·c_in, c_out]`.
+    pub dw: Array2<f32>,
+    /// `∂loss/∂b`, `[c_out]`.
+    pub db: Array1<f32>,
+}
+
+/// What [`Conv2d::backward`] needs: the im2col matrix and the input's shape.
+#[derive(Clone, Debug)]
+pub struct Conv2dCache {
+    cols: Array2<f32>,
+    input_dim: (usize, usize, usize, usize),
+}
+
+impl Conv2d {
+    /// A `kernel × kernel` convolution with PyTorch's default initialisation,
+    /// `U(-1/√fan_in, 1/√fan_in)` with `fan_in = kernel·kernel·c_in`.
+    pub fn new(c_in: usize, c_out: usize, kernel: usize, rng: &mut Rng) -> Self {
+        assert!(
+            c_in > 0 && c_out > 0 && kernel > 0,
+            "Conv2d: sizes must be positive"
+        );
+        let fan_in = kernel * kernel * c_in;
+        let bound = default_init_bound(fan_in);
+        let w = uniform_array((fan_in, c_out), bound, rng);
+        let b = uniform_array(c_out, bound, rng);
+        Self { w, b, kernel, c_in }
+    }
+
+    /// Kernel side.
+    pub fn kernel(&self) -> usize {
+        self.kernel
+    }
+
+    /// Input channels.
+    pub fn c_in(&self) -> usize {
+        self.c_in
+    }
+
+    /// Output channels.
+    pub fn c_out(&self) -> usize {
+        self.w.ncols()
+    }
+
+    /// Output height and width for an input of `height × width`.
+    pub fn output_side(&self, height: usize, width: usize) -> (usize, usize) {
+        (height + 1 - self.kernel, width + 1 - self.kernel)
+    }
+
+    /// Forward pass, keeping the im2col matrix for backward.
+    ///
+    /// # Shapes
+    /// `x`: [n, h, w, c_in] → `y`: [n, h − k + 1, w − k + 1, c_out]
+    pub fn forward(&self, x: ArrayView4<'_, f32>) -> (Array4<f32>, Conv2dCache) {
+        let (n, height, width, c_in) = x.dim();
+        assert_eq!(
+            c_in, self.c_in,
+            "Conv2d: input has {c_in} channels, expected {}",
+            self.c_in
+        );
+        assert!(
+            height >= self.kernel && width >= self.kernel,
+            "Conv2d: a {height}×{width} input is smaller than the {0}×{0} kernel",
+            self.kernel
+        );
+        let (out_h, out_w) = self.output_side(height, width);
+        let cols = im2col(x, self.kernel);
+        let mut y = Array2::zeros((n * out_h * out_w, self.c_out()));
+        y.assign(&self.b);
+        general_mat_mul(1.0, &cols, &self.w, 1.0, &mut y);
+        let y = y
+            .into_shape_with_order((n, out_h, out_w, self.c_out()))
+            .expect("a fresh GEMM output is contiguous");
+        (
+            y,
+            Conv2dCache {
+                cols,
+                input_dim: (n, height, width, c_in),
+            },
+        )
+    }
+
+    /// Backward pass: adds `colsᵀ·dy` into `dw` and the per-channel sums of `dy` into `db`;
+    /// returns `dx`, the scatter-add (col2im) of `dy·wᵀ`.
+    ///
+    /// # Shapes
+    /// `dy`: [n, h − k + 1, w − k + 1, c_out] → `dx`: [n, h, w, c_in]
+    pub fn backward(
+        &self,
+        cache: &Conv2dCache,
+        dy: ArrayView4<'_, f32>,
+        grads: &mut Conv2dGrads,
+    ) -> Array4<f32> {
+        let (n, height, width, _) = cache.input_dim;
+        let (out_h, out_w) = self.output_side(height, width);
+        assert_eq!(
+            dy.dim(),
+            (n, out_h, out_w, self.c_out()),
+            "Conv2d: dy has the wrong shape"
+        );
+        let dy = dy
+            .to_shape((n * out_h * out_w, self.c_out()))
+            .expect("the shape was asserted above");
+        general_mat_mul(1.0, &cache.cols.t(), &dy, 1.0, &mut grads.dw);
+        grads.db += &dy.sum_axis(Axis(0));
+        let mut dcols = Array2::zeros(cache.cols.raw_dim());
+        general_mat_mul(1.0, &dy, &self.w.t(), 0.0, &mut dcols);
+        col2im(dcols.view(), cache.input_dim, self.kernel)
+    }
+
+    /// The parameters paired with their gradients, in a fixed order (`w`, `b`).
+    pub fn params_and_grads<'a>(&'a mut self, grads: &'a Conv2dGrads) -> [ParamGrad<'a>; 2] {
+        [
+            ParamGrad::new(self.w.view_mut().into_dyn(), grads.dw.view().into_dyn()),
+            ParamGrad::new(self.b.view_mut().into_dyn(), grads.db.view().into_dyn()),
+        ]
+    }
+}
+
+impl Conv2dGrads {
+    /// Zero gradients shaped like `layer`'s parameters.
+    pub fn zeros_like(layer: &Conv2d) -> Self {
+        Self {
+            dw: Array2::zeros(layer.w.raw_dim()),
+            db: Array1::zeros(layer.b.raw_dim()),
+        }
+    }
+
+    /// Resets every gradient to zero, keeping the buffers.
+    pub fn fill_zero(&mut self) {
+        self.dw.fill(0.0);
+        self.db.fill(0.0);
+    }
+}
+
+/// Copies every `kernel × kernel` patch of `x` into one row.
+///
+/// # Shapes
+/// `x`: [n, h, w, c] → [n·(h − k + 1)·(w − k + 1), k·k·c]
+fn im2col(x: ArrayView4<'_, f32>, kernel: usize) -> Array2<f32> {
+    let (n, height, width, c) = x.dim();
+    let (out_h, out_w) = (height + 1 - kernel, width + 1 - kernel);
+    let x = x.as_standard_layout();
+    let src = x.as_slice().expect("a standard-layout array is contiguous");
+    let row_len = kernel * kernel * c;
+    let run = kernel * c; // one kernel row of a patch is contiguous in NHWC
+    let mut cols = vec![0.0; n * out_h * out_w * row_len];
+    for (row_idx, row) in cols.chunks_exact_mut(row_len).enumerate() {
+        let ox = row_idx % out_w;
+        let oy = (row_idx / out_w) % out_h;
+        let img = row_idx / (out_w * out_h);
+        for ky in 0..kernel {
+            let start = ((img * height + oy + ky) * width + ox) * c;
+            row[ky * run..(ky + 1) * run].copy_from_slice(&src[start..start + run]);
+        }
+    }
+    Array2::from_shape_vec((n * out_h * out_w, row_len), cols)
+        .expect("the buffer was sized for this shape")
+}
+
+/// The adjoint of [`im2col`]: adds every row back onto the patch it came from.
+///
+/// # Shapes
+/// `dcols`: [n·(h − k + 1)·(w − k + 1), k·k·c] → [n, h, w, c]
+fn col2im(
+    dcols: ArrayView2<'_, f32>,
+    (n, height, width, c): (usize, usize, usize, usize),
+    kernel: usize,
+) -> Array4<f32> {
+    let (out_h, out_w) = (height + 1 - kernel, width + 1 - kernel);
+    let dcols = dcols.as_standard_layout();
+    let src = dcols
+        .as_slice()
+        .expect("a standard-layout array is contiguous");
+    let row_len = kernel * kernel * c;
+    let run = kernel * c;
+    let mut dx = vec![0.0_f32; n * height * width * c];
+    for (row_idx, row) in src.chunks_exact(row_len).enumerate() {
+        let ox = row_idx % out_w;
+        let oy = (row_idx / out_w) % out_h;
+        let img = row_idx / (out_w * out_h);
+        for ky in 0..kernel {
+            let start = ((img * height + oy + ky) * width + ox) * c;
+            for (d, s) in dx[start..start + run]
+                .iter_mut()
+                .zip(&row[ky * run..(ky + 1) * run])
+            {
+                *d += s;
+            }
+        }
+    }
+    Array4::from_shape_vec((n, height, width, c), dx).expect("the buffer was sized for this shape")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradcheck::{check_gradient, random_array};
+    use crate::rng::rng_from_seed;
+
+    /// The definition, one multiply-add at a time.
+    fn direct_convolution(layer: &Conv2d, x: &Array4<f32>) -> Array4<f32> {
+        let (n, height, width, c_in) = x.dim();
+        let k = layer.kernel();
+        let (out_h, out_w) = layer.output_side(height, width);
+        Array4::from_shape_fn((n, out_h, out_w, layer.c_out()), |(img, oy, ox, co)| {
+            let mut sum = layer.b[co];
+            for ky in 0..k {
+                for kx in 0..k {
+                    for ci in 0..c_in {
+                        sum += x[[img, oy + ky, ox + kx, ci]]
+                            * layer.w[[(ky * k + kx) * c_in + ci, co]];
+                    }
+                }
+            }
+            sum
+        })
+    }
+
+    #[test]
+    fn im2col_gemm_equals_the_direct_convolution() {
+        let mut rng = rng_from_seed(4);
+        let layer = Conv2d::new(3, 4, 3, &mut rng);
+        let x = random_array((2, 6, 5, 3), &mut rng);
+        let (y, _) = layer.forward(x.view());
+        let expected = direct_convolution(&layer, &x);
+        assert_eq!(y.dim(), (2, 4, 3, 4));
+        for (a, b) in y.iter().zip(expected.iter()) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn backward_matches_finite_differences() {
+        let mut rng = rng_from_seed(5);
+        let layer = Conv2d::new(2, 3, 3, &mut rng);
+        let x = random_array((2, 5, 6, 2), &mut rng);
+        let (y, cache) = layer.forward(x.view());
+        let probe = random_array(y.raw_dim(), &mut rng);
+        let mut grads = Conv2dGrads::zeros_like(&layer);
+        let dx = layer.backward(&cache, probe.view(), &mut grads);
+        let loss_of = |layer: &Conv2d, x: &Array4<f32>| (&layer.forward(x.view()).0 * &probe).sum();
+        check_gradient("Conv2d dx", &x, &dx, |x| loss_of(&layer, x));
+        check_gradient("Conv2d dw", &layer.w, &grads.dw, |w| {
+            loss_of(
+                &Conv2d {
+                    w: w.clone(),
+                    ..layer.clone()
+                },
+                &x,
+            )
+        });
+        check_gradient("Conv2d db", &layer.b, &grads.db, |b| {
+            loss_of(
+                &Conv2d {
+                    b: b.clone(),
+                    ..layer.clone()
+                },
+                &x,
+            )
+        });
+    }
+}
