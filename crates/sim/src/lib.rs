@@ -13,6 +13,7 @@ pub mod rng;
 pub mod trace;
 pub mod units;
 pub mod workload;
+pub mod wse;
 
 pub use engine::{Engine, Resource, RunStatus, StepOutcome};
 pub use error::SimError;
