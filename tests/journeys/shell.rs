@@ -1,13 +1,10 @@
-//! What a person does, in headless Chromium against a release build served by a plain static
-//! file server. Run by `cargo xtask test` (it builds the site and sets the environment).
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
+//! The site's shell: routes, deep links, navigation, themes, sub-path builds, and the console
+//! and network staying clean.
 
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::Value;
-use support::{Browser, StaticServer, relative_dist, subpath_dist};
+use crate::support::{Browser, StaticServer, relative_dist, subpath_dist};
 use testbed_lab::catalog;
 use testbed_lab::route::Route;
 

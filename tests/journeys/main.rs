@@ -1,0 +1,8 @@
+//! What a person does, in headless Chromium against a release build served by a plain static
+//! file server. Run by `cargo xtask test`, which builds the site and sets the environment.
+//! One module per part of the site.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+mod shell;
