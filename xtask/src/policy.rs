@@ -9,7 +9,14 @@ use serde_json::Value;
 use crate::project_root;
 
 /// Crate names (or prefixes ending in `*`) an engine must never reach.
-const FORBIDDEN: &[&str] = &["leptos*", "web-sys", "wasm-bindgen*", "js-sys", "plotters*", "gloo*"];
+const FORBIDDEN: &[&str] = &[
+    "leptos*",
+    "web-sys",
+    "wasm-bindgen*",
+    "js-sys",
+    "plotters*",
+    "gloo*",
+];
 
 fn forbidden(name: &str) -> bool {
     FORBIDDEN.iter().any(|rule| match rule.strip_suffix('*') {
@@ -24,7 +31,11 @@ fn metadata() -> Value {
         .args(["metadata", "--format-version", "1"])
         .output()
         .expect("cargo metadata runs");
-    assert!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON")
 }
 
@@ -35,7 +46,11 @@ fn engines(meta: &Value) -> Vec<&Value> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|p| p["manifest_path"].as_str().is_some_and(|m| m.starts_with(crates_dir.to_str().unwrap_or("\0"))))
+        .filter(|p| {
+            p["manifest_path"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(crates_dir.to_str().unwrap_or("\0")))
+        })
         .collect()
 }
 
@@ -43,7 +58,11 @@ fn engines(meta: &Value) -> Vec<&Value> {
 fn engine_manifests_name_no_ui_crate() {
     let meta = metadata();
     let engines = engines(&meta);
-    assert!(engines.len() >= 3, "expected the sim, nn and course engines, found {}", engines.len());
+    assert!(
+        engines.len() >= 3,
+        "expected the sim, nn and course engines, found {}",
+        engines.len()
+    );
     for engine in engines {
         for dep in engine["dependencies"].as_array().into_iter().flatten() {
             let name = dep["name"].as_str().unwrap_or_default();
@@ -74,7 +93,13 @@ fn engines_reach_no_ui_crate_through_other_crates() {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|d| d["dep_kinds"].as_array().into_iter().flatten().any(|k| k["kind"].as_str() != Some("dev")))
+            .filter(|d| {
+                d["dep_kinds"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|k| k["kind"].as_str() != Some("dev"))
+            })
             .filter_map(|d| d["pkg"].as_str())
             .collect();
         graph.insert(id, deps);
@@ -91,7 +116,11 @@ fn engines_reach_no_ui_crate_through_other_crates() {
                 let name = names.get(dep).copied().unwrap_or(dep);
                 let mut next = path.clone();
                 next.push(name);
-                assert!(!forbidden(name), "an engine reaches a UI crate: {}", next.join(" → "));
+                assert!(
+                    !forbidden(name),
+                    "an engine reaches a UI crate: {}",
+                    next.join(" → ")
+                );
                 stack.push((dep, next));
             }
         }
