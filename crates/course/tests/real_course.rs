@@ -1,0 +1,72 @@
+//! The real `lessons/` and `public/` of the repository validate, and what they build holds
+//! together.
+
+use std::path::{Path, PathBuf};
+
+use course::build::load_course;
+use course::{Block, Course};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn real_course() -> Course {
+    let root = repo_root();
+    match load_course(&root.join("lessons"), &root.join("public")) {
+        Ok(course) => course,
+        Err(errors) => {
+            let report: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            panic!("the course does not validate:\n{}", report.join("\n"));
+        }
+    }
+}
+
+#[test]
+fn every_lesson_and_quiz_in_the_repository_validates() {
+    let course = real_course();
+    assert!(!course.lessons.is_empty());
+    for lesson in &course.lessons {
+        assert!(!lesson.body.is_empty(), "{} has an empty body", lesson.slug);
+        for quiz_id in &lesson.quiz_ids {
+            assert!(course.quiz(quiz_id).is_some(), "{quiz_id} missing");
+        }
+    }
+}
+
+#[test]
+fn the_embedded_form_round_trips() {
+    let course = real_course();
+    let json = course.to_json();
+    let back = Course::from_json(&json).expect("reads back");
+    assert_eq!(back, course);
+}
+
+#[test]
+fn every_quiz_exports_to_gift_with_all_its_questions() {
+    let course = real_course();
+    let gift = course::gift::course_to_gift(&course);
+    let n_questions: usize = course.quizzes.iter().map(|q| q.questions.len()).sum();
+    assert_eq!(gift_question_titles(&gift).len(), n_questions);
+}
+
+/// The `::title::` of every question in a GIFT text (a deliberately independent, minimal reader).
+pub fn gift_question_titles(gift: &str) -> Vec<String> {
+    gift.split("\n\n")
+        .map(str::trim)
+        .filter(|chunk| chunk.starts_with("::"))
+        .filter_map(|chunk| chunk[2..].split("::").next().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn every_widget_card_links_to_a_route() {
+    let course = real_course();
+    for (lesson, block) in course.widget_cards() {
+        let route = match block {
+            Block::SimCard(card) => card.route(),
+            Block::LabCard(card) => card.route(),
+            _ => unreachable!("widget_cards returns cards only"),
+        };
+        assert!(route.starts_with('/'), "{}: {route}", lesson.slug);
+    }
+}
