@@ -62,3 +62,54 @@ fn blocked_gemv_matches_references() {
         assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
     }
 }
+
+#[test]
+fn mlp_batch_pipeline_fill_and_steady_state_with_hand_derived_cycles() {
+    // 4×1 chain, one weight per PE, batch n ≤ 4. The west PE's CE alternates: x-axpy of a
+    // sample (1 cycle), then the send of that sample's partial (1 cycle), so it sends sample
+    // s at cycle 3 + 2s. The other PEs take all their x values at cycles 2..n+1 ≤ 5, before
+    // the first partial reaches them (cycle 7), so each partial is reduced as it arrives:
+    // sample s leaves at 4W + 2 + 2s = 18 + 2s. The run ends with the last sample.
+    for n in 1..=4u32 {
+        let p = GemvProblem::random(4, 1, n, false, true, 4).unwrap();
+        let r = run(WseConfig::wse2(4, 1), p);
+        let want: Vec<Cycle> = (0..u64::from(n)).map(|s| Cycle(18 + 2 * s)).collect();
+        assert_eq!(r.sample_done_cycles(), want, "batch {n}");
+        assert_eq!(r.now(), Cycle(18 + 2 * u64::from(n - 1)));
+        assert_eq!(r.result().unwrap(), r.reference());
+    }
+    // Batch 8: the later x values now compete with the reductions for the CEs, so filling
+    // the pipeline takes longer (the first result leaves later than 18), but in steady state
+    // every CE still spends exactly 2 cycles per sample: the last results are 2 cycles apart.
+    let p = GemvProblem::random(4, 1, 8, false, true, 4).unwrap();
+    let r = run(WseConfig::wse2(4, 1), p);
+    let done = r.sample_done_cycles();
+    assert!(done[0] > Cycle(18));
+    assert_eq!(done[7] - done[6], Cycle(2));
+    assert_eq!(done[6] - done[5], Cycle(2));
+    assert_eq!(r.result().unwrap(), r.reference());
+}
+
+#[test]
+fn mnist_mlp_layer_on_8x8_mesh_cycle_counts() {
+    // 784 → 128 on 8×8: every PE holds 16 rows × 98 columns (6,272 B of weights).
+    // Batch 1: as the 1×1-block case, shifted by the longer local work. Each x-axpy costs 16
+    // cycles, so a PE's 98 of them take 1,568 cycles instead of 1: everything happens 1,567
+    // cycles later. The first result leaves at 4W + 2 + 1,567 = 34 + 1,567 = 1,601. A block's
+    // 16 rows then leave one per cycle (+15), and row block j is j cycles behind (+7):
+    // end = 1,601 + 15 + 7 = 1,623.
+    let p = GemvProblem::random(784, 128, 1, true, true, 5).unwrap();
+    let r = run(WseConfig::wse2(8, 8), p);
+    assert_eq!(r.first_output_cycle(), Some(Cycle(1_601)));
+    assert_eq!(r.now(), Cycle(1_623));
+    assert_eq!(r.result().unwrap(), r.reference());
+    // Batch 6: in steady state each CE spends 98 × 16 = 1,568 cycles on x-axpy tasks and
+    // 16 on reduce (or send) tasks per sample: results come every 1,584 cycles.
+    let p = GemvProblem::random(784, 128, 6, true, true, 5).unwrap();
+    let r = run(WseConfig::wse2(8, 8), p);
+    let done = r.sample_done_cycles();
+    for s in 2..6 {
+        assert_eq!(done[s] - done[s - 1], Cycle(1_584), "sample {s}");
+    }
+    assert_eq!(r.result().unwrap(), r.reference());
+}

@@ -12,7 +12,8 @@
 //!   `1 + i mod 2` east; PE (i + 1, j) receives that color from the west into its CE, adds its
 //!   own partial, and sends on its own color. Alternating two colors keeps each PE's route
 //!   for a color to one receive port. The east column's sums leave the mesh by the east edge
-//!   after the epilogue (bias, ReLU).
+//!   after the epilogue (bias, ReLU); when the region is narrower than the mesh they pass
+//!   through the idle PEs east of it (route: from the west, to the east) to get there.
 //!
 //! Samples stream one after another, so for a batch the mesh is a pipeline: the west columns
 //! start sample s + 1 while sample s's partial sums still travel east (fill), and the east
@@ -267,6 +268,18 @@ impl GemvRun {
                     reduced: 0,
                 };
                 mesh.load_program(x, y, Program::Gemv(Box::new(block)))?;
+            }
+        }
+        // When the region is narrower than the mesh, the results pass through the idle PEs
+        // east of it to the mesh's east edge.
+        let last_color = reduce_color(pw - 1);
+        for y in 0..ph {
+            for x in pw..mesh.config().width {
+                let through = Route {
+                    rx: Port::West,
+                    tx: PortSet::of(&[Port::East]),
+                };
+                mesh.set_route(x, y, last_color, through)?;
             }
         }
         for (i, &(k0, cols)) in col_blocks.iter().enumerate() {
