@@ -1,10 +1,10 @@
 //! The site's shell: routes, deep links, navigation, themes, sub-path builds, and the console
 //! and network staying clean.
 
+use crate::support::{Browser, StaticServer, relative_dist, subpath_dist};
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::Value;
-use crate::support::{Browser, StaticServer, relative_dist, subpath_dist};
 use testbed_lab::catalog;
 use testbed_lab::route::Route;
 
