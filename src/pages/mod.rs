@@ -1,9 +1,14 @@
-//! One module per page. Each page renders its own `<h1>`.
+//! One module per page or section. Each page renders its own `<h1>`.
 
 mod catalogue;
 mod home;
+mod labs;
+mod lessons;
 mod not_found;
+mod simulators;
 
-pub use catalogue::{LabPage, LabsPage, LessonPage, LessonsPage, SimulatorPage, SimulatorsPage};
 pub use home::HomePage;
+pub use labs::{LabPage, LabsPage};
+pub use lessons::{LessonPage, LessonsPage};
 pub use not_found::NotFoundPage;
+pub use simulators::{SimulatorPage, SimulatorsPage};

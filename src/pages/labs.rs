@@ -1,0 +1,49 @@
+//! The lab list and each lab's page.
+
+use leptos::prelude::*;
+
+use crate::catalog::{self, Status};
+use crate::pages::NotFoundPage;
+use crate::pages::catalogue::{coming_notice, status_badge};
+use crate::route::Route;
+
+#[component]
+pub fn LabsPage() -> impl IntoView {
+    view! {
+        <h1>"Labs"</h1>
+        <p class="page__lead">
+            "The session's hands-on homework, redone at small scale in your browser, with the "
+            "numbers the real machines reported beside yours."
+        </p>
+        <ul class="item-list">
+            {catalog::LABS
+                .iter()
+                .map(|lab| {
+                    view! {
+                        <li class="item-list__item">
+                            <a class="item-list__link" href=Route::Lab { name: lab.name.into() }.href()>
+                                {lab.title}
+                            </a>
+                            {status_badge(lab.status)}
+                            <p class="item-list__text">{lab.redoes}</p>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+pub fn LabPage(name: String) -> impl IntoView {
+    match catalog::lab(&name) {
+        None => view! { <NotFoundPage path=format!("/labs/{name}") /> }.into_any(),
+        Some(lab) => view! {
+            <p class="breadcrumb"><a href=Route::Labs.href()>"Labs"</a></p>
+            <h1>{lab.title}</h1>
+            {(lab.status == Status::Coming).then(|| coming_notice("lab"))}
+            <p class="page__lead">{lab.redoes}</p>
+        }
+        .into_any(),
+    }
+}

@@ -1,0 +1,50 @@
+//! The simulator list and each simulator's page.
+
+use leptos::prelude::*;
+
+use crate::catalog::{self, Status};
+use crate::pages::NotFoundPage;
+use crate::pages::catalogue::{coming_notice, status_badge};
+use crate::route::Route;
+
+#[component]
+pub fn SimulatorsPage() -> impl IntoView {
+    view! {
+        <h1>"Simulators"</h1>
+        <p class="page__lead">
+            "Each simulator runs the same small workloads (an MNIST layer, a convolution, a "
+            "BERT-tiny encoder layer) the way one machine would, and reports cycles, data moved "
+            "and energy in the same units, so the machines can be compared."
+        </p>
+        <ul class="item-list">
+            {catalog::SIMULATORS
+                .iter()
+                .map(|sim| {
+                    view! {
+                        <li class="item-list__item">
+                            <a class="item-list__link" href=Route::Simulator { arch: sim.arch.into() }.href()>
+                                {sim.name}
+                            </a>
+                            {status_badge(sim.status)}
+                            <p class="item-list__text">{sim.models}</p>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+pub fn SimulatorPage(arch: String) -> impl IntoView {
+    match catalog::simulator(&arch) {
+        None => view! { <NotFoundPage path=format!("/simulators/{arch}") /> }.into_any(),
+        Some(sim) => view! {
+            <p class="breadcrumb"><a href=Route::Simulators.href()>"Simulators"</a></p>
+            <h1>{format!("{} simulator", sim.name)}</h1>
+            {(sim.status == Status::Coming).then(|| coming_notice("simulator"))}
+            <p class="page__lead">{sim.models}</p>
+        }
+        .into_any(),
+    }
+}
