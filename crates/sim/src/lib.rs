@@ -5,6 +5,7 @@
 //! same cycles and numbers on every run and on every target (native and wasm).
 //! (Crate docs are completed below, once the mesh exists.)
 
+pub mod bench;
 pub mod engine;
 pub mod error;
 pub mod gpu;

@@ -1,0 +1,59 @@
+//! Plain functions a benchmark harness calls and times (this crate reads no clock).
+
+use crate::engine::{Engine, RunStatus};
+use crate::error::SimError;
+use crate::units::Cycle;
+use crate::wse::{GemvProblem, GemvRun, WseConfig};
+
+/// Simulates `n_cycles` cycles of a busy 64×64 mesh and returns the PE-cycles simulated
+/// (`64 · 64 · n_cycles`). Time it to get PE-cycles per second.
+///
+/// # Errors
+/// None in practice (the workload is fixed and valid); kept so a bench can report rather
+/// than panic.
+pub fn mesh_pe_cycles(n_cycles: u64) -> Result<u64, SimError> {
+    mesh_pe_cycles_on(64, 64, n_cycles)
+}
+
+/// As [`mesh_pe_cycles`] on a `width × height` mesh. The workload is an MLP layer with
+/// 16 columns and 2 rows of `W` per PE at batch 32 (x-axpy tasks of 2 cycles, a partial sum
+/// every 34 cycles per row): every router and CE is busy. When it finishes before
+/// `n_cycles`, a fresh copy continues.
+///
+/// # Errors
+/// A bad mesh size.
+pub fn mesh_pe_cycles_on(width: u32, height: u32, n_cycles: u64) -> Result<u64, SimError> {
+    let mut config = WseConfig::wse2(width, height);
+    config.trace_capacity = 0;
+    config.validate()?;
+    let problem = GemvProblem::random(16 * width, 2 * height, 32, true, true, 0x5EED)?;
+    let fresh = GemvRun::new(config, problem)?;
+    let mut run = fresh.clone();
+    let mut done = 0u64;
+    while done < n_cycles {
+        let start = run.now();
+        let status = run.run_until(start + Cycle(n_cycles - done));
+        done += (run.now() - start).0;
+        if matches!(
+            status,
+            RunStatus::Finished { .. } | RunStatus::Deadlocked { .. }
+        ) {
+            run = fresh.clone();
+        }
+    }
+    Ok(u64::from(width) * u64::from(height) * done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_counts_pe_cycles() {
+        assert_eq!(mesh_pe_cycles_on(4, 4, 5_000).unwrap(), 16 * 5_000);
+        assert_eq!(
+            mesh_pe_cycles_on(0, 4, 10),
+            Err(SimError::ZeroSize { what: "mesh width" })
+        );
+    }
+}
