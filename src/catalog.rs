@@ -90,13 +90,13 @@ pub const SIMULATORS: &[SimulatorEntry] = &[
         arch: "gpu",
         name: "GPU baseline",
         models: "A von Neumann baseline: one kernel per operation, each reading its inputs from HBM and writing its output back.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     SimulatorEntry {
         arch: "wse",
         name: "Cerebras WSE-2",
         models: "Wavelets hopping across a 2-D mesh of processing elements, one hop per cycle, on colored virtual channels.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     SimulatorEntry {
         arch: "ipu",

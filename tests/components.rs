@@ -90,3 +90,65 @@ fn not_found_page_shows_the_path_and_a_way_back() {
     assert_eq!(home.get_attribute("href").as_deref(), Some("#/"));
     drop(handle);
 }
+
+#[wasm_bindgen_test]
+async fn mesh_canvas_draws_for_the_device_and_a_click_picks_the_pe_under_it() {
+    use sim::engine::Engine;
+    use sim::units::Cycle;
+    use sim::workload::presets;
+    use sim::wse::{GemvRun, WseConfig};
+    use testbed_lab::components::sim::MeshCanvas;
+    use testbed_lab::components::sim::mesh_layout::MeshLayout;
+
+    let mut run = GemvRun::from_workload(
+        WseConfig::wse2(4, 4),
+        &presets::gemv(16, 16).expect("a workload"),
+        1,
+    )
+    .expect("maps");
+    let _ = run.run_until(Cycle(6));
+    let snapshot = RwSignal::new(run.snapshot());
+    let picked = RwSignal::new(None::<(u32, u32)>);
+    let root = container("mesh-canvas-test");
+    root.set_attribute("style", "width: 400px").expect("style");
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <MeshCanvas
+                snapshot
+                selected=picked
+                memory_capacity=49_152.0
+                on_select=Callback::new(move |pe| picked.set(Some(pe)))
+            />
+        }
+    });
+    leptos::task::tick().await;
+    let canvas: web_sys::HtmlCanvasElement = root
+        .query_selector("[data-testid=sim-mesh-canvas]")
+        .expect("query")
+        .expect("a canvas")
+        .dyn_into()
+        .expect("canvas");
+    // Sized for the device: its pixel width is the CSS width times devicePixelRatio.
+    let dpr = web_sys::window().expect("window").device_pixel_ratio();
+    let css = f64::from(canvas.client_width());
+    assert!(css > 300.0, "the canvas fills its column: {css}");
+    assert_eq!(f64::from(canvas.width()), (css * dpr).round());
+    assert!(
+        canvas
+            .get_attribute("aria-label")
+            .is_some_and(|l| l.contains("event log"))
+    );
+
+    // A click in the middle of PE (1, 2)'s square picks PE (1, 2).
+    let layout = MeshLayout::fit(css, 640.0, 4, 4);
+    let (left, top, side) = layout.cell(1, 2);
+    let rect = canvas.get_bounding_client_rect();
+    let init = web_sys::MouseEventInit::new();
+    init.set_client_x((rect.left() + left + side / 2.0) as i32);
+    init.set_client_y((rect.top() + top + side / 2.0) as i32);
+    init.set_bubbles(true);
+    let click = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).expect("event");
+    canvas.dispatch_event(&click).expect("dispatch");
+    assert_eq!(picked.get_untracked(), Some((1, 2)));
+    drop(handle);
+}

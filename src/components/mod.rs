@@ -1,5 +1,6 @@
 //! Reusable components.
 
+pub mod sim;
 mod site_chrome;
 mod theme_toggle;
 

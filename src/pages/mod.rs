@@ -5,6 +5,7 @@ mod home;
 mod labs;
 mod lessons;
 mod not_found;
+pub mod simulator;
 mod simulators;
 
 pub use home::HomePage;

@@ -1,10 +1,13 @@
-//! The simulator list and each simulator's page.
+//! The simulator list and each simulator's page. The GPU and WSE pages are built (in
+//! `pages/simulator/`); the others say plainly that they are coming.
 
 use leptos::prelude::*;
 
+use crate::app::LocationContext;
 use crate::catalog::{self, Status};
 use crate::pages::NotFoundPage;
 use crate::pages::catalogue::{coming_notice, status_badge};
+use crate::pages::simulator::{GpuSimulator, WseSimulator};
 use crate::route::Route;
 
 #[component]
@@ -37,14 +40,31 @@ pub fn SimulatorsPage() -> impl IntoView {
 
 #[component]
 pub fn SimulatorPage(arch: String) -> impl IntoView {
+    // The setup comes from the query. A new address with another query (a link followed,
+    // the address edited) rebuilds the simulator; the page's own `replaceState` writes fire
+    // no `hashchange`, so they do not.
+    let location = use_context::<LocationContext>().map(|c| c.0);
+    let query = Memo::new(move |_| {
+        location
+            .map(|l| l.with(|l| l.query.clone()))
+            .unwrap_or_default()
+    });
     match catalog::simulator(&arch) {
         None => view! { <NotFoundPage path=format!("/simulators/{arch}") /> }.into_any(),
-        Some(sim) => view! {
-            <p class="breadcrumb"><a href=Route::Simulators.href()>"Simulators"</a></p>
-            <h1>{format!("{} simulator", sim.name)}</h1>
-            {(sim.status == Status::Coming).then(|| coming_notice("simulator"))}
-            <p class="page__lead">{sim.models}</p>
+        Some(sim) => {
+            let body = move || match (sim.arch, sim.status) {
+                ("wse", Status::Ready) => view! { <WseSimulator query=query.get() /> }.into_any(),
+                ("gpu", Status::Ready) => view! { <GpuSimulator query=query.get() /> }.into_any(),
+                _ => ().into_any(),
+            };
+            view! {
+                <p class="breadcrumb"><a href=Route::Simulators.href()>"Simulators"</a></p>
+                <h1>{format!("{} simulator", sim.name)}</h1>
+                {(sim.status == Status::Coming).then(|| coming_notice("simulator"))}
+                <p class="page__lead">{sim.models}</p>
+                {body}
+            }
+            .into_any()
         }
-        .into_any(),
     }
 }

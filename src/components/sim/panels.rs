@@ -1,0 +1,242 @@
+//! The text panels beside a simulator's canvas: metrics, the GPU-versus-WSE table, the PE
+//! inspector and the GPU's per-kernel HBM traffic. With the event log they say in words
+//! everything the canvas shows.
+
+use leptos::prelude::*;
+
+use crate::pages::simulator::session::{CompareRow, InspectRows, KernelTraffic, MetricRow};
+
+/// Live metrics as a definition list; each value has `data-testid="sim-metric-<key>"`.
+#[component]
+pub fn MetricsTable(
+    /// The rows to show (empty before the first slice).
+    #[prop(into)]
+    rows: Signal<Vec<MetricRow>>,
+) -> impl IntoView {
+    view! {
+        <section class="sim-panel sim-metrics" aria-labelledby="sim-metrics-title">
+            <h2 class="sim-panel__title" id="sim-metrics-title">"Metrics"</h2>
+            <dl class="sim-metrics__list">
+                <For
+                    each=move || rows.get()
+                    key=|r| (r.key, r.value.clone())
+                    children=|r| {
+                        view! {
+                            <div class="sim-metrics__row">
+                                <dt>{r.label}</dt>
+                                <dd data-testid=format!("sim-metric-{}", r.key)>{r.value}</dd>
+                            </div>
+                        }
+                    }
+                />
+            </dl>
+        </section>
+    }
+}
+
+/// The same workload on a GPU and on the mesh.
+#[component]
+pub fn CompareTable(
+    /// The rows (GPU column, WSE column).
+    #[prop(into)]
+    rows: Signal<Vec<CompareRow>>,
+    /// Whether the WSE column is final.
+    #[prop(into)]
+    wse_final: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <section class="sim-panel sim-compare" aria-labelledby="sim-compare-title">
+            <h2 class="sim-panel__title" id="sim-compare-title">"GPU and WSE on the same workload"</h2>
+            <p class="sim-panel__note">
+                "The GPU column is the A100 model running this workload kernel by kernel. "
+                {move || {
+                    if wse_final.get() {
+                        "The WSE column is this run, finished."
+                    } else {
+                        "The WSE column is this run so far; press Play to finish it."
+                    }
+                }}
+            </p>
+            <div class="sim-table-wrap">
+                <table class="sim-table" data-testid="sim-compare">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Metric"</th>
+                            <th scope="col">"GPU"</th>
+                            <th scope="col">"WSE mesh"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || rows.get()
+                            key=|r| (r.key, r.gpu.clone(), r.wse.clone())
+                            children=|r| {
+                                view! {
+                                    <tr>
+                                        <th scope="row">{r.label}</th>
+                                        <td>{r.gpu}</td>
+                                        <td data-testid=format!("sim-compare-wse-{}", r.key)>{r.wse}</td>
+                                    </tr>
+                                }
+                            }
+                        />
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// What a clicked PE holds. A small form picks a PE by column and row, for the keyboard.
+#[component]
+pub fn PeInspector(
+    /// The selected PE, if any.
+    #[prop(into)]
+    selected: Signal<Option<(u32, u32)>>,
+    /// Its inspection, as label/value rows (or an error sentence).
+    #[prop(into)]
+    rows: Signal<Option<InspectRows>>,
+    /// Called with a PE picked in the form.
+    on_select: Callback<(u32, u32)>,
+) -> impl IntoView {
+    let (x_text, set_x_text) = signal(String::from("0"));
+    let (y_text, set_y_text) = signal(String::from("0"));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // Junk becomes u32::MAX, which the engine reports as outside the mesh.
+        let parse = |s: String| s.trim().parse::<u32>().unwrap_or(u32::MAX);
+        on_select.run((parse(x_text.get_untracked()), parse(y_text.get_untracked())));
+    };
+    view! {
+        <section class="sim-panel sim-inspector" aria-labelledby="sim-inspector-title">
+            <h2 class="sim-panel__title" id="sim-inspector-title">
+                {move || match selected.get() {
+                    Some((x, y)) => format!("PE ({x}, {y})"),
+                    None => "Inspect a PE".to_string(),
+                }}
+            </h2>
+            <form class="sim-inspector__pick" on:submit=on_submit>
+                <label>
+                    "Column "
+                    <input
+                        type="text"
+                        inputmode="numeric"
+                        size="4"
+                        data-testid="sim-inspect-x"
+                        prop:value=x_text
+                        on:input=move |ev| set_x_text.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Row "
+                    <input
+                        type="text"
+                        inputmode="numeric"
+                        size="4"
+                        data-testid="sim-inspect-y"
+                        prop:value=y_text
+                        on:input=move |ev| set_y_text.set(event_target_value(&ev))
+                    />
+                </label>
+                <button type="submit" class="sim-button" data-testid="sim-inspect">
+                    "Inspect"
+                </button>
+            </form>
+            {move || match rows.get() {
+                None => {
+                    view! {
+                        <p class="sim-panel__note">
+                            "Click a PE on the mesh, or pick one here, to see its queues, task and memory."
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(Err(message)) => {
+                    view! { <p class="sim-error" role="alert">{message}</p> }.into_any()
+                }
+                Some(Ok(rows)) => {
+                    view! {
+                        <dl class="sim-metrics__list" data-testid="sim-inspector">
+                            {rows
+                                .into_iter()
+                                .map(|(label, value)| {
+                                    view! {
+                                        <div class="sim-metrics__row">
+                                            <dt>{label}</dt>
+                                            <dd>{value}</dd>
+                                        </div>
+                                    }
+                                })
+                                .collect_view()}
+                        </dl>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// Every GPU kernel's trips to HBM.
+#[component]
+pub fn TrafficTable(
+    /// One row per kernel.
+    #[prop(into)]
+    rows: Signal<Vec<KernelTraffic>>,
+    /// The summary sentence.
+    #[prop(into)]
+    summary: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <section class="sim-panel sim-traffic" aria-labelledby="sim-traffic-title">
+            <h2 class="sim-panel__title" id="sim-traffic-title">
+                "What a dataflow machine avoids: HBM round trips per kernel"
+            </h2>
+            <p data-testid="sim-round-trips">{summary}</p>
+            <div class="sim-table-wrap">
+                <table class="sim-table" data-testid="sim-traffic">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Kernel"</th>
+                            <th scope="col">"Reads from HBM"</th>
+                            <th scope="col">"of them activations"</th>
+                            <th scope="col">"Writes to HBM"</th>
+                            <th scope="col">"Cache hits"</th>
+                            <th scope="col">"Cycles"</th>
+                            <th scope="col">"Bound by"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || {
+                            rows.get()
+                                .into_iter()
+                                .map(|r| {
+                                    let bound = match r.bound {
+                                        sim::trace::Bound::Compute => "compute",
+                                        sim::trace::Bound::Memory => "memory",
+                                    };
+                                    let written = if r.output_read_later {
+                                        format!("{} (read back later)", r.hbm_written)
+                                    } else {
+                                        format!("{} (the result)", r.hbm_written)
+                                    };
+                                    view! {
+                                        <tr>
+                                            <th scope="row">{format!("{} ({})", r.name, r.kind)}</th>
+                                            <td>{r.hbm_read.to_string()}</td>
+                                            <td>{r.activations_in.to_string()}</td>
+                                            <td>{written}</td>
+                                            <td>{r.cache_read.to_string()}</td>
+                                            <td>{r.cycles.0.to_string()}</td>
+                                            <td>{bound}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,355 @@
+//! The simulator pages: a lesson's preset link runs to the end on the page with the engine's
+//! own cycle count and a correct result; bad parameters give the engine's sentence and the
+//! page recovers; the GPU page shows its HBM round trips; a 32×32 mesh animates to the end.
+
+use crate::support::{Browser, StaticServer, relative_dist};
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use serde_json::Value;
+use sim::engine::Engine;
+use sim::units::Cycle;
+use testbed_lab::pages::simulator::params::{Arch, SimForm};
+use testbed_lab::pages::simulator::session::{GpuSession, WseSession};
+
+/// The form a query describes, as the page parses it.
+fn form(query: &str) -> SimForm {
+    let q = testbed_lab::route::Location::parse(&format!("#/simulators/wse?{query}")).query;
+    SimForm::from_query(&q)
+}
+
+/// The cycle count the engine reaches natively for the WSE setup in `query`.
+fn native_wse_cycles(query: &str) -> u64 {
+    let setup = form(query).parse(Arch::Wse).expect("a valid setup");
+    let mut s = WseSession::build(&setup).expect("the setup builds");
+    let _ = s.run.run_until(Cycle(u64::MAX));
+    assert!(s.run.is_finished());
+    s.run.now().0
+}
+
+async fn text_of(browser: &Browser, css: &str) -> String {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap_or_default()
+}
+
+async fn click(browser: &Browser, css: &str) {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Picks the fastest speed, as a person would from the select.
+async fn fastest(browser: &Browser) {
+    browser
+        .eval(
+            "const s = document.querySelector('[data-testid=sim-speed]');
+             s.value = String(s.options.length - 1);
+             s.dispatchEvent(new Event('change', { bubbles: true }));
+             return s.value;",
+        )
+        .await;
+}
+
+/// Types `value` into the parameter field `key` and presses Enter.
+async fn set_param(browser: &Browser, key: &str, value: &str) {
+    let field = browser
+        .client
+        .find(Locator::Css(&format!("[data-testid=sim-param-{key}]")))
+        .await
+        .unwrap_or_else(|e| panic!("field {key}: {e}"));
+    field.clear().await.expect("clear");
+    field
+        .send_keys(&format!("{value}{}", char::from(Key::Enter)))
+        .await
+        .expect("type");
+}
+
+async fn assert_console_clean(browser: &Browser) {
+    let severe: Vec<Value> = browser
+        .console_entries()
+        .await
+        .into_iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .collect();
+    assert!(severe.is_empty(), "console errors: {severe:?}");
+}
+
+async fn hash(browser: &Browser) -> String {
+    browser
+        .eval("return location.hash;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
+    let expected = native_wse_cycles("preset=gemv");
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    // A lesson's link card points here with only the preset.
+    browser
+        .open(&format!("{}/#/simulators/wse?preset=gemv", server.origin))
+        .await;
+    browser
+        .wait_for_text("main h1", "Cerebras WSE-2 simulator")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    browser.wait_for_text("[data-testid=sim-cycle]", "0").await;
+    // One step, then run at full speed.
+    click(&browser, "[data-testid=sim-step]").await;
+    browser.wait_for_text("[data-testid=sim-cycle]", "1").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Paused")
+        .await;
+    fastest(&browser).await;
+    click(&browser, "[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    // The page's final count is the engine's, cycle for cycle (wasm == native).
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-metric-cycles]", &expected.to_string())
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=sim-outcome]",
+            &format!("Finished after {expected} cycles."),
+        )
+        .await;
+    let check = text_of(&browser, "[data-testid=sim-result]").await;
+    assert!(
+        check.starts_with("Correct: all 256 outputs equal the CPU's sums bit for bit"),
+        "{check}"
+    );
+    let log = text_of(&browser, "[data-testid=sim-log]").await;
+    assert!(log.contains("pipeline filled"), "{log}");
+    assert!(log.contains("Result check: Correct"), "{log}");
+    // The comparison's WSE column is this run; the GPU moved far more bytes off chip.
+    let wse_cycles = text_of(&browser, "[data-testid=sim-compare-wse-cycles]").await;
+    assert_eq!(wse_cycles, expected.to_string());
+    // Click-to-inspect: the middle of the canvas is a PE.
+    click(&browser, "[data-testid=sim-mesh-canvas]").await;
+    let inspected = text_of(&browser, "[data-testid=sim-inspector]").await;
+    assert!(inspected.contains("Memory used"), "{inspected}");
+    assert!(inspected.contains("of 48.00 KiB"), "{inspected}");
+    // The lesson link and the same workload on the GPU.
+    let gpu_href = browser
+        .eval("return document.querySelector('[data-testid=sim-other-arch]').getAttribute('href');")
+        .await;
+    assert_eq!(
+        gpu_href.as_str(),
+        Some(form("preset=gemv").href(Arch::Gpu).as_str())
+    );
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/simulators/wse?preset=gemv&width=0",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=sim-error]",
+            "Mesh width must be at least 1, but it is 0.",
+        )
+        .await;
+    let play_disabled = browser
+        .eval("return document.querySelector('[data-testid=sim-play]').disabled;")
+        .await;
+    assert_eq!(play_disabled, Value::Bool(true));
+
+    // Fix it in the form: the run comes back, and the URL follows.
+    set_param(&browser, "width", "8").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let errors = browser
+        .eval("return document.querySelectorAll('[data-testid=sim-error]').length;")
+        .await;
+    assert_eq!(errors, Value::from(0));
+    let h = hash(&browser).await;
+    assert!(h.contains("preset=gemv") && h.contains("width=8"), "{h}");
+
+    // Too few colors for the mapping.
+    set_param(&browser, "colors", "2").await;
+    browser
+        .wait_for_text(
+            "[data-testid=sim-error]",
+            "This mapping needs 3 colors but the fabric has only 2.",
+        )
+        .await;
+    set_param(&browser, "colors", "24").await;
+    // A block that does not fit a PE's 48 KB: the engine's sentence, exactly.
+    set_param(&browser, "d_in", "2048").await;
+    let expected = WseSession::build(
+        &form("preset=gemv&width=8&d_in=2048")
+            .parse(Arch::Wse)
+            .expect("parses"),
+    )
+    .expect_err("does not fit");
+    browser
+        .wait_for_text("[data-testid=sim-error]", &expected)
+        .await;
+    // Text that is no number.
+    set_param(&browser, "d_in", "lots").await;
+    browser
+        .wait_for_text(
+            "[data-testid=sim-error]",
+            "The input length must be a whole number, but it is \u{201c}lots\u{201d}.",
+        )
+        .await;
+    // Back to a good value: it runs to the end.
+    set_param(&browser, "d_in", "64").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    fastest(&browser).await;
+    click(&browser, "[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    let expected = native_wse_cycles("preset=gemv&width=8&d_in=64");
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
+        .await;
+    // The URL reproduces the setup: a fresh load of it reads the same fields.
+    let h = hash(&browser).await;
+    browser.open(&format!("{}/{h}", server.origin)).await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let d_in = browser
+        .eval("return document.querySelector('[data-testid=sim-param-d_in]').value;")
+        .await;
+    assert_eq!(d_in.as_str(), Some("64"));
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_gpu_page_shows_its_hbm_round_trips_and_runs_every_kernel() {
+    let setup = form("preset=bert-layer").parse(Arch::Gpu).expect("parses");
+    let native = GpuSession::build(&setup).expect("builds");
+    let total = native.sim.total_cycles().0;
+    let n_kernels = native.sim.kernels().len();
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/simulators/gpu?preset=bert-layer",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_for_text("main h1", "GPU baseline simulator")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let rows = browser
+        .eval("return document.querySelectorAll('[data-testid=sim-traffic] tbody tr').length;")
+        .await;
+    assert_eq!(rows, Value::from(n_kernels));
+    let summary = text_of(&browser, "[data-testid=sim-round-trips]").await;
+    assert!(
+        summary.contains("of intermediate results were written to HBM"),
+        "{summary}"
+    );
+    fastest(&browser).await;
+    click(&browser, "[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &total.to_string())
+        .await;
+    let log = text_of(&browser, "[data-testid=sim-log]").await;
+    assert!(log.contains("kernel norm2 finished"), "{log}");
+    // Switching the workload rebuilds the run and rewrites the URL.
+    browser
+        .eval(
+            "const s = document.querySelector('[data-testid=sim-param-preset]');
+             s.value = 'mlp'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        )
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let h = hash(&browser).await;
+    assert_eq!(h, form("preset=mlp").href(Arch::Gpu));
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_32_by_32_mesh_animates_to_the_end_without_blocking_the_page() {
+    let query = "preset=mlp&width=32&height=32&batch=16";
+    let expected = native_wse_cycles(query);
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/simulators/wse?{query}", server.origin))
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    // Record frame intervals while it plays (reported, not asserted: speed is for benches).
+    browser
+        .eval(
+            "window.__frames = []; let last = performance.now();
+             (function f(t) { window.__frames.push(t - last); last = t;
+               if (window.__frames.length < 100000) requestAnimationFrame(f); })(last);",
+        )
+        .await;
+    fastest(&browser).await;
+    click(&browser, "[data-testid=sim-play]").await;
+    // While it plays, the page answers: the log and the controls respond.
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Running")
+        .await;
+    click(&browser, "[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Paused")
+        .await;
+    click(&browser, "[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
+        .await;
+    let stats = browser
+        .eval(
+            "const f = window.__frames.slice(2).sort((a, b) => a - b);
+             const mean = f.reduce((a, b) => a + b, 0) / f.length;
+             return [f.length, mean, f[Math.floor(f.length * 0.95)], f[f.length - 1]];",
+        )
+        .await;
+    println!("32×32 mesh, {expected} cycles: frames, mean ms, p95 ms, max ms = {stats}");
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
