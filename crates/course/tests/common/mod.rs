@@ -57,3 +57,77 @@ pub fn valid_course() -> Course {
         ),
     }
 }
+
+/// One question read back from GIFT: its title and how many answers its `{…}` holds.
+#[derive(Debug, PartialEq)]
+pub struct GiftQuestion {
+    pub title: String,
+    pub n_answers: usize,
+}
+
+/// Reads questions back the way Moodle's importer splits them: blank lines separate questions,
+/// `//` lines are comments, `$CATEGORY:` lines are not questions, `\` escapes a character.
+pub fn read_gift(text: &str) -> Vec<GiftQuestion> {
+    let mut questions = Vec::new();
+    for chunk in text.split("\n\n") {
+        let lines: Vec<&str> = chunk
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .filter(|line| !line.starts_with("$CATEGORY:"))
+            .collect();
+        let question = lines.join("\n");
+        let question = question.trim();
+        if question.is_empty() {
+            continue;
+        }
+        // Unescaped structure characters only.
+        let mut structure = String::new();
+        let mut chars = question.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                chars.next();
+                structure.push('_');
+            } else {
+                structure.push(c);
+            }
+        }
+        let title = structure
+            .strip_prefix("::")
+            .and_then(|rest| rest.split_once("::"))
+            .map(|(title, _)| question[2..2 + title.len()].replace('\\', ""))
+            .expect("a title");
+        let open = structure.find('{').expect("an answer block");
+        let close = structure.rfind('}').expect("a closed answer block");
+        let block = &structure[open + 1..close];
+        let block = block.split("####").next().unwrap_or("");
+        let n_answers = if let Some(numeric) = block.trim().strip_prefix('#') {
+            usize::from(!numeric.is_empty())
+        } else {
+            block.matches(['=', '~']).count()
+        };
+        questions.push(GiftQuestion { title, n_answers });
+    }
+    questions
+}
+
+/// The questions of a course as [`read_gift`] should read them back.
+pub fn expected_gift(course: &Course) -> Vec<GiftQuestion> {
+    course
+        .quizzes
+        .iter()
+        .flat_map(|quiz| &quiz.questions)
+        .map(|question| GiftQuestion {
+            title: question.id.clone(),
+            n_answers: match &question.kind {
+                course::QuestionKind::MultipleChoice {
+                    answers,
+                    distractors,
+                    ..
+                } => answers.len() + distractors.len(),
+                course::QuestionKind::ShortAnswer { alternatives, .. } => 1 + alternatives.len(),
+                course::QuestionKind::Numeric { .. } => 1,
+                course::QuestionKind::Order { items } => items.len(),
+            },
+        })
+        .collect()
+}
