@@ -96,6 +96,17 @@ fn bad_parameters_are_errors_not_panics() {
         Err(SimError::BadRate { .. })
     ));
 
+    // Values that do not match the sizes.
+    let mut short = ok().unwrap();
+    short.w.pop();
+    check_err(
+        WseConfig::wse2(4, 4),
+        Ok(short),
+        &SimError::InvalidWorkload {
+            reason: "the weight matrix has 63 values but needs 64.".into(),
+        },
+    );
+
     // A workload the mesh mapping does not handle.
     let cnn = presets::graphcore_mnist_cnn(1).unwrap();
     let err = GemvRun::from_workload(WseConfig::wse2(8, 8), &cnn, 0).unwrap_err();

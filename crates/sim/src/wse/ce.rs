@@ -76,6 +76,34 @@ impl GemvBlock {
         Bytes(4 * words)
     }
 
+    /// Why the block's data does not match its shape, if it does not.
+    #[must_use]
+    pub fn inconsistency(&self) -> Option<String> {
+        let (rows, cols, batch) = (self.rows as usize, self.cols as usize, self.batch as usize);
+        if rows == 0 || cols == 0 || batch == 0 || self.fmacs_per_cycle == 0 {
+            Some(
+                "rows, columns, batch and multiply-adds per cycle must all be at least 1."
+                    .to_owned(),
+            )
+        } else if self.a.len() != rows.saturating_mul(cols) {
+            Some(format!(
+                "it has {} weights for a {rows}×{cols} block.",
+                self.a.len()
+            ))
+        } else if self.acc.len() != batch.saturating_mul(rows) {
+            Some(format!(
+                "it has {} accumulators for {batch} samples of {rows} rows.",
+                self.acc.len()
+            ))
+        } else if self.bias.as_ref().is_some_and(|b| b.len() != rows) {
+            Some(format!("its bias does not have {rows} values."))
+        } else if self.in_color == Some(self.x_color) || self.out_color == self.x_color {
+            Some("x and the partial sums need different colors.".to_owned())
+        } else {
+            None
+        }
+    }
+
     /// Samples whose partial sums are complete on this PE.
     fn samples_ready(&self) -> u64 {
         self.x_taken / u64::from(self.cols)

@@ -496,9 +496,15 @@ impl Mesh {
     /// Loads `program` into the CE of PE (`x`, `y`), checking its memory.
     ///
     /// # Errors
-    /// A PE outside the mesh, or a program that does not fit the PE's memory.
+    /// A PE outside the mesh, a GEMV block whose data does not match its shape, or a program
+    /// that does not fit the PE's memory.
     pub fn load_program(&mut self, x: u32, y: u32, program: Program) -> Result<(), SimError> {
         let pe = self.pe_index(x, y)?;
+        if let Program::Gemv(g) = &program
+            && let Some(reason) = g.inconsistency()
+        {
+            return Err(SimError::BadProgram { x, y, reason });
+        }
         let needed = program.memory();
         if needed > self.config.memory_per_pe {
             return Err(SimError::BlockDoesNotFit {
