@@ -274,14 +274,16 @@ struct PeCounters {
     stalled: u64,
     router_stalls: u64,
     tasks: u64,
+    /// Last cycle the CE was stepped, and what it did then (a PE not stepped was idle).
     last_cycle: u64,
-    last_activity: u8,
+    last_state: PeState,
 }
 
 /// What a PE is doing, for drawing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PeState {
     /// Nothing to do.
+    #[default]
     Idle,
     /// Running a task.
     Busy,
@@ -898,25 +900,25 @@ impl Mesh {
         match activity {
             CeActivity::Busy => {
                 cnt.busy += 1;
-                cnt.last_activity = 1;
+                cnt.last_state = PeState::Busy;
                 *progress = true;
             }
             CeActivity::Stalled(color) => {
                 cnt.stalled += 1;
-                cnt.last_activity = 2;
+                cnt.last_state = PeState::Stalled;
                 if stall.is_none() {
                     let (x, y) = self.xy(pe);
                     *stall = Some(Resource::RouterQueue { x, y, color });
                 }
             }
             CeActivity::Blocked(_) => {
-                cnt.last_activity = 3;
+                cnt.last_state = PeState::Stalled;
                 if stall.is_none() {
                     let (x, y) = self.xy(pe);
                     *stall = Some(Resource::BlockedTask { x, y });
                 }
             }
-            CeActivity::Idle => cnt.last_activity = 0,
+            CeActivity::Idle => cnt.last_state = PeState::Idle,
         }
         if eff.sent {
             self.ledger.sent_by_ces += 1;
@@ -1004,11 +1006,7 @@ impl Mesh {
         if self.now == 0 || c.last_cycle + 1 != self.now {
             return PeState::Idle;
         }
-        match c.last_activity {
-            1 => PeState::Busy,
-            2 | 3 => PeState::Stalled,
-            _ => PeState::Idle,
-        }
+        c.last_state
     }
 
     /// A snapshot for drawing; see [`MeshSnapshot`]. Allocates; use
