@@ -107,6 +107,12 @@ pub trait Engine {
     /// `deadline - now()` cycles.
     fn run_until(&mut self, deadline: Cycle) -> RunStatus;
 
+    /// Advances at most `budget` cycles: a step budget per animation frame.
+    fn run_for(&mut self, budget: Cycle) -> RunStatus {
+        let deadline = Cycle(self.now().0.saturating_add(budget.0));
+        self.run_until(deadline)
+    }
+
     /// Whether the run is complete.
     fn is_finished(&self) -> bool;
 

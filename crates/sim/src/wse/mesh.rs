@@ -694,47 +694,34 @@ impl Mesh {
         // Rotating start color: fair and deterministic arbitration of shared links.
         let start = (now % NC as u64) as u32;
         let mut stalled_here = false;
-        for k in 0..NC as u32 {
-            let c = ((k + start) % NC as u32) as usize;
-            if colors & (1 << c) == 0 {
-                continue;
-            }
-            let q = self.rq_of[pe * NC + c] as usize;
-            if self.rq.peek_ready(q, now).is_none() {
-                continue;
-            }
-            let Some(route) = self.routes[pe * NC + c] else {
-                continue;
-            };
-            // Check every destination.
-            let mut ok = true;
-            let mut blocker = None;
-            for p in route.tx.iter() {
-                if links_used & p.bit() != 0 {
-                    ok = false;
-                    break;
+        // Colors `start..NC`, then `0..start`, visiting only those with a route.
+        let from_start = colors & (u32::MAX << start);
+        for mut pending in [from_start, colors & !from_start] {
+            while pending != 0 {
+                let c = pending.trailing_zeros() as usize;
+                pending &= pending - 1;
+                let q = self.rq_of[pe * NC + c] as usize;
+                if self.rq.peek_ready(q, now).is_none() {
+                    continue;
                 }
-                match p {
-                    Port::Ramp => {
-                        let tq = self.tq_of[pe * NC + c] as usize;
-                        if !self.tq.has_room(tq, now) {
-                            ok = false;
-                            let (x, y) = self.xy(pe);
-                            blocker = Some(Resource::TaskQueue {
-                                x,
-                                y,
-                                color: c as u8,
-                            });
-                            break;
-                        }
+                let Some(route) = self.routes[pe * NC + c] else {
+                    continue;
+                };
+                // Check every destination.
+                let mut ok = true;
+                let mut blocker = None;
+                for p in route.tx.iter() {
+                    if links_used & p.bit() != 0 {
+                        ok = false;
+                        break;
                     }
-                    _ => {
-                        if let Some(nb) = self.neighbour(pe, p) {
-                            let nq = self.rq_of[nb * NC + c];
-                            if nq == NONE || !self.rq.has_room(nq as usize, now) {
+                    match p {
+                        Port::Ramp => {
+                            let tq = self.tq_of[pe * NC + c] as usize;
+                            if !self.tq.has_room(tq, now) {
                                 ok = false;
-                                let (x, y) = self.xy(nb);
-                                blocker = Some(Resource::RouterQueue {
+                                let (x, y) = self.xy(pe);
+                                blocker = Some(Resource::TaskQueue {
                                     x,
                                     y,
                                     color: c as u8,
@@ -742,74 +729,89 @@ impl Mesh {
                                 break;
                             }
                         }
-                    }
-                }
-            }
-            if !ok {
-                stalled_here = true;
-                if stall.is_none() {
-                    *stall = blocker;
-                }
-                continue;
-            }
-            let w = self.rq.pop(q, now);
-            self.rq_count[pe] -= 1;
-            *progress = true;
-            let fanout = u64::from(route.tx.len());
-            self.ledger.multicast_copies += fanout - 1;
-            self.hops += fanout;
-            for p in route.tx.iter() {
-                links_used |= p.bit();
-                match p {
-                    Port::Ramp => {
-                        let tq = self.tq_of[pe * NC + c] as usize;
-                        self.tq.push(
-                            tq,
-                            Wavelet {
-                                payload: w.payload,
-                                ready_at: now + 1,
-                                from: p as u8,
-                            },
-                        );
-                        self.tq_count[pe] += 1;
-                    }
-                    _ => match self.neighbour(pe, p) {
-                        Some(nb) => {
-                            let nq = self.rq_of[nb * NC + c] as usize;
-                            let from = p.opposite() as u8;
-                            self.rq.push(
-                                nq,
-                                Wavelet {
-                                    payload: w.payload,
-                                    ready_at: now + 1,
-                                    from,
-                                },
-                            );
-                            self.rq_count[nb] += 1;
-                        }
-                        None => {
-                            let (x, y) = self.xy(pe);
-                            self.ledger.left_mesh += 1;
-                            self.edge_out.push(EdgeWavelet {
-                                cycle: Cycle(now + 1),
-                                x,
-                                y,
-                                port: p,
-                                color: c as u8,
-                                payload: w.payload,
-                            });
-                            if self.trace.enabled() {
-                                self.trace.push(
-                                    Cycle(now + 1),
-                                    EventKind::WaveletLeftMesh {
+                        _ => {
+                            if let Some(nb) = self.neighbour(pe, p) {
+                                let nq = self.rq_of[nb * NC + c];
+                                if nq == NONE || !self.rq.has_room(nq as usize, now) {
+                                    ok = false;
+                                    let (x, y) = self.xy(nb);
+                                    blocker = Some(Resource::RouterQueue {
                                         x,
                                         y,
                                         color: c as u8,
-                                    },
-                                );
+                                    });
+                                    break;
+                                }
                             }
                         }
-                    },
+                    }
+                }
+                if !ok {
+                    stalled_here = true;
+                    if stall.is_none() {
+                        *stall = blocker;
+                    }
+                    continue;
+                }
+                let w = self.rq.pop(q, now);
+                self.rq_count[pe] -= 1;
+                *progress = true;
+                let fanout = u64::from(route.tx.len());
+                self.ledger.multicast_copies += fanout - 1;
+                self.hops += fanout;
+                for p in route.tx.iter() {
+                    links_used |= p.bit();
+                    match p {
+                        Port::Ramp => {
+                            let tq = self.tq_of[pe * NC + c] as usize;
+                            self.tq.push(
+                                tq,
+                                Wavelet {
+                                    payload: w.payload,
+                                    ready_at: now + 1,
+                                    from: p as u8,
+                                },
+                            );
+                            self.tq_count[pe] += 1;
+                        }
+                        _ => match self.neighbour(pe, p) {
+                            Some(nb) => {
+                                let nq = self.rq_of[nb * NC + c] as usize;
+                                let from = p.opposite() as u8;
+                                self.rq.push(
+                                    nq,
+                                    Wavelet {
+                                        payload: w.payload,
+                                        ready_at: now + 1,
+                                        from,
+                                    },
+                                );
+                                self.rq_count[nb] += 1;
+                            }
+                            None => {
+                                let (x, y) = self.xy(pe);
+                                self.ledger.left_mesh += 1;
+                                self.edge_out.push(EdgeWavelet {
+                                    cycle: Cycle(now + 1),
+                                    x,
+                                    y,
+                                    port: p,
+                                    color: c as u8,
+                                    payload: w.payload,
+                                });
+                                if self.trace.enabled() {
+                                    self.trace.push(
+                                        Cycle(now + 1),
+                                        EventKind::WaveletLeftMesh {
+                                            x,
+                                            y,
+                                            color: c as u8,
+                                        },
+                                    );
+                                }
+                            }
+                        },
+                    }
                 }
             }
         }
@@ -991,13 +993,6 @@ impl Mesh {
                 None => StepOutcome::Running,
             }
         }
-    }
-
-    /// Runs at most `max_steps` cycles (a step budget), stopping early when finished or
-    /// deadlocked.
-    pub fn run_steps(&mut self, max_steps: u64) -> RunStatus {
-        let deadline = Cycle(self.now.saturating_add(max_steps));
-        self.run_until(deadline)
     }
 
     /// What PE (`x`, `y`) did in the last cycle.
