@@ -17,15 +17,8 @@ pub fn run(args: &[String]) -> Result<()> {
         _ => return Err("usage: cargo xtask gift [--out DIR]".to_owned()),
     };
     let root = project_root();
-    let course = course::build::load_course(&root.join("lessons"), &root.join("public")).map_err(
-        |errors| {
-            let report: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            format!(
-                "the course does not validate, so nothing was exported:\n{}",
-                report.join("\n")
-            )
-        },
-    )?;
+    let course = course::build::load_course(&root.join("lessons"), &root.join("public"))
+        .map_err(|errors| format!("nothing was exported: {}", course::build::report(&errors)))?;
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     let write = |path: &Path, text: &str| {

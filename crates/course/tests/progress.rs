@@ -60,6 +60,14 @@ fn nothing_stored_is_fresh_progress_without_a_notice() {
 fn reset_notice(stored: &str) -> String {
     let outcome = Progress::load(stored);
     assert_eq!(outcome.progress, Progress::default(), "for {stored}");
+    let newer = outcome
+        .notice
+        .as_deref()
+        .is_some_and(|n| n.contains("newer version"));
+    assert_eq!(
+        outcome.read_only, newer,
+        "only newer data is kept read-only"
+    );
     outcome.notice.expect("a reset comes with a notice")
 }
 
@@ -96,6 +104,7 @@ fn data_from_a_newer_schema_is_reset_with_a_notice() {
     );
     let notice = reset_notice(&stored);
     assert!(notice.contains("newer version"), "{notice}");
+    assert!(Progress::load(&stored).read_only);
 }
 
 #[test]

@@ -37,6 +37,16 @@ fn the_valid_fixture_validates() {
 }
 
 #[test]
+fn the_report_lists_every_error_with_a_count() {
+    let root = common::overlay("broken-lesson");
+    let errors = course::build::load_course(&root.join("lessons"), &root.join("public"))
+        .expect_err("broken");
+    let report = course::build::report(&errors);
+    assert!(report.starts_with("4 problems in the course sources:\nlessons/03-broken.md:10: "));
+    assert_eq!(report.lines().count(), 5);
+}
+
+#[test]
 fn an_empty_lessons_folder_is_an_error() {
     let errors = common::load(&common::fixtures().join("no-lessons")).expect_err("no lessons");
     assert_eq!(
@@ -313,7 +323,7 @@ error_case!(
 );
 error_case!(
     several_mistakes,
-    "several-mistakes",
+    "broken-lesson",
     [
         "lessons/03-broken.md:10: citation [^nobody] names no [[sources]] entry (sources: this lesson has none)",
         "lessons/03-broken.md:11: link to lesson `nowhere`, which does not exist (lessons: intro, second, broken)",
