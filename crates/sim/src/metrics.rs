@@ -127,7 +127,8 @@ pub struct RunMetrics {
     pub bytes_on_chip: Bytes,
     /// Bytes moved to or from off-chip memory or across the chip edge.
     pub bytes_off_chip: Bytes,
-    /// FLOPs done.
+    /// FLOPs the machine did. May exceed the workload's count: a mesh that splits a dot
+    /// product over PEs does one extra add per block to combine the partial sums.
     pub flops: u64,
     /// Peak FLOP/s of the machine as configured.
     pub peak_flops_per_s: f64,

@@ -497,6 +497,10 @@ impl GemvRun {
                 "first result leaves the mesh at the east edge (pipeline filled)",
             );
         }
+        if self.mesh.is_finished() && !self.mesh.finish_traced() {
+            let at = self.mesh.now();
+            self.mesh_trace_milestone(at, "all results left the mesh (pipeline drained)");
+        }
     }
 
     fn mesh_trace_milestone(&mut self, c: Cycle, text: &str) {
@@ -519,11 +523,6 @@ impl Engine for GemvRun {
     fn run_until(&mut self, deadline: Cycle) -> RunStatus {
         let s = self.mesh.run_until(deadline);
         self.note_milestones();
-        if let RunStatus::Finished { at } = s
-            && !self.mesh.finish_traced()
-        {
-            self.mesh_trace_milestone(at, "all results left the mesh (pipeline drained)");
-        }
         s
     }
 
