@@ -57,8 +57,8 @@ pub use model::{
     LinkTarget, SimArch, SimCard, Source, TocEntry, plain_text, slugify,
 };
 pub use progress::{
-    ImportError, LessonStatus, LoadOutcome, PROGRESS_SCHEMA, PROGRESS_STORAGE_KEY,
-    PROGRESS_VERSION, Progress, ProgressMap, QuizProgress, QuizStatus,
+    ImportError, LessonStatus, LoadOutcome, PROGRESS_EXPORT_FILE_NAME, PROGRESS_SCHEMA,
+    PROGRESS_STORAGE_KEY, PROGRESS_VERSION, Progress, ProgressMap, QuizProgress, QuizStatus,
 };
 pub use quiz::{Choice, ChoiceLayout, Question, QuestionKind, Quiz, RichText, shuffle_seed};
 pub use search::{SearchHit, SearchIndex};

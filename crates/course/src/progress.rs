@@ -28,6 +28,8 @@ pub const PROGRESS_SCHEMA: &str = "testbed-lab/progress";
 pub const PROGRESS_VERSION: u32 = 1;
 /// The `localStorage` key the app stores progress under.
 pub const PROGRESS_STORAGE_KEY: &str = "testbed-lab.progress";
+/// The file name to offer when exporting progress.
+pub const PROGRESS_EXPORT_FILE_NAME: &str = "testbed-lab-progress.json";
 
 /// What a person has done in the course.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -57,7 +57,7 @@ fn search_finds_the_lesson_about_a_topic() {
     let course = real_course();
     let hits = course.search.search("colors", 5);
     assert_eq!(
-        hits.first().map(|hit| hit.lesson_slug),
+        hits.first().map(|hit| hit.lesson_slug.as_str()),
         Some("cerebras-wse")
     );
 }

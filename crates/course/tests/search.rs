@@ -6,12 +6,12 @@ use course::search::{SNIPPET_CHARS, normalize_term, terms};
 use course::{Course, SearchHit};
 use proptest::prelude::*;
 
-fn hits<'a>(course: &'a Course, query: &str) -> Vec<SearchHit<'a>> {
+fn hits(course: &Course, query: &str) -> Vec<SearchHit> {
     course.search.search(query, 10)
 }
 
 /// The highlighted words of a hit.
-fn highlighted<'a>(hit: &'a SearchHit<'_>) -> Vec<&'a str> {
+fn highlighted(hit: &SearchHit) -> Vec<&str> {
     hit.highlights
         .iter()
         .map(|&(start, end)| &hit.snippet[start..end])
@@ -37,7 +37,7 @@ fn a_word_finds_its_passage_with_the_section_to_link_to() {
     assert!(!found.is_empty());
     let body_hit = found
         .iter()
-        .find(|hit| hit.anchor == Some("first-section"))
+        .find(|hit| hit.anchor.as_deref() == Some("first-section"))
         .expect("the paragraph about wavelets");
     assert_eq!(body_hit.lesson_slug, "intro");
     assert_eq!(body_hit.lesson_title, "Introduction");
@@ -62,7 +62,7 @@ fn the_title_ranks_above_body_text() {
 fn passages_with_every_word_rank_first() {
     let course = common::valid_course();
     let found = hits(&course, "later section");
-    assert_eq!(found[0].anchor, Some("a-later-section"));
+    assert_eq!(found[0].anchor.as_deref(), Some("a-later-section"));
 }
 
 #[test]
@@ -86,14 +86,16 @@ fn empty_and_stop_word_queries_find_nothing() {
 #[test]
 fn at_most_one_hit_per_section_and_at_most_the_limit() {
     let course = common::valid_course();
-    let found = course.search.search("a", 2);
-    assert!(found.len() <= 2);
-    let found = hits(&course, "section");
+    let all = hits(&course, "section");
+    assert!(all.len() > 2, "{all:?}");
+    assert_eq!(course.search.search("section", 2).len(), 2);
+    let found = all;
     let mut sections: Vec<(&str, Option<&str>)> = found
         .iter()
-        .map(|hit| (hit.lesson_slug, hit.anchor))
+        .map(|hit| (hit.lesson_slug.as_str(), hit.anchor.as_deref()))
         .collect();
     let n_hits = sections.len();
+    sections.sort_unstable();
     sections.dedup();
     assert_eq!(sections.len(), n_hits);
 }
