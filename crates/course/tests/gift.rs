@@ -16,7 +16,7 @@ fn each_question_kind_has_its_gift_form() {
         )
     );
     assert!(intro.contains(
-        "::intro-colors::[markdown]How many routable colors does the **WSE-2** have? {=24 ~8 ~16 ####[markdown]See [the lesson](lesson\\:intro\\#first-section).}"
+        "::intro-colors::[markdown]How many routable colors does the **WSE-2** have? {=24 ~8 ~16 ####[markdown]See the lesson.}"
     ), "{intro}");
     assert!(
         intro.contains("{~%50%the ramp ~%50%north ~%-100%a bus ####"),
@@ -29,6 +29,16 @@ fn each_question_kind_has_its_gift_form() {
         "{second}"
     );
     assert!(second.contains("(Match each item to its position\\: 1 is first.) {=Compile -> 1 =Submit -> 2 =Read the log -> 3 ####"), "{second}");
+}
+
+#[test]
+fn links_into_the_site_become_plain_text() {
+    assert_eq!(
+        course::gift::strip_lesson_links(
+            "See [the lesson](lesson:intro#first-section) and [docs](https://example.org)."
+        ),
+        "See the lesson and [docs](https://example.org)."
+    );
 }
 
 #[test]
