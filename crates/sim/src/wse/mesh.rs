@@ -185,7 +185,10 @@ impl QueueSet {
             len < self.depth,
             "queue overflow: has_room must be checked first"
         );
-        let slot = (self.head[q] as usize + len) % self.depth;
+        let mut slot = self.head[q] as usize + len;
+        if slot >= self.depth {
+            slot -= self.depth;
+        }
         self.slots[q * self.depth + slot] = w;
         self.len[q] += 1;
     }
@@ -201,7 +204,8 @@ impl QueueSet {
     fn pop(&mut self, q: usize, now: u64) -> Wavelet {
         assert!(self.len[q] > 0, "pop of an empty queue");
         let w = self.slots[q * self.depth + self.head[q] as usize];
-        self.head[q] = ((self.head[q] as usize + 1) % self.depth) as u32;
+        let next = self.head[q] + 1;
+        self.head[q] = if next as usize == self.depth { 0 } else { next };
         self.len[q] -= 1;
         self.popped_at[q] = now;
         w
@@ -304,6 +308,8 @@ pub struct Mesh {
     rq_count: Vec<u32>,
     tq_count: Vec<u32>,
     ces: Vec<Ce>,
+    /// Neighbour of each PE through each port (indexed by `Port as usize`), or `NONE`.
+    neighbours: Vec<[u32; 5]>,
     counters: Vec<PeCounters>,
     injectors: Vec<Injector>,
     injectors_done: usize,
@@ -377,6 +383,20 @@ impl Mesh {
         config.validate()?;
         let n = config.n_pes();
         let trace = Trace::with_capacity(config.trace_capacity);
+        let (w, h) = (config.width as usize, config.height as usize);
+        let neighbours = (0..n)
+            .map(|pe| {
+                let (x, y) = (pe % w, pe / w);
+                // n ≤ 2^20 PEs, so every index fits in u32.
+                let at = |ok: bool, i: usize| if ok { i as u32 } else { NONE };
+                let mut nb = [NONE; 5];
+                nb[Port::North as usize] = at(y > 0, pe.wrapping_sub(w));
+                nb[Port::South as usize] = at(y + 1 < h, pe + w);
+                nb[Port::West as usize] = at(x > 0, pe.wrapping_sub(1));
+                nb[Port::East as usize] = at(x + 1 < w, pe + 1);
+                nb
+            })
+            .collect();
         Ok(Self {
             rq: QueueSet::new(config.router_queue_depth as usize),
             tq: QueueSet::new(config.task_queue_depth as usize),
@@ -388,6 +408,7 @@ impl Mesh {
             rq_count: vec![0; n],
             tq_count: vec![0; n],
             ces: vec![Ce::new(Program::Empty); n],
+            neighbours,
             counters: vec![PeCounters::default(); n],
             injectors: Vec::new(),
             injectors_done: 0,
@@ -431,15 +452,8 @@ impl Mesh {
 
     /// Neighbour of `pe` through `port` (`None` off the mesh or for the ramp).
     fn neighbour(&self, pe: usize, port: Port) -> Option<usize> {
-        let (x, y) = self.xy(pe);
-        let w = self.config.width as usize;
-        match port {
-            Port::Ramp => None,
-            Port::North => (y > 0).then(|| pe - w),
-            Port::South => (y + 1 < self.config.height).then(|| pe + w),
-            Port::West => (x > 0).then(|| pe - 1),
-            Port::East => (x + 1 < self.config.width).then(|| pe + 1),
-        }
+        let n = self.neighbours[pe][port as usize];
+        (n != NONE).then_some(n as usize)
     }
 
     /// Sets the route of `color` at PE (`x`, `y`): the mapping step ("the compiler").
