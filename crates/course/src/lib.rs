@@ -13,7 +13,7 @@
 //! JSON (serde_json) rather than postcard: the crate needs serde_json anyway for progress
 //! files, so the embedded form costs no extra code in the wasm; the enums are internally tagged,
 //! which postcard cannot read; and the artefact can be inspected. Measured on the eight lessons:
-//! about 490 KB of JSON (110 KB gzipped, 210 KB of it the search index), decoded natively in
+//! about 450 KB of JSON (106 KB gzipped, 210 KB of it the search index), decoded natively in
 //! about 3 ms.
 //!
 //! # What the app uses

@@ -63,7 +63,7 @@ fn search_finds_the_lesson_about_a_topic() {
 }
 
 /// The embedded course is part of the wasm download (budget: 1.5 MB gzip for the whole app).
-/// Measured with 8 lessons: about 490 KB of JSON (110 KB gzip), 210 KB of it the search index.
+/// Measured with 8 lessons: about 450 KB of JSON (106 KB gzip), 210 KB of it the search index.
 #[test]
 fn the_embedded_course_stays_small() {
     let course = real_course();

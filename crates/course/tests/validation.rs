@@ -9,8 +9,9 @@ use std::path::Path;
 /// Loads the overlaid fixture `case` and asserts exactly these errors, in order. `{root}` in an
 /// expected message stands for the fixture copy's folder.
 fn check<const N: usize>(case: &str, expected: [&str; N]) {
-    let root = common::overlay(case);
-    let Err(errors) = common::load(&root) else {
+    let overlay = common::overlay(case);
+    let root = &overlay.root;
+    let Err(errors) = common::load(root) else {
         panic!("fixture `{case}` validated, but it should fail");
     };
     let expected: Vec<String> = expected
@@ -38,7 +39,8 @@ fn the_valid_fixture_validates() {
 
 #[test]
 fn the_report_lists_every_error_with_a_count() {
-    let root = common::overlay("broken-lesson");
+    let overlay = common::overlay("broken-lesson");
+    let root = &overlay.root;
     let errors = course::build::load_course(&root.join("lessons"), &root.join("public"))
         .expect_err("broken");
     let report = course::build::report(&errors);

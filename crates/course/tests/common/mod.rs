@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use course::Course;
 use course::build::load_course;
@@ -26,18 +27,34 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// The valid fixture course with the files of `fixtures/errors/<case>/` laid over it, in a
-/// fresh folder of the test's own; returns that folder (holding `lessons/` and `public/`).
-pub fn overlay(case: &str) -> PathBuf {
+/// fresh folder of the call's own (tests run in parallel and may use the same case); returns that
+/// folder (holding `lessons/` and `public/`).
+pub fn overlay(case: &str) -> Overlay {
+    static N_CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call_idx = N_CALLS.fetch_add(1, Ordering::Relaxed);
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("course-fixtures")
-        .join(case);
+        .join(format!("{case}-{}-{call_idx}", std::process::id()));
     if root.exists() {
         std::fs::remove_dir_all(&root).expect("clear old copy");
     }
     std::fs::create_dir_all(&root).expect("create copy");
     copy_tree(&fixtures().join("valid"), &root);
     copy_tree(&fixtures().join("errors").join(case), &root);
-    root
+    Overlay { root }
+}
+
+/// A fixture copy, removed when dropped.
+#[derive(Debug)]
+pub struct Overlay {
+    pub root: PathBuf,
+}
+
+impl Drop for Overlay {
+    fn drop(&mut self) {
+        // Best effort: a leftover copy in the target folder harms nothing.
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
 }
 
 /// Loads a course laid out under `root` (`root/lessons`, `root/public`).
