@@ -91,12 +91,12 @@ const STOP_WORDS: &[&str] = &[
     "or", "that", "the", "this", "to", "with",
 ];
 
-/// Normalizes one word: lowercase, and a plural `s` dropped (`colors` → `color`, but `class`,
-/// `bus` and `analysis` stay).
+/// Normalizes one word: lowercase, and a plural `s` dropped (`colors` → `color`, `PEs` → `pe`,
+/// but `class`, `bus` and `analysis` stay).
 pub fn normalize_term(word: &str) -> String {
     let lower = word.to_lowercase();
     let n_chars = lower.chars().count();
-    if n_chars > 3
+    if n_chars > 2
         && lower.ends_with('s')
         && !(lower.ends_with("ss") || lower.ends_with("us") || lower.ends_with("is"))
     {
