@@ -167,11 +167,12 @@ pub fn run(args: &[String]) -> Result<()> {
         let eval = trainer.evaluate(&test).map_err(|e| e.to_string())?;
         for epoch in &progress.completed_epochs {
             println!(
-                "epoch {:>2}/{} train_loss={:.4} train_accuracy={:.4} test_accuracy={:.4} elapsed={:.1}s",
+                "epoch {:>2}/{} train_loss={:.4} train_accuracy={:.4} grad_norm={:.3e} test_accuracy={:.4} elapsed={:.1}s",
                 epoch.epoch_idx + 1,
                 config.n_epochs,
                 epoch.mean_loss,
                 epoch.train_accuracy,
+                epoch.mean_grad_norm,
                 eval.accuracy,
                 train_seconds
             );

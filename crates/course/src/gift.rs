@@ -42,7 +42,7 @@ pub fn quiz_to_gift(quiz: &Quiz) -> String {
 
 /// One question in GIFT, without a trailing newline.
 pub fn question_to_gift(question: &Question) -> String {
-    let mut prompt = question.prompt.markdown.trim().to_owned();
+    let mut prompt = strip_lesson_links(question.prompt.markdown.trim());
     let answers = match &question.kind {
         QuestionKind::MultipleChoice {
             answers,
@@ -100,13 +100,34 @@ pub fn question_to_gift(question: &Question) -> String {
     let feedback = question
         .context
         .as_ref()
-        .map(|context| format!(" ####[markdown]{}", escape(context.markdown.trim())))
+        .map(|context| {
+            let context = strip_lesson_links(context.markdown.trim());
+            format!(" ####[markdown]{}", escape(&context))
+        })
         .unwrap_or_default();
     format!(
         "::{}::[markdown]{} {{{answers}{feedback}}}",
         escape(&question.id),
         escape(&prompt)
     )
+}
+
+/// `[text](lesson:slug#anchor)` → `text`: links into this site mean nothing in an LMS.
+pub fn strip_lesson_links(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(link_idx) = rest.find("](lesson:") {
+        let close = rest[link_idx..].find(')').map(|i| link_idx + i);
+        let open = rest[..link_idx].rfind('[');
+        let (Some(open), Some(close)) = (open, close) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&rest[open + 1..link_idx]);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Moodle accepts only listed grade fractions on import; `1/n` is listed for `n` up to 10, and

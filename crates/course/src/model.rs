@@ -277,9 +277,10 @@ pub enum Align {
     Right,
 }
 
-/// Inline content.
+/// Inline content. Serialized externally tagged (`{"text":"…"}`), the most compact form for the
+/// most numerous values in the embedded course.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Inline {
     /// Plain text. A line break in the source (one sentence per line) is a space here.
     Text(String),

@@ -28,6 +28,8 @@ pub const PROGRESS_SCHEMA: &str = "testbed-lab/progress";
 pub const PROGRESS_VERSION: u32 = 1;
 /// The `localStorage` key the app stores progress under.
 pub const PROGRESS_STORAGE_KEY: &str = "testbed-lab.progress";
+/// The file name to offer when exporting progress.
+pub const PROGRESS_EXPORT_FILE_NAME: &str = "testbed-lab-progress.json";
 
 /// What a person has done in the course.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -64,6 +66,10 @@ pub struct LoadOutcome {
     /// A sentence to show the person when their stored data was migrated or reset; `None` when
     /// it loaded as it was (or there was none).
     pub notice: Option<String>,
+    /// `true` when the stored data came from a newer version of the site (an old cached copy is
+    /// running): use `progress` in memory, but do not write it back, so the newer data is still
+    /// there when the newer site loads again.
+    pub read_only: bool,
 }
 
 /// Why an imported progress file was refused. The message is a full sentence for the person who
@@ -187,12 +193,14 @@ fn decode(text: &str) -> Result<Progress, ImportError> {
 impl Progress {
     /// Reads stored progress. Never fails: empty input is fresh progress without a notice;
     /// data that is corrupt, from another schema version that cannot be migrated, or not ours
-    /// gives fresh progress and a notice saying so.
+    /// gives fresh progress and a notice saying so. Save the result back (unless
+    /// [`LoadOutcome::read_only`]) so a reset is not reported again on the next visit.
     pub fn load(stored: &str) -> LoadOutcome {
         if stored.trim().is_empty() {
             return LoadOutcome {
                 progress: Progress::default(),
                 notice: None,
+                read_only: false,
             };
         }
         match decode(stored) {
@@ -200,6 +208,7 @@ impl Progress {
                 Ok(()) => LoadOutcome {
                     progress,
                     notice: None,
+                    read_only: false,
                 },
                 Err(error) => reset(&error),
             },
@@ -354,12 +363,13 @@ impl Progress {
 }
 
 fn reset(error: &ImportError) -> LoadOutcome {
+    let read_only = matches!(error, ImportError::NewerVersion { .. });
     let why = match error {
         ImportError::NotJson { .. } => "it was not readable (not valid JSON)".to_owned(),
         ImportError::NotProgress => "the data stored there was not Testbed Lab progress".to_owned(),
-        ImportError::NewerVersion { found } => {
-            format!("it was saved by a newer version of the site (schema {found})")
-        }
+        ImportError::NewerVersion { found } => format!(
+            "it was saved by a newer version of the site (schema {found}); reload the page to get that version back"
+        ),
         ImportError::OlderVersion { found } => {
             format!(
                 "it was saved by an old version of the site (schema {found}) that can no longer be read"
@@ -372,11 +382,19 @@ fn reset(error: &ImportError) -> LoadOutcome {
             "it belonged to a different course".to_owned()
         }
     };
+    let notice = if read_only {
+        format!(
+            "Your saved progress is not shown because {why}. Progress made on this page will not be saved."
+        )
+    } else {
+        format!(
+            "Your saved progress was reset because {why}. If you exported it to a file earlier, you can import that file."
+        )
+    };
     LoadOutcome {
         progress: Progress::default(),
-        notice: Some(format!(
-            "Your saved progress was reset because {why}. If you exported it to a file earlier, you can import that file."
-        )),
+        notice: Some(notice),
+        read_only,
     }
 }
 

@@ -65,15 +65,15 @@ impl PassageKind {
 
 /// One ranked search result.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SearchHit<'a> {
+pub struct SearchHit {
     /// The lesson's slug.
-    pub lesson_slug: &'a str,
+    pub lesson_slug: String,
     /// The lesson's title.
-    pub lesson_title: &'a str,
+    pub lesson_title: String,
     /// The section's anchor, to scroll to.
-    pub anchor: Option<&'a str>,
+    pub anchor: Option<String>,
     /// The section's title.
-    pub section: &'a str,
+    pub section: String,
     /// Up to [`SNIPPET_CHARS`] characters of the passage around the first match, with `…`
     /// where cut.
     pub snippet: String,
@@ -91,12 +91,12 @@ const STOP_WORDS: &[&str] = &[
     "or", "that", "the", "this", "to", "with",
 ];
 
-/// Normalizes one word: lowercase, and a plural `s` dropped (`colors` → `color`, but `class`,
-/// `bus` and `analysis` stay).
+/// Normalizes one word: lowercase, and a plural `s` dropped (`colors` → `color`, `PEs` → `pe`,
+/// but `class`, `bus` and `analysis` stay).
 pub fn normalize_term(word: &str) -> String {
     let lower = word.to_lowercase();
     let n_chars = lower.chars().count();
-    if n_chars > 3
+    if n_chars > 2
         && lower.ends_with('s')
         && !(lower.ends_with("ss") || lower.ends_with("us") || lower.ends_with("is"))
     {
@@ -250,7 +250,7 @@ impl SearchIndex {
     /// Every query word counts (BM25); the last word also matches as a prefix (so results
     /// follow typing), and passages containing all the words rank above those with some. Ties
     /// go to the earlier passage in the course. An empty query gives no hits.
-    pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit<'_>> {
+    pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
         let query_terms = terms(query);
         if query_terms.is_empty() || self.passages.is_empty() || limit == 0 {
             return Vec::new();
@@ -314,7 +314,7 @@ impl SearchIndex {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 
-        let mut hits: Vec<SearchHit<'_>> = Vec::new();
+        let mut hits: Vec<SearchHit> = Vec::new();
         let mut sections_seen: Vec<(u32, Option<&str>)> = Vec::new();
         for (passage_idx, score) in ranked {
             if hits.len() == limit {
@@ -333,10 +333,10 @@ impl SearchIndex {
             };
             let (snippet, highlights) = snippet(&passage.text, &matched_terms);
             hits.push(SearchHit {
-                lesson_slug: slug,
-                lesson_title: title,
-                anchor: passage.anchor.as_deref(),
-                section: &passage.section,
+                lesson_slug: slug.clone(),
+                lesson_title: title.clone(),
+                anchor: passage.anchor.clone(),
+                section: passage.section.clone(),
                 snippet,
                 highlights,
                 score,

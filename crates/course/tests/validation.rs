@@ -9,8 +9,9 @@ use std::path::Path;
 /// Loads the overlaid fixture `case` and asserts exactly these errors, in order. `{root}` in an
 /// expected message stands for the fixture copy's folder.
 fn check<const N: usize>(case: &str, expected: [&str; N]) {
-    let root = common::overlay(case);
-    let Err(errors) = common::load(&root) else {
+    let overlay = common::overlay(case);
+    let root = &overlay.root;
+    let Err(errors) = common::load(root) else {
         panic!("fixture `{case}` validated, but it should fail");
     };
     let expected: Vec<String> = expected
@@ -34,6 +35,17 @@ fn the_valid_fixture_validates() {
     let course = common::valid_course();
     assert_eq!(course.lessons.len(), 2);
     assert_eq!(course.quizzes.len(), 2);
+}
+
+#[test]
+fn the_report_lists_every_error_with_a_count() {
+    let overlay = common::overlay("broken-lesson");
+    let root = &overlay.root;
+    let errors = course::build::load_course(&root.join("lessons"), &root.join("public"))
+        .expect_err("broken");
+    let report = course::build::report(&errors);
+    assert!(report.starts_with("4 problems in the course sources:\nlessons/03-broken.md:10: "));
+    assert_eq!(report.lines().count(), 5);
 }
 
 #[test]
@@ -313,7 +325,7 @@ error_case!(
 );
 error_case!(
     several_mistakes,
-    "several-mistakes",
+    "broken-lesson",
     [
         "lessons/03-broken.md:10: citation [^nobody] names no [[sources]] entry (sources: this lesson has none)",
         "lessons/03-broken.md:11: link to lesson `nowhere`, which does not exist (lessons: intro, second, broken)",

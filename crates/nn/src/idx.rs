@@ -425,4 +425,25 @@ mod tests {
             Err(IdxError::Gzip(_))
         ));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn encode_then_read_round_trips(n in 1_usize..5, rows in 1_usize..6, cols in 1_usize..6, seed: u8) {
+            let pixels: Vec<u8> = (0..n * rows * cols).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect();
+            let bytes = encode(&[n, rows, cols], &pixels);
+            let expected = IdxImages { n_images: n, n_rows: rows, n_cols: cols, pixels };
+            proptest::prop_assert_eq!(read_images(&bytes, &IdxLimits::default()), Ok(expected.clone()));
+            proptest::prop_assert_eq!(read_images(&gzip(&bytes), &IdxLimits::default()), Ok(expected));
+        }
+
+        #[test]
+        fn arbitrary_bytes_give_a_result_never_a_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let limits = IdxLimits::default();
+            let _ = read_images(&bytes, &limits);
+            // Only a well-formed labels file (8-byte header, then one byte per label) is accepted.
+            if let Ok(labels) = read_labels(&bytes, 10, &limits) {
+                proptest::prop_assert_eq!(labels.len() + 8, bytes.len());
+            }
+        }
+    }
 }

@@ -156,6 +156,10 @@ pub struct BatchMetrics {
     pub loss: f32,
     /// Fraction of the batch classified correctly (before the update; dropout active).
     pub accuracy: f32,
+    /// L2 norm of the gradient over all parameters. Exactly 0 means the step changed nothing:
+    /// with [`LossKind::SoftmaxThenCrossEntropy`] that is the signature of a saturated softmax
+    /// (probabilities exactly 0 or 1 in `f32`), after which training can never recover.
+    pub grad_norm: f32,
 }
 
 /// What a call to [`Trainer::train_batch`] did.
@@ -178,6 +182,8 @@ pub struct EpochSummary {
     pub mean_loss: f32,
     /// Training accuracy (dropout active, weights changing during the epoch).
     pub train_accuracy: f32,
+    /// Mean over the epoch's batches of [`BatchMetrics::grad_norm`].
+    pub mean_grad_norm: f32,
 }
 
 /// Where a run stands after [`Trainer::run_epoch_slice`].
@@ -310,6 +316,7 @@ pub struct Trainer {
     epoch_loss_sum: f64,
     epoch_correct: usize,
     epoch_seen: usize,
+    epoch_grad_norm_sum: f64,
     history: Vec<EpochSummary>,
     status: TrainStatus,
 }
@@ -346,6 +353,7 @@ impl Trainer {
             epoch_loss_sum: 0.0,
             epoch_correct: 0,
             epoch_seen: 0,
+            epoch_grad_norm_sum: 0.0,
             history: Vec::new(),
             status: TrainStatus::Training,
         })
@@ -412,8 +420,14 @@ impl Trainer {
         self.grads.fill_zero();
         self.network
             .backward(&cache, out.dlogits.view(), &mut self.grads);
-        self.optimizer
-            .step(self.network.params_and_grads(&self.grads));
+        let params = self.network.params_and_grads(&self.grads);
+        let grad_sum_sq: f64 = params
+            .iter()
+            .flat_map(|p| p.grad.iter())
+            .map(|&g| f64::from(g) * f64::from(g))
+            .sum();
+        self.optimizer.step(params);
+        let grad_norm = grad_sum_sq.sqrt() as f32;
 
         let n_samples = labels.len();
         let n_correct = count_correct(&logits, &labels);
@@ -423,10 +437,12 @@ impl Trainer {
             n_samples,
             loss: out.loss,
             accuracy: ratio(n_correct as u64, n_samples as u64),
+            grad_norm,
         };
         self.epoch_loss_sum += f64::from(out.loss) * n_samples as f64;
         self.epoch_correct += n_correct;
         self.epoch_seen += n_samples;
+        self.epoch_grad_norm_sum += f64::from(grad_norm);
         self.batch_idx += 1;
         if self.batch_idx == self.n_batches_per_epoch() {
             self.finish_epoch();
@@ -439,12 +455,14 @@ impl Trainer {
             epoch_idx: self.epoch_idx,
             mean_loss: (self.epoch_loss_sum / self.epoch_seen.max(1) as f64) as f32,
             train_accuracy: ratio(self.epoch_correct as u64, self.epoch_seen as u64),
+            mean_grad_norm: (self.epoch_grad_norm_sum / self.batch_idx.max(1) as f64) as f32,
         });
         self.epoch_idx += 1;
         self.batch_idx = 0;
         self.epoch_loss_sum = 0.0;
         self.epoch_correct = 0;
         self.epoch_seen = 0;
+        self.epoch_grad_norm_sum = 0.0;
         if self.epoch_idx == self.config.n_epochs {
             self.status = TrainStatus::Finished;
         }
@@ -741,6 +759,27 @@ mod tests {
             Trainer::new(config, toy_dataset(8, 1)),
             Err(TrainConfigError::DataShape { .. })
         ));
+    }
+
+    #[test]
+    fn the_faithful_loss_saturates_instead_of_diverging() {
+        // Softmax before cross-entropy bounds the loss, so a huge step never shows up as an
+        // exploding loss: the logits grow until the softmax is exactly one-hot in f32, the
+        // gradient becomes exactly zero and the model is frozen.
+        let config = TrainConfig {
+            loss: LossKind::SoftmaxThenCrossEntropy,
+            ..mlp_config(OptimizerConfig::sgd(1e4))
+        };
+        let mut trainer = Trainer::new(config, toy_dataset(160, 1)).unwrap();
+        let progress = trainer.run_epoch_slice(60);
+        assert_eq!(progress.status, TrainStatus::Training);
+        let last = progress.last_batch.unwrap();
+        assert_eq!(last.grad_norm, 0.0);
+        assert!(last.loss <= 2.4613, "the loss stays bounded: {}", last.loss);
+        // Frozen: further steps change nothing.
+        let frozen = trainer.network().clone();
+        let _ = trainer.run_epoch_slice(20);
+        assert_eq!(trainer.network(), &frozen);
     }
 
     #[test]

@@ -44,6 +44,36 @@ pub fn mesh_pe_cycles_on(width: u32, height: u32, n_cycles: u64) -> Result<u64, 
     Ok(u64::from(width) * u64::from(height) * done)
 }
 
+/// One benchmark: a name, the unit its work is counted in, and one timed repetition.
+pub struct BenchCase {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub run: Box<dyn FnMut() -> f64>,
+}
+
+impl std::fmt::Debug for BenchCase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BenchCase({}, {})", self.name, self.unit)
+    }
+}
+
+/// The simulator benchmarks, identical on native and wasm: a busy 64×64 and 32×32 mesh.
+/// A run that fails (it cannot, for these fixed sizes) counts as no work.
+pub fn cases() -> Vec<BenchCase> {
+    vec![
+        BenchCase {
+            name: "sim.mesh_64x64",
+            unit: "PE-cycles",
+            run: Box::new(|| mesh_pe_cycles(500).map_or(0.0, |n| n as f64)),
+        },
+        BenchCase {
+            name: "sim.mesh_32x32",
+            unit: "PE-cycles",
+            run: Box::new(|| mesh_pe_cycles_on(32, 32, 2000).map_or(0.0, |n| n as f64)),
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,10 +102,15 @@ pub trait Engine {
     /// Advances exactly one cycle.
     fn step(&mut self) -> StepOutcome;
 
-    /// Advances until `deadline` (exclusive of nothing: `now() == deadline` afterwards unless
-    /// the run finished or deadlocked first). Bounded work per call: at most
-    /// `deadline - now()` cycles.
+    /// Advances until `now() == deadline`, or until the run finishes or deadlocks first.
+    /// Bounded work per call: at most `deadline - now()` cycles.
     fn run_until(&mut self, deadline: Cycle) -> RunStatus;
+
+    /// Advances at most `budget` cycles: a step budget per animation frame.
+    fn run_for(&mut self, budget: Cycle) -> RunStatus {
+        let deadline = Cycle(self.now().0.saturating_add(budget.0));
+        self.run_until(deadline)
+    }
 
     /// Whether the run is complete.
     fn is_finished(&self) -> bool;

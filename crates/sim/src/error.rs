@@ -92,6 +92,16 @@ pub enum SimError {
         /// Mesh height.
         height: u32,
     },
+    /// A program whose data does not match its shape.
+    #[error("Bad program for PE ({x}, {y}): {reason}")]
+    BadProgram {
+        /// PE column.
+        x: u32,
+        /// PE row.
+        y: u32,
+        /// Why, as a sentence.
+        reason: String,
+    },
     /// A route that sends a color back where it came from, or off the mesh where there is
     /// no edge port, or from a port that has no neighbour.
     #[error("Bad route on PE ({x}, {y}) for color {color}: {reason}")]

@@ -20,9 +20,9 @@
 //! # Sources of the A100 parameters
 //! NVIDIA A100 40GB SXM4: 19.5 TFLOPS FP32, 312 TFLOPS FP16 tensor (dense), 1,555 GB/s HBM2,
 //! from the NVIDIA A100 datasheet (nvidia-a100-datasheet-us-nvidia-1758950-r4) as tabulated
-//! by G. Lockwood's A100 notes and the PC2 (Paderborn) A100 page [S]; 108 SMs, 1,410 MHz max
+//! by G. Lockwood's A100 notes and the PC2 (Paderborn) A100 page \[S\]; 108 SMs, 1,410 MHz max
 //! clock and a 40 MiB L2 from `deviceQuery` output on an A100 40GB SXM published on the PC2
-//! page [P, raw tool output]. Per-SM, per-cycle rates are derived [D]:
+//! page [P, raw tool output]. Per-SM, per-cycle rates are derived \[D\]:
 //! 19.5e12 / (108 × 1.41e9) ≈ 128 FP32 FLOP and 312e12 / (108 × 1.41e9) ≈ 2,049 FP16 tensor
 //! FLOP. The launch overhead (4 µs) and the work per thread block are modelling choices, not
 //! datasheet figures.
@@ -61,7 +61,7 @@ pub struct GpuConfig {
     pub trace_capacity: usize,
 }
 
-/// [D] A100 boost clock 1.41 GHz × 4 µs: the chosen launch overhead, in cycles.
+/// \[D\] A100 boost clock 1.41 GHz × 4 µs: the chosen launch overhead, in cycles.
 const A100_LAUNCH_CYCLES: u64 = 5_640;
 
 impl GpuConfig {

@@ -1,9 +1,91 @@
 //! Execution-model simulators for the machines the course compares: a GPU baseline and the
-//! dataflow accelerators (Cerebras WSE-2 now; Graphcore IPU, SambaNova RDU, Groq TSP next).
+//! dataflow accelerators (the Cerebras WSE-2 now; Graphcore IPU, SambaNova RDU and Groq TSP
+//! reuse the same shared pieces next).
 //!
-//! Pure Rust: no I/O, no clock, no global randomness. The same config and workload give the
-//! same cycles and numbers on every run and on every target (native and wasm).
-//! (Crate docs are completed below, once the mesh exists.)
+//! Pure Rust: no I/O, no clock, no global randomness (test values come from a seed the caller
+//! passes, [`rng::SplitMix64`]). The same config and workload give the same cycles and the
+//! same numbers on every run and on every target (native and wasm).
+//!
+//! # Shared pieces
+//! - [`units`]: [`Cycle`], [`Bytes`], [`Picojoules`] newtypes.
+//! - [`workload`]: a small graph of tensor ops (matmul/GEMV, elementwise, activation, softmax,
+//!   layer norm, conv2d costed as its GEMM, max-pool) with shapes and element types, and
+//!   presets sized like the course's models ([`workload::presets`]): an MNIST MLP layer, the
+//!   Graphcore PopTorch MNIST CNN, a BERT-tiny encoder layer, a tiny GEMV.
+//! - [`metrics`]: the report every simulator fills the same way ([`metrics::RunMetrics`]):
+//!   cycles and time, busy/idle/stalled per unit, on-chip and off-chip bytes, FLOPs,
+//!   achieved vs peak FLOP/s, arithmetic intensity (a roofline point), and an energy
+//!   estimate from cited per-FLOP and per-byte costs.
+//! - [`trace`]: a bounded event trace the UI drains as text.
+//! - [`engine`]: the [`Engine`] trait (`step`, `run_until`, `metrics`, `drain_trace`) and
+//!   the `#[must_use]` [`StepOutcome`] / [`RunStatus`].
+//!
+//! # Machines
+//! - [`gpu`]: a von Neumann, kernel-by-kernel GPU: each op is a kernel that reads its inputs
+//!   from HBM (or an optional whole-tensor cache) and writes its output back, costed by the
+//!   roofline of SM throughput and HBM bandwidth plus a launch overhead. NVIDIA A100 40GB SXM
+//!   parameters and a small-scale variant.
+//! - [`wse`]: a cycle-level WSE-2-style mesh: PEs with a compute engine, 48 KB of local
+//!   memory and a five-port router; 32-bit wavelets moving one hop per cycle; 24 colors with
+//!   per-PE, per-color routes; bounded queues with back-pressure; data tasks triggered by
+//!   wavelet arrival; and the mapping of a GEMV / MLP layer onto it ([`wse::GemvRun`]).
+//!
+//! # Driving a run from a page
+//! ```
+//! use sim::engine::{Engine, RunStatus};
+//! use sim::units::Cycle;
+//! use sim::wse::{GemvRun, MeshSnapshot, WseConfig};
+//!
+//! let workload = sim::workload::presets::tiny_gemv()?;
+//! let mut run = GemvRun::from_workload(WseConfig::wse2(4, 4), &workload, 42)?;
+//! let mut snap = MeshSnapshot { wavelet_limit: 256, ..Default::default() };
+//! loop {
+//!     // One animation frame: a bounded slice of cycles, then a picture.
+//!     let status = run.run_until(run.now() + Cycle(4));
+//!     run.snapshot_into(&mut snap);
+//!     for event in run.drain_trace() {
+//!         let _line: String = event.to_string();
+//!     }
+//!     if !matches!(status, RunStatus::DeadlineReached) {
+//!         break;
+//!     }
+//! }
+//! let pe = run.inspect(1, 2)?; // click-to-inspect
+//! assert_eq!(pe.busy + pe.idle + pe.stalled, run.now());
+//! assert_eq!(run.result(), Some(run.reference()));
+//! println!("{}", run.metrics());
+//! # Ok::<(), sim::SimError>(())
+//! ```
+//!
+//! # Sources of the constants
+//! Tags follow the course facts: \[P\] primary, \[S\] secondary, \[D\] derived.
+//! - WSE-2: 48 KB per PE \[P\] (ALCF user guide, Cerebras system overview); 24 routable colors,
+//!   IDs 0–23 \[P\] (Cerebras SDK, "Task Identifiers and Task Execution"); five router ports
+//!   (ramp, N, S, E, W), 32-bit wavelets, one hop per cycle, data tasks activated by a
+//!   wavelet on their color and runnable when not blocked \[P\] (Cerebras SDK, "A Conceptual
+//!   View"); ~1.1 GHz clock \[S\] (Hot Chips 34 talk as summarised in a write-up). See
+//!   [`wse::config`].
+//! - A100 40GB SXM: 108 SMs, 1.41 GHz, 19.5 TFLOPS FP32, 312 TFLOPS FP16 tensor, 1,555 GB/s,
+//!   40 MiB L2; see [`gpu`] for where each was read.
+//! - Energy: Horowitz, ISSCC 2014, 45 nm figures \[S\]; see [`metrics`].
+//!
+//! # Modelling choices (not sourced; named so nobody mistakes them for hardware facts)
+//! - WSE: router and task queue depths (2 wavelets per color), one FP32 multiply-add per CE
+//!   per cycle, the task costs (an `x` element costs one cycle per row of the block, a
+//!   reduction add one cycle), one wavelet per cycle on the ramp each way, rotating color
+//!   arbitration on shared links, reduction tasks preferred over new `x` work. The model's
+//!   "peak FLOP/s" follows from these choices and is not a WSE-2 figure (none is sourced).
+//! - GPU: 4 µs launch overhead, 65,536 FLOPs per thread block, perfect overlap of compute
+//!   and memory inside a kernel, each input byte read once per kernel, no fusion, no
+//!   concurrent kernels.
+//! - Energy: 45 nm figures applied to 7 nm machines; HBM charged as DRAM; a fabric hop
+//!   charged like a local SRAM access of 4 bytes; wires, control and leakage left out.
+//!
+//! # Simplifications of the mesh
+//! No instruction stream: a PE runs one of a few built-in programs (GEMV block, source,
+//! sink) whose tasks have fixed costs. No DSDs, no fabric switches, no color swapping, no
+//! control wavelets. Host data enters through edge ports, one wavelet per cycle per link.
+//! A GEMV block keeps one accumulator vector per sample of the batch.
 
 pub mod bench;
 pub mod engine;

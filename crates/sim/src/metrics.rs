@@ -8,7 +8,7 @@
 //! cites Horowitz for FP32 add 0.9 pJ, FP32 multiply 3.7 pJ and a 64-bit access to an 8 KB
 //! cache of 10 pJ, and (b) the `universal` library's `generic_45nm.hpp` (Stillwater
 //! Supercomputing), which cites Horowitz for FP16 add 0.4 pJ, FP16 multiply 1.1 pJ and a DRAM
-//! access of 1.3–2.6 nJ (64 bits). Tag: [S]. Derived per-byte and per-FLOP values are shown
+//! access of 1.3–2.6 nJ (64 bits). Tag: \[S\]. Derived per-byte and per-FLOP values are shown
 //! next to each constant.
 //!
 //! What the model does with them: energy = FLOPs × (pJ per FLOP) + on-chip bytes × (pJ per
@@ -20,26 +20,26 @@
 use crate::units::{Bytes, Cycle, Picojoules};
 use std::fmt;
 
-/// Horowitz 2014 [S]: 32-bit float add, 0.9 pJ.
+/// Horowitz 2014 \[S\]: 32-bit float add, 0.9 pJ.
 pub const PJ_FP32_ADD: f64 = 0.9;
-/// Horowitz 2014 [S]: 32-bit float multiply, 3.7 pJ.
+/// Horowitz 2014 \[S\]: 32-bit float multiply, 3.7 pJ.
 pub const PJ_FP32_MUL: f64 = 3.7;
-/// Horowitz 2014 [S]: 16-bit float add, 0.4 pJ.
+/// Horowitz 2014 \[S\]: 16-bit float add, 0.4 pJ.
 pub const PJ_FP16_ADD: f64 = 0.4;
-/// Horowitz 2014 [S]: 16-bit float multiply, 1.1 pJ.
+/// Horowitz 2014 \[S\]: 16-bit float multiply, 1.1 pJ.
 pub const PJ_FP16_MUL: f64 = 1.1;
-/// Horowitz 2014 [S]: one 64-bit access to an 8 KB SRAM cache, 10 pJ.
+/// Horowitz 2014 \[S\]: one 64-bit access to an 8 KB SRAM cache, 10 pJ.
 pub const PJ_SRAM_8KB_64BIT_ACCESS: f64 = 10.0;
-/// Horowitz 2014 [S]: one 64-bit DRAM access, 1.3–2.6 nJ; the low end is used.
+/// Horowitz 2014 \[S\]: one 64-bit DRAM access, 1.3–2.6 nJ; the low end is used.
 pub const PJ_DRAM_64BIT_ACCESS: f64 = 1_300.0;
 
-/// [D] FP32 energy per FLOP: a multiply-add is 2 FLOPs, (3.7 + 0.9) / 2 = 2.3 pJ.
+/// \[D\] FP32 energy per FLOP: a multiply-add is 2 FLOPs, (3.7 + 0.9) / 2 = 2.3 pJ.
 pub const PJ_PER_FLOP_FP32: f64 = (PJ_FP32_MUL + PJ_FP32_ADD) / 2.0;
-/// [D] FP16 energy per FLOP: (1.1 + 0.4) / 2 = 0.75 pJ.
+/// \[D\] FP16 energy per FLOP: (1.1 + 0.4) / 2 = 0.75 pJ.
 pub const PJ_PER_FLOP_FP16: f64 = (PJ_FP16_MUL + PJ_FP16_ADD) / 2.0;
-/// [D] On-chip (SRAM) energy per byte: 10 pJ / 8 bytes = 1.25 pJ.
+/// \[D\] On-chip (SRAM) energy per byte: 10 pJ / 8 bytes = 1.25 pJ.
 pub const PJ_PER_BYTE_SRAM: f64 = PJ_SRAM_8KB_64BIT_ACCESS / 8.0;
-/// [D] Off-chip (DRAM) energy per byte: 1,300 pJ / 8 bytes = 162.5 pJ.
+/// \[D\] Off-chip (DRAM) energy per byte: 1,300 pJ / 8 bytes = 162.5 pJ.
 pub const PJ_PER_BYTE_DRAM: f64 = PJ_DRAM_64BIT_ACCESS / 8.0;
 
 /// The energy costs a simulator charges. [`EnergyCosts::HOROWITZ_45NM_FP32`] is the default.
@@ -127,7 +127,8 @@ pub struct RunMetrics {
     pub bytes_on_chip: Bytes,
     /// Bytes moved to or from off-chip memory or across the chip edge.
     pub bytes_off_chip: Bytes,
-    /// FLOPs done.
+    /// FLOPs the machine did. May exceed the workload's count: a mesh that splits a dot
+    /// product over PEs does one extra add per block to combine the partial sums.
     pub flops: u64,
     /// Peak FLOP/s of the machine as configured.
     pub peak_flops_per_s: f64,

@@ -11,6 +11,12 @@ use crate::error::SimError;
 use crate::units::Bytes;
 use std::fmt;
 
+/// Product of `dims`, saturating at `u64::MAX` (validation then rejects it as too large).
+#[must_use]
+pub fn prod(dims: &[u64]) -> u64 {
+    dims.iter().fold(1u64, |acc, &d| acc.saturating_mul(d))
+}
+
 /// Element type of a tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {
@@ -63,13 +69,13 @@ impl Tensor {
     /// Number of elements (product of the shape).
     #[must_use]
     pub fn elements(&self) -> u64 {
-        self.shape.iter().product()
+        prod(&self.shape)
     }
 
     /// Size in bytes.
     #[must_use]
     pub fn bytes(&self) -> Bytes {
-        Bytes(self.elements() * self.dtype.size().0)
+        Bytes(self.elements().saturating_mul(self.dtype.size().0))
     }
 }
 
@@ -214,8 +220,12 @@ impl OpKind {
                 kw,
             } => Some(GemmShape {
                 batch: 1,
-                m: batch * (h + 1).saturating_sub(kh) * (w + 1).saturating_sub(kw),
-                k: c_in * kh * kw,
+                m: prod(&[
+                    batch,
+                    h.saturating_add(1).saturating_sub(kh),
+                    w.saturating_add(1).saturating_sub(kw),
+                ]),
+                k: prod(&[c_in, kh, kw]),
                 n: c_out,
             }),
             _ => None,
@@ -226,9 +236,9 @@ impl OpKind {
     #[must_use]
     pub fn flops(&self) -> u64 {
         match *self {
-            OpKind::MatMul { .. } | OpKind::Conv2d { .. } => {
-                self.gemm().map_or(0, |g| 2 * g.batch * g.m * g.k * g.n)
-            }
+            OpKind::MatMul { .. } | OpKind::Conv2d { .. } => self
+                .gemm()
+                .map_or(0, |g| prod(&[2, g.batch, g.m, g.k, g.n])),
             OpKind::Binary { len, .. } => len,
             OpKind::Activation {
                 func: Activation::Relu,
@@ -237,16 +247,23 @@ impl OpKind {
             OpKind::Activation {
                 func: Activation::Gelu,
                 len,
-            } => len * GELU_FLOPS_PER_ELEMENT,
-            OpKind::Softmax { rows, cols } => rows * cols * SOFTMAX_FLOPS_PER_ELEMENT,
-            OpKind::LayerNorm { rows, cols } => rows * cols * LAYER_NORM_FLOPS_PER_ELEMENT,
+            } => len.saturating_mul(GELU_FLOPS_PER_ELEMENT),
+            OpKind::Softmax { rows, cols } => prod(&[rows, cols, SOFTMAX_FLOPS_PER_ELEMENT]),
+            OpKind::LayerNorm { rows, cols } => prod(&[rows, cols, LAYER_NORM_FLOPS_PER_ELEMENT]),
             OpKind::MaxPool {
                 batch,
                 channels,
                 h,
                 w,
                 size,
-            } => batch * channels * (h / size) * (w / size) * size * size,
+            } => prod(&[
+                batch,
+                channels,
+                h / size.max(1),
+                w / size.max(1),
+                size,
+                size,
+            ]),
         }
     }
 
@@ -269,8 +286,8 @@ impl OpKind {
             } => vec![
                 batch,
                 c_out,
-                (h + 1).saturating_sub(kh),
-                (w + 1).saturating_sub(kw),
+                h.saturating_add(1).saturating_sub(kh),
+                w.saturating_add(1).saturating_sub(kw),
             ],
             OpKind::MaxPool {
                 batch,
@@ -279,7 +296,7 @@ impl OpKind {
                 w,
                 size,
             } => {
-                vec![batch, channels, h / size, w / size]
+                vec![batch, channels, h / size.max(1), w / size.max(1)]
             }
         }
     }
@@ -381,6 +398,9 @@ pub struct Workload {
 
 /// Largest element count of one tensor the simulators accept (2^32).
 pub const MAX_TENSOR_ELEMENTS: u64 = 1 << 32;
+/// Largest FLOP count of one op the simulators accept (2^56: sums of many stay far from
+/// overflow, and the count stays exact when converted to f64 for rates).
+pub const MAX_OP_FLOPS: u64 = 1 << 56;
 
 impl Workload {
     /// Starts an empty workload.
@@ -459,7 +479,8 @@ impl Workload {
                     op.name, out.name
                 ));
             }
-            let out_elems: u64 = op.kind.output_shape().iter().product();
+            crate::error::check_size("an op's FLOP count", op.kind.flops().max(1), MAX_OP_FLOPS)?;
+            let out_elems = prod(&op.kind.output_shape());
             if out.elements() != out_elems {
                 return bad(format!(
                     "op \"{}\" produces {} elements but its output \"{}\" has {}.",
@@ -499,8 +520,9 @@ fn check_inputs(kind: &OpKind, ins: &[u64]) -> Option<String> {
     let want = |n: usize| (ins.len() != n).then(|| format!("needs {n} inputs, has {}.", ins.len()));
     match *kind {
         OpKind::MatMul { batch, m, k, n } => want(2).or_else(|| {
-            (ins[0] != batch * m * k || (ins[1] != k * n && ins[1] != batch * k * n))
-                .then(|| "input sizes do not match the matmul shape.".to_owned())
+            (ins[0] != prod(&[batch, m, k])
+                || (ins[1] != prod(&[k, n]) && ins[1] != prod(&[batch, k, n])))
+            .then(|| "input sizes do not match the matmul shape.".to_owned())
         }),
         OpKind::Binary { len, .. } => want(2).or_else(|| {
             (ins[0] != len || ins[1] == 0 || len % ins[1] != 0)
@@ -509,9 +531,8 @@ fn check_inputs(kind: &OpKind, ins: &[u64]) -> Option<String> {
         OpKind::Activation { len, .. } => {
             want(1).or_else(|| (ins[0] != len).then(|| "input size is wrong.".to_owned()))
         }
-        OpKind::Softmax { rows, cols } | OpKind::LayerNorm { rows, cols } => {
-            want(1).or_else(|| (ins[0] != rows * cols).then(|| "input size is wrong.".to_owned()))
-        }
+        OpKind::Softmax { rows, cols } | OpKind::LayerNorm { rows, cols } => want(1)
+            .or_else(|| (ins[0] != prod(&[rows, cols])).then(|| "input size is wrong.".to_owned())),
         OpKind::Conv2d {
             batch,
             c_in,
@@ -523,7 +544,8 @@ fn check_inputs(kind: &OpKind, ins: &[u64]) -> Option<String> {
         } => want(2).or_else(|| {
             if kh > h || kw > w {
                 Some("the kernel is larger than the image.".to_owned())
-            } else if ins[0] != batch * c_in * h * w || ins[1] != c_out * c_in * kh * kw {
+            } else if ins[0] != prod(&[batch, c_in, h, w]) || ins[1] != prod(&[c_out, c_in, kh, kw])
+            {
                 Some("input sizes do not match the convolution shape.".to_owned())
             } else {
                 None
@@ -539,7 +561,8 @@ fn check_inputs(kind: &OpKind, ins: &[u64]) -> Option<String> {
             if size > h || size > w {
                 Some("the pool window is larger than the image.".to_owned())
             } else {
-                (ins[0] != batch * channels * h * w).then(|| "input size is wrong.".to_owned())
+                (ins[0] != prod(&[batch, channels, h, w]))
+                    .then(|| "input size is wrong.".to_owned())
             }
         }),
     }
@@ -646,7 +669,7 @@ pub mod presets {
             },
             &[x, w],
         );
-        let len = batch * d_out;
+        let len = super::prod(&[batch, d_out]);
         let y = b.op(
             "bias",
             OpKind::Binary {
@@ -716,10 +739,10 @@ pub mod presets {
         };
         let t = b.op("conv1", conv(1, 32, 28), &[x, w1]);
         let t = b.op("pool1", pool(32, 26), &[t]);
-        let t = b.op("relu1", relu(batch * 32 * 13 * 13), &[t]);
+        let t = b.op("relu1", relu(super::prod(&[batch, 32 * 13 * 13])), &[t]);
         let t = b.op("conv2", conv(32, 64, 13), &[t, w2]);
         let t = b.op("pool2", pool(64, 11), &[t]);
-        let t = b.op("relu2", relu(batch * 1600), &[t]);
+        let t = b.op("relu2", relu(super::prod(&[batch, 1600])), &[t]);
         let t = b.op(
             "fc1",
             OpKind::MatMul {
@@ -730,7 +753,7 @@ pub mod presets {
             },
             &[t, w3],
         );
-        let t = b.op("relu3", relu(batch * 128), &[t]);
+        let t = b.op("relu3", relu(super::prod(&[batch, 128])), &[t]);
         b.op(
             "fc2",
             OpKind::MatMul {
@@ -931,6 +954,38 @@ mod tests {
         assert_eq!(gemm_flops, matmuls);
 
         assert_eq!(tiny_gemv().unwrap().flops(), 2 * 16 * 16);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_sizes_give_a_workload_or_an_error_never_a_panic(
+            dims in proptest::collection::vec(proptest::prelude::any::<u64>(), 7),
+            small in proptest::collection::vec(0u64..40, 7),
+            pick in 0usize..6,
+        ) {
+            for d in [&dims, &small] {
+                let kind = match pick {
+                    0 => OpKind::MatMul { batch: d[0], m: d[1], k: d[2], n: d[3] },
+                    1 => OpKind::Conv2d { batch: d[0], c_in: d[1], c_out: d[2], h: d[3], w: d[4], kh: d[5], kw: d[6] },
+                    2 => OpKind::MaxPool { batch: d[0], channels: d[1], h: d[2], w: d[3], size: d[4] },
+                    3 => OpKind::Softmax { rows: d[0], cols: d[1] },
+                    4 => OpKind::Activation { func: Activation::Gelu, len: d[0] },
+                    _ => OpKind::Binary { op: Binary::Add, len: d[0] },
+                };
+                let mut b = Workload::builder("fuzz");
+                let x = b.input("x", &[d[0], d[1]], DType::F32);
+                let w = b.weight("w", &[d[2], d[3]], DType::F16);
+                let inputs: &[TensorId] = match pick { 0 | 1 | 5 => &[x, w], _ => &[x] };
+                b.op("op", kind, inputs);
+                if let Ok(w) = b.build() {
+                    let _ = w.flops();
+                    let gpu = crate::gpu::GpuSim::new(crate::gpu::GpuConfig::small(), &w);
+                    proptest::prop_assert!(gpu.is_ok());
+                }
+                let _ = presets::linear(d[0], d[1], d[2], true);
+                let _ = presets::graphcore_mnist_cnn(d[0]);
+            }
+        }
     }
 
     #[test]

@@ -96,6 +96,17 @@ fn bad_parameters_are_errors_not_panics() {
         Err(SimError::BadRate { .. })
     ));
 
+    // Values that do not match the sizes.
+    let mut short = ok().unwrap();
+    short.w.pop();
+    check_err(
+        WseConfig::wse2(4, 4),
+        Ok(short),
+        &SimError::InvalidWorkload {
+            reason: "the weight matrix has 63 values but needs 64.".into(),
+        },
+    );
+
     // A workload the mesh mapping does not handle.
     let cnn = presets::graphcore_mnist_cnn(1).unwrap();
     let err = GemvRun::from_workload(WseConfig::wse2(8, 8), &cnn, 0).unwrap_err();
@@ -311,4 +322,107 @@ fn back_pressure_stalls_the_sender_until_the_slow_receiver_catches_up() {
         unreachable!()
     };
     assert_eq!(received, &(0..6).collect::<Vec<u32>>());
+}
+
+#[test]
+fn a_task_blocked_forever_is_reported_as_a_deadlock() {
+    use sim::engine::Resource;
+    use sim::wse::ce::{GemvBlock, Program};
+    // PE (1,0) waits for its own x (which never comes) before it may reduce the partial sum
+    // PE (0,0) sends it: nothing can ever move again after the partial arrives.
+    let mut mesh = Mesh::new(WseConfig::wse2(2, 1)).unwrap();
+    mesh.set_route(
+        0,
+        0,
+        1,
+        Route {
+            rx: Port::Ramp,
+            tx: PortSet::of(&[Port::East]),
+        },
+    )
+    .unwrap();
+    mesh.set_route(
+        1,
+        0,
+        1,
+        Route {
+            rx: Port::West,
+            tx: PortSet::of(&[Port::Ramp]),
+        },
+    )
+    .unwrap();
+    mesh.set_route(
+        1,
+        0,
+        2,
+        Route {
+            rx: Port::Ramp,
+            tx: PortSet::of(&[Port::East]),
+        },
+    )
+    .unwrap();
+    mesh.load_program(
+        0,
+        0,
+        Program::Source {
+            color: 1,
+            payloads: vec![7],
+            next: 0,
+        },
+    )
+    .unwrap();
+    let block = GemvBlock {
+        x_color: 0,
+        in_color: Some(1),
+        out_color: 2,
+        rows: 1,
+        cols: 1,
+        batch: 1,
+        a: vec![1.0],
+        bias: None,
+        relu: false,
+        fmacs_per_cycle: 1,
+        acc: vec![0.0],
+        x_taken: 0,
+        reduced: 0,
+    };
+    mesh.load_program(1, 0, Program::Gemv(Box::new(block)))
+        .unwrap();
+    // Source task 0, ramp 1, hop 2, ramp 3: from cycle 4 on nothing moves.
+    let status = mesh.run_for(Cycle(100));
+    assert_eq!(
+        status,
+        RunStatus::Deadlocked {
+            at: Cycle(4),
+            on: Resource::BlockedTask { x: 1, y: 0 }
+        }
+    );
+    assert_eq!(mesh.inspect(1, 0).unwrap().state, PeState::Stalled);
+}
+
+#[test]
+fn task_tracing_records_every_task_start() {
+    let mut config = WseConfig::wse2(2, 2);
+    config.trace_tasks = true;
+    let p = GemvProblem::random(2, 2, 1, false, false, 3).unwrap();
+    let mut run = GemvRun::new(config, p).unwrap();
+    let _ = run.run_for(Cycle(1_000));
+    let text: Vec<String> = run.drain_trace().iter().map(ToString::to_string).collect();
+    // 4 x-axpy tasks, 2 sends (west column), 2 reduces (east column).
+    assert_eq!(
+        text.iter().filter(|t| t.contains("starts x-axpy")).count(),
+        4,
+        "{text:?}"
+    );
+    assert_eq!(text.iter().filter(|t| t.contains("starts send")).count(), 2);
+    assert_eq!(
+        text.iter().filter(|t| t.contains("starts reduce")).count(),
+        2
+    );
+    assert_eq!(
+        text.iter()
+            .filter(|t| t.contains("wavelet on color"))
+            .count(),
+        2
+    );
 }

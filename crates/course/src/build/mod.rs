@@ -1,11 +1,24 @@
 //! Build-time loading and validation of `lessons/` (feature `build`): the one place in this crate
 //! that reads files.
 //!
+//! The app's `build.rs` (with `course = { workspace = true, features = ["build"] }` under
+//! `[build-dependencies]`):
+//!
 //! ```no_run
-//! # use std::path::Path;
-//! match course::build::load_course(Path::new("lessons"), Path::new("public")) {
-//!     Ok(course) => println!("{} lessons", course.lessons.len()),
-//!     Err(errors) => errors.iter().for_each(|e| eprintln!("{e}")),
+//! use std::path::PathBuf;
+//!
+//! let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+//! println!("cargo::rerun-if-changed=lessons");
+//! println!("cargo::rerun-if-changed=public/figures");
+//! match course::build::load_course(&root.join("lessons"), &root.join("public")) {
+//!     Ok(course) => {
+//!         let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
+//!         std::fs::write(out_dir.join("course.json"), course.to_json()).expect("OUT_DIR is writable");
+//!     }
+//!     Err(errors) => {
+//!         eprintln!("{}", course::build::report(&errors));
+//!         std::process::exit(1);
+//!     }
 //! }
 //! ```
 
@@ -166,6 +179,21 @@ pub fn load_course(lessons_dir: &Path, public_dir: &Path) -> Result<Course, Vec<
         lessons,
         quizzes,
     })
+}
+
+/// All errors as one text: a count, then one `file:line: problem` per line.
+pub fn report(errors: &[ValidationError]) -> String {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let noun = if errors.len() == 1 {
+        "problem"
+    } else {
+        "problems"
+    };
+    format!(
+        "{} {noun} in the course sources:\n{}",
+        errors.len(),
+        lines.join("\n")
+    )
 }
 
 /// The names of the files in `dir` ending in `.ext`, sorted.

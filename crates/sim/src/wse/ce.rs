@@ -76,6 +76,34 @@ impl GemvBlock {
         Bytes(4 * words)
     }
 
+    /// Why the block's data does not match its shape, if it does not.
+    #[must_use]
+    pub fn inconsistency(&self) -> Option<String> {
+        let (rows, cols, batch) = (self.rows as usize, self.cols as usize, self.batch as usize);
+        if rows == 0 || cols == 0 || batch == 0 || self.fmacs_per_cycle == 0 {
+            Some(
+                "rows, columns, batch and multiply-adds per cycle must all be at least 1."
+                    .to_owned(),
+            )
+        } else if self.a.len() != rows.saturating_mul(cols) {
+            Some(format!(
+                "it has {} weights for a {rows}×{cols} block.",
+                self.a.len()
+            ))
+        } else if self.acc.len() != batch.saturating_mul(rows) {
+            Some(format!(
+                "it has {} accumulators for {batch} samples of {rows} rows.",
+                self.acc.len()
+            ))
+        } else if self.bias.as_ref().is_some_and(|b| b.len() != rows) {
+            Some(format!("its bias does not have {rows} values."))
+        } else if self.in_color == Some(self.x_color) || self.out_color == self.x_color {
+            Some("x and the partial sums need different colors.".to_owned())
+        } else {
+            None
+        }
+    }
+
     /// Samples whose partial sums are complete on this PE.
     fn samples_ready(&self) -> u64 {
         self.x_taken / u64::from(self.cols)
@@ -285,34 +313,39 @@ impl Ce {
                     CeActivity::Idle
                 }
             }
-            Program::Gemv(g) => {
-                let (activity, task, out) = gemv_step(g, ramp, eff);
-                if let Some(t) = task {
-                    self.task = Some(t);
-                    eff.started = Some(t);
+            Program::Gemv(g) => match gemv_step(g, ramp, eff) {
+                GemvChoice::Start { label, cost, out } => {
+                    self.task = Some(label);
+                    eff.started = Some(label);
+                    self.out_slot = out;
+                    self.busy_left = cost - 1;
+                    CeActivity::Busy
                 }
-                if let Some(o) = out {
-                    self.out_slot = Some(o);
-                }
-                if activity == CeActivity::Busy {
-                    // The x task may cost several cycles.
-                    if task == Some("x-axpy") {
-                        self.busy_left = g.rows.div_ceil(g.fmacs_per_cycle) - 1;
-                    }
-                }
-                activity
-            }
+                GemvChoice::Blocked(color) => CeActivity::Blocked(color),
+                GemvChoice::Idle => CeActivity::Idle,
+            },
         }
     }
 }
 
+/// What a GEMV block's CE does on a free cycle.
+enum GemvChoice {
+    /// Starts task `label`, busy for `cost` cycles (at least 1), leaving `out` for the router.
+    Start {
+        label: &'static str,
+        cost: u32,
+        out: Option<(u8, u32)>,
+    },
+    /// A partial sum waits on this color but the reduce task is blocked.
+    Blocked(u8),
+    /// Nothing to do.
+    Idle,
+}
+
 /// One task choice of a GEMV block. Reduction work first (it drains the pipeline toward the
-/// output), then `x`. Returns the activity, the task started, and an output wavelet.
-fn gemv_step(
-    g: &mut GemvBlock,
-    ramp: &mut impl Ramp,
-    eff: &mut CeEffects,
-) -> (CeActivity, Option<&'static str>, Option<(u8, u32)>) {
+/// output), then `x`. The task's effect on the data happens now; its cost is the cycles the
+/// CE stays busy.
+fn gemv_step(g: &mut GemvBlock, ramp: &mut impl Ramp, eff: &mut CeEffects) -> GemvChoice {
     let rows = u64::from(g.rows);
     let mut blocked = None;
     // 1. reduce (data task on in_color) or send (local task on the west column).
@@ -332,11 +365,12 @@ fn gemv_step(
                         eff.sram_bytes += 4;
                         let v = g.epilogue(row, v, eff);
                         g.reduced += 1;
-                        return (
-                            CeActivity::Busy,
-                            Some("reduce"),
-                            Some((g.out_color, v.to_bits())),
-                        );
+                        let out = Some((g.out_color, v.to_bits()));
+                        return GemvChoice::Start {
+                            label: "reduce",
+                            cost: 1,
+                            out,
+                        };
                     }
                     blocked = Some(c);
                 }
@@ -346,11 +380,12 @@ fn gemv_step(
                     let v = g.epilogue(row, g.acc[idx], eff);
                     eff.sram_bytes += 4;
                     g.reduced += 1;
-                    return (
-                        CeActivity::Busy,
-                        Some("send"),
-                        Some((g.out_color, v.to_bits())),
-                    );
+                    let out = Some((g.out_color, v.to_bits()));
+                    return GemvChoice::Start {
+                        label: "send",
+                        cost: 1,
+                        out,
+                    };
                 }
             }
         }
@@ -378,11 +413,16 @@ fn gemv_step(
         if g.x_taken.is_multiple_of(cols) {
             eff.partial_ready = Some(u32::try_from(sample).unwrap_or(u32::MAX));
         }
-        return (CeActivity::Busy, Some("x-axpy"), None);
+        let cost = g.rows.div_ceil(g.fmacs_per_cycle);
+        return GemvChoice::Start {
+            label: "x-axpy",
+            cost,
+            out: None,
+        };
     }
     match blocked {
-        Some(c) => (CeActivity::Blocked(c), None, None),
-        None => (CeActivity::Idle, None, None),
+        Some(c) => GemvChoice::Blocked(c),
+        None => GemvChoice::Idle,
     }
 }
 

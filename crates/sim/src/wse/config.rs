@@ -4,12 +4,12 @@ use crate::error::{SimError, check_rate, check_size};
 use crate::metrics::EnergyCosts;
 use crate::units::Bytes;
 
-/// Routable colors of the WSE-2 fabric (IDs 0–23) [P] Cerebras SDK, "Task Identifiers and
+/// Routable colors of the WSE-2 fabric (IDs 0–23) \[P\] Cerebras SDK, "Task Identifiers and
 /// Task Execution".
 pub const WSE2_COLORS: u32 = 24;
-/// Local memory of one WSE-2 PE, 48 KB [P] ALCF user guide, Cerebras system overview.
+/// Local memory of one WSE-2 PE, 48 KB \[P\] ALCF user guide, Cerebras system overview.
 pub const WSE2_PE_MEMORY: Bytes = Bytes::kib(48);
-/// Core clock of the WSE-2, ~1.1 GHz [S] Hot Chips 34 talk as summarised in a write-up.
+/// Core clock of the WSE-2, ~1.1 GHz \[S\] Hot Chips 34 talk as summarised in a write-up.
 pub const WSE2_CLOCK_HZ: f64 = 1.1e9;
 /// Largest mesh side accepted (a 1024×1024 mesh is about a million PEs, the size of a wafer).
 pub const MAX_MESH_SIDE: u32 = 1024;

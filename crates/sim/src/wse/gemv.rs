@@ -88,6 +88,35 @@ impl GemvProblem {
         })
     }
 
+    /// Checks that the values match the sizes.
+    ///
+    /// # Errors
+    /// [`SimError::InvalidWorkload`] naming the vector of the wrong length.
+    pub fn check(&self) -> Result<(), SimError> {
+        let (d_in, d_out, batch) = (self.d_in as usize, self.d_out as usize, self.batch as usize);
+        let bad = |what: &str, len: usize, want: usize| {
+            Err(SimError::InvalidWorkload {
+                reason: format!("{what} has {len} values but needs {want}."),
+            })
+        };
+        if self.w.len() != d_in.saturating_mul(d_out) {
+            return bad(
+                "the weight matrix",
+                self.w.len(),
+                d_in.saturating_mul(d_out),
+            );
+        }
+        if self.x.len() != batch.saturating_mul(d_in) {
+            return bad("the input batch", self.x.len(), batch.saturating_mul(d_in));
+        }
+        if let Some(b) = &self.bias
+            && b.len() != d_out
+        {
+            return bad("the bias", b.len(), d_out);
+        }
+        Ok(())
+    }
+
     /// `act(W·x + b)` computed in f64 and rounded once: the exact answer, for a tolerance check.
     #[must_use]
     pub fn reference_f64(&self) -> Vec<f32> {
@@ -184,6 +213,7 @@ impl GemvRun {
         check_size("input length", u64::from(problem.d_in), MAX_DIM)?;
         check_size("output length", u64::from(problem.d_out), MAX_DIM)?;
         check_size("batch", u64::from(problem.batch), MAX_BATCH)?;
+        problem.check()?;
         let pw = config.width.min(problem.d_in);
         let ph = config.height.min(problem.d_out);
         let needed = if pw == 1 { 2 } else { 3 };
@@ -467,6 +497,10 @@ impl GemvRun {
                 "first result leaves the mesh at the east edge (pipeline filled)",
             );
         }
+        if self.mesh.is_finished() && !self.mesh.finish_traced() {
+            let at = self.mesh.now();
+            self.mesh_trace_milestone(at, "all results left the mesh (pipeline drained)");
+        }
     }
 
     fn mesh_trace_milestone(&mut self, c: Cycle, text: &str) {
@@ -489,11 +523,6 @@ impl Engine for GemvRun {
     fn run_until(&mut self, deadline: Cycle) -> RunStatus {
         let s = self.mesh.run_until(deadline);
         self.note_milestones();
-        if let RunStatus::Finished { at } = s
-            && !self.mesh.finish_traced()
-        {
-            self.mesh_trace_milestone(at, "all results left the mesh (pipeline drained)");
-        }
         s
     }
 

@@ -185,7 +185,10 @@ impl QueueSet {
             len < self.depth,
             "queue overflow: has_room must be checked first"
         );
-        let slot = (self.head[q] as usize + len) % self.depth;
+        let mut slot = self.head[q] as usize + len;
+        if slot >= self.depth {
+            slot -= self.depth;
+        }
         self.slots[q * self.depth + slot] = w;
         self.len[q] += 1;
     }
@@ -201,7 +204,8 @@ impl QueueSet {
     fn pop(&mut self, q: usize, now: u64) -> Wavelet {
         assert!(self.len[q] > 0, "pop of an empty queue");
         let w = self.slots[q * self.depth + self.head[q] as usize];
-        self.head[q] = ((self.head[q] as usize + 1) % self.depth) as u32;
+        let next = self.head[q] + 1;
+        self.head[q] = if next as usize == self.depth { 0 } else { next };
         self.len[q] -= 1;
         self.popped_at[q] = now;
         w
@@ -274,14 +278,16 @@ struct PeCounters {
     stalled: u64,
     router_stalls: u64,
     tasks: u64,
+    /// Last cycle the CE was stepped, and what it did then (a PE not stepped was idle).
     last_cycle: u64,
-    last_activity: u8,
+    last_state: PeState,
 }
 
 /// What a PE is doing, for drawing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PeState {
     /// Nothing to do.
+    #[default]
     Idle,
     /// Running a task.
     Busy,
@@ -302,6 +308,8 @@ pub struct Mesh {
     rq_count: Vec<u32>,
     tq_count: Vec<u32>,
     ces: Vec<Ce>,
+    /// Neighbour of each PE through each port (indexed by `Port as usize`), or `NONE`.
+    neighbours: Vec<[u32; 5]>,
     counters: Vec<PeCounters>,
     injectors: Vec<Injector>,
     injectors_done: usize,
@@ -375,6 +383,20 @@ impl Mesh {
         config.validate()?;
         let n = config.n_pes();
         let trace = Trace::with_capacity(config.trace_capacity);
+        let (w, h) = (config.width as usize, config.height as usize);
+        let neighbours = (0..n)
+            .map(|pe| {
+                let (x, y) = (pe % w, pe / w);
+                // n ≤ 2^20 PEs, so every index fits in u32.
+                let at = |ok: bool, i: usize| if ok { i as u32 } else { NONE };
+                let mut nb = [NONE; 5];
+                nb[Port::North as usize] = at(y > 0, pe.wrapping_sub(w));
+                nb[Port::South as usize] = at(y + 1 < h, pe + w);
+                nb[Port::West as usize] = at(x > 0, pe.wrapping_sub(1));
+                nb[Port::East as usize] = at(x + 1 < w, pe + 1);
+                nb
+            })
+            .collect();
         Ok(Self {
             rq: QueueSet::new(config.router_queue_depth as usize),
             tq: QueueSet::new(config.task_queue_depth as usize),
@@ -386,6 +408,7 @@ impl Mesh {
             rq_count: vec![0; n],
             tq_count: vec![0; n],
             ces: vec![Ce::new(Program::Empty); n],
+            neighbours,
             counters: vec![PeCounters::default(); n],
             injectors: Vec::new(),
             injectors_done: 0,
@@ -429,15 +452,8 @@ impl Mesh {
 
     /// Neighbour of `pe` through `port` (`None` off the mesh or for the ramp).
     fn neighbour(&self, pe: usize, port: Port) -> Option<usize> {
-        let (x, y) = self.xy(pe);
-        let w = self.config.width as usize;
-        match port {
-            Port::Ramp => None,
-            Port::North => (y > 0).then(|| pe - w),
-            Port::South => (y + 1 < self.config.height).then(|| pe + w),
-            Port::West => (x > 0).then(|| pe - 1),
-            Port::East => (x + 1 < self.config.width).then(|| pe + 1),
-        }
+        let n = self.neighbours[pe][port as usize];
+        (n != NONE).then_some(n as usize)
     }
 
     /// Sets the route of `color` at PE (`x`, `y`): the mapping step ("the compiler").
@@ -496,9 +512,15 @@ impl Mesh {
     /// Loads `program` into the CE of PE (`x`, `y`), checking its memory.
     ///
     /// # Errors
-    /// A PE outside the mesh, or a program that does not fit the PE's memory.
+    /// A PE outside the mesh, a GEMV block whose data does not match its shape, or a program
+    /// that does not fit the PE's memory.
     pub fn load_program(&mut self, x: u32, y: u32, program: Program) -> Result<(), SimError> {
         let pe = self.pe_index(x, y)?;
+        if let Program::Gemv(g) = &program
+            && let Some(reason) = g.inconsistency()
+        {
+            return Err(SimError::BadProgram { x, y, reason });
+        }
         let needed = program.memory();
         if needed > self.config.memory_per_pe {
             return Err(SimError::BlockDoesNotFit {
@@ -686,47 +708,34 @@ impl Mesh {
         // Rotating start color: fair and deterministic arbitration of shared links.
         let start = (now % NC as u64) as u32;
         let mut stalled_here = false;
-        for k in 0..NC as u32 {
-            let c = ((k + start) % NC as u32) as usize;
-            if colors & (1 << c) == 0 {
-                continue;
-            }
-            let q = self.rq_of[pe * NC + c] as usize;
-            if self.rq.peek_ready(q, now).is_none() {
-                continue;
-            }
-            let Some(route) = self.routes[pe * NC + c] else {
-                continue;
-            };
-            // Check every destination.
-            let mut ok = true;
-            let mut blocker = None;
-            for p in route.tx.iter() {
-                if links_used & p.bit() != 0 {
-                    ok = false;
-                    break;
+        // Colors `start..NC`, then `0..start`, visiting only those with a route.
+        let from_start = colors & (u32::MAX << start);
+        for mut pending in [from_start, colors & !from_start] {
+            while pending != 0 {
+                let c = pending.trailing_zeros() as usize;
+                pending &= pending - 1;
+                let q = self.rq_of[pe * NC + c] as usize;
+                if self.rq.peek_ready(q, now).is_none() {
+                    continue;
                 }
-                match p {
-                    Port::Ramp => {
-                        let tq = self.tq_of[pe * NC + c] as usize;
-                        if !self.tq.has_room(tq, now) {
-                            ok = false;
-                            let (x, y) = self.xy(pe);
-                            blocker = Some(Resource::TaskQueue {
-                                x,
-                                y,
-                                color: c as u8,
-                            });
-                            break;
-                        }
+                let Some(route) = self.routes[pe * NC + c] else {
+                    continue;
+                };
+                // Check every destination.
+                let mut ok = true;
+                let mut blocker = None;
+                for p in route.tx.iter() {
+                    if links_used & p.bit() != 0 {
+                        ok = false;
+                        break;
                     }
-                    _ => {
-                        if let Some(nb) = self.neighbour(pe, p) {
-                            let nq = self.rq_of[nb * NC + c];
-                            if nq == NONE || !self.rq.has_room(nq as usize, now) {
+                    match p {
+                        Port::Ramp => {
+                            let tq = self.tq_of[pe * NC + c] as usize;
+                            if !self.tq.has_room(tq, now) {
                                 ok = false;
-                                let (x, y) = self.xy(nb);
-                                blocker = Some(Resource::RouterQueue {
+                                let (x, y) = self.xy(pe);
+                                blocker = Some(Resource::TaskQueue {
                                     x,
                                     y,
                                     color: c as u8,
@@ -734,74 +743,89 @@ impl Mesh {
                                 break;
                             }
                         }
-                    }
-                }
-            }
-            if !ok {
-                stalled_here = true;
-                if stall.is_none() {
-                    *stall = blocker;
-                }
-                continue;
-            }
-            let w = self.rq.pop(q, now);
-            self.rq_count[pe] -= 1;
-            *progress = true;
-            let fanout = u64::from(route.tx.len());
-            self.ledger.multicast_copies += fanout - 1;
-            self.hops += fanout;
-            for p in route.tx.iter() {
-                links_used |= p.bit();
-                match p {
-                    Port::Ramp => {
-                        let tq = self.tq_of[pe * NC + c] as usize;
-                        self.tq.push(
-                            tq,
-                            Wavelet {
-                                payload: w.payload,
-                                ready_at: now + 1,
-                                from: p as u8,
-                            },
-                        );
-                        self.tq_count[pe] += 1;
-                    }
-                    _ => match self.neighbour(pe, p) {
-                        Some(nb) => {
-                            let nq = self.rq_of[nb * NC + c] as usize;
-                            let from = p.opposite() as u8;
-                            self.rq.push(
-                                nq,
-                                Wavelet {
-                                    payload: w.payload,
-                                    ready_at: now + 1,
-                                    from,
-                                },
-                            );
-                            self.rq_count[nb] += 1;
-                        }
-                        None => {
-                            let (x, y) = self.xy(pe);
-                            self.ledger.left_mesh += 1;
-                            self.edge_out.push(EdgeWavelet {
-                                cycle: Cycle(now + 1),
-                                x,
-                                y,
-                                port: p,
-                                color: c as u8,
-                                payload: w.payload,
-                            });
-                            if self.trace.enabled() {
-                                self.trace.push(
-                                    Cycle(now + 1),
-                                    EventKind::WaveletLeftMesh {
+                        _ => {
+                            if let Some(nb) = self.neighbour(pe, p) {
+                                let nq = self.rq_of[nb * NC + c];
+                                if nq == NONE || !self.rq.has_room(nq as usize, now) {
+                                    ok = false;
+                                    let (x, y) = self.xy(nb);
+                                    blocker = Some(Resource::RouterQueue {
                                         x,
                                         y,
                                         color: c as u8,
-                                    },
-                                );
+                                    });
+                                    break;
+                                }
                             }
                         }
-                    },
+                    }
+                }
+                if !ok {
+                    stalled_here = true;
+                    if stall.is_none() {
+                        *stall = blocker;
+                    }
+                    continue;
+                }
+                let w = self.rq.pop(q, now);
+                self.rq_count[pe] -= 1;
+                *progress = true;
+                let fanout = u64::from(route.tx.len());
+                self.ledger.multicast_copies += fanout - 1;
+                self.hops += fanout;
+                for p in route.tx.iter() {
+                    links_used |= p.bit();
+                    match p {
+                        Port::Ramp => {
+                            let tq = self.tq_of[pe * NC + c] as usize;
+                            self.tq.push(
+                                tq,
+                                Wavelet {
+                                    payload: w.payload,
+                                    ready_at: now + 1,
+                                    from: p as u8,
+                                },
+                            );
+                            self.tq_count[pe] += 1;
+                        }
+                        _ => match self.neighbour(pe, p) {
+                            Some(nb) => {
+                                let nq = self.rq_of[nb * NC + c] as usize;
+                                let from = p.opposite() as u8;
+                                self.rq.push(
+                                    nq,
+                                    Wavelet {
+                                        payload: w.payload,
+                                        ready_at: now + 1,
+                                        from,
+                                    },
+                                );
+                                self.rq_count[nb] += 1;
+                            }
+                            None => {
+                                let (x, y) = self.xy(pe);
+                                self.ledger.left_mesh += 1;
+                                self.edge_out.push(EdgeWavelet {
+                                    cycle: Cycle(now + 1),
+                                    x,
+                                    y,
+                                    port: p,
+                                    color: c as u8,
+                                    payload: w.payload,
+                                });
+                                if self.trace.enabled() {
+                                    self.trace.push(
+                                        Cycle(now + 1),
+                                        EventKind::WaveletLeftMesh {
+                                            x,
+                                            y,
+                                            color: c as u8,
+                                        },
+                                    );
+                                }
+                            }
+                        },
+                    }
                 }
             }
         }
@@ -892,25 +916,25 @@ impl Mesh {
         match activity {
             CeActivity::Busy => {
                 cnt.busy += 1;
-                cnt.last_activity = 1;
+                cnt.last_state = PeState::Busy;
                 *progress = true;
             }
             CeActivity::Stalled(color) => {
                 cnt.stalled += 1;
-                cnt.last_activity = 2;
+                cnt.last_state = PeState::Stalled;
                 if stall.is_none() {
                     let (x, y) = self.xy(pe);
                     *stall = Some(Resource::RouterQueue { x, y, color });
                 }
             }
             CeActivity::Blocked(_) => {
-                cnt.last_activity = 3;
+                cnt.last_state = PeState::Stalled;
                 if stall.is_none() {
                     let (x, y) = self.xy(pe);
                     *stall = Some(Resource::BlockedTask { x, y });
                 }
             }
-            CeActivity::Idle => cnt.last_activity = 0,
+            CeActivity::Idle => cnt.last_state = PeState::Idle,
         }
         if eff.sent {
             self.ledger.sent_by_ces += 1;
@@ -985,24 +1009,13 @@ impl Mesh {
         }
     }
 
-    /// Runs at most `max_steps` cycles (a step budget), stopping early when finished or
-    /// deadlocked.
-    pub fn run_steps(&mut self, max_steps: u64) -> RunStatus {
-        let deadline = Cycle(self.now.saturating_add(max_steps));
-        self.run_until(deadline)
-    }
-
     /// What PE (`x`, `y`) did in the last cycle.
     fn pe_state(&self, pe: usize) -> PeState {
         let c = &self.counters[pe];
         if self.now == 0 || c.last_cycle + 1 != self.now {
             return PeState::Idle;
         }
-        match c.last_activity {
-            1 => PeState::Busy,
-            2 | 3 => PeState::Stalled,
-            _ => PeState::Idle,
-        }
+        c.last_state
     }
 
     /// A snapshot for drawing; see [`MeshSnapshot`]. Allocates; use
