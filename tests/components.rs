@@ -29,7 +29,7 @@ fn container(id: &str) -> web_sys::HtmlElement {
 }
 
 #[wasm_bindgen_test]
-fn theme_toggle_switches_the_page_theme_and_remembers_it() {
+async fn theme_toggle_switches_the_page_theme_and_remembers_it() {
     let storage = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .expect("storage");
@@ -55,6 +55,8 @@ fn theme_toggle_switches_the_page_theme_and_remembers_it() {
         Some("Switch to the dark theme")
     );
     button.click();
+    // The label is a render effect: it updates on the executor's next tick, not inside click().
+    leptos::task::tick().await;
     assert_eq!(html.get_attribute("data-theme").as_deref(), Some("dark"));
     assert_eq!(
         storage.get_item(STORAGE_KEY).expect("read").as_deref(),
@@ -92,13 +94,69 @@ fn not_found_page_shows_the_path_and_a_way_back() {
 }
 
 #[wasm_bindgen_test]
-async fn mesh_canvas_draws_for_the_device_and_a_click_picks_the_pe_under_it() {
+async fn sim_params_form_reports_each_change_and_the_engine_judges_it() {
+    use testbed_lab::components::sim::SimParamsForm;
+    use testbed_lab::pages::simulator::params::{Arch, Preset, SimForm};
+    use testbed_lab::pages::simulator::session::WseSession;
+
+    let form = RwSignal::new(SimForm::defaults(Preset::Gemv));
+    let applied = RwSignal::new(None::<SimForm>);
+    let root = container("sim-form-test");
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <SimParamsForm
+                arch=Arch::Wse
+                form
+                on_apply=Callback::new(move |f| applied.set(Some(f)))
+            />
+        }
+    });
+    leptos::task::tick().await;
+    // The WSE page asks for the mesh and the GEMV's sizes; the GPU's machine is not there.
+    for key in ["width", "height", "colors", "d_in", "d_out"] {
+        assert!(
+            root.query_selector(&format!("[data-testid=sim-param-{key}]"))
+                .expect("query")
+                .is_some(),
+            "field {key}"
+        );
+    }
+    assert!(
+        root.query_selector("[data-testid=sim-param-machine]")
+            .expect("query")
+            .is_none()
+    );
+    let width: web_sys::HtmlInputElement = root
+        .query_selector("[data-testid=sim-param-width]")
+        .expect("query")
+        .expect("width field")
+        .dyn_into()
+        .expect("an input");
+    assert_eq!(width.value(), "16");
+    width.set_value("0");
+    let change = web_sys::Event::new("change").expect("event");
+    width.dispatch_event(&change).expect("dispatch");
+    let got = applied.get_untracked().expect("a change applies at once");
+    assert_eq!(got.width, "0");
+    assert_eq!(form.get_untracked(), got);
+    // What the page then shows: the engine's sentence, not a panic.
+    let setup = got.parse(Arch::Wse).expect("zero is a number");
+    assert_eq!(
+        WseSession::build(&setup).expect_err("zero PEs"),
+        "Mesh width must be at least 1, but it is 0."
+    );
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+fn draw_mesh_sizes_the_canvas_for_the_device_and_paints_busy_pes() {
     use sim::engine::Engine;
     use sim::units::Cycle;
     use sim::workload::presets;
-    use sim::wse::{GemvRun, WseConfig};
-    use testbed_lab::components::sim::MeshCanvas;
-    use testbed_lab::components::sim::mesh_layout::MeshLayout;
+    use sim::wse::{GemvRun, PeState, WseConfig};
+    use testbed_lab::components::sim::mesh_canvas::draw_mesh;
+    use testbed_lab::components::sim::palette::Palette;
+    use testbed_lab::theme::Theme;
 
     let mut run = GemvRun::from_workload(
         WseConfig::wse2(4, 4),
@@ -107,48 +165,46 @@ async fn mesh_canvas_draws_for_the_device_and_a_click_picks_the_pe_under_it() {
     )
     .expect("maps");
     let _ = run.run_until(Cycle(6));
-    let snapshot = RwSignal::new(run.snapshot());
-    let picked = RwSignal::new(None::<(u32, u32)>);
-    let root = container("mesh-canvas-test");
-    root.set_attribute("style", "width: 400px").expect("style");
-    let handle = leptos::mount::mount_to(root.clone(), move || {
-        view! {
-            <MeshCanvas
-                snapshot
-                selected=picked
-                memory_capacity=49_152.0
-                on_select=Callback::new(move |pe| picked.set(Some(pe)))
-            />
-        }
-    });
-    leptos::task::tick().await;
-    let canvas: web_sys::HtmlCanvasElement = root
-        .query_selector("[data-testid=sim-mesh-canvas]")
-        .expect("query")
-        .expect("a canvas")
+    let snap = run.snapshot();
+    let busy = snap
+        .pes
+        .iter()
+        .position(|p| p.state == PeState::Busy)
+        .expect("a busy PE at cycle 6") as u32;
+    let root = container("draw-mesh-test");
+    let canvas: web_sys::HtmlCanvasElement = document()
+        .create_element("canvas")
+        .expect("canvas")
         .dyn_into()
-        .expect("canvas");
-    // Sized for the device: its pixel width is the CSS width times devicePixelRatio.
+        .expect("a canvas");
+    canvas
+        .set_attribute("style", "display: block; width: 400px")
+        .expect("style");
+    root.append_child(&canvas).expect("append");
+    let palette = Palette::for_theme(Theme::Light);
+    let layout = draw_mesh(&canvas, &snap, None, 49_152.0, &palette).expect("drawn");
     let dpr = web_sys::window().expect("window").device_pixel_ratio();
-    let css = f64::from(canvas.client_width());
-    assert!(css > 300.0, "the canvas fills its column: {css}");
-    assert_eq!(f64::from(canvas.width()), (css * dpr).round());
-    assert!(
-        canvas
-            .get_attribute("aria-label")
-            .is_some_and(|l| l.contains("event log"))
-    );
-
-    // A click in the middle of PE (1, 2)'s square picks PE (1, 2).
-    let layout = MeshLayout::fit(css, 640.0, 4, 4);
-    let (left, top, side) = layout.cell(1, 2);
-    let rect = canvas.get_bounding_client_rect();
-    let init = web_sys::MouseEventInit::new();
-    init.set_client_x((rect.left() + left + side / 2.0) as i32);
-    init.set_client_y((rect.top() + top + side / 2.0) as i32);
-    init.set_bubbles(true);
-    let click = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).expect("event");
-    canvas.dispatch_event(&click).expect("dispatch");
-    assert_eq!(picked.get_untracked(), Some((1, 2)));
-    drop(handle);
+    let (w, h) = layout.size();
+    assert!((w - 400.0).abs() < 1.0, "fills its CSS width: {w}");
+    assert_eq!(f64::from(canvas.width()), (w * dpr).round());
+    assert_eq!(f64::from(canvas.height()), (h * dpr).round());
+    // The middle of the busy PE is painted in the busy colour.
+    let (left, top, side) = layout.cell(busy % 4, busy / 4);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .expect("context")
+        .expect("2d")
+        .dyn_into()
+        .expect("2d context");
+    let pixel = ctx
+        .get_image_data(
+            ((left + side * 0.3) * dpr).round(),
+            ((top + side * 0.3) * dpr).round(),
+            1.0,
+            1.0,
+        )
+        .expect("pixel")
+        .data();
+    let hex = format!("#{:02x}{:02x}{:02x}", pixel[0], pixel[1], pixel[2]);
+    assert_eq!(hex, palette.busy);
 }
