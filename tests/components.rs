@@ -29,7 +29,7 @@ fn container(id: &str) -> web_sys::HtmlElement {
 }
 
 #[wasm_bindgen_test]
-fn theme_toggle_switches_the_page_theme_and_remembers_it() {
+async fn theme_toggle_switches_the_page_theme_and_remembers_it() {
     let storage = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .expect("storage");
@@ -55,7 +55,9 @@ fn theme_toggle_switches_the_page_theme_and_remembers_it() {
         Some("Switch to the dark theme")
     );
     button.click();
+    // The theme is applied at once; the button's own label follows on the next reactive tick.
     assert_eq!(html.get_attribute("data-theme").as_deref(), Some("dark"));
+    leptos::task::tick().await;
     assert_eq!(
         storage.get_item(STORAGE_KEY).expect("read").as_deref(),
         Some("dark")
