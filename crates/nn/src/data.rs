@@ -152,7 +152,7 @@ impl Dataset {
     /// The normalised images of `item_indices`, one per row, and their labels.
     ///
     /// # Shapes
-    /// → inputs: [item_indices.len(), n_rows·n_cols], labels: [item_indices.len()]
+    /// → inputs: `[item_indices.len(), n_rows·n_cols]`, labels: `[item_indices.len()]`
     pub fn batch(
         &self,
         item_indices: &[usize],

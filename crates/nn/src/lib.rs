@@ -15,6 +15,17 @@
 //! - [`model`]: [`model::Mlp`], [`model::Cnn`] and the [`model::Network`] wrapper.
 //! - [`idx`], [`data`]: reading MNIST's IDX files and batching normalised images.
 //! - [`train`]: [`train::Trainer`], driven one batch or one slice of batches at a time.
+//! - [`graphcore_example`]: how the Graphcore MNIST example maps onto this crate, and what the
+//!   learning-rate sweep gives here beside the real IPU.
+//!
+//! # Reuse beyond MNIST
+//!
+//! Nothing above is specific to images except [`layers::Conv2d`], [`layers::MaxPool2d`] and
+//! [`layers::Flatten`]. A transformer reuses the rest as it is: [`layers::Linear`] works on a
+//! `[n·t, d]` view of a `[n, t, d]` activation (and has `forward_into` for a caller-owned output
+//! buffer), [`layers::Relu`] and [`layers::Dropout`] take arrays of any rank,
+//! [`loss::softmax`] is row-wise, and an optimizer sees any model as a list of
+//! [`param::ParamGrad`] in a fixed order.
 //!
 //! # Example
 //! ```
@@ -41,6 +52,7 @@
 
 pub mod bench;
 pub mod data;
+pub mod graphcore_example;
 pub mod idx;
 pub mod layers;
 pub mod loss;

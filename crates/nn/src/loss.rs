@@ -34,7 +34,7 @@ impl LossKind {
     /// The loss of `logits` against `labels`, and its gradient.
     ///
     /// # Shapes
-    /// `logits`: [n, n_classes], `labels`: [n] → `dlogits`: [n, n_classes]
+    /// `logits`: `[n, n_classes]`, `labels`: `[n]` → `dlogits`: `[n, n_classes]`
     pub fn evaluate(self, logits: ArrayView2<'_, f32>, labels: &[u8]) -> LossOutput {
         match self {
             Self::CrossEntropy => softmax_cross_entropy(logits, labels),
@@ -46,7 +46,7 @@ impl LossKind {
 /// Row-wise softmax, computed stably (the row maximum is subtracted first).
 ///
 /// # Shapes
-/// `logits`: [n, k] → [n, k]
+/// `logits`: `[n, k]` → `[n, k]`
 pub fn softmax(logits: ArrayView2<'_, f32>) -> Array2<f32> {
     let mut p = logits.to_owned();
     for mut row in p.rows_mut() {
@@ -62,7 +62,7 @@ pub fn softmax(logits: ArrayView2<'_, f32>) -> Array2<f32> {
 /// `= (softmax(logits) − one_hot(labels)) / n`.
 ///
 /// # Shapes
-/// `logits`: [n, k], `labels`: [n] → `dlogits`: [n, k]
+/// `logits`: `[n, k]`, `labels`: `[n]` → `dlogits`: `[n, k]`
 ///
 /// # Panics
 /// If `labels` has a different length than `logits` has rows, or a label is `≥ k`.
@@ -112,7 +112,7 @@ pub fn softmax_cross_entropy(logits: ArrayView2<'_, f32>, labels: &[u8]) -> Loss
 /// `∂loss/∂z = p ⊙ (g − Σⱼ gⱼ pⱼ)`.
 ///
 /// # Shapes
-/// `logits`: [n, k], `labels`: [n] → `dlogits`: [n, k]
+/// `logits`: `[n, k]`, `labels`: `[n]` → `dlogits`: `[n, k]`
 pub fn softmax_then_softmax_cross_entropy(
     logits: ArrayView2<'_, f32>,
     labels: &[u8],

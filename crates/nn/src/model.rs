@@ -213,7 +213,7 @@ impl Mlp {
     /// Forward pass.
     ///
     /// # Shapes
-    /// `x`: [n, d_in] → logits: [n, n_classes]
+    /// `x`: `[n, d_in]` → logits: `[n, n_classes]`
     pub fn forward(&self, x: ArrayView2<'_, f32>) -> (Array2<f32>, MlpCache) {
         let mut cache = MlpCache {
             linear: Vec::new(),
@@ -237,7 +237,7 @@ impl Mlp {
     /// Backward pass; adds into `grads`.
     ///
     /// # Shapes
-    /// `dlogits`: [n, n_classes]
+    /// `dlogits`: `[n, n_classes]`
     pub fn backward(
         &self,
         cache: &MlpCache,
@@ -346,7 +346,7 @@ impl Cnn {
     /// before ReLU gives the same values as after, since both are monotone, on 4× fewer elements).
     ///
     /// # Shapes
-    /// `x`: [n, side·side] → logits: [n, n_classes]
+    /// `x`: `[n, side·side]` → logits: `[n, n_classes]`
     pub fn forward(
         &self,
         x: ArrayView2<'_, f32>,
@@ -400,7 +400,7 @@ impl Cnn {
     /// so it is not returned.
     ///
     /// # Shapes
-    /// `dlogits`: [n, n_classes]
+    /// `dlogits`: `[n, n_classes]`
     pub fn backward(&self, cache: &CnnCache, dlogits: ArrayView2<'_, f32>, grads: &mut CnnGrads) {
         let pool = MaxPool2d {
             size: self.config.pool,
@@ -492,7 +492,7 @@ impl Network {
     /// Forward pass (dropout drawn from `rng` in [`Mode::Train`]).
     ///
     /// # Shapes
-    /// `x`: [n, input_width] → logits: [n, n_classes]
+    /// `x`: `[n, input_width]` → logits: `[n, n_classes]`
     pub fn forward(
         &self,
         x: ArrayView2<'_, f32>,
@@ -514,7 +514,7 @@ impl Network {
     /// Inference: logits in [`Mode::Eval`].
     ///
     /// # Shapes
-    /// `x`: [n, input_width] → logits: [n, n_classes]
+    /// `x`: `[n, input_width]` → logits: `[n, n_classes]`
     pub fn infer(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
         // Eval mode never draws from the generator; it is only there to satisfy the signature.
         self.forward(x, Mode::Eval, &mut rng_from_seed(0)).0
@@ -523,7 +523,7 @@ impl Network {
     /// Backward pass; adds into `grads`.
     ///
     /// # Shapes
-    /// `dlogits`: [n, n_classes]
+    /// `dlogits`: `[n, n_classes]`
     pub fn backward(
         &self,
         cache: &NetworkCache,

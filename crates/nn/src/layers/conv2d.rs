@@ -73,7 +73,7 @@ impl Conv2d {
     /// Forward pass, keeping the im2col matrix for backward.
     ///
     /// # Shapes
-    /// `x`: [n, h, w, c_in] → `y`: [n, h − k + 1, w − k + 1, c_out]
+    /// `x`: `[n, h, w, c_in]` → `y`: `[n, h − k + 1, w − k + 1, c_out]`
     pub fn forward(&self, x: ArrayView4<'_, f32>) -> (Array4<f32>, Conv2dCache) {
         let (n, height, width, c_in) = x.dim();
         assert_eq!(
@@ -107,7 +107,7 @@ impl Conv2d {
     /// returns `dx`, the scatter-add (col2im) of `dy·wᵀ`.
     ///
     /// # Shapes
-    /// `dy`: [n, h − k + 1, w − k + 1, c_out] → `dx`: [n, h, w, c_in]
+    /// `dy`: `[n, h − k + 1, w − k + 1, c_out]` → `dx`: `[n, h, w, c_in]`
     pub fn backward(
         &self,
         cache: &Conv2dCache,
@@ -159,7 +159,7 @@ impl Conv2dGrads {
 /// Copies every `kernel × kernel` patch of `x` into one row.
 ///
 /// # Shapes
-/// `x`: [n, h, w, c] → [n·(h − k + 1)·(w − k + 1), k·k·c]
+/// `x`: `[n, h, w, c]` → `[n·(h − k + 1)·(w − k + 1), k·k·c]`
 fn im2col(x: ArrayView4<'_, f32>, kernel: usize) -> Array2<f32> {
     let (n, height, width, c) = x.dim();
     let (out_h, out_w) = (height + 1 - kernel, width + 1 - kernel);
@@ -184,7 +184,7 @@ fn im2col(x: ArrayView4<'_, f32>, kernel: usize) -> Array2<f32> {
 /// The adjoint of [`im2col`]: adds every row back onto the patch it came from.
 ///
 /// # Shapes
-/// `dcols`: [n·(h − k + 1)·(w − k + 1), k·k·c] → [n, h, w, c]
+/// `dcols`: `[n·(h − k + 1)·(w − k + 1), k·k·c]` → `[n, h, w, c]`
 fn col2im(
     dcols: ArrayView2<'_, f32>,
     (n, height, width, c): (usize, usize, usize, usize),

@@ -17,7 +17,7 @@ impl Flatten {
     /// Forward pass.
     ///
     /// # Shapes
-    /// `x`: [n, h, w, c] → `y`: [n, h·w·c]
+    /// `x`: `[n, h, w, c]` → `y`: `[n, h·w·c]`
     pub fn forward(&self, x: ArrayView4<'_, f32>) -> (Array2<f32>, FlattenCache) {
         let (n, height, width, c) = x.dim();
         let y = x
@@ -35,7 +35,7 @@ impl Flatten {
     /// Backward pass: the inverse reshape.
     ///
     /// # Shapes
-    /// `dy`: [n, h·w·c] → `dx`: [n, h, w, c]
+    /// `dy`: `[n, h·w·c]` → `dx`: `[n, h, w, c]`
     pub fn backward(&self, cache: &FlattenCache, dy: ArrayView2<'_, f32>) -> Array4<f32> {
         let (n, height, width, c) = cache.input_dim;
         assert_eq!(

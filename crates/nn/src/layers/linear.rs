@@ -49,7 +49,7 @@ impl Linear {
     /// Forward pass, keeping the input for backward.
     ///
     /// # Shapes
-    /// `x`: [n, d_in] → `y`: [n, d_out]
+    /// `x`: `[n, d_in]` → `y`: `[n, d_out]`
     pub fn forward(&self, x: ArrayView2<'_, f32>) -> (Array2<f32>, LinearCache) {
         let y = self.infer(x);
         (y, LinearCache { x: x.to_owned() })
@@ -58,7 +58,7 @@ impl Linear {
     /// Forward pass without a cache (inference).
     ///
     /// # Shapes
-    /// `x`: [n, d_in] → `y`: [n, d_out]
+    /// `x`: `[n, d_in]` → `y`: `[n, d_out]`
     pub fn infer(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
         let mut y = Array2::zeros((x.nrows(), self.d_out()));
         self.forward_into(x, y.view_mut());
@@ -68,7 +68,7 @@ impl Linear {
     /// Forward pass into a caller-owned buffer (overwritten): no allocation.
     ///
     /// # Shapes
-    /// `x`: [n, d_in], `y`: [n, d_out]
+    /// `x`: `[n, d_in]`, `y`: `[n, d_out]`
     pub fn forward_into(&self, x: ArrayView2<'_, f32>, mut y: ArrayViewMut2<'_, f32>) {
         let (n, d_in) = x.dim();
         assert_eq!(
@@ -89,7 +89,7 @@ impl Linear {
     /// Backward pass: adds `xᵀ·dy` into `dw` and `Σₙ dy` into `db`; returns `dx = dy·wᵀ`.
     ///
     /// # Shapes
-    /// `dy`: [n, d_out] → `dx`: [n, d_in]
+    /// `dy`: `[n, d_out]` → `dx`: `[n, d_in]`
     pub fn backward(
         &self,
         cache: &LinearCache,

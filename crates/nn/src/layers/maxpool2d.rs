@@ -25,7 +25,7 @@ impl MaxPool2d {
     /// Forward pass; the first maximum wins a tie.
     ///
     /// # Shapes
-    /// `x`: [n, h, w, c] → `y`: [n, h / size, w / size, c]
+    /// `x`: `[n, h, w, c]` → `y`: `[n, h / size, w / size, c]`
     pub fn forward(&self, x: ArrayView4<'_, f32>) -> (Array4<f32>, MaxPool2dCache) {
         let (n, height, width, c) = x.dim();
         assert!(self.size > 0, "MaxPool2d: the window size must be positive");
@@ -78,7 +78,7 @@ impl MaxPool2d {
     /// Backward pass: each output gradient goes to the input element that was the maximum.
     ///
     /// # Shapes
-    /// `dy`: [n, h / size, w / size, c] → `dx`: [n, h, w, c]
+    /// `dy`: `[n, h / size, w / size, c]` → `dx`: `[n, h, w, c]`
     pub fn backward(&self, cache: &MaxPool2dCache, dy: ArrayView4<'_, f32>) -> Array4<f32> {
         let (n, height, width, c) = cache.input_dim;
         let (out_h, out_w) = self.output_side(height, width);

@@ -1,0 +1,176 @@
+//! `cargo xtask bench [sim|nn]`: the engines' benchmark cases timed natively (release) and in
+//! headless Chromium (release wasm with SIMD128), in one run, with the wasm/native ratio.
+//! The cases themselves live in the engines (`sim::bench::cases`, `nn::bench::cases`), so
+//! both sides run exactly the same work; tests/bench_wasm.rs is the browser side.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::Result;
+use crate::proc::{cmd, rerun_in_release, run_collecting_lines};
+use crate::tools::{self, CHROMEDRIVER, Needs};
+
+/// How long each case runs (after one warm-up repetition).
+const MEASURE_FOR: Duration = Duration::from_millis(1500);
+
+/// A goal from the issues, checked against the figures and printed beside them.
+struct Goal {
+    case: &'static str,
+    text: &'static str,
+    met: fn(native: f64, wasm: f64) -> bool,
+}
+
+const GOALS: &[Goal] = &[
+    Goal {
+        case: "sim.mesh_64x64",
+        text: "native ≥ 10 M PE-cycles/s",
+        met: |n, _| n >= 10e6,
+    },
+    Goal {
+        case: "sim.mesh_64x64",
+        text: "wasm ≥ 0.5× native",
+        met: |n, w| w >= 0.5 * n,
+    },
+    Goal {
+        case: "nn.cnn_train_b32",
+        text: "wasm ≥ 500 samples/s",
+        met: |_, w| w >= 500.0,
+    },
+    Goal {
+        case: "nn.mlp_train_b32",
+        text: "wasm ≥ 10,000 samples/s",
+        met: |_, w| w >= 10_000.0,
+    },
+    Goal {
+        case: "nn.mlp_train_b32",
+        text: "wasm ≥ 0.25× native",
+        met: |n, w| w >= 0.25 * n,
+    },
+    Goal {
+        case: "nn.cnn_train_b32",
+        text: "wasm ≥ 0.25× native",
+        met: |n, w| w >= 0.25 * n,
+    },
+];
+
+/// Times one case: a warm-up, then repetitions for at least [`MEASURE_FOR`].
+fn measure(run: &mut dyn FnMut() -> f64) -> f64 {
+    run();
+    let started = Instant::now();
+    let mut work = 0.0;
+    while started.elapsed() < MEASURE_FOR {
+        work += run();
+    }
+    work / started.elapsed().as_secs_f64()
+}
+
+fn native(which: &str) -> Result<Vec<(String, String, f64)>> {
+    let mut figures = Vec::new();
+    if which != "nn" {
+        for mut case in sim::bench::cases() {
+            figures.push((
+                case.name.to_string(),
+                case.unit.to_string(),
+                measure(&mut case.run),
+            ));
+        }
+    }
+    if which != "sim" {
+        for mut case in nn::bench::cases().map_err(|e| e.to_string())? {
+            figures.push((
+                case.name.to_string(),
+                case.unit.to_string(),
+                measure(&mut case.run),
+            ));
+        }
+    }
+    Ok(figures)
+}
+
+/// Runs the wasm side in headless Chromium and reads its `bench <name> <rate> <unit>/s` lines.
+fn wasm(which: &str) -> Result<BTreeMap<String, f64>> {
+    tools::ensure_all(Needs::everything())?;
+    let filter = match which {
+        "sim" => "bench_sim",
+        "nn" => "bench_nn",
+        _ => "bench_",
+    };
+    let lines = run_collecting_lines(
+        cmd("cargo")
+            .args([
+                "test",
+                "--release",
+                "--locked",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .args([
+                "-p",
+                "testbed-lab",
+                "--test",
+                "bench_wasm",
+                "--",
+                "--nocapture",
+                filter,
+            ])
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "600"),
+    )?;
+    Ok(lines
+        .iter()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace().skip_while(|w| *w != "bench");
+            words.next()?;
+            Some((words.next()?.to_string(), words.next()?.parse().ok()?))
+        })
+        .collect())
+}
+
+fn si(value: f64) -> String {
+    match value {
+        v if v >= 1e9 => format!("{:.2} G", v / 1e9),
+        v if v >= 1e6 => format!("{:.2} M", v / 1e6),
+        v if v >= 1e3 => format!("{:.2} k", v / 1e3),
+        v => format!("{v:.1} "),
+    }
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let which = match args.first().map(String::as_str) {
+        None => "all",
+        Some(w @ ("sim" | "nn")) => w,
+        Some(other) => return Err(format!("unknown bench `{other}` (sim or nn)")),
+    };
+    if cfg!(debug_assertions) {
+        return rerun_in_release("bench", args);
+    }
+    println!("native (release, this machine, one thread):");
+    let native = native(which)?;
+    println!("wasm (release, SIMD128, headless Chromium):");
+    let wasm = wasm(which)?;
+    println!(
+        "\n{:<20} {:>20} {:>20} {:>12}",
+        "case", "native", "wasm", "wasm/native"
+    );
+    for (name, unit, n) in &native {
+        let w = wasm.get(name).copied();
+        println!(
+            "{name:<20} {:>20} {:>20} {:>12}",
+            format!("{}{unit}/s", si(*n)),
+            w.map_or("missing".into(), |w| format!("{}{unit}/s", si(w))),
+            w.map_or("-".into(), |w| format!("{:.2}", w / n)),
+        );
+    }
+    println!("\ngoals:");
+    for goal in GOALS {
+        let Some((_, _, n)) = native.iter().find(|(name, _, _)| name == goal.case) else {
+            continue;
+        };
+        let Some(w) = wasm.get(goal.case) else {
+            continue;
+        };
+        let verdict = if (goal.met)(*n, *w) { "met" } else { "NOT MET" };
+        println!("  {:<20} {:<28} {verdict}", goal.case, goal.text);
+    }
+    Ok(())
+}
