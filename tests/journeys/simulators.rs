@@ -204,13 +204,19 @@ async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
         .await;
     set_param(&browser, "colors", "24").await;
     // A block that does not fit a PE's 48 KB: the engine's sentence, exactly.
-    set_param(&browser, "d_in", "2048").await;
-    let expected = WseSession::build(
-        &form("preset=gemv&width=8&d_in=2048")
+    // 8,192 inputs over 8 columns and 256 outputs over 16 rows: 1,024 × 16 floats = 64 KiB.
+    set_param(&browser, "d_in", "8192").await;
+    let Err(expected) = WseSession::build(
+        &form("preset=gemv&width=8&d_in=8192")
             .parse(Arch::Wse)
             .expect("parses"),
-    )
-    .expect_err("does not fit");
+    ) else {
+        panic!("a 64 KiB block must not fit a PE");
+    };
+    assert!(
+        expected.starts_with("The block placed on PE (0, 0) needs 64."),
+        "{expected}"
+    );
     browser
         .wait_for_text("[data-testid=sim-error]", &expected)
         .await;
