@@ -4,7 +4,6 @@
 //! The `xtask` alias builds in the dev profile; training re-executes itself in release mode
 //! (`cargo run --release --locked --package xtask -- mnist …`) so the numbers are the engine's.
 
-use std::process::Command;
 use std::time::Instant;
 
 use nn::data::{Dataset, Normalization};
@@ -142,7 +141,7 @@ pub fn run(args: &[String]) -> Result<()> {
     // Bad options fail here, before a release build is started for them.
     let config = train_config(&parse(args)?)?;
     if cfg!(debug_assertions) {
-        return rerun_in_release(args);
+        return crate::proc::rerun_in_release("mnist", args);
     }
     let train = load(TRAIN_IMAGES, TRAIN_LABELS)?;
     let test = load(TEST_IMAGES, TEST_LABELS)?;
@@ -212,32 +211,6 @@ pub fn run(args: &[String]) -> Result<()> {
         samples_per_s
     );
     Ok(())
-}
-
-/// Runs `cargo run --release --locked --quiet --package xtask -- mnist <args>` and passes its
-/// exit status on.
-fn rerun_in_release(args: &[String]) -> Result<()> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(project_root())
-        .args([
-            "run",
-            "--release",
-            "--locked",
-            "--quiet",
-            "--package",
-            "xtask",
-            "--",
-            "mnist",
-        ])
-        .args(args)
-        .status()
-        .map_err(|e| format!("could not start the release build: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the release run failed ({status})"))
-    }
 }
 
 #[cfg(test)]

@@ -72,31 +72,47 @@ pub fn run_collecting_summaries(command: &mut Command) -> Result<Vec<String>> {
         .collect())
 }
 
-/// Runs a command, echoing its stdout live, and returns every line it printed.
+/// Runs a command, echoing its output live, and returns every line it printed (stdout's, then
+/// stderr's: wasm-bindgen-test-runner prints the page's console on stderr).
 pub fn run_collecting_lines(command: &mut Command) -> Result<Vec<String>> {
     let shown = describe(command);
     println!("$ {shown}");
     let mut child = command
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
-    let mut summaries = Vec::new();
+    let stderr = child.stderr.take().map(|stderr| {
+        std::thread::spawn(move || {
+            let mut lines = Vec::new();
+            for line in BufReader::new(stderr)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                eprintln!("{line}");
+                lines.push(line);
+            }
+            lines
+        })
+    });
+    let mut lines = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout)
             .lines()
             .map_while(std::result::Result::ok)
         {
             println!("{line}");
-            if line.trim_start().starts_with("test result:") {
-                summaries.push(line.trim().to_string());
-            }
+            lines.push(line);
         }
+    }
+    if let Some(handle) = stderr {
+        lines.extend(handle.join().unwrap_or_default());
     }
     let status = child
         .wait()
         .map_err(|e| format!("`{shown}` did not finish: {e}"))?;
     if status.success() {
-        Ok(summaries)
+        Ok(lines)
     } else {
         Err(format!("`{shown}` failed ({status})"))
     }
