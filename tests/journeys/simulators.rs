@@ -149,6 +149,20 @@ async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
     let inspected = text_of(&browser, "[data-testid=sim-inspector]").await;
     assert!(inspected.contains("Memory used"), "{inspected}");
     assert!(inspected.contains("of 48.00 KiB"), "{inspected}");
+    // The keyboard way: pick PE (1, 2) by column and row.
+    for (key, value) in [("x", "1"), ("y", "2")] {
+        let field = browser
+            .client
+            .find(Locator::Css(&format!("[data-testid=sim-inspect-{key}]")))
+            .await
+            .expect("inspect field");
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+    click(&browser, "[data-testid=sim-inspect]").await;
+    browser
+        .wait_for_text("#sim-inspector-title", "PE (1, 2)")
+        .await;
     // The lesson link and the same workload on the GPU.
     let gpu_href = browser
         .eval("return document.querySelector('[data-testid=sim-other-arch]').getAttribute('href');")

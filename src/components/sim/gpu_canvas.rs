@@ -11,7 +11,7 @@ use super::mesh_canvas::{css_width, prepare_canvas, use_palette};
 use super::palette::Palette;
 
 /// Height of the drawing in CSS pixels.
-pub const GPU_CANVAS_HEIGHT: f64 = 300.0;
+pub const GPU_CANVAS_HEIGHT: f64 = 256.0;
 const PAD: f64 = 14.0;
 const TOP_BAND: f64 = 150.0;
 
@@ -60,7 +60,13 @@ pub fn draw_gpu(
     ctx.set_font("12px system-ui, sans-serif");
 
     let current = snap.kernel_idx.and_then(|i| kernels.get(i));
-    let active = current.map_or(0, |k| k.active_sms);
+    // During a launch no SM works yet; once launched the kernel's SMs compute, then wait.
+    let active = match snap.phase {
+        KernelPhase::Computing | KernelPhase::WaitingOnMemory => {
+            current.map_or(0, |k| k.active_sms)
+        }
+        KernelPhase::Launching | KernelPhase::Done => 0,
+    };
     let sm_colour = match snap.phase {
         KernelPhase::Computing => palette.busy,
         KernelPhase::WaitingOnMemory => palette.stalled,
@@ -90,7 +96,11 @@ pub fn draw_gpu(
         ctx.fill();
     }
     ctx.set_fill_style_str(palette.text);
-    let _ = ctx.fill_text(&format!("SMs ({active} of {n_sms} busy)"), PAD, PAD + 8.0);
+    let _ = ctx.fill_text(
+        &format!("SMs ({active} of {n_sms} working)"),
+        PAD,
+        PAD + 8.0,
+    );
 
     // HBM on the right.
     let hbm_w = (w - 3.0 * PAD) * 0.2;
@@ -188,7 +198,8 @@ pub fn draw_gpu(
     for k in kernels {
         let x0 = timeline_x(k.start.0, total, tl_x, tl_w);
         let x1 = timeline_x(k.end().0, total, tl_x, tl_w);
-        if x1 - x0 > 46.0 {
+        // About 6.5 px per character at 11 px: only names that fit their bar.
+        if x1 - x0 > 6.5 * k.name.len() as f64 + 6.0 {
             let _ = ctx.fill_text(&k.name, x0 + 2.0, tl_y + bar_h + 14.0);
         }
     }

@@ -99,13 +99,24 @@ pub fn PeInspector(
     /// Called with a PE picked in the form.
     on_select: Callback<(u32, u32)>,
 ) -> impl IntoView {
-    let (x_text, set_x_text) = signal(String::from("0"));
-    let (y_text, set_y_text) = signal(String::from("0"));
+    // The fields show the selected PE (a click on the canvas fills them in); what the
+    // learner types is read from the fields on submit, so no signal mirrors them.
+    let x_input = NodeRef::<leptos::html::Input>::new();
+    let y_input = NodeRef::<leptos::html::Input>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // Junk becomes u32::MAX, which the engine reports as outside the mesh.
-        let parse = |s: String| s.trim().parse::<u32>().unwrap_or(u32::MAX);
-        on_select.run((parse(x_text.get_untracked()), parse(y_text.get_untracked())));
+        let read = |r: NodeRef<leptos::html::Input>| {
+            r.get()
+                .and_then(|el| el.value().trim().parse::<u32>().ok())
+                .unwrap_or(u32::MAX)
+        };
+        on_select.run((read(x_input), read(y_input)));
+    };
+    let shown = move |pick: fn((u32, u32)) -> u32| {
+        selected
+            .get()
+            .map_or_else(|| "0".to_string(), |pe| pick(pe).to_string())
     };
     view! {
         <section class="sim-panel sim-inspector" aria-labelledby="sim-inspector-title">
@@ -123,8 +134,8 @@ pub fn PeInspector(
                         inputmode="numeric"
                         size="4"
                         data-testid="sim-inspect-x"
-                        prop:value=x_text
-                        on:input=move |ev| set_x_text.set(event_target_value(&ev))
+                        node_ref=x_input
+                        prop:value=move || shown(|(x, _)| x)
                     />
                 </label>
                 <label>
@@ -134,8 +145,8 @@ pub fn PeInspector(
                         inputmode="numeric"
                         size="4"
                         data-testid="sim-inspect-y"
-                        prop:value=y_text
-                        on:input=move |ev| set_y_text.set(event_target_value(&ev))
+                        node_ref=y_input
+                        prop:value=move || shown(|(_, y)| y)
                     />
                 </label>
                 <button type="submit" class="sim-button" data-testid="sim-inspect">

@@ -181,9 +181,9 @@ pub fn GpuSimulator(
                                     .collect_view()
                             }}
                         </ul>
+                        <MetricsTable rows=metrics />
+                        <TrafficTable rows=traffic summary />
                     </div>
-                    <MetricsTable rows=metrics />
-                    <TrafficTable rows=traffic summary />
                 </div>
                 <div class="sim-layout__side">
                     <SimParamsForm arch form on_apply=apply />

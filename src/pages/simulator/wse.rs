@@ -226,9 +226,9 @@ pub fn WseSimulator(
                         <p class="sim-result" data-testid="sim-result">
                             {move || result.get()}
                         </p>
+                        <MetricsTable rows=metrics />
+                        <CompareTable rows=compare wse_final=Signal::derive(move || phase.get() == Phase::Finished) />
                     </div>
-                    <MetricsTable rows=metrics />
-                    <CompareTable rows=compare wse_final=Signal::derive(move || phase.get() == Phase::Finished) />
                 </div>
                 <div class="sim-layout__side">
                     <SimParamsForm arch form on_apply=apply />
