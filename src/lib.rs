@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod catalog;
+pub mod charts;
 pub mod components;
 pub mod pages;
 pub mod route;

@@ -144,6 +144,11 @@ async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
     // The comparison's WSE column is this run; the GPU moved far more bytes off chip.
     let wse_cycles = text_of(&browser, "[data-testid=sim-compare-wse-cycles]").await;
     assert_eq!(wse_cycles, expected.to_string());
+    // The roofline is drawn (a canvas never drawn keeps its default 150 px height).
+    let roofline_height = browser
+        .eval("return document.querySelector('[data-testid=sim-roofline]').height;")
+        .await;
+    assert_ne!(roofline_height, Value::from(150), "the roofline is drawn");
     // Click-to-inspect: the middle of the canvas is a PE.
     click(&browser, "[data-testid=sim-mesh-canvas]").await;
     let inspected = text_of(&browser, "[data-testid=sim-inspector]").await;

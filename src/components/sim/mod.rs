@@ -9,6 +9,7 @@ pub mod mesh_layout;
 pub mod palette;
 pub mod panels;
 pub mod param_form;
+pub mod roofline_chart;
 pub mod use_sim_loop;
 
 pub use controls::SimControls;
@@ -17,4 +18,5 @@ pub use gpu_canvas::GpuCanvas;
 pub use mesh_canvas::MeshCanvas;
 pub use panels::{CompareTable, MetricsTable, PeInspector, TrafficTable};
 pub use param_form::SimParamsForm;
+pub use roofline_chart::{RooflineChart, roofline_data};
 pub use use_sim_loop::{Publish, UseSimLoopReturn, use_sim_loop};

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use super::RooflineChart;
+use crate::charts::roofline::RooflineData;
 use crate::pages::simulator::session::{CompareRow, InspectRows, KernelTraffic, MetricRow};
 
 /// Live metrics as a definition list; each value has `data-testid="sim-metric-<key>"`.
@@ -43,6 +45,9 @@ pub fn CompareTable(
     /// Whether the WSE column is final.
     #[prop(into)]
     wse_final: Signal<bool>,
+    /// The roofline chart's data.
+    #[prop(into)]
+    roofline: Signal<Option<RooflineData>>,
 ) -> impl IntoView {
     view! {
         <section class="sim-panel sim-compare" aria-labelledby="sim-compare-title">
@@ -83,6 +88,8 @@ pub fn CompareTable(
                     </tbody>
                 </table>
             </div>
+            <h3 class="sim-panel__subtitle">"Roofline"</h3>
+            <RooflineChart data=roofline />
         </section>
     }
 }

@@ -10,10 +10,11 @@ use super::session::{
     CompareRow, DEFAULT_SPEED_IDX, MetricRow, Phase, Slice, WseSession, compare_rows, ending,
     inspect_rows, metric_rows, sentence, speeds,
 };
+use crate::charts::roofline::RooflineData;
 use crate::components::sim::mesh_canvas::use_palette;
 use crate::components::sim::{
     CompareTable, EventLog, LogLines, MeshCanvas, MetricsTable, PeInspector, Publish, SimControls,
-    SimParamsForm, use_sim_loop,
+    SimParamsForm, roofline_data, use_sim_loop,
 };
 use crate::route::Route;
 
@@ -36,6 +37,7 @@ pub fn WseSimulator(
     });
     let metrics = RwSignal::new(Vec::<MetricRow>::new());
     let compare = RwSignal::new(Vec::<CompareRow>::new());
+    let roofline = RwSignal::new(None::<RooflineData>);
     let log = RwSignal::new(LogLines::default());
     let cycle = RwSignal::new(0u64);
     let outcome = RwSignal::new(None::<String>);
@@ -52,6 +54,7 @@ pub fn WseSimulator(
             let m = s.run.metrics();
             metrics.set(metric_rows(&m));
             compare.set(compare_rows(&s.gpu, &m));
+            roofline.set(Some(roofline_data(&s.gpu, &m)));
         }
         let end = ending(slice.status);
         if !slice.lines.is_empty() || end.is_some() {
@@ -86,6 +89,7 @@ pub fn WseSimulator(
                 let m = s.run.metrics();
                 metrics.set(metric_rows(&m));
                 compare.set(compare_rows(&s.gpu, &m));
+                roofline.set(Some(roofline_data(&s.gpu, &m)));
                 let config = s.run.mesh().config();
                 capacity.set(config.memory_per_pe.0 as f64);
                 log.set(LogLines::starting_with(format!(
@@ -108,6 +112,7 @@ pub fn WseSimulator(
                 session.set_value(None);
                 metrics.set(Vec::new());
                 compare.set(Vec::new());
+                roofline.set(None);
                 log.set(LogLines::starting_with(message.clone()));
                 error.set(Some(message));
             }
@@ -227,7 +232,7 @@ pub fn WseSimulator(
                             {move || result.get()}
                         </p>
                         <MetricsTable rows=metrics />
-                        <CompareTable rows=compare wse_final=Signal::derive(move || phase.get() == Phase::Finished) />
+                        <CompareTable rows=compare roofline wse_final=Signal::derive(move || phase.get() == Phase::Finished) />
                     </div>
                 </div>
                 <div class="sim-layout__side">

@@ -1,0 +1,3 @@
+//! Charts: plain `draw_*` functions taking a canvas and data.
+
+pub mod roofline;
