@@ -378,6 +378,16 @@ impl SimForm {
                 }));
             }
         }
+        // The mesh holds every input value of the batch in the tab's memory (784 per MLP
+        // sample); keep that as bounded as the matrix.
+        let inputs = u64::from(setup.batch) * 784;
+        if arch == Arch::Wse && preset == Preset::Mlp && inputs > MAX_PAGE_MATRIX {
+            return Err(sentence(&SimError::TooLarge {
+                what: "the number of input values (batch × 784)",
+                value: inputs,
+                max: MAX_PAGE_MATRIX,
+            }));
+        }
         let matrix = u64::from(setup.d_in) * u64::from(setup.d_out);
         if preset == Preset::Gemv && matrix > MAX_PAGE_MATRIX {
             return Err(sentence(&SimError::TooLarge {
@@ -553,6 +563,11 @@ mod tests {
             "width=500",
             Arch::Wse,
             "Mesh width is 500, above the limit of 128.",
+        );
+        check_err(
+            "preset=mlp&batch=65536",
+            Arch::Wse,
+            "The number of input values (batch × 784) is 51380224, above the limit of 4194304.",
         );
         check_err(
             "d_in=4096&d_out=4096",
