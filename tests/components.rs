@@ -208,3 +208,76 @@ fn draw_mesh_sizes_the_canvas_for_the_device_and_paints_busy_pes() {
     let hex = format!("#{:02x}{:02x}{:02x}", pixel[0], pixel[1], pixel[2]);
     assert_eq!(hex, palette.busy);
 }
+
+#[wasm_bindgen_test]
+async fn sim_embed_opens_the_embedded_simulator_and_closes_it() {
+    use testbed_lab::pages::simulator::SimEmbed;
+
+    let root = container("sim-embed-test");
+    let handle = leptos::mount::mount_to(root.clone(), || {
+        provide_theme();
+        view! {
+            <SimEmbed arch="wse".to_string() query=vec![("preset".to_string(), "gemv".to_string())] />
+            <SimEmbed arch="ipu".to_string() query=Vec::new() />
+        }
+    });
+    assert!(
+        root.query_selector("[data-testid=sim-embed-ipu]")
+            .expect("query")
+            .is_none(),
+        "a simulator that is not built offers nothing to run"
+    );
+    assert!(
+        root.query_selector("[data-testid=sim-page-wse]")
+            .expect("query")
+            .is_none(),
+        "nothing runs until the learner asks"
+    );
+    let toggle: web_sys::HtmlElement = root
+        .query_selector("[data-testid=sim-embed-wse] [data-testid=sim-embed-toggle]")
+        .expect("query")
+        .expect("the built simulator offers to run")
+        .dyn_into()
+        .expect("button");
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+
+    toggle.click();
+    leptos::task::tick().await;
+    let page = root
+        .query_selector("[data-testid=sim-page-wse]")
+        .expect("query")
+        .expect("the mesh simulator opens in place");
+    assert!(page.class_list().contains("sim-page--embedded"));
+    let full = root
+        .query_selector("[data-testid=sim-full-page-link]")
+        .expect("query")
+        .expect("a link to the full page");
+    let href = full.get_attribute("href").unwrap_or_default();
+    assert!(
+        href.starts_with("#/simulators/wse?preset=gemv&"),
+        "the full page opens with the lesson's preset: {href}"
+    );
+    assert!(
+        root.query_selector("[data-testid=sim-form]")
+            .expect("query")
+            .is_none(),
+        "no parameters form inside a lesson"
+    );
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+
+    toggle.click();
+    leptos::task::tick().await;
+    assert!(
+        root.query_selector("[data-testid=sim-page-wse]")
+            .expect("query")
+            .is_none(),
+        "closing drops the simulator"
+    );
+    drop(handle);
+}

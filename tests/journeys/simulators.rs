@@ -166,7 +166,7 @@ async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
     }
     click(&browser, "[data-testid=sim-inspect]").await;
     browser
-        .wait_for_text("#sim-inspector-title", "PE (1, 2)")
+        .wait_for_text("[data-testid=sim-inspector-title]", "PE (1, 2)")
         .await;
     // The lesson link and the same workload on the GPU.
     let gpu_href = browser

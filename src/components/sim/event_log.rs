@@ -51,9 +51,10 @@ pub fn EventLog(
             el.set_scroll_top(el.scroll_height());
         }
     });
+    let title_id = super::unique_id("sim-log-title");
     view! {
-        <section class="sim-panel sim-log" aria-labelledby="sim-log-title">
-            <h2 class="sim-panel__title" id="sim-log-title">"Event log"</h2>
+        <section class="sim-panel sim-log" aria-labelledby=title_id.clone()>
+            <h2 class="sim-panel__title" id=title_id.clone()>"Event log"</h2>
             <p class="sim-log__dropped">
                 {move || {
                     let d = log.with(|l| l.dropped);
@@ -64,7 +65,7 @@ pub fn EventLog(
                 class="sim-log__list"
                 role="log"
                 aria-live="polite"
-                aria-labelledby="sim-log-title"
+                aria-labelledby=title_id.clone()
                 data-testid="sim-log"
                 tabindex="0"
                 node_ref=list

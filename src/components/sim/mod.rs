@@ -20,3 +20,20 @@ pub use panels::{CompareTable, MetricsTable, PeInspector, TrafficTable};
 pub use param_form::SimParamsForm;
 pub use roofline_chart::{RooflineChart, roofline_data};
 pub use use_sim_loop::{Publish, UseSimLoopReturn, use_sim_loop};
+
+use std::cell::Cell;
+
+thread_local! {
+    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A document-unique element id starting with `prefix`, so that two simulators on one page
+/// (a lesson may embed several) never share an `id` that an `aria-labelledby` points at.
+pub fn unique_id(prefix: &str) -> String {
+    let n = NEXT_ID.with(|next| {
+        let n = next.get();
+        next.set(n.wrapping_add(1));
+        n
+    });
+    format!("{prefix}-{n}")
+}

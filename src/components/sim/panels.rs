@@ -15,9 +15,10 @@ pub fn MetricsTable(
     #[prop(into)]
     rows: Signal<Vec<MetricRow>>,
 ) -> impl IntoView {
+    let title_id = super::unique_id("sim-metrics-title");
     view! {
-        <section class="sim-panel sim-metrics" aria-labelledby="sim-metrics-title">
-            <h2 class="sim-panel__title" id="sim-metrics-title">"Metrics"</h2>
+        <section class="sim-panel sim-metrics" aria-labelledby=title_id.clone()>
+            <h2 class="sim-panel__title" id=title_id.clone()>"Metrics"</h2>
             <dl class="sim-metrics__list">
                 <For
                     each=move || rows.get()
@@ -49,9 +50,10 @@ pub fn CompareTable(
     #[prop(into)]
     roofline: Signal<Option<RooflineData>>,
 ) -> impl IntoView {
+    let title_id = super::unique_id("sim-compare-title");
     view! {
-        <section class="sim-panel sim-compare" aria-labelledby="sim-compare-title">
-            <h2 class="sim-panel__title" id="sim-compare-title">"GPU and WSE on the same workload"</h2>
+        <section class="sim-panel sim-compare" aria-labelledby=title_id.clone()>
+            <h2 class="sim-panel__title" id=title_id.clone()>"GPU and WSE on the same workload"</h2>
             <p class="sim-panel__note">
                 "The GPU column is the A100 model running this workload kernel by kernel. "
                 {move || {
@@ -125,9 +127,10 @@ pub fn PeInspector(
             .get()
             .map_or_else(|| "0".to_string(), |pe| pick(pe).to_string())
     };
+    let title_id = super::unique_id("sim-inspector-title");
     view! {
-        <section class="sim-panel sim-inspector" aria-labelledby="sim-inspector-title">
-            <h2 class="sim-panel__title" id="sim-inspector-title">
+        <section class="sim-panel sim-inspector" aria-labelledby=title_id.clone()>
+            <h2 class="sim-panel__title" id=title_id.clone() data-testid="sim-inspector-title">
                 {move || match selected.get() {
                     Some((x, y)) => format!("PE ({x}, {y})"),
                     None => "Inspect a PE".to_string(),
@@ -205,9 +208,10 @@ pub fn TrafficTable(
     #[prop(into)]
     summary: Signal<String>,
 ) -> impl IntoView {
+    let title_id = super::unique_id("sim-traffic-title");
     view! {
-        <section class="sim-panel sim-traffic" aria-labelledby="sim-traffic-title">
-            <h2 class="sim-panel__title" id="sim-traffic-title">
+        <section class="sim-panel sim-traffic" aria-labelledby=title_id.clone()>
+            <h2 class="sim-panel__title" id=title_id.clone()>
                 "What a dataflow machine avoids: HBM round trips per kernel"
             </h2>
             <p data-testid="sim-round-trips">{summary}</p>

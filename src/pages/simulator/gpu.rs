@@ -22,6 +22,10 @@ use crate::route::Route;
 pub fn GpuSimulator(
     /// The URL's query (`preset`, `machine`, sizes).
     query: Vec<(String, String)>,
+    /// Shown inside a lesson: no parameters form, no address-bar updates, and a link to the
+    /// full simulator page instead of the link back to the lesson.
+    #[prop(optional)]
+    embedded: bool,
 ) -> impl IntoView {
     let arch = Arch::Gpu;
     let form = RwSignal::new(SimForm::from_query(&query));
@@ -95,7 +99,9 @@ pub fn GpuSimulator(
     build(&form.get_untracked());
     let apply = Callback::new(move |f: SimForm| {
         sim_loop.stop.run(());
-        replace_url(&f.href(arch));
+        if !embedded {
+            replace_url(&f.href(arch));
+        }
         build(&f);
     });
     let reset = Callback::new(move |()| {
@@ -109,15 +115,31 @@ pub fn GpuSimulator(
     let wse_href = move || form.with(|f| f.href(Arch::Wse));
 
     view! {
-        <div class="sim-page" data-testid="sim-page-gpu">
-            <p class="sim-page__links">
-                "Lesson: "
-                <a href=Route::Lesson { slug: "why-dataflow".into() }.href() data-testid="sim-lesson-link">
-                    "Why AI workloads suit dataflow machines"
-                </a>
-                " · "
-                <a href=wse_href data-testid="sim-other-arch">"The same workload on the WSE"</a>
-            </p>
+        <div class="sim-page" class:sim-page--embedded=embedded data-testid="sim-page-gpu">
+            {if embedded {
+                view! {
+                    <p class="sim-page__links">
+                        <a href=move || form.with(|f| f.href(arch)) data-testid="sim-full-page-link">
+                            "Open the full simulator"
+                        </a>
+                        " (parameters, presets and sizes) · "
+                        <a href=wse_href data-testid="sim-other-arch">"The same workload on the WSE"</a>
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <p class="sim-page__links">
+                        "Lesson: "
+                        <a href=Route::Lesson { slug: "why-dataflow".into() }.href() data-testid="sim-lesson-link">
+                            "Why AI workloads suit dataflow machines"
+                        </a>
+                        " · "
+                        <a href=wse_href data-testid="sim-other-arch">"The same workload on the WSE"</a>
+                    </p>
+                }
+                    .into_any()
+            }}
             <div class="sim-layout">
                 <div class="sim-layout__main">
                     <SimControls
@@ -186,7 +208,7 @@ pub fn GpuSimulator(
                     </div>
                 </div>
                 <div class="sim-layout__side">
-                    <SimParamsForm arch form on_apply=apply />
+                    {(!embedded).then(|| view! { <SimParamsForm arch form on_apply=apply /> })}
                     <EventLog log />
                 </div>
             </div>

@@ -1,11 +1,13 @@
 //! The simulator pages (`#/simulators/gpu`, `#/simulators/wse`): parameters from the URL,
 //! the engines driven in bounded slices per animation frame, and what is shown of them.
 
+mod embed;
 mod gpu;
 pub mod params;
 pub mod session;
 mod wse;
 
+pub use embed::{SimEmbed, embeddable};
 pub use gpu::GpuSimulator;
 pub use wse::WseSimulator;
 

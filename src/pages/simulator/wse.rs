@@ -26,6 +26,10 @@ pub const WAVELET_LIMIT: usize = 8_192;
 pub fn WseSimulator(
     /// The URL's query (`preset`, sizes).
     query: Vec<(String, String)>,
+    /// Shown inside a lesson: no parameters form, no address-bar updates, and a link to the
+    /// full simulator page instead of the link back to the lesson.
+    #[prop(optional)]
+    embedded: bool,
 ) -> impl IntoView {
     let arch = Arch::Wse;
     let form = RwSignal::new(SimForm::from_query(&query));
@@ -121,7 +125,9 @@ pub fn WseSimulator(
     build(&form.get_untracked());
     let apply = Callback::new(move |f: SimForm| {
         sim_loop.stop.run(());
-        replace_url(&f.href(arch));
+        if !embedded {
+            replace_url(&f.href(arch));
+        }
         build(&f);
     });
     let reset = Callback::new(move |()| {
@@ -149,15 +155,31 @@ pub fn WseSimulator(
     let gpu_href = move || form.with(|f| f.href(Arch::Gpu));
 
     view! {
-        <div class="sim-page" data-testid="sim-page-wse">
-            <p class="sim-page__links">
-                "Lesson: "
-                <a href=Route::Lesson { slug: "cerebras-wse".into() }.href() data-testid="sim-lesson-link">
-                    "Cerebras CS-2 and the WSE-2"
-                </a>
-                " · "
-                <a href=gpu_href data-testid="sim-other-arch">"The same workload on the GPU"</a>
-            </p>
+        <div class="sim-page" class:sim-page--embedded=embedded data-testid="sim-page-wse">
+            {if embedded {
+                view! {
+                    <p class="sim-page__links">
+                        <a href=move || form.with(|f| f.href(arch)) data-testid="sim-full-page-link">
+                            "Open the full simulator"
+                        </a>
+                        " (parameters, presets and sizes) · "
+                        <a href=gpu_href data-testid="sim-other-arch">"The same workload on the GPU"</a>
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <p class="sim-page__links">
+                        "Lesson: "
+                        <a href=Route::Lesson { slug: "cerebras-wse".into() }.href() data-testid="sim-lesson-link">
+                            "Cerebras CS-2 and the WSE-2"
+                        </a>
+                        " · "
+                        <a href=gpu_href data-testid="sim-other-arch">"The same workload on the GPU"</a>
+                    </p>
+                }
+                    .into_any()
+            }}
             <div class="sim-layout">
                 <div class="sim-layout__main">
                     <SimControls
@@ -236,7 +258,7 @@ pub fn WseSimulator(
                     </div>
                 </div>
                 <div class="sim-layout__side">
-                    <SimParamsForm arch form on_apply=apply />
+                    {(!embedded).then(|| view! { <SimParamsForm arch form on_apply=apply /> })}
                     <PeInspector selected rows=inspection on_select=select />
                     <EventLog log />
                 </div>
