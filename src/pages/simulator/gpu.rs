@@ -5,17 +5,16 @@ use sim::engine::Engine;
 use sim::gpu::{GpuSnapshot, Kernel};
 
 use super::params::{Arch, SimForm};
-use super::replace_url;
 use super::session::{
     DEFAULT_SPEED_IDX, GpuSession, KernelTraffic, MetricRow, Slice, ending, metric_rows,
     round_trip_summary, speeds,
 };
+use super::{SimPageLinks, replace_url};
 use crate::components::sim::mesh_canvas::use_palette;
 use crate::components::sim::{
     EventLog, GpuCanvas, LogLines, MetricsTable, Publish, SimControls, SimParamsForm, TrafficTable,
     use_sim_loop,
 };
-use crate::route::Route;
 
 /// The GPU page for the setup in `query`.
 #[component]
@@ -112,34 +111,16 @@ pub fn GpuSimulator(
     let phase = sim_loop.phase;
     let summary = Signal::derive(move || traffic.with(|t| round_trip_summary(t)));
     let palette = use_palette();
-    let wse_href = move || form.with(|f| f.href(Arch::Wse));
 
     view! {
         <div class="sim-page" class:sim-page--embedded=embedded data-testid="sim-page-gpu">
-            {if embedded {
-                view! {
-                    <p class="sim-page__links">
-                        <a href=move || form.with(|f| f.href(arch)) data-testid="sim-full-page-link">
-                            "Open the full simulator"
-                        </a>
-                        " (parameters, presets and sizes) · "
-                        <a href=wse_href data-testid="sim-other-arch">"The same workload on the WSE"</a>
-                    </p>
-                }
-                    .into_any()
-            } else {
-                view! {
-                    <p class="sim-page__links">
-                        "Lesson: "
-                        <a href=Route::Lesson { slug: "why-dataflow".into() }.href() data-testid="sim-lesson-link">
-                            "Why AI workloads suit dataflow machines"
-                        </a>
-                        " · "
-                        <a href=wse_href data-testid="sim-other-arch">"The same workload on the WSE"</a>
-                    </p>
-                }
-                    .into_any()
-            }}
+            <SimPageLinks
+                embedded
+                full_href=Signal::derive(move || form.with(|f| f.href(arch)))
+                lesson=("why-dataflow", "Why AI workloads suit dataflow machines")
+                other_href=Signal::derive(move || form.with(|f| f.href(Arch::Wse)))
+                other_text="The same workload on the WSE"
+            />
             <div class="sim-layout">
                 <div class="sim-layout__main">
                     <SimControls

@@ -5,18 +5,17 @@ use sim::engine::Engine;
 use sim::wse::MeshSnapshot;
 
 use super::params::{Arch, SimForm};
-use super::replace_url;
 use super::session::{
     CompareRow, DEFAULT_SPEED_IDX, MetricRow, Phase, Slice, WseSession, compare_rows, ending,
     inspect_rows, metric_rows, sentence, speeds,
 };
+use super::{SimPageLinks, replace_url};
 use crate::charts::roofline::RooflineData;
 use crate::components::sim::mesh_canvas::use_palette;
 use crate::components::sim::{
     CompareTable, EventLog, LogLines, MeshCanvas, MetricsTable, PeInspector, Publish, SimControls,
     SimParamsForm, roofline_data, use_sim_loop,
 };
-use crate::route::Route;
 
 /// Wavelets listed per snapshot: enough for every link of a 32×32 mesh to show traffic.
 pub const WAVELET_LIMIT: usize = 8_192;
@@ -152,34 +151,16 @@ pub fn WseSimulator(
     let ready = Signal::derive(move || error.with(Option::is_none));
     let phase = sim_loop.phase;
     let palette = use_palette();
-    let gpu_href = move || form.with(|f| f.href(Arch::Gpu));
 
     view! {
         <div class="sim-page" class:sim-page--embedded=embedded data-testid="sim-page-wse">
-            {if embedded {
-                view! {
-                    <p class="sim-page__links">
-                        <a href=move || form.with(|f| f.href(arch)) data-testid="sim-full-page-link">
-                            "Open the full simulator"
-                        </a>
-                        " (parameters, presets and sizes) · "
-                        <a href=gpu_href data-testid="sim-other-arch">"The same workload on the GPU"</a>
-                    </p>
-                }
-                    .into_any()
-            } else {
-                view! {
-                    <p class="sim-page__links">
-                        "Lesson: "
-                        <a href=Route::Lesson { slug: "cerebras-wse".into() }.href() data-testid="sim-lesson-link">
-                            "Cerebras CS-2 and the WSE-2"
-                        </a>
-                        " · "
-                        <a href=gpu_href data-testid="sim-other-arch">"The same workload on the GPU"</a>
-                    </p>
-                }
-                    .into_any()
-            }}
+            <SimPageLinks
+                embedded
+                full_href=Signal::derive(move || form.with(|f| f.href(arch)))
+                lesson=("cerebras-wse", "Cerebras CS-2 and the WSE-2")
+                other_href=Signal::derive(move || form.with(|f| f.href(Arch::Gpu)))
+                other_text="The same workload on the GPU"
+            />
             <div class="sim-layout">
                 <div class="sim-layout__main">
                     <SimControls
