@@ -191,7 +191,10 @@ mod unit {
             .map(|l| (l.slug.as_str(), l.title.as_str()))
             .collect();
         let from_catalog: Vec<(&str, &str)> = LESSONS.iter().map(|l| (l.slug, l.title)).collect();
-        assert_eq!(from_catalog, from_course, "catalog::LESSONS and lessons/ disagree");
+        assert_eq!(
+            from_catalog, from_course,
+            "catalog::LESSONS and lessons/ disagree"
+        );
         assert!(LESSONS.iter().all(|l| l.status == Status::Ready));
     }
 
@@ -201,7 +204,12 @@ mod unit {
         for (lesson, block) in course.widget_cards() {
             match block {
                 course::Block::SimCard(card) => {
-                    assert!(simulator(card.arch.name()).is_some(), "{}: {:?}", lesson.slug, card);
+                    assert!(
+                        simulator(card.arch.name()).is_some(),
+                        "{}: {:?}",
+                        lesson.slug,
+                        card
+                    );
                     if let Some(preset) = card.arg("preset") {
                         assert!(
                             crate::pages::simulator::params::Preset::parse(preset).is_some(),
@@ -211,7 +219,12 @@ mod unit {
                     }
                 }
                 course::Block::LabCard(card) => {
-                    assert!(lab(card.lab.name()).is_some(), "{}: {:?}", lesson.slug, card);
+                    assert!(
+                        lab(card.lab.name()).is_some(),
+                        "{}: {:?}",
+                        lesson.slug,
+                        card
+                    );
                 }
                 _ => {}
             }

@@ -21,7 +21,8 @@ pub fn download_text(
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(refused)?;
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(refused)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(refused)?;
     let previous = anchor.href();
     if previous.starts_with("blob:") {

@@ -101,9 +101,8 @@ impl ProgressContext {
             return;
         }
         let json = self.progress.with_untracked(Progress::to_json);
-        let saved = local_storage().is_some_and(|storage| {
-            storage.set_item(PROGRESS_STORAGE_KEY, &json).is_ok()
-        });
+        let saved = local_storage()
+            .is_some_and(|storage| storage.set_item(PROGRESS_STORAGE_KEY, &json).is_ok());
         if !saved {
             self.notice.set(Some(
                 "Your progress could not be saved in this browser (its storage is full or \

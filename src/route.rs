@@ -14,14 +14,22 @@ use crate::catalog;
 pub enum Route {
     Home,
     Lessons,
-    Lesson { slug: String },
+    Lesson {
+        slug: String,
+    },
     Simulators,
-    Simulator { arch: String },
+    Simulator {
+        arch: String,
+    },
     Labs,
-    Lab { name: String },
+    Lab {
+        name: String,
+    },
     /// The learner's progress over the course, with export and import.
     Progress,
-    NotFound { path: String },
+    NotFound {
+        path: String,
+    },
 }
 
 /// A parsed address: the route and its query (experiment settings, presets), in order.

@@ -70,7 +70,8 @@ fn is_text_field(target: Option<web_sys::EventTarget>) -> bool {
     let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else {
         return false;
     };
-    matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || element.is_content_editable()
+    matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || element.is_content_editable()
 }
 
 /// The search box in the site header.
@@ -122,9 +123,8 @@ pub fn SearchBox() -> impl IntoView {
             active.update(|a| *a = step_active(*a, n_hits, event.key() == "ArrowDown"));
         }
         "Enter" => {
-            let chosen = hits.with_untracked(|hits| {
-                hits.get(active.get_untracked().unwrap_or(0)).cloned()
-            });
+            let chosen =
+                hits.with_untracked(|hits| hits.get(active.get_untracked().unwrap_or(0)).cloned());
             if let Some(hit) = chosen {
                 event.prevent_default();
                 go(&hit);

@@ -39,7 +39,12 @@ pub fn ProgressPage() -> impl IntoView {
             return;
         };
         let json = progress.progress.with_untracked(Progress::to_json_pretty);
-        let result = download_text(&anchor, PROGRESS_EXPORT_FILE_NAME, "application/json", &json);
+        let result = download_text(
+            &anchor,
+            PROGRESS_EXPORT_FILE_NAME,
+            "application/json",
+            &json,
+        );
         export_error.set(result.err());
     };
 

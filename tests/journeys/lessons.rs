@@ -71,7 +71,10 @@ async fn put_in_order(browser: &Browser, qid: &str) {
             .find(Locator::Css(&up))
             .await
             .expect("a move-up button");
-        button.send_keys(&Key::Enter.to_string()).await.expect("enter");
+        button
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .expect("enter");
         browser
             .wait_until(
                 "the item to move up",
@@ -81,7 +84,10 @@ async fn put_in_order(browser: &Browser, qid: &str) {
                 ),
             )
             .await;
-        assert!(started.elapsed() < PATIENCE, "ordering {qid} takes too long");
+        assert!(
+            started.elapsed() < PATIENCE,
+            "ordering {qid} takes too long"
+        );
     }
 }
 
@@ -91,11 +97,20 @@ async fn answer_right(browser: &Browser, question: &Question) {
     match &question.kind {
         QuestionKind::MultipleChoice { answers, .. } => {
             for choice_idx in 0..answers.len() {
-                click(browser, &format!("[data-testid='quiz-choice-{qid}-{choice_idx}']")).await;
+                click(
+                    browser,
+                    &format!("[data-testid='quiz-choice-{qid}-{choice_idx}']"),
+                )
+                .await;
             }
         }
         QuestionKind::ShortAnswer { answer, .. } => {
-            type_into(browser, &format!("[data-testid='quiz-input-{qid}']"), answer).await;
+            type_into(
+                browser,
+                &format!("[data-testid='quiz-input-{qid}']"),
+                answer,
+            )
+            .await;
         }
         QuestionKind::Numeric { answer, unit, .. } => {
             // Typed the way a person would, unit included.
@@ -103,7 +118,12 @@ async fn answer_right(browser: &Browser, question: &Question) {
                 Some(unit) => format!("{answer} {unit}"),
                 None => format!("{answer}"),
             };
-            type_into(browser, &format!("[data-testid='quiz-input-{qid}']"), &typed).await;
+            type_into(
+                browser,
+                &format!("[data-testid='quiz-input-{qid}']"),
+                &typed,
+            )
+            .await;
         }
         QuestionKind::Order { .. } => put_in_order(browser, qid).await,
     }
@@ -123,7 +143,10 @@ fn assert_no_console_errors(entries: &[Value]) {
         .iter()
         .filter(|e| e["level"] == "SEVERE" || e["level"] == "WARNING")
         .collect();
-    assert!(errors.is_empty(), "the console has errors or warnings: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "the console has errors or warnings: {errors:#?}"
+    );
 }
 
 async fn text_of(browser: &Browser, css: &str) -> String {
@@ -148,7 +171,10 @@ async fn wait_for_text_containing(browser: &Browser, css: &str, part: &str) -> S
         {
             return text;
         }
-        assert!(started.elapsed() < PATIENCE, "`{css}` never contained {part:?}");
+        assert!(
+            started.elapsed() < PATIENCE,
+            "`{css}` never contained {part:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -178,9 +204,18 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
     let qid = &first.id;
     // Check with nothing selected: a message, not a wrong answer.
     click(&browser, &format!("[data-testid='quiz-check-{qid}']")).await;
-    wait_for_text_containing(&browser, &format!("[data-testid='quiz-feedback-{qid}']"), "Select an answer first.").await;
+    wait_for_text_containing(
+        &browser,
+        &format!("[data-testid='quiz-feedback-{qid}']"),
+        "Select an answer first.",
+    )
+    .await;
     let wrong = answers.len();
-    click(&browser, &format!("[data-testid='quiz-choice-{qid}-{wrong}']")).await;
+    click(
+        &browser,
+        &format!("[data-testid='quiz-choice-{qid}-{wrong}']"),
+    )
+    .await;
     click(&browser, &format!("[data-testid='quiz-check-{qid}']")).await;
     browser
         .wait_until(
@@ -189,9 +224,18 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
         )
         .await;
     let explanation = text_of(&browser, &format!("[data-testid='quiz-explanation-{qid}']")).await;
-    assert!(explanation.contains("24 colors"), "the explanation is shown: {explanation:?}");
-    let focused = browser.eval("return document.activeElement.dataset.testid || '';").await;
-    assert_eq!(focused, Value::from(format!("quiz-feedback-{qid}")), "focus moves to the feedback");
+    assert!(
+        explanation.contains("24 colors"),
+        "the explanation is shown: {explanation:?}"
+    );
+    let focused = browser
+        .eval("return document.activeElement.dataset.testid || '';")
+        .await;
+    assert_eq!(
+        focused,
+        Value::from(format!("quiz-feedback-{qid}")),
+        "focus moves to the feedback"
+    );
     browser.screenshot("quiz-wrong").await;
 
     // Try again, and answer right.
@@ -199,7 +243,7 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
     browser
         .wait_until(
             "the question to be open again",
-            &format!("return !document.querySelector(\"[data-testid='quiz-verdict-{qid}']\") && !document.querySelector(\"[data-testid='quiz-check-{qid}']\").disabled;"),
+            &format!("return !document.querySelector(\"[data-testid='quiz-verdict-{qid}']\") && document.querySelector(\"[data-testid='quiz-check-{qid}']\").offsetParent !== null;"),
         )
         .await;
     answer_right(&browser, first).await;
@@ -219,19 +263,28 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
         )
         .await;
     let saved = format!("Saved in your progress: best {n} of {n} (passed) after 1 attempt.");
-    browser.wait_for_text("[data-testid='quiz-record']", &saved).await;
+    browser
+        .wait_for_text("[data-testid='quiz-record']", &saved)
+        .await;
     browser.screenshot("quiz-done").await;
 
     // Reload: the result and the lesson's read mark are still there.
     browser.client.refresh().await.expect("reload");
     browser.wait_for_text("main h1", &lesson.title).await;
-    browser.wait_for_text("[data-testid='quiz-record']", &saved).await;
-    browser.wait_for_text("[data-testid='lesson-read']", "Read").await;
+    browser
+        .wait_for_text("[data-testid='quiz-record']", &saved)
+        .await;
+    browser
+        .wait_for_text("[data-testid='lesson-read']", "Read")
+        .await;
     browser.open(&format!("{}/#/progress", server.origin)).await;
     browser.wait_for_text("main h1", "Your progress").await;
     browser
         .wait_for_text(
-            &format!("[data-testid='progress-row-{}'] [data-testid='progress-status']", lesson.slug),
+            &format!(
+                "[data-testid='progress-row-{}'] [data-testid='progress-status']",
+                lesson.slug
+            ),
             "Passed",
         )
         .await;
@@ -249,8 +302,14 @@ async fn corrupt_or_foreign_stored_progress_gives_a_working_page_and_a_notice() 
 
     for (stored, says) in [
         ("{this is not json", "not valid JSON"),
-        ("{\"schema\":\"someone-else\",\"version\":1}", "not Testbed Lab progress"),
-        ("{\"schema\":\"testbed-lab/progress\",\"version\":99,\"lessons_read\":[]}", "newer version"),
+        (
+            "{\"schema\":\"someone-else\",\"version\":1}",
+            "not Testbed Lab progress",
+        ),
+        (
+            "{\"schema\":\"testbed-lab/progress\",\"version\":99,\"lessons_read\":[]}",
+            "newer version",
+        ),
     ] {
         browser
             .eval(&format!(
@@ -264,7 +323,10 @@ async fn corrupt_or_foreign_stored_progress_gives_a_working_page_and_a_notice() 
         browser.wait_for_text("main h1", &lesson.title).await;
         wait_for_text_containing(&browser, "[data-testid='progress-notice']", says).await;
         // The page works: the quiz is there and answers.
-        let first = &the_course().quiz(&lesson.quiz_ids[0]).expect("quiz").questions[0];
+        let first = &the_course()
+            .quiz(&lesson.quiz_ids[0])
+            .expect("quiz")
+            .questions[0];
         answer_right(&browser, first).await;
     }
     browser.screenshot("progress-notice").await;
@@ -301,7 +363,9 @@ async fn downloaded_text(browser: &Browser, testid: &str) -> (String, String) {
         )
         .await;
     let name = browser
-        .eval(&format!("return document.querySelector(\"[data-testid='{testid}']\").download;"))
+        .eval(&format!(
+            "return document.querySelector(\"[data-testid='{testid}']\").download;"
+        ))
         .await;
     let text = browser
         .client
@@ -330,17 +394,25 @@ async fn progress_exports_to_a_file_and_imports_back_and_a_bad_file_changes_noth
         .open(&format!("{}/#/lessons/{}", server.origin, lesson.slug))
         .await;
     browser.wait_for_text("main h1", &lesson.title).await;
-    browser.wait_for_text("[data-testid='lesson-read']", "Read").await;
+    browser
+        .wait_for_text("[data-testid='lesson-read']", "Read")
+        .await;
 
     browser.open(&format!("{}/#/progress", server.origin)).await;
     browser.wait_for_text("main h1", "Your progress").await;
-    let read_cell = format!("[data-testid='progress-row-{}'] [data-testid='progress-read']", lesson.slug);
+    let read_cell = format!(
+        "[data-testid='progress-row-{}'] [data-testid='progress-read']",
+        lesson.slug
+    );
     browser.wait_for_text(&read_cell, "✓ Read").await;
     click(&browser, "[data-testid='progress-export']").await;
     let (name, exported) = downloaded_text(&browser, "progress-export-file").await;
     assert_eq!(name, course::PROGRESS_EXPORT_FILE_NAME);
     let outcome = course::Progress::load(&exported);
-    assert_eq!(outcome.notice, None, "the export is a valid progress file: {exported}");
+    assert_eq!(
+        outcome.notice, None,
+        "the export is a valid progress file: {exported}"
+    );
     assert!(outcome.progress.is_read(&lesson.slug));
 
     let folder = std::env::temp_dir().join(format!("testbed-lab-import-{}", std::process::id()));
@@ -355,12 +427,27 @@ async fn progress_exports_to_a_file_and_imports_back_and_a_bad_file_changes_noth
     browser.client.refresh().await.expect("reload");
     browser.wait_for_text("main h1", "Your progress").await;
     browser.wait_for_text(&read_cell, "Not yet").await;
-    type_into(&browser, "[data-testid='progress-import']", &good.display().to_string()).await;
-    wait_for_text_containing(&browser, "[data-testid='progress-import-message']", "Imported: 1 lesson read").await;
+    type_into(
+        &browser,
+        "[data-testid='progress-import']",
+        &good.display().to_string(),
+    )
+    .await;
+    wait_for_text_containing(
+        &browser,
+        "[data-testid='progress-import-message']",
+        "Imported: 1 lesson read",
+    )
+    .await;
     browser.wait_for_text(&read_cell, "✓ Read").await;
 
     // A file that is not progress: a clear message beside the control, and nothing changes.
-    type_into(&browser, "[data-testid='progress-import']", &bad.display().to_string()).await;
+    type_into(
+        &browser,
+        "[data-testid='progress-import']",
+        &bad.display().to_string(),
+    )
+    .await;
     wait_for_text_containing(
         &browser,
         "[data-testid='progress-import-message']",
@@ -368,15 +455,22 @@ async fn progress_exports_to_a_file_and_imports_back_and_a_bad_file_changes_noth
     )
     .await;
     let class = browser
-        .eval("return document.querySelector(\"[data-testid='progress-import-message']\").className;")
+        .eval(
+            "return document.querySelector(\"[data-testid='progress-import-message']\").className;",
+        )
         .await;
-    assert!(class.as_str().unwrap_or_default().contains("--error"), "{class}");
+    assert!(
+        class.as_str().unwrap_or_default().contains("--error"),
+        "{class}"
+    );
     browser.wait_for_text(&read_cell, "✓ Read").await;
     let stored = browser
         .eval("return localStorage.getItem('testbed-lab.progress');")
         .await;
     assert!(
-        course::Progress::load(stored.as_str().unwrap_or_default()).progress.is_read(&lesson.slug),
+        course::Progress::load(stored.as_str().unwrap_or_default())
+            .progress
+            .is_read(&lesson.slug),
         "the stored progress is unchanged"
     );
     browser.screenshot("progress-page").await;
@@ -384,14 +478,20 @@ async fn progress_exports_to_a_file_and_imports_back_and_a_bad_file_changes_noth
     // The quiz's GIFT download carries every question of that quiz.
     let wse = the_course().lesson("cerebras-wse").expect("lesson");
     let quiz = the_course().quiz(&wse.quiz_ids[0]).expect("quiz");
-    browser.open(&format!("{}/#/lessons/{}", server.origin, wse.slug)).await;
+    browser
+        .open(&format!("{}/#/lessons/{}", server.origin, wse.slug))
+        .await;
     browser.wait_for_text("main h1", &wse.title).await;
     click(&browser, "[data-testid='quiz-gift']").await;
     let (name, gift) = downloaded_text(&browser, "quiz-gift-file").await;
     assert_eq!(name, course::gift::quiz_file_name(quiz));
     assert_eq!(gift, course::gift::quiz_to_gift(quiz));
     for question in &quiz.questions {
-        assert!(gift.contains(&format!("::{}::", question.id)), "{} is in the GIFT", question.id);
+        assert!(
+            gift.contains(&format!("::{}::", question.id)),
+            "{} is in the GIFT",
+            question.id
+        );
     }
     let _ = std::fs::remove_dir_all(&folder);
     assert_no_console_errors(&browser.console_entries().await);
@@ -428,13 +528,22 @@ async fn searching_for_wavelet_by_keyboard_lands_on_the_wse_lesson_section() {
         .eval("return document.querySelector(\"[data-testid='search-hit']\").dataset.href;")
         .await;
     let first_href = first_href.as_str().unwrap_or_default().to_owned();
-    assert!(first_href.starts_with("#/lessons/cerebras-wse?at="), "{first_href}");
+    assert!(
+        first_href.starts_with("#/lessons/cerebras-wse?at="),
+        "{first_href}"
+    );
     browser.screenshot("search-dropdown").await;
 
     // Escape closes the list; typing opens it again; arrow down + Enter opens the first hit.
-    input.send_keys(&Key::Escape.to_string()).await.expect("escape");
+    input
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .expect("escape");
     browser
-        .wait_until("the list to close", "return document.querySelector(\"[data-testid='search-panel']\").hidden;")
+        .wait_until(
+            "the list to close",
+            "return document.querySelector(\"[data-testid='search-panel']\").hidden;",
+        )
         .await;
     input.send_keys(&Key::Down.to_string()).await.expect("down");
     browser
@@ -443,11 +552,23 @@ async fn searching_for_wavelet_by_keyboard_lands_on_the_wse_lesson_section() {
             "return document.getElementById('site-search').getAttribute('aria-activedescendant') === 'site-search-hit-0';",
         )
         .await;
-    input.send_keys(&Key::Enter.to_string()).await.expect("enter");
-    browser.wait_for_text("main h1", "Cerebras CS-2 and the WSE-2").await;
+    input
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    browser
+        .wait_for_text("main h1", "Cerebras CS-2 and the WSE-2")
+        .await;
     let url = browser.client.current_url().await.expect("url").to_string();
-    assert!(url.ends_with(&first_href), "{url} should end with {first_href}");
-    let anchor = first_href.split("?at=").nth(1).expect("an anchor").to_owned();
+    assert!(
+        url.ends_with(&first_href),
+        "{url} should end with {first_href}"
+    );
+    let anchor = first_href
+        .split("?at=")
+        .nth(1)
+        .expect("an anchor")
+        .to_owned();
     browser
         .wait_until(
             "the section to be focused and in view",
@@ -495,11 +616,35 @@ async fn every_lesson_renders_its_parts_and_cards_lead_to_their_pages() {
             .filter_map(|id| the_course().quiz(id))
             .map(|q| q.questions.len())
             .sum();
-        assert_eq!(counts[1], Value::from(lesson.sources().len()), "{}: sources", lesson.slug);
-        assert_eq!(counts[2], Value::from(n_questions), "{}: questions", lesson.slug);
-        assert_eq!(counts[3], Value::from(n_figures), "{}: figures", lesson.slug);
-        assert_eq!(counts[4], Value::from(true), "{}: every figure has alt text", lesson.slug);
-        assert!(counts[0].as_u64().unwrap_or(0) >= 2, "{}: a table of contents", lesson.slug);
+        assert_eq!(
+            counts[1],
+            Value::from(lesson.sources().len()),
+            "{}: sources",
+            lesson.slug
+        );
+        assert_eq!(
+            counts[2],
+            Value::from(n_questions),
+            "{}: questions",
+            lesson.slug
+        );
+        assert_eq!(
+            counts[3],
+            Value::from(n_figures),
+            "{}: figures",
+            lesson.slug
+        );
+        assert_eq!(
+            counts[4],
+            Value::from(true),
+            "{}: every figure has alt text",
+            lesson.slug
+        );
+        assert!(
+            counts[0].as_u64().unwrap_or(0) >= 2,
+            "{}: a table of contents",
+            lesson.slug
+        );
         if n_figures > 0 {
             // Figures load (they are lazy: bring them into view first).
             browser
@@ -514,16 +659,30 @@ async fn every_lesson_renders_its_parts_and_cards_lead_to_their_pages() {
         }
     }
     // A simulator card opens the simulator with its preset.
-    browser.open(&format!("{}/#/lessons/cerebras-wse", server.origin)).await;
-    browser.wait_for_text("main h1", "Cerebras CS-2 and the WSE-2").await;
-    click(&browser, "[data-testid='lesson-sim-card'][href='#/simulators/wse?preset=gemv']").await;
-    browser.wait_for_text("main h1", "Cerebras WSE-2 simulator").await;
+    browser
+        .open(&format!("{}/#/lessons/cerebras-wse", server.origin))
+        .await;
+    browser
+        .wait_for_text("main h1", "Cerebras CS-2 and the WSE-2")
+        .await;
+    click(
+        &browser,
+        "[data-testid='lesson-sim-card'][href='#/simulators/wse?preset=gemv']",
+    )
+    .await;
+    browser
+        .wait_for_text("main h1", "Cerebras WSE-2 simulator")
+        .await;
     let url = browser.client.current_url().await.expect("url").to_string();
     assert!(url.ends_with("#/simulators/wse?preset=gemv"), "{url}");
     browser.screenshot("after-sim-card").await;
     // Citations lead to the sources list.
-    browser.open(&format!("{}/#/lessons/cerebras-wse", server.origin)).await;
-    browser.wait_for_text("main h1", "Cerebras CS-2 and the WSE-2").await;
+    browser
+        .open(&format!("{}/#/lessons/cerebras-wse", server.origin))
+        .await;
+    browser
+        .wait_for_text("main h1", "Cerebras CS-2 and the WSE-2")
+        .await;
     click(&browser, ".lesson-cite__link").await;
     browser
         .wait_until(

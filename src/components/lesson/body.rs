@@ -103,7 +103,12 @@ fn render_block(block: &'static Block, slug: &'static str) -> AnyView {
     }
 }
 
-fn heading(level: u8, anchor: &'static str, text: &'static [Inline], slug: &'static str) -> AnyView {
+fn heading(
+    level: u8,
+    anchor: &'static str,
+    text: &'static [Inline],
+    slug: &'static str,
+) -> AnyView {
     let content = move || {
         view! {
             {render_inlines(text, slug)}
@@ -113,11 +118,21 @@ fn heading(level: u8, anchor: &'static str, text: &'static [Inline], slug: &'sta
         }
     };
     match level {
-        2 => view! { <h2 class="lesson-heading" id=anchor tabindex="-1">{content()}</h2> }.into_any(),
-        3 => view! { <h3 class="lesson-heading" id=anchor tabindex="-1">{content()}</h3> }.into_any(),
-        4 => view! { <h4 class="lesson-heading" id=anchor tabindex="-1">{content()}</h4> }.into_any(),
-        5 => view! { <h5 class="lesson-heading" id=anchor tabindex="-1">{content()}</h5> }.into_any(),
-        _ => view! { <h6 class="lesson-heading" id=anchor tabindex="-1">{content()}</h6> }.into_any(),
+        2 => {
+            view! { <h2 class="lesson-heading" id=anchor tabindex="-1">{content()}</h2> }.into_any()
+        }
+        3 => {
+            view! { <h3 class="lesson-heading" id=anchor tabindex="-1">{content()}</h3> }.into_any()
+        }
+        4 => {
+            view! { <h4 class="lesson-heading" id=anchor tabindex="-1">{content()}</h4> }.into_any()
+        }
+        5 => {
+            view! { <h5 class="lesson-heading" id=anchor tabindex="-1">{content()}</h5> }.into_any()
+        }
+        _ => {
+            view! { <h6 class="lesson-heading" id=anchor tabindex="-1">{content()}</h6> }.into_any()
+        }
     }
 }
 
@@ -199,7 +214,11 @@ fn lab_card(card: &'static LabCard) -> AnyView {
     let entry = catalog::lab(card.lab.name());
     let title = entry.map_or(card.lab.name(), |e| e.title);
     let status = entry.map_or(Status::Coming, |e| e.status);
-    let settings: Vec<String> = card.args.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    let settings: Vec<String> = card
+        .args
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
     let settings = (!settings.is_empty()).then(|| format!("Settings: {}", settings.join(", ")));
     view! {
         <a class="lesson-card lesson-card--lab" href=format!("#{}", card.route()) data-testid="lesson-lab-card">
@@ -257,9 +276,15 @@ pub fn render_inlines(inlines: &'static [Inline], slug: &'static str) -> AnyView
 fn render_inline(inline: &'static Inline, slug: &'static str) -> AnyView {
     match inline {
         Inline::Text(text) => text.clone().into_any(),
-        Inline::Strong(children) => view! { <strong>{render_inlines(children, slug)}</strong> }.into_any(),
-        Inline::Emphasis(children) => view! { <em>{render_inlines(children, slug)}</em> }.into_any(),
-        Inline::Strikethrough(children) => view! { <s>{render_inlines(children, slug)}</s> }.into_any(),
+        Inline::Strong(children) => {
+            view! { <strong>{render_inlines(children, slug)}</strong> }.into_any()
+        }
+        Inline::Emphasis(children) => {
+            view! { <em>{render_inlines(children, slug)}</em> }.into_any()
+        }
+        Inline::Strikethrough(children) => {
+            view! { <s>{render_inlines(children, slug)}</s> }.into_any()
+        }
         Inline::Code(text) => view! { <code>{text.clone()}</code> }.into_any(),
         Inline::Link { target, children } => {
             let external = matches!(target, LinkTarget::External { .. });
@@ -327,6 +352,9 @@ mod unit {
         );
         let location = crate::route::Location::parse(&section_href("groq-tsp", "streams"));
         assert_eq!(location.query_value("at"), Some("streams"));
-        assert_eq!(figure_src("figures/wse-router.svg"), "public/figures/wse-router.svg");
+        assert_eq!(
+            figure_src("figures/wse-router.svg"),
+            "public/figures/wse-router.svg"
+        );
     }
 }

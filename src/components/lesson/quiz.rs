@@ -42,7 +42,9 @@ pub fn score_line(score: Score, n_answered: usize, complete: bool) -> String {
         let verdict = if score.passes() {
             "Passed.".to_owned()
         } else {
-            format!("Not passed yet: {PASS_PERCENT} % is needed. Try the questions you missed again.")
+            format!(
+                "Not passed yet: {PASS_PERCENT} % is needed. Try the questions you missed again."
+            )
         };
         format!(
             "Score: {} of {} right ({} %). {verdict}",
@@ -67,7 +69,9 @@ pub fn instruction(question: &Question) -> &'static str {
         QuestionKind::MultipleChoice { .. } => "Choose one answer.",
         QuestionKind::ShortAnswer { .. } => "Type a word or a short phrase.",
         QuestionKind::Numeric { .. } => "Type a number.",
-        QuestionKind::Order { .. } => "Put the items in order with their Move up and Move down buttons.",
+        QuestionKind::Order { .. } => {
+            "Put the items in order with their Move up and Move down buttons."
+        }
     }
 }
 
@@ -75,8 +79,9 @@ pub fn instruction(question: &Question) -> &'static str {
 pub fn feedback_detail(graded: &Graded) -> Option<String> {
     match &graded.feedback {
         Feedback::Choices { .. } => None,
-        Feedback::ShortAnswer { expected } => (!graded.correct)
-            .then(|| format!("The expected answer is “{expected}”.")),
+        Feedback::ShortAnswer { expected } => {
+            (!graded.correct).then(|| format!("The expected answer is “{expected}”."))
+        }
         Feedback::Numeric {
             given,
             expected,
@@ -108,7 +113,11 @@ pub fn feedback_detail(graded: &Graded) -> Option<String> {
 fn focus_by_testid(testid: &str) {
     let element = web_sys::window()
         .and_then(|w| w.document())
-        .and_then(|d| d.query_selector(&format!("[data-testid='{testid}']")).ok().flatten())
+        .and_then(|d| {
+            d.query_selector(&format!("[data-testid='{testid}']"))
+                .ok()
+                .flatten()
+        })
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
     if let Some(element) = element {
         let _ = element.focus();
@@ -246,9 +255,8 @@ fn QuestionCard(
 ) -> impl IntoView {
     let slug: &'static str = &quiz.lesson_slug;
     let qid: &'static str = &question.id;
-    let answered = Memo::new(move |_| {
-        attempt.with(|a| a.answered.get(question_idx).cloned().flatten())
-    });
+    let answered =
+        Memo::new(move |_| attempt.with(|a| a.answered.get(question_idx).cloned().flatten()));
     let is_answered = move || answered.with(Option::is_some);
     let seed = Memo::new(move |_| attempt.with(|a| a.shuffle_seed(quiz, question_idx)));
     let order = Memo::new(move |_| question.presentation_order(seed.get()));
@@ -334,13 +342,8 @@ fn QuestionCard(
                 <p class="quiz-question__instruction">{instruction(question)}</p>
                 {controls}
             </fieldset>
-            <div class="quiz-question__actions">
-                <button
-                    type="submit"
-                    class="quiz__button"
-                    data-testid=format!("quiz-check-{qid}")
-                    disabled=is_answered
-                >
+            <div class="quiz-question__actions" hidden=is_answered>
+                <button type="submit" class="quiz__button" data-testid=format!("quiz-check-{qid}")>
                     "Check"
                 </button>
             </div>
@@ -380,14 +383,16 @@ fn QuestionCard(
                                             </div>
                                         }
                                     })}
-                                <button
-                                    type="button"
-                                    class="quiz__button quiz__button--quiet"
-                                    data-testid=format!("quiz-retry-{qid}")
-                                    on:click=retry
-                                >
-                                    "Try again"
-                                </button>
+                                {(!right).then(|| view! {
+                                    <button
+                                        type="button"
+                                        class="quiz__button quiz__button--quiet"
+                                        data-testid=format!("quiz-retry-{qid}")
+                                        on:click=retry
+                                    >
+                                        "Try again"
+                                    </button>
+                                })}
                             }
                         })
                 }}
@@ -538,8 +543,14 @@ fn order_list(
         let Some(new_position) = moved else { return };
         let item_idx = arrangement.with_untracked(|a| a.get(new_position).copied());
         let Some(item_idx) = item_idx else { return };
-        let name = items.get(item_idx).map(|c| plain_text(&c.inlines)).unwrap_or_default();
-        announcement.set(format!("“{name}” moved to position {} of {n_items}.", new_position + 1));
+        let name = items
+            .get(item_idx)
+            .map(|c| plain_text(&c.inlines))
+            .unwrap_or_default();
+        announcement.set(format!(
+            "“{name}” moved to position {} of {n_items}.",
+            new_position + 1
+        ));
         // The list is drawn again; keep focus on the moved item's button in the same direction,
         // or on its other button when it reached an end.
         let direction = if delta < 0 { "up" } else { "down" };
@@ -549,7 +560,9 @@ fn order_list(
         } else {
             direction
         };
-        request_animation_frame(move || focus_by_testid(&format!("quiz-order-{button}-{qid}-{item_idx}")));
+        request_animation_frame(move || {
+            focus_by_testid(&format!("quiz-order-{button}-{qid}-{item_idx}"))
+        });
     };
     view! {
         <ol class="quiz-order" data-testid=format!("quiz-order-{qid}")>
@@ -646,8 +659,14 @@ mod unit {
             n_correct,
             n_questions,
         };
-        assert_eq!(score_line(score(2, 6), 3, false), "3 of 6 answered, 2 right so far.");
-        assert_eq!(score_line(score(5, 6), 6, true), "Score: 5 of 6 right (83 %). Passed.");
+        assert_eq!(
+            score_line(score(2, 6), 3, false),
+            "3 of 6 answered, 2 right so far."
+        );
+        assert_eq!(
+            score_line(score(5, 6), 6, true),
+            "Score: 5 of 6 right (83 %). Passed."
+        );
         assert!(score_line(score(4, 6), 6, true).contains("Not passed yet: 70 %"));
     }
 
