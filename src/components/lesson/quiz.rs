@@ -561,7 +561,7 @@ fn order_list(
             direction
         };
         request_animation_frame(move || {
-            focus_by_testid(&format!("quiz-order-{button}-{qid}-{item_idx}"))
+            focus_by_testid(&format!("quiz-order-{button}-{qid}-{item_idx}"));
         });
     };
     view! {
