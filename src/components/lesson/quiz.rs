@@ -461,7 +461,8 @@ fn choices(
                                     {move || match mark() {
                                         Some(ChoiceMark::SelectedCorrect) => "✓ right",
                                         Some(ChoiceMark::SelectedWrong) => "✗ wrong",
-                                        Some(ChoiceMark::MissedCorrect) => "also right",
+                                        Some(ChoiceMark::MissedCorrect) if multi_select => "missed: also right",
+                                        Some(ChoiceMark::MissedCorrect) => "the right answer",
                                         Some(ChoiceMark::NotSelected) | None => "",
                                     }}
                                 </span>
