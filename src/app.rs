@@ -4,10 +4,12 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::components::{SiteFooter, SiteHeader, SkipLink};
+use crate::course_data::provide_course;
 use crate::pages::{
-    HomePage, LabPage, LabsPage, LessonPage, LessonsPage, NotFoundPage, SimulatorPage,
-    SimulatorsPage,
+    HomePage, LabPage, LabsPage, LessonPage, LessonsPage, NotFoundPage, ProgressPage,
+    SimulatorPage, SimulatorsPage,
 };
+use crate::progress_store::{ProgressNotice, provide_progress};
 use crate::route::{Location, Route};
 use crate::theme::provide_theme;
 
@@ -57,6 +59,7 @@ fn page_for(route: Route) -> AnyView {
         Route::Simulator { arch } => view! { <SimulatorPage arch /> }.into_any(),
         Route::Labs => view! { <LabsPage /> }.into_any(),
         Route::Lab { name } => view! { <LabPage name /> }.into_any(),
+        Route::Progress => view! { <ProgressPage /> }.into_any(),
         Route::NotFound { path } => view! { <NotFoundPage path /> }.into_any(),
     }
 }
@@ -65,6 +68,8 @@ fn page_for(route: Route) -> AnyView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_theme();
+    provide_course();
+    provide_progress();
     let location = provide_location();
     let route = Memo::new(move |_| location.with(|l| l.route.clone()));
     // The title follows the route (a DOM write, not a signal write).
@@ -79,6 +84,7 @@ pub fn App() -> impl IntoView {
         <SkipLink />
         <SiteHeader section />
         <main id="main" class="page" tabindex="-1">
+            <ProgressNotice />
             {move || page_for(route.get())}
         </main>
         <SiteFooter />

@@ -1,5 +1,9 @@
 //! What the course offers: lessons, simulators and labs, with whether each is built yet.
 //! Pages and routes look things up here; nothing else lists them.
+//!
+//! The lessons themselves are the embedded course (`course_data`); the entries here are the
+//! names and titles routes need without decoding it, and a test checks that they agree with it
+//! (same slugs, in course order, with the front matter's titles).
 
 /// Whether a piece of the course can be used today.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,49 +43,49 @@ pub const LESSONS: &[LessonEntry] = &[
         slug: "why-dataflow",
         title: "Why AI workloads suit dataflow machines",
         covers: "Von Neumann versus dataflow execution, memory placed next to compute, arithmetic intensity and the roofline, and what moving data costs in energy.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     LessonEntry {
         slug: "cerebras-wse",
         title: "Cerebras CS-2 and the WSE-2",
         covers: "The mesh of processing elements, routers and colors, wavelets and data-triggered tasks; pipelined versus weight-streaming execution with MemoryX and SwarmX.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     LessonEntry {
         slug: "graphcore-ipu",
         title: "Graphcore IPU",
         covers: "Tiles and In-Processor Memory, MIMD threads, bulk-synchronous supersteps and the compiler-timed exchange; PopTorch.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     LessonEntry {
         slug: "sambanova-rdu",
         title: "SambaNova SN30 RDU",
         covers: "Pattern compute and memory units and the switches between them, spatial pipelines, sections and the PEF, and data-parallel tasks over tiles.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     LessonEntry {
         slug: "groq-tsp",
         title: "Groq LPU / TSP",
         covers: "Functional slices and streams, determinism and static scheduling, and what groqit compiles.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     LessonEntry {
         slug: "compared",
         title: "The four compared",
         covers: "Architecture and programming model side by side, and against a GPU.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     LessonEntry {
         slug: "refactoring",
         title: "Refactoring a model for a testbed",
         covers: "Trace, compile and run on each stack; what forces a recompile; the homework workflows with their real commands and flags.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     LessonEntry {
         slug: "homework",
         title: "The homework, and what the machines reported",
         covers: "The four experiments, the numbers in the student logs, and a link to the lab where each can be redone in the browser.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
 ];
 
@@ -176,5 +180,54 @@ mod unit {
         check(&LESSONS.iter().map(|l| l.slug).collect::<Vec<_>>());
         check(&SIMULATORS.iter().map(|s| s.arch).collect::<Vec<_>>());
         check(&LABS.iter().map(|l| l.name).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn lesson_entries_agree_with_the_embedded_course() {
+        let course = crate::course_data::course().expect("the embedded course decodes");
+        let from_course: Vec<(&str, &str)> = course
+            .lessons
+            .iter()
+            .map(|l| (l.slug.as_str(), l.title.as_str()))
+            .collect();
+        let from_catalog: Vec<(&str, &str)> = LESSONS.iter().map(|l| (l.slug, l.title)).collect();
+        assert_eq!(
+            from_catalog, from_course,
+            "catalog::LESSONS and lessons/ disagree"
+        );
+        assert!(LESSONS.iter().all(|l| l.status == Status::Ready));
+    }
+
+    #[test]
+    fn every_widget_card_in_the_course_names_a_catalogued_simulator_or_lab() {
+        let course = crate::course_data::course().expect("the embedded course decodes");
+        for (lesson, block) in course.widget_cards() {
+            match block {
+                course::Block::SimCard(card) => {
+                    assert!(
+                        simulator(card.arch.name()).is_some(),
+                        "{}: {:?}",
+                        lesson.slug,
+                        card
+                    );
+                    if let Some(preset) = card.arg("preset") {
+                        assert!(
+                            crate::pages::simulator::params::Preset::parse(preset).is_some(),
+                            "{}: unknown preset {preset}",
+                            lesson.slug
+                        );
+                    }
+                }
+                course::Block::LabCard(card) => {
+                    assert!(
+                        lab(card.lab.name()).is_some(),
+                        "{}: {:?}",
+                        lesson.slug,
+                        card
+                    );
+                }
+                _ => {}
+            }
+        }
     }
 }

@@ -7,7 +7,10 @@ pub mod app;
 pub mod catalog;
 pub mod charts;
 pub mod components;
+pub mod course_data;
+pub mod files;
 pub mod pages;
+pub mod progress_store;
 pub mod route;
 pub mod theme;
 

@@ -14,12 +14,22 @@ use crate::catalog;
 pub enum Route {
     Home,
     Lessons,
-    Lesson { slug: String },
+    Lesson {
+        slug: String,
+    },
     Simulators,
-    Simulator { arch: String },
+    Simulator {
+        arch: String,
+    },
     Labs,
-    Lab { name: String },
-    NotFound { path: String },
+    Lab {
+        name: String,
+    },
+    /// The learner's progress over the course, with export and import.
+    Progress,
+    NotFound {
+        path: String,
+    },
 }
 
 /// A parsed address: the route and its query (experiment settings, presets), in order.
@@ -62,6 +72,7 @@ impl Route {
             ["simulators", arch] => Self::Simulator { arch: owned(arch) },
             ["labs"] => Self::Labs,
             ["labs", name] => Self::Lab { name: owned(name) },
+            ["progress"] => Self::Progress,
             _ => Self::NotFound {
                 path: format!("/{}", segments.join("/")),
             },
@@ -78,6 +89,7 @@ impl Route {
             Self::Simulator { arch } => format!("#/simulators/{arch}"),
             Self::Labs => "#/labs".into(),
             Self::Lab { name } => format!("#/labs/{name}"),
+            Self::Progress => "#/progress".into(),
             Self::NotFound { path } => format!("#{path}"),
         }
     }
@@ -89,6 +101,7 @@ impl Route {
             Self::Lessons | Self::Lesson { .. } => Section::Lessons,
             Self::Simulators | Self::Simulator { .. } => Section::Simulators,
             Self::Labs | Self::Lab { .. } => Section::Labs,
+            Self::Progress => Section::Progress,
             Self::NotFound { .. } => Section::None,
         }
     }
@@ -100,7 +113,7 @@ impl Route {
             Self::Simulator { arch } => catalog::simulator(arch).is_some(),
             Self::Lab { name } => catalog::lab(name).is_some(),
             Self::NotFound { .. } => false,
-            Self::Home | Self::Lessons | Self::Simulators | Self::Labs => true,
+            Self::Home | Self::Lessons | Self::Simulators | Self::Labs | Self::Progress => true,
         }
     }
 
@@ -114,6 +127,7 @@ impl Route {
             Self::Lessons => "Lessons".into(),
             Self::Simulators => "Simulators".into(),
             Self::Labs => "Labs".into(),
+            Self::Progress => "Your progress".into(),
             Self::Lesson { slug } => {
                 catalog::lesson(slug).map_or_else(String::new, |l| l.title.into())
             }
@@ -137,6 +151,7 @@ pub enum Section {
     Lessons,
     Simulators,
     Labs,
+    Progress,
     None,
 }
 
@@ -208,6 +223,14 @@ mod unit {
         check("#/simulators/wse", Route::Simulator { arch: "wse".into() });
         check("#/simulators", Route::Simulators);
         check("#/labs", Route::Labs);
+        check("#/progress", Route::Progress);
+        check("#/progress/", Route::Progress);
+        check(
+            "#/progress/x",
+            Route::NotFound {
+                path: "/progress/x".into(),
+            },
+        );
         check(
             "#/labs/mnist?lr=0.05",
             Route::Lab {
@@ -242,6 +265,7 @@ mod unit {
             Route::Lab {
                 name: "mnist".into(),
             },
+            Route::Progress,
         ] {
             assert_eq!(Location::parse(&route.href()).route, route);
         }
@@ -274,6 +298,9 @@ mod unit {
         assert!(!lab.exists());
         assert_eq!(lab.title(), "Page not found");
         assert!(Route::Simulator { arch: "wse".into() }.exists());
+        assert!(Route::Progress.exists());
+        assert_eq!(Route::Progress.title(), "Your progress");
+        assert_eq!(Route::Progress.section(), Section::Progress);
         assert_eq!(
             Route::Home.document_title(),
             "AI accelerators, hands on · Testbed Lab"

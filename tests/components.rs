@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use testbed_lab::components::ThemeToggle;
+use testbed_lab::components::lesson::QuizCard;
 use testbed_lab::pages::NotFoundPage;
 use testbed_lab::theme::{STORAGE_KEY, provide_theme};
 use wasm_bindgen::JsCast;
@@ -278,6 +279,126 @@ async fn sim_embed_opens_the_embedded_simulator_and_closes_it() {
             .expect("query")
             .is_none(),
         "closing drops the simulator"
+    );
+    drop(handle);
+}
+
+fn html_element(root: &web_sys::HtmlElement, css: &str) -> web_sys::HtmlElement {
+    root.query_selector(css)
+        .expect("query")
+        .unwrap_or_else(|| panic!("no `{css}`"))
+        .dyn_into()
+        .expect("an HtmlElement")
+}
+
+fn type_text(input: &web_sys::HtmlElement, text: &str) {
+    let input: web_sys::HtmlInputElement = input.clone().dyn_into().expect("an input");
+    input.set_value(text);
+    let event = web_sys::Event::new("input").expect("event");
+    input.dispatch_event(&event).expect("dispatch");
+}
+
+#[wasm_bindgen_test]
+async fn quiz_numeric_question_explains_bad_input_then_grades_and_orders_by_buttons() {
+    let course = testbed_lab::course_data::course().expect("course");
+    let (quiz, numeric, ordering) = course
+        .quizzes
+        .iter()
+        .find_map(|quiz| {
+            let numeric = quiz
+                .questions
+                .iter()
+                .find(|q| matches!(q.kind, course::QuestionKind::Numeric { .. }))?;
+            let ordering = quiz
+                .questions
+                .iter()
+                .find(|q| matches!(q.kind, course::QuestionKind::Order { .. }))?;
+            Some((quiz, numeric, ordering))
+        })
+        .expect("a quiz with a numeric and an ordering question");
+    let course::QuestionKind::Numeric { answer, .. } = numeric.kind else {
+        unreachable!("found as numeric")
+    };
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("storage")
+        .remove_item(course::PROGRESS_STORAGE_KEY)
+        .expect("clear progress");
+    let root = container("quiz-test");
+    let quiz_id = quiz.id.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        testbed_lab::progress_store::provide_progress();
+        view! { <QuizCard quiz_id=quiz_id.clone() /> }
+    });
+    let n_questions = root
+        .query_selector_all(".quiz-question")
+        .expect("query")
+        .length();
+    assert_eq!(n_questions as usize, quiz.questions.len());
+
+    // Not a number: a sentence, and the question stays open.
+    let qid = &numeric.id;
+    let input = html_element(&root, &format!("[data-testid='quiz-input-{qid}']"));
+    type_text(&input, "lots");
+    html_element(&root, &format!("[data-testid='quiz-check-{qid}']")).click();
+    leptos::task::tick().await;
+    let feedback = html_element(&root, &format!("[data-testid='quiz-feedback-{qid}']"));
+    let text = feedback.text_content().unwrap_or_default();
+    assert!(text.contains("“lots” is not a number"), "{text}");
+    assert_eq!(
+        feedback.get_attribute("aria-live").as_deref(),
+        Some("polite")
+    );
+    assert!(
+        root.query_selector(&format!("[data-testid='quiz-verdict-{qid}']"))
+            .expect("query")
+            .is_none()
+    );
+
+    // The right number: marked right, with the explanation.
+    type_text(&input, &format!("{answer}"));
+    html_element(&root, &format!("[data-testid='quiz-check-{qid}']")).click();
+    leptos::task::tick().await;
+    let verdict = html_element(&root, &format!("[data-testid='quiz-verdict-{qid}']"));
+    assert_eq!(
+        verdict.get_attribute("data-correct").as_deref(),
+        Some("true")
+    );
+
+    // Ordering with the Move up buttons only.
+    let qid = &ordering.id;
+    for _ in 0..64 {
+        let items = root
+            .query_selector_all(&format!("[data-testid='quiz-order-{qid}'] li"))
+            .expect("query");
+        let order: Vec<usize> = (0..items.length())
+            .filter_map(|i| items.item(i))
+            .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter_map(|li| li.dataset().get("item")?.parse().ok())
+            .collect();
+        let Some(position) = order.iter().enumerate().position(|(i, &item)| i != item) else {
+            break;
+        };
+        html_element(
+            &root,
+            &format!("[data-testid='quiz-order-up-{qid}-{position}']"),
+        )
+        .click();
+        leptos::task::tick().await;
+    }
+    html_element(&root, &format!("[data-testid='quiz-check-{qid}']")).click();
+    leptos::task::tick().await;
+    let verdict = html_element(&root, &format!("[data-testid='quiz-verdict-{qid}']"));
+    assert_eq!(
+        verdict.get_attribute("data-correct").as_deref(),
+        Some("true")
+    );
+    let score = html_element(&root, "[data-testid='quiz-score']")
+        .text_content()
+        .unwrap_or_default();
+    assert_eq!(
+        score,
+        format!("2 of {} answered, 2 right so far.", quiz.questions.len())
     );
     drop(handle);
 }

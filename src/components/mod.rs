@@ -1,8 +1,11 @@
 //! Reusable components.
 
+pub mod lesson;
+mod search_box;
 pub mod sim;
 mod site_chrome;
 mod theme_toggle;
 
+pub use search_box::SearchBox;
 pub use site_chrome::{SiteFooter, SiteHeader, SkipLink};
 pub use theme_toggle::ThemeToggle;

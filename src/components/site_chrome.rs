@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::ThemeToggle;
+use crate::components::{SearchBox, ThemeToggle};
 use crate::route::{Route, Section};
 
 /// A link, visible when focused, that jumps past the navigation to the page's content.
@@ -21,7 +21,8 @@ pub fn SkipLink() -> impl IntoView {
     }
 }
 
-/// The persistent header: the site name, the three pillars, and the theme toggle.
+/// The persistent header: the site name, the three pillars and progress, the lesson search, and
+/// the theme toggle.
 #[component]
 pub fn SiteHeader(
     /// The section the learner is in; its link gets `aria-current="page"`.
@@ -53,8 +54,10 @@ pub fn SiteHeader(
                     {link(Route::Lessons, "Lessons", Section::Lessons)}
                     {link(Route::Simulators, "Simulators", Section::Simulators)}
                     {link(Route::Labs, "Labs", Section::Labs)}
+                    {link(Route::Progress, "Progress", Section::Progress)}
                 </ul>
             </nav>
+            <SearchBox />
             <ThemeToggle />
         </header>
     }

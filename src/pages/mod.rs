@@ -3,8 +3,9 @@
 mod catalogue;
 mod home;
 mod labs;
-mod lessons;
+pub mod lessons;
 mod not_found;
+mod progress;
 pub mod simulator;
 mod simulators;
 
@@ -12,4 +13,5 @@ pub use home::HomePage;
 pub use labs::{LabPage, LabsPage};
 pub use lessons::{LessonPage, LessonsPage};
 pub use not_found::NotFoundPage;
+pub use progress::ProgressPage;
 pub use simulators::{SimulatorPage, SimulatorsPage};

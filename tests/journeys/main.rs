@@ -5,5 +5,6 @@
 
 mod support;
 
+mod lessons;
 mod shell;
 mod simulators;

@@ -15,6 +15,7 @@ fn every_route() -> Vec<(String, String)> {
         (Route::Lessons.href(), "Lessons".to_string()),
         (Route::Simulators.href(), "Simulators".to_string()),
         (Route::Labs.href(), "Labs".to_string()),
+        (Route::Progress.href(), "Your progress".to_string()),
         ("#/no/such/page".to_string(), "Page not found".to_string()),
         (
             "#/labs/quantum-annealer".to_string(),

@@ -385,3 +385,59 @@ async fn a_32_by_32_mesh_animates_to_the_end_without_blocking_the_page() {
     assert_console_clean(&browser).await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_lesson_runs_its_simulator_in_place_with_the_lessons_preset() {
+    let expected = native_wse_cycles("preset=gemv");
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/lessons/cerebras-wse", server.origin))
+        .await;
+    browser
+        .wait_for_text("main h1", "Cerebras CS-2 and the WSE-2")
+        .await;
+    // Nothing runs until the learner asks.
+    let running = browser
+        .eval("return document.querySelectorAll('[data-testid=sim-page-wse]').length;")
+        .await;
+    assert_eq!(running, Value::from(0));
+    click(
+        &browser,
+        "[data-testid=sim-embed-wse] [data-testid=sim-embed-toggle]",
+    )
+    .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    // Still the lesson, with no parameters form, and the address bar untouched.
+    assert_eq!(hash(&browser).await, "#/lessons/cerebras-wse");
+    let forms = browser
+        .eval("return document.querySelectorAll('[data-testid=sim-form]').length;")
+        .await;
+    assert_eq!(forms, Value::from(0), "no parameters form in a lesson");
+    fastest(&browser).await;
+    click(&browser, "[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
+        .await;
+    let check = text_of(&browser, "[data-testid=sim-result]").await;
+    assert!(check.starts_with("Correct"), "{check}");
+    assert_eq!(hash(&browser).await, "#/lessons/cerebras-wse");
+    // The full page opens with the same setup.
+    click(&browser, "[data-testid=sim-full-page-link]").await;
+    browser
+        .wait_for_text("main h1", "Cerebras WSE-2 simulator")
+        .await;
+    assert!(
+        hash(&browser)
+            .await
+            .starts_with("#/simulators/wse?preset=gemv"),
+        "the full simulator keeps the lesson's preset"
+    );
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}

@@ -225,6 +225,33 @@ impl Browser {
         }
     }
 
+    /// Waits until `script` (a function body) returns `true`; `what` names it in the failure.
+    pub async fn wait_until(&self, what: &str, script: &str) {
+        let started = Instant::now();
+        loop {
+            if let Ok(Value::Bool(true)) = self.client.execute(script, vec![]).await {
+                return;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "waited {PATIENCE:?} for {what} ({script})"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Saves a PNG of the window as `<name>.png` in `$TESTBED_SCREENSHOTS`, when that is set
+    /// (for a person to look at; journeys assert on the DOM, never on pixels).
+    pub async fn screenshot(&self, name: &str) {
+        let Some(dir) = std::env::var_os("TESTBED_SCREENSHOTS") else {
+            return;
+        };
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
         let _ = std::fs::remove_dir_all(&self.profile);

@@ -26,7 +26,7 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     for quiz in &course.quizzes {
         write(
-            &out_dir.join(format!("{}.gift", quiz.id)),
+            &out_dir.join(course::gift::quiz_file_name(quiz)),
             &course::gift::quiz_to_gift(quiz),
         )?;
     }

@@ -26,6 +26,12 @@ pub fn course_to_gift(course: &Course) -> String {
     out
 }
 
+/// The file name to save one quiz's GIFT under, e.g. `testbed-lab-02-cerebras-wse.gift` (used by
+/// the quiz's download button and by `cargo xtask gift`).
+pub fn quiz_file_name(quiz: &Quiz) -> String {
+    format!("testbed-lab-{}.gift", quiz.id)
+}
+
 /// The GIFT text of one quiz: a `$CATEGORY:` line, then the questions separated by blank lines.
 pub fn quiz_to_gift(quiz: &Quiz) -> String {
     let mut out = String::new();

@@ -1,0 +1,6 @@
+//! The lesson page's pieces: the typed-content renderer and the quiz.
+
+pub mod body;
+pub mod quiz;
+
+pub use quiz::QuizCard;

@@ -1,0 +1,65 @@
+//! Files in and out of the page: a download of generated text (Blob + object URL) and reading a
+//! file the learner picked.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+/// Offers `text` as a download named `file_name` through `anchor`, a hidden `<a>` that stays in
+/// the page: its `href` is a fresh object URL and its `download` the file name, then it is
+/// clicked. The previous object URL of the anchor is revoked, so at most one is alive per anchor
+/// (and a test can read the last download back through the anchor).
+///
+/// # Errors
+/// A sentence to show beside the button when the browser refuses to make the file.
+pub fn download_text(
+    anchor: &web_sys::HtmlAnchorElement,
+    file_name: &str,
+    mime: &str,
+    text: &str,
+) -> Result<(), String> {
+    let refused = |_| "Your browser refused to create the file; try another browser.".to_owned();
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(refused)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(refused)?;
+    let previous = anchor.href();
+    if previous.starts_with("blob:") {
+        let _ = web_sys::Url::revoke_object_url(&previous);
+    }
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.click();
+    Ok(())
+}
+
+/// Reads the first file picked in `input` as text and calls `done` with it, or with a sentence
+/// saying why it could not be read. Does nothing when no file is picked.
+pub fn read_picked_file(
+    input: &web_sys::HtmlInputElement,
+    done: impl FnOnce(Result<String, String>) + 'static,
+) {
+    let Some(file) = input.files().and_then(|files| files.get(0)) else {
+        return;
+    };
+    let unreadable = "This file could not be read; pick it again or try another file.";
+    let Ok(reader) = web_sys::FileReader::new() else {
+        done(Err(unreadable.to_owned()));
+        return;
+    };
+    let reader_in_callback = reader.clone();
+    let on_load_end = Closure::once(move || {
+        let text = reader_in_callback
+            .result()
+            .ok()
+            .and_then(|value| value.as_string());
+        done(text.ok_or_else(|| unreadable.to_owned()));
+    });
+    reader.set_onloadend(Some(on_load_end.as_ref().unchecked_ref()));
+    // The reader holds the callback until it fires once; let it own it.
+    on_load_end.forget();
+    if reader.read_as_text(&file).is_err() {
+        reader.set_onloadend(None);
+    }
+}

@@ -1,0 +1,695 @@
+//! Lessons, quizzes, progress and search, as a learner uses them.
+
+use std::time::{Duration, Instant};
+
+use course::{Course, Question, QuestionKind};
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use serde_json::Value;
+use testbed_lab::course_data::course;
+
+use crate::support::{Browser, PATIENCE, StaticServer, relative_dist};
+
+fn the_course() -> &'static Course {
+    course().expect("the embedded course decodes")
+}
+
+async fn click(browser: &Browser, css: &str) {
+    browser
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+}
+
+async fn type_into(browser: &Browser, css: &str, text: &str) {
+    browser
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+}
+
+/// The items of an ordering question as shown, as canonical indices.
+async fn shown_order(browser: &Browser, qid: &str) -> Vec<usize> {
+    let value = browser
+        .eval(&format!(
+            "return Array.from(document.querySelectorAll(\"[data-testid='quiz-order-{qid}'] li\")).map(li => Number(li.dataset.item));"
+        ))
+        .await;
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| usize::try_from(v.as_u64().expect("an index")).expect("fits"))
+        .collect()
+}
+
+/// Puts an ordering question right by keyboard: focus an item's "Move up" button, press Enter.
+async fn put_in_order(browser: &Browser, qid: &str) {
+    let started = Instant::now();
+    loop {
+        let order = shown_order(browser, qid).await;
+        let Some(position) = order.iter().enumerate().position(|(i, &item)| i != item) else {
+            return;
+        };
+        // The item that belongs at `position` is further down: move it up one place.
+        let wanted = position;
+        let up = format!("[data-testid='quiz-order-up-{qid}-{wanted}']");
+        let button = browser
+            .client
+            .find(Locator::Css(&up))
+            .await
+            .expect("a move-up button");
+        button
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .expect("enter");
+        browser
+            .wait_until(
+                "the item to move up",
+                &format!(
+                    "const items = Array.from(document.querySelectorAll(\"[data-testid='quiz-order-{qid}'] li\")).map(li => Number(li.dataset.item)); return JSON.stringify(items) !== '{}';",
+                    serde_json::to_string(&order).expect("json")
+                ),
+            )
+            .await;
+        assert!(
+            started.elapsed() < PATIENCE,
+            "ordering {qid} takes too long"
+        );
+    }
+}
+
+/// Answers `question` correctly and checks it.
+async fn answer_right(browser: &Browser, question: &Question) {
+    let qid = &question.id;
+    match &question.kind {
+        QuestionKind::MultipleChoice { answers, .. } => {
+            for choice_idx in 0..answers.len() {
+                click(
+                    browser,
+                    &format!("[data-testid='quiz-choice-{qid}-{choice_idx}']"),
+                )
+                .await;
+            }
+        }
+        QuestionKind::ShortAnswer { answer, .. } => {
+            type_into(
+                browser,
+                &format!("[data-testid='quiz-input-{qid}']"),
+                answer,
+            )
+            .await;
+        }
+        QuestionKind::Numeric { answer, unit, .. } => {
+            // Typed the way a person would, unit included.
+            let typed = match unit {
+                Some(unit) => format!("{answer} {unit}"),
+                None => format!("{answer}"),
+            };
+            type_into(
+                browser,
+                &format!("[data-testid='quiz-input-{qid}']"),
+                &typed,
+            )
+            .await;
+        }
+        QuestionKind::Order { .. } => put_in_order(browser, qid).await,
+    }
+    click(browser, &format!("[data-testid='quiz-check-{qid}']")).await;
+    browser
+        .wait_until(
+            &format!("{qid} to be marked right"),
+            &format!(
+                "const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'true';"
+            ),
+        )
+        .await;
+}
+
+fn assert_no_console_errors(entries: &[Value]) {
+    let errors: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["level"] == "SEVERE" || e["level"] == "WARNING")
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the console has errors or warnings: {errors:#?}"
+    );
+}
+
+async fn text_of(browser: &Browser, css: &str) -> String {
+    browser
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn wait_for_text_containing(browser: &Browser, css: &str, part: &str) -> String {
+    let started = Instant::now();
+    loop {
+        if let Ok(element) = browser.client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && text.contains(part)
+        {
+            return text;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "`{css}` never contained {part:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_reload() {
+    let course = the_course();
+    let lesson = course.lesson("cerebras-wse").expect("the WSE lesson");
+    let quiz = course.quiz(&lesson.quiz_ids[0]).expect("its quiz");
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/lessons/{}", server.origin, lesson.slug))
+        .await;
+    browser.wait_for_text("main h1", &lesson.title).await;
+
+    // The first question, a single choice, answered with a distractor.
+    let first = &quiz.questions[0];
+    let QuestionKind::MultipleChoice {
+        answers,
+        multi_select: false,
+        ..
+    } = &first.kind
+    else {
+        panic!("the WSE quiz starts with a single-choice question");
+    };
+    let qid = &first.id;
+    // Check with nothing selected: a message, not a wrong answer.
+    click(&browser, &format!("[data-testid='quiz-check-{qid}']")).await;
+    wait_for_text_containing(
+        &browser,
+        &format!("[data-testid='quiz-feedback-{qid}']"),
+        "Select an answer first.",
+    )
+    .await;
+    let wrong = answers.len();
+    click(
+        &browser,
+        &format!("[data-testid='quiz-choice-{qid}-{wrong}']"),
+    )
+    .await;
+    click(&browser, &format!("[data-testid='quiz-check-{qid}']")).await;
+    browser
+        .wait_until(
+            "the wrong answer to be marked wrong",
+            &format!("const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'false';"),
+        )
+        .await;
+    let explanation = text_of(&browser, &format!("[data-testid='quiz-explanation-{qid}']")).await;
+    assert!(
+        explanation.contains("24 colors"),
+        "the explanation is shown: {explanation:?}"
+    );
+    let focused = browser
+        .eval("return document.activeElement.dataset.testid || '';")
+        .await;
+    assert_eq!(
+        focused,
+        Value::from(format!("quiz-feedback-{qid}")),
+        "focus moves to the feedback"
+    );
+    browser.screenshot("quiz-wrong").await;
+
+    // Try again, and answer right.
+    click(&browser, &format!("[data-testid='quiz-retry-{qid}']")).await;
+    browser
+        .wait_until(
+            "the question to be open again",
+            &format!("return !document.querySelector(\"[data-testid='quiz-verdict-{qid}']\") && document.querySelector(\"[data-testid='quiz-check-{qid}']\").offsetParent !== null;"),
+        )
+        .await;
+    answer_right(&browser, first).await;
+    let explanation = text_of(&browser, &format!("[data-testid='quiz-explanation-{qid}']")).await;
+    assert!(explanation.contains("24 colors"), "{explanation:?}");
+    browser.screenshot("quiz-right").await;
+
+    // The rest of the quiz, every kind of question, answered right.
+    for question in &quiz.questions[1..] {
+        answer_right(&browser, question).await;
+    }
+    let n = quiz.questions.len();
+    browser
+        .wait_for_text(
+            "[data-testid='quiz-score']",
+            &format!("Score: {n} of {n} right (100 %). Passed."),
+        )
+        .await;
+    let saved = format!("Saved in your progress: best {n} of {n} (passed) after 1 attempt.");
+    browser
+        .wait_for_text("[data-testid='quiz-record']", &saved)
+        .await;
+    browser.screenshot("quiz-done").await;
+
+    // Reload: the result and the lesson's read mark are still there.
+    browser.client.refresh().await.expect("reload");
+    browser.wait_for_text("main h1", &lesson.title).await;
+    browser
+        .wait_for_text("[data-testid='quiz-record']", &saved)
+        .await;
+    browser
+        .wait_for_text("[data-testid='lesson-read']", "Read")
+        .await;
+    browser.open(&format!("{}/#/progress", server.origin)).await;
+    browser.wait_for_text("main h1", "Your progress").await;
+    browser
+        .wait_for_text(
+            &format!(
+                "[data-testid='progress-row-{}'] [data-testid='progress-status']",
+                lesson.slug
+            ),
+            "Passed",
+        )
+        .await;
+    assert_no_console_errors(&browser.console_entries().await);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn corrupt_or_foreign_stored_progress_gives_a_working_page_and_a_notice() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    let lesson = &the_course().lessons[0];
+    browser.open(&format!("{}/#/lessons", server.origin)).await;
+    browser.wait_for_text("main h1", "Lessons").await;
+
+    for (stored, says) in [
+        ("{this is not json", "not valid JSON"),
+        (
+            "{\"schema\":\"someone-else\",\"version\":1}",
+            "not Testbed Lab progress",
+        ),
+        (
+            "{\"schema\":\"testbed-lab/progress\",\"version\":99,\"lessons_read\":[]}",
+            "newer version",
+        ),
+    ] {
+        browser
+            .eval(&format!(
+                "localStorage.setItem('testbed-lab.progress', {}); return null;",
+                serde_json::to_string(stored).expect("json")
+            ))
+            .await;
+        browser
+            .open(&format!("{}/#/lessons/{}", server.origin, lesson.slug))
+            .await;
+        browser.wait_for_text("main h1", &lesson.title).await;
+        wait_for_text_containing(&browser, "[data-testid='progress-notice']", says).await;
+        // The page works: the quiz is there and answers.
+        let first = &the_course()
+            .quiz(&lesson.quiz_ids[0])
+            .expect("quiz")
+            .questions[0];
+        answer_right(&browser, first).await;
+    }
+    browser.screenshot("progress-notice").await;
+
+    // A reset keeps what could not be read, and is reported once.
+    browser
+        .eval("localStorage.setItem('testbed-lab.progress', 'garbage'); return null;")
+        .await;
+    browser.open(&format!("{}/#/lessons", server.origin)).await;
+    wait_for_text_containing(&browser, "[data-testid='progress-notice']", "reset").await;
+    let kept = browser
+        .eval("return localStorage.getItem('testbed-lab.progress.unreadable');")
+        .await;
+    assert_eq!(kept, Value::from("garbage"));
+    click(&browser, "[data-testid='progress-notice-dismiss']").await;
+    browser.client.refresh().await.expect("reload");
+    browser.wait_for_text("main h1", "Lessons").await;
+    let notices = browser
+        .client
+        .find_all(Locator::Css("[data-testid='progress-notice']"))
+        .await
+        .expect("query");
+    assert!(notices.is_empty(), "the reset is reported once");
+    assert_no_console_errors(&browser.console_entries().await);
+    browser.close().await;
+}
+
+/// The text of the last file offered through a hidden download anchor, read back from its blob.
+async fn downloaded_text(browser: &Browser, testid: &str) -> (String, String) {
+    browser
+        .wait_until(
+            "a download",
+            &format!("const a = document.querySelector(\"[data-testid='{testid}']\"); return !!a && a.href.startsWith('blob:');"),
+        )
+        .await;
+    let name = browser
+        .eval(&format!(
+            "return document.querySelector(\"[data-testid='{testid}']\").download;"
+        ))
+        .await;
+    let text = browser
+        .client
+        .execute_async(
+            &format!(
+                "const done = arguments[arguments.length - 1];
+                 fetch(document.querySelector(\"[data-testid='{testid}']\").href)
+                   .then(r => r.text()).then(done, e => done('fetch failed: ' + e));"
+            ),
+            vec![],
+        )
+        .await
+        .expect("read the blob");
+    (
+        name.as_str().unwrap_or_default().to_owned(),
+        text.as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn progress_exports_to_a_file_and_imports_back_and_a_bad_file_changes_nothing() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    let lesson = &the_course().lessons[0];
+    browser
+        .open(&format!("{}/#/lessons/{}", server.origin, lesson.slug))
+        .await;
+    browser.wait_for_text("main h1", &lesson.title).await;
+    browser
+        .wait_for_text("[data-testid='lesson-read']", "Read")
+        .await;
+
+    browser.open(&format!("{}/#/progress", server.origin)).await;
+    browser.wait_for_text("main h1", "Your progress").await;
+    let read_cell = format!(
+        "[data-testid='progress-row-{}'] [data-testid='progress-read']",
+        lesson.slug
+    );
+    browser.wait_for_text(&read_cell, "✓ Read").await;
+    click(&browser, "[data-testid='progress-export']").await;
+    let (name, exported) = downloaded_text(&browser, "progress-export-file").await;
+    assert_eq!(name, course::PROGRESS_EXPORT_FILE_NAME);
+    let outcome = course::Progress::load(&exported);
+    assert_eq!(
+        outcome.notice, None,
+        "the export is a valid progress file: {exported}"
+    );
+    assert!(outcome.progress.is_read(&lesson.slug));
+
+    let folder = std::env::temp_dir().join(format!("testbed-lab-import-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).expect("temp folder");
+    let good = folder.join("progress.json");
+    std::fs::write(&good, &exported).expect("write export");
+    let bad = folder.join("not-progress.json");
+    std::fs::write(&bad, "{\"hello\": \"world\"}").expect("write bad file");
+
+    // Start again from nothing, then import the file.
+    browser.eval("localStorage.clear(); return null;").await;
+    browser.client.refresh().await.expect("reload");
+    browser.wait_for_text("main h1", "Your progress").await;
+    browser.wait_for_text(&read_cell, "Not yet").await;
+    type_into(
+        &browser,
+        "[data-testid='progress-import']",
+        &good.display().to_string(),
+    )
+    .await;
+    wait_for_text_containing(
+        &browser,
+        "[data-testid='progress-import-message']",
+        "Imported: 1 lesson read",
+    )
+    .await;
+    browser.wait_for_text(&read_cell, "✓ Read").await;
+
+    // A file that is not progress: a clear message beside the control, and nothing changes.
+    type_into(
+        &browser,
+        "[data-testid='progress-import']",
+        &bad.display().to_string(),
+    )
+    .await;
+    wait_for_text_containing(
+        &browser,
+        "[data-testid='progress-import-message']",
+        "not a Testbed Lab progress file",
+    )
+    .await;
+    let class = browser
+        .eval(
+            "return document.querySelector(\"[data-testid='progress-import-message']\").className;",
+        )
+        .await;
+    assert!(
+        class.as_str().unwrap_or_default().contains("--error"),
+        "{class}"
+    );
+    browser.wait_for_text(&read_cell, "✓ Read").await;
+    let stored = browser
+        .eval("return localStorage.getItem('testbed-lab.progress');")
+        .await;
+    assert!(
+        course::Progress::load(stored.as_str().unwrap_or_default())
+            .progress
+            .is_read(&lesson.slug),
+        "the stored progress is unchanged"
+    );
+    browser.screenshot("progress-page").await;
+
+    // The quiz's GIFT download carries every question of that quiz.
+    let wse = the_course().lesson("cerebras-wse").expect("lesson");
+    let quiz = the_course().quiz(&wse.quiz_ids[0]).expect("quiz");
+    browser
+        .open(&format!("{}/#/lessons/{}", server.origin, wse.slug))
+        .await;
+    browser.wait_for_text("main h1", &wse.title).await;
+    click(&browser, "[data-testid='quiz-gift']").await;
+    let (name, gift) = downloaded_text(&browser, "quiz-gift-file").await;
+    assert_eq!(name, course::gift::quiz_file_name(quiz));
+    assert_eq!(gift, course::gift::quiz_to_gift(quiz));
+    for question in &quiz.questions {
+        assert!(
+            gift.contains(&format!("::{}::", question.id)),
+            "{} is in the GIFT",
+            question.id
+        );
+    }
+    let _ = std::fs::remove_dir_all(&folder);
+    assert_no_console_errors(&browser.console_entries().await);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn searching_for_wavelet_by_keyboard_lands_on_the_wse_lesson_section() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/#/", server.origin)).await;
+    browser.wait_for_text("main h1", "Testbed Lab").await;
+
+    // `/` focuses the search box from anywhere but a text field.
+    browser
+        .client
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .send_keys("/")
+        .await
+        .expect("slash");
+    let focused = browser.eval("return document.activeElement.id;").await;
+    assert_eq!(focused, Value::from("site-search"));
+    let input = browser.client.active_element().await.expect("focus");
+    input.send_keys("wavelet").await.expect("type");
+    browser
+        .wait_until(
+            "search hits",
+            "return document.querySelectorAll(\"[data-testid='search-hit']\").length > 0;",
+        )
+        .await;
+    let first_href = browser
+        .eval("return document.querySelector(\"[data-testid='search-hit']\").dataset.href;")
+        .await;
+    let first_href = first_href.as_str().unwrap_or_default().to_owned();
+    assert!(
+        first_href.starts_with("#/lessons/cerebras-wse?at="),
+        "{first_href}"
+    );
+    browser.screenshot("search-dropdown").await;
+
+    // Escape closes the list; typing opens it again; arrow down + Enter opens the first hit.
+    input
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .expect("escape");
+    browser
+        .wait_until(
+            "the list to close",
+            "return document.querySelector(\"[data-testid='search-panel']\").hidden;",
+        )
+        .await;
+    input.send_keys(&Key::Down.to_string()).await.expect("down");
+    browser
+        .wait_until(
+            "the first hit to be active",
+            "return document.getElementById('site-search').getAttribute('aria-activedescendant') === 'site-search-hit-0';",
+        )
+        .await;
+    input
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    browser
+        .wait_for_text("main h1", "Cerebras CS-2 and the WSE-2")
+        .await;
+    let url = browser.client.current_url().await.expect("url").to_string();
+    assert!(
+        url.ends_with(&first_href),
+        "{url} should end with {first_href}"
+    );
+    let anchor = first_href
+        .split("?at=")
+        .nth(1)
+        .expect("an anchor")
+        .to_owned();
+    browser
+        .wait_until(
+            "the section to be focused and in view",
+            &format!(
+                "const h = document.getElementById('{anchor}'); if (!h || document.activeElement !== h) return false; const r = h.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight / 2;"
+            ),
+        )
+        .await;
+    assert_no_console_errors(&browser.console_entries().await);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn every_lesson_renders_its_parts_and_cards_lead_to_their_pages() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    for lesson in &the_course().lessons {
+        browser
+            .open(&format!("{}/#/lessons/{}", server.origin, lesson.slug))
+            .await;
+        browser.wait_for_text("main h1", &lesson.title).await;
+        let counts = browser
+            .eval(
+                "return [
+                   document.querySelectorAll('.lesson-toc a').length,
+                   document.querySelectorAll('.lesson-sources__item').length,
+                   document.querySelectorAll('.quiz-question').length,
+                   document.querySelectorAll('.lesson-figure img').length,
+                   Array.from(document.querySelectorAll('.lesson-figure img')).every(i => i.alt.length > 0),
+                 ];",
+            )
+            .await;
+        let n_figures = {
+            let mut n = 0;
+            course::model::visit_blocks(&lesson.body, &mut |b| {
+                if matches!(b, course::Block::Figure { .. }) {
+                    n += 1;
+                }
+            });
+            n
+        };
+        let n_questions: usize = lesson
+            .quiz_ids
+            .iter()
+            .filter_map(|id| the_course().quiz(id))
+            .map(|q| q.questions.len())
+            .sum();
+        assert_eq!(
+            counts[1],
+            Value::from(lesson.sources().len()),
+            "{}: sources",
+            lesson.slug
+        );
+        assert_eq!(
+            counts[2],
+            Value::from(n_questions),
+            "{}: questions",
+            lesson.slug
+        );
+        assert_eq!(
+            counts[3],
+            Value::from(n_figures),
+            "{}: figures",
+            lesson.slug
+        );
+        assert_eq!(
+            counts[4],
+            Value::from(true),
+            "{}: every figure has alt text",
+            lesson.slug
+        );
+        assert!(
+            counts[0].as_u64().unwrap_or(0) >= 2,
+            "{}: a table of contents",
+            lesson.slug
+        );
+        if n_figures > 0 {
+            // Figures load (they are lazy: bring them into view first).
+            browser
+                .eval("document.querySelectorAll('.lesson-figure img').forEach(i => { i.loading = 'eager'; }); return null;")
+                .await;
+            browser
+                .wait_until(
+                    "figures to load",
+                    "return Array.from(document.querySelectorAll('.lesson-figure img')).every(i => i.complete && i.naturalWidth > 0);",
+                )
+                .await;
+        }
+    }
+    // A simulator card opens the simulator with its preset.
+    browser
+        .open(&format!("{}/#/lessons/cerebras-wse", server.origin))
+        .await;
+    browser
+        .wait_for_text("main h1", "Cerebras CS-2 and the WSE-2")
+        .await;
+    click(
+        &browser,
+        "[data-testid='lesson-sim-card'][href='#/simulators/wse?preset=gemv']",
+    )
+    .await;
+    browser
+        .wait_for_text("main h1", "Cerebras WSE-2 simulator")
+        .await;
+    let url = browser.client.current_url().await.expect("url").to_string();
+    assert!(url.ends_with("#/simulators/wse?preset=gemv"), "{url}");
+    browser.screenshot("after-sim-card").await;
+    // Citations lead to the sources list.
+    browser
+        .open(&format!("{}/#/lessons/cerebras-wse", server.origin))
+        .await;
+    browser
+        .wait_for_text("main h1", "Cerebras CS-2 and the WSE-2")
+        .await;
+    click(&browser, ".lesson-cite__link").await;
+    browser
+        .wait_until(
+            "the cited source to be focused",
+            "return document.activeElement && document.activeElement.classList.contains('lesson-sources__item');",
+        )
+        .await;
+    assert_no_console_errors(&browser.console_entries().await);
+    browser.close().await;
+}
