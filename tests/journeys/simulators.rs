@@ -427,6 +427,7 @@ async fn a_lesson_runs_its_simulator_in_place_with_the_lessons_preset() {
     let check = text_of(&browser, "[data-testid=sim-result]").await;
     assert!(check.starts_with("Correct"), "{check}");
     assert_eq!(hash(&browser).await, "#/lessons/cerebras-wse");
+    browser.screenshot("lesson-embed-wse").await;
     // The full page opens with the same setup.
     click(&browser, "[data-testid=sim-full-page-link]").await;
     browser
