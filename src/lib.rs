@@ -10,6 +10,7 @@ pub mod components;
 pub mod pages;
 pub mod route;
 pub mod theme;
+pub mod training;
 
 /// Mounts the app on `<body>`; panics are reported to the console first.
 pub fn mount() {
