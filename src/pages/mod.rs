@@ -4,6 +4,7 @@ mod catalogue;
 mod home;
 mod labs;
 mod lessons;
+pub mod mnist;
 mod not_found;
 pub mod simulator;
 mod simulators;
