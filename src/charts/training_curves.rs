@@ -155,7 +155,7 @@ pub fn draw_training_curves(
         .bold_line_style(grid.stroke_width(1))
         .light_line_style(TRANSPARENT)
         .axis_style(muted.stroke_width(1))
-        .x_labels(data.n_epochs.clamp(2, 11))
+        .x_labels((data.n_epochs + 1).clamp(2, 11))
         .y_labels(6)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| match kind {

@@ -1,5 +1,5 @@
-//! The page side of the training worker (wasm32 only): starts `worker_loader.js` (trunk's
-//! loader for the `worker` bin), queues messages until the worker says it is ready, and hands
+//! The page side of the training worker: starts `worker_loader.js` (which loads the `worker`
+//! bin), queues messages until the worker says it is ready, and hands
 //! every decoded [`FromWorker`] to a callback.
 //!
 //! The worker's address is resolved against `document.baseURI`, never written as an absolute
@@ -16,7 +16,8 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use super::protocol::{FromWorker, ToWorker, decode, encode};
 
-/// trunk's loader shim for the `worker` bin (workers' file names are never hashed).
+/// The worker's loader (`src/bin/worker_loader.js`, copied by trunk beside the `worker` bin's
+/// `worker.js` and `worker_bg.wasm`, whose names trunk never hashes).
 pub const WORKER_SCRIPT: &str = "worker_loader.js";
 
 /// The URL of a file of the build, relative to the page's base.

@@ -3,14 +3,12 @@
 //! the drawn-digit preprocessing, and the results the page keeps.
 //!
 //! The worker bin (`src/bin/worker.rs`) calls [`worker::start`]; the page talks to it through
-//! [`client::WorkerClient`]. Both glue modules exist only on wasm32.
+//! [`client::WorkerClient`]. The glue modules compile everywhere but only work in a browser.
 
-#[cfg(target_arch = "wasm32")]
 pub mod client;
 pub mod config;
 pub mod drawing;
 pub mod protocol;
 pub mod results;
 pub mod session;
-#[cfg(target_arch = "wasm32")]
 pub mod worker;

@@ -5,5 +5,6 @@
 
 mod support;
 
+mod mnist;
 mod shell;
 mod simulators;

@@ -75,6 +75,18 @@ pub fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d
         .and_then(|c| c.dyn_into().ok())
 }
 
+/// A 2D context for a canvas the page reads back often (`willReadFrequently`, so the browser
+/// keeps it in memory and does not warn about repeated `getImageData`).
+pub fn context_2d_readback(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into());
+    canvas
+        .get_context_with_context_options("2d", &options)
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+}
+
 /// Paints a 28×28 greyscale digit (ink high) on `canvas` (28×28 pixels; CSS scales it),
 /// ink in `ink` and background in `paper` (`(r, g, b)`).
 pub fn paint_digit(

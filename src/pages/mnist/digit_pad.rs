@@ -5,7 +5,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::browser::{context_2d, paint_digit};
+use super::browser::{context_2d_readback as context_2d, paint_digit};
 use crate::training::drawing::mnist_style;
 
 /// The drawing canvas' side in canvas pixels (ten times MNIST's).

@@ -12,7 +12,7 @@ use crate::pages::simulator::replace_url;
 use crate::route::Route;
 use crate::theme::{Theme, ThemeContext};
 use crate::training::config::{
-    IPU_SWEEP, LabField, ModelKind, OptimizerKind, RunConfig, format_lr,
+    LabField, ModelKind, OptimizerKind, RunConfig, format_lr,
 };
 use crate::training::protocol::{DataFile, DataSource, RunOutcome};
 use crate::training::results::{format_duration, seconds_left, sweep_rows, to_csv};
@@ -868,7 +868,6 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
                 "and the model predicts one digit for every image. The IPU's 9.58 % is exactly the share of "
                 "sixes in MNIST's official test set (958 of 10,000), so its model answered “6” to everything."
             </p>
-            <p class="mnist-form__hint">{IPU_SWEEP.len()}" rates; a CNN epoch at batch 8 takes tens of seconds in a browser tab."</p>
         </section>
     }
 }
