@@ -100,7 +100,15 @@ async fn assert_console_clean(browser: &Browser) {
 /// Saves a screenshot when `TESTBED_SCREENSHOTS` names a folder (for looking, not checking).
 async fn screenshot(browser: &Browser, name: &str) {
     if let Some(dir) = std::env::var_os("TESTBED_SCREENSHOTS") {
+        // The whole page, then back to the journeys' window size.
+        let height = browser
+            .eval("return document.documentElement.scrollHeight;")
+            .await
+            .as_u64()
+            .unwrap_or(900) as u32;
+        let _ = browser.client.set_window_size(1280, height.clamp(900, 4000)).await;
         let png = browser.client.screenshot().await.expect("screenshot");
+        let _ = browser.client.set_window_size(1280, 900).await;
         std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write png");
     }
 }

@@ -150,16 +150,18 @@ impl LabState {
     }
 
     fn send(&self, message: &ToWorker) {
-        self.client.with_value(|c| {
+        // `try_`: after the page is left (its values disposed) there is no worker to tell.
+        let _ = self.client.try_with_value(|c| {
             if let Some(c) = c {
                 c.send(message);
             }
         });
     }
 
-    /// Sends the four files (transferred) for the worker to parse.
+    /// Sends the four files (transferred) for the worker to parse. Safe to call after the page
+    /// is gone (from a fetch that finished late): it then does nothing.
     pub fn send_data(&self, source: DataSource, buffers: Vec<js_sys::ArrayBuffer>) {
-        self.client.with_value(|c| {
+        let _ = self.client.try_with_value(|c| {
             if let Some(c) = c {
                 c.send_with_buffers(&ToWorker::LoadData { source }, buffers);
             }
@@ -213,8 +215,9 @@ impl LabState {
         if self.is_running() {
             return;
         }
-        let form = self.form.get_untracked();
-        let base = form.parse().unwrap_or_else(|_| RunConfig::graphcore_example());
+        let Ok(base) = self.form.with_untracked(LabForm::parse) else {
+            return;
+        };
         let mut runs = graphcore_sweep(base.n_epochs, base.seed);
         if runs.is_empty() {
             return;
@@ -417,7 +420,7 @@ fn load_bundled(state: LabState) {
             match browser::fetch_bytes(&format!("public/data/{}", file.bundled_name())).await {
                 Ok(b) => buffers.push(b),
                 Err(message) => {
-                    state.data.set(DataState::Failed(format!(
+                    let _ = state.data.try_set(DataState::Failed(format!(
                         "The bundled data could not be loaded: {message}."
                     )));
                     return;
@@ -456,7 +459,10 @@ pub fn MnistLab(
         }
     }
     let client = state.client;
-    on_cleanup(move || client.set_value(None));
+    on_cleanup(move || {
+        // Dropping the client terminates the worker (and any run in it).
+        let _ = client.try_set_value(None);
+    });
 
     view! {
         <div class="mnist-lab" data-testid="mnist-lab">

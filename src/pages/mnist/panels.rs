@@ -272,8 +272,8 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
                 match read_file(chosen).await {
                     Ok(b) => buffers.push(b),
                     Err(message) => {
-                        state.uploading.set(false);
-                        state.upload_errors.set(vec![(Some(*file), format!("{message}."))]);
+                        let _ = state.uploading.try_set(false);
+                        let _ = state.upload_errors.try_set(vec![(Some(*file), format!("{message}."))]);
                         return;
                     }
                 }
@@ -416,7 +416,7 @@ pub fn RunPanel(state: LabState) -> impl IntoView {
             c.as_ref()
                 .filter(|r| r.train_ms > 0.0)
                 .map_or("–".into(), |r| {
-                    format!("{:.0}", r.n_samples_done as f64 / (r.train_ms / 1000.0))
+                    thousands((r.n_samples_done as f64 / (r.train_ms / 1000.0)).round() as usize)
                 })
         })
     };
@@ -853,7 +853,11 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
                     type="button"
                     class="mnist-button mnist-button--primary"
                     data-testid="mnist-sweep-run"
-                    prop:disabled=move || state.is_running() || !state.data.with(|d| matches!(d, DataState::Ready { .. }))
+                    prop:disabled=move || {
+                        state.is_running()
+                            || state.form.with(|f| f.parse().is_err())
+                            || !state.data.with(|d| matches!(d, DataState::Ready { .. }))
+                    }
                     on:click=move |_| state.start_sweep()
                 >
                     {move || format!("Run the sweep here (4 runs × {} epochs)", epochs())}
@@ -903,20 +907,33 @@ pub fn RunsPanel(state: LabState) -> impl IntoView {
                             <th scope="col">"Data"</th>
                             <th scope="col">"Test acc."</th>
                             <th scope="col">"Outcome"</th>
-                            <th scope="col">"Link"</th>
+                            <th scope="col"><span class="mnist-visually-hidden">"Settings"</span></th>
                         </tr>
                     </thead>
                     <tbody>
                         {move || state.records.get().into_iter().rev().map(|r| {
-                            let href = r.config.to_form().href();
+                            let config = r.config;
                             view! {
                                 <tr>
                                     <td>{r.run_id}</td>
-                                    <td>{r.config.summary()}</td>
+                                    <td class="mnist-table__wrap">{r.config.summary()}</td>
                                     <td>{r.data.clone()}</td>
                                     <td>{r.final_accuracy().map_or("–".into(), percent)}</td>
                                     <td>{r.outcome_word()}</td>
-                                    <td><a href=href>"settings"</a></td>
+                                    <td>
+                                        <button
+                                            type="button"
+                                            class="mnist-button mnist-button--small"
+                                            prop:disabled=move || state.is_running()
+                                            on:click=move |_| {
+                                                let form = config.to_form();
+                                                replace_url(&form.href());
+                                                state.form.set(form);
+                                            }
+                                        >
+                                            "Use again"
+                                        </button>
+                                    </td>
                                 </tr>
                             }
                         }).collect_view()}
