@@ -117,7 +117,9 @@ pub fn draw_training_curves(
     kind: CurveKind,
     colours: &ChartColours,
 ) -> Result<(), String> {
-    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0);
+    let ratio = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 3.0);
     let css_width = f64::from(canvas.client_width().max(200));
     let css_height = f64::from(canvas.client_height().max(160));
     canvas.set_width((css_width * ratio).round() as u32);
@@ -179,7 +181,10 @@ pub fn draw_training_curves(
         .map_err(|e| err(&e))?
         .label("training (batches)")
         .legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + pxi(16.0), y)], train.stroke_width(px(2.0)))
+            PathElement::new(
+                vec![(x, y), (x + pxi(16.0), y)],
+                train.stroke_width(px(2.0)),
+            )
         });
     let test_points: Vec<(f32, f32)> = data
         .test

@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
+use crate::app::LocationContext;
 use crate::catalog::{self, Status};
 use crate::pages::NotFoundPage;
-use crate::app::LocationContext;
 use crate::pages::catalogue::{coming_notice, status_badge};
 use crate::pages::mnist::MnistLab;
 use crate::route::Route;

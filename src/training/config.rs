@@ -464,7 +464,9 @@ fn parse_lr(text: &str) -> Result<f64, String> {
     }
     // The engine computes in f32: a rate below its smallest normal number is zero in effect.
     if (lr as f32) < f32::MIN_POSITIVE {
-        return Err(format!("The learning rate {text} is too small to change any weight."));
+        return Err(format!(
+            "The learning rate {text} is too small to change any weight."
+        ));
     }
     Ok(lr)
 }
@@ -484,7 +486,8 @@ fn percent_encode(text: &str) -> String {
 /// The Graphcore lr sweep's learning rates, with what the real IPU reported for each
 /// (test accuracy %, Bow IPU, 10 epochs of 60,000 digits, batch 8; course_facts §3.2, from
 /// the student log `Graphcore.txt` in akozlov0/ai-science-training-series).
-pub const IPU_SWEEP: [(f64, f64); 4] = [(0.0005, 93.08), (0.005, 98.44), (0.05, 98.58), (0.5, 9.58)];
+pub const IPU_SWEEP: [(f64, f64); 4] =
+    [(0.0005, 93.08), (0.005, 98.44), (0.05, 98.58), (0.5, 9.58)];
 
 /// The four runs of the Graphcore sweep, with `n_epochs` each and the given seed.
 pub fn graphcore_sweep(n_epochs: usize, seed: u64) -> Vec<RunConfig> {
@@ -568,7 +571,11 @@ mod tests {
         let check = |query: &str, field: LabField, message: &str| {
             assert_eq!(errors(query), vec![(field, message.to_string())], "{query}");
         };
-        check("batch=0", LabField::Batch, "The batch size must be at least 1, not 0.");
+        check(
+            "batch=0",
+            LabField::Batch,
+            "The batch size must be at least 1, not 0.",
+        );
         check(
             "batch=abc",
             LabField::Batch,

@@ -134,7 +134,14 @@ mod tests {
     #[test]
     fn a_tall_stroke_keeps_its_aspect_ratio() {
         // A 20-wide, 200-tall bar: scaled to 2×20, centred.
-        let image = mnist_style(&canvas(280, 280, |x, y| (130..150).contains(&x) && (40..240).contains(&y)), 280, 280).unwrap();
+        let image = mnist_style(
+            &canvas(280, 280, |x, y| {
+                (130..150).contains(&x) && (40..240).contains(&y)
+            }),
+            280,
+            280,
+        )
+        .unwrap();
         assert_eq!(ink_box(&image), (13, 4, 14, 23));
     }
 
@@ -148,7 +155,9 @@ mod tests {
     fn the_centre_of_mass_not_the_box_is_centred() {
         // An "L": its mass sits low and left, so the box moves up and right of the centred place.
         let image = mnist_style(
-            &canvas(200, 200, |x, y| (x < 20 && y < 200) || (y >= 160 && x < 200)),
+            &canvas(200, 200, |x, y| {
+                (x < 20 && y < 200) || (y >= 160 && x < 200)
+            }),
             200,
             200,
         )

@@ -202,7 +202,10 @@ pub enum FromWorker {
         n_misclassified: usize,
     },
     /// Something the worker could not do (a bad config, no data yet).
-    Error { run_id: Option<u32>, message: String },
+    Error {
+        run_id: Option<u32>,
+        message: String,
+    },
     /// The answer to [`ToWorker::Predict`].
     Prediction {
         request_id: u32,

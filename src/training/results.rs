@@ -50,7 +50,11 @@ pub fn to_csv(records: &[RunRecord]) -> String {
             c.batch_size,
             c.n_epochs,
             c.seed,
-            if c.double_softmax { "double-softmax" } else { "ce" },
+            if c.double_softmax {
+                "double-softmax"
+            } else {
+                "ce"
+            },
             csv_field(&record.data),
             record.outcome_word(),
         );
@@ -223,7 +227,10 @@ mod tests {
             lines[2],
             "1,cnn,sgd,0.05,8,10,1,double-softmax,\"mine, \"\"v2\"\"\",finished,2,0.500000,0.750000,0.250000,0.875000,1.500000,1,0.125000,1234"
         );
-        assert_eq!(lines[3], "2,cnn,sgd,0.05,8,10,1,double-softmax,bundled,cancelled,,,,,,,,,");
+        assert_eq!(
+            lines[3],
+            "2,cnn,sgd,0.05,8,10,1,double-softmax,bundled,cancelled,,,,,,,,,"
+        );
         assert_eq!(lines.len(), 4);
         let n_columns = CSV_HEADER.split(',').count();
         assert_eq!(lines[3].split(',').count(), n_columns);
@@ -238,13 +245,40 @@ mod tests {
         collapsed.dominant_class = 2;
         collapsed.dominant_share = 1.0;
         let records = vec![
-            RunRecord { run_id: 1, config: sweep[2], data: String::new(), rows: vec![row(1, 0.5)], outcome: Some(RunOutcome::Finished) },
-            RunRecord { run_id: 2, config: sweep[2], data: String::new(), rows: vec![row(1, 0.97)], outcome: Some(RunOutcome::Finished) },
-            RunRecord { run_id: 3, config: other, data: String::new(), rows: vec![row(1, 0.1)], outcome: Some(RunOutcome::Finished) },
-            RunRecord { run_id: 4, config: sweep[3], data: String::new(), rows: vec![collapsed], outcome: Some(RunOutcome::Finished) },
+            RunRecord {
+                run_id: 1,
+                config: sweep[2],
+                data: String::new(),
+                rows: vec![row(1, 0.5)],
+                outcome: Some(RunOutcome::Finished),
+            },
+            RunRecord {
+                run_id: 2,
+                config: sweep[2],
+                data: String::new(),
+                rows: vec![row(1, 0.97)],
+                outcome: Some(RunOutcome::Finished),
+            },
+            RunRecord {
+                run_id: 3,
+                config: other,
+                data: String::new(),
+                rows: vec![row(1, 0.1)],
+                outcome: Some(RunOutcome::Finished),
+            },
+            RunRecord {
+                run_id: 4,
+                config: sweep[3],
+                data: String::new(),
+                rows: vec![collapsed],
+                outcome: Some(RunOutcome::Finished),
+            },
         ];
         let rows = sweep_rows(&records);
-        assert_eq!(rows.iter().map(|r| r.ipu_percent).collect::<Vec<_>>(), vec![93.08, 98.44, 98.58, 9.58]);
+        assert_eq!(
+            rows.iter().map(|r| r.ipu_percent).collect::<Vec<_>>(),
+            vec![93.08, 98.44, 98.58, 9.58]
+        );
         assert_eq!(rows[0].ours, None);
         let at_005 = rows[2].ours.as_ref().unwrap();
         assert_eq!(at_005.run_id, 2);

@@ -49,7 +49,7 @@ impl State {
 fn buffers(data: &JsValue) -> Vec<Vec<u8>> {
     Reflect::get(data, &"bytes".into())
         .ok()
-        .filter(|v| Array::is_array(v))
+        .filter(Array::is_array)
         .map(|v| {
             Array::from(&v)
                 .iter()
@@ -88,7 +88,9 @@ pub fn start() {
             s.schedule();
         })
     };
-    channel.port1().set_onmessage(Some(on_tick.as_ref().unchecked_ref()));
+    channel
+        .port1()
+        .set_onmessage(Some(on_tick.as_ref().unchecked_ref()));
     on_tick.forget(); // lives as long as the worker
 
     let on_message = {

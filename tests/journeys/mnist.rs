@@ -106,10 +106,14 @@ async fn screenshot(browser: &Browser, name: &str) {
             .await
             .as_u64()
             .unwrap_or(900) as u32;
-        let _ = browser.client.set_window_size(1280, height.clamp(900, 4000)).await;
+        let _ = browser
+            .client
+            .set_window_size(1280, height.clamp(900, 4000))
+            .await;
         let png = browser.client.screenshot().await.expect("screenshot");
         let _ = browser.client.set_window_size(1280, 900).await;
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write png");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
+            .expect("write png");
     }
 }
 
@@ -135,7 +139,9 @@ async fn draw(browser: &Browser, points: &[(f64, f64)]) {
 
 /// A vertical stroke down the middle of the pad: a "1".
 fn one() -> Vec<(f64, f64)> {
-    (0..=15).map(|i| (112.0, 30.0 + 11.0 * f64::from(i))).collect()
+    (0..=15)
+        .map(|i| (112.0, 30.0 + 11.0 * f64::from(i)))
+        .collect()
 }
 
 #[tokio::test]
@@ -149,11 +155,21 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
             server.origin
         ))
         .await;
-    browser.wait_for_text("main h1", "MNIST: learning rate, batch and epochs").await;
-    browser.wait_for_text("[data-testid=mnist-data-status]", BUNDLED).await;
+    browser
+        .wait_for_text("main h1", "MNIST: learning rate, batch and epochs")
+        .await;
+    browser
+        .wait_for_text("[data-testid=mnist-data-status]", BUNDLED)
+        .await;
     screenshot(&browser, "mnist-before").await;
     click(&browser, "[data-testid=mnist-start]").await;
-    wait_for_prefix(&browser, "[data-testid=mnist-status]", "Training run 1: epoch 1 of 2", PATIENCE).await;
+    wait_for_prefix(
+        &browser,
+        "[data-testid=mnist-status]",
+        "Training run 1: epoch 1 of 2",
+        PATIENCE,
+    )
+    .await;
     wait_until(
         &browser,
         "return document.querySelector('[data-testid=mnist-samples]').textContent.startsWith('0 of') === false
@@ -174,7 +190,10 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     assert_eq!(toggled[0], "true", "{toggled}");
     assert_eq!(toggled[1], "accuracy", "{toggled}");
     assert!(
-        toggled[2].as_str().unwrap_or_default().starts_with("Training run 1"),
+        toggled[2]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Training run 1"),
         "the click was answered while training ran: {toggled}"
     );
     // The settings are locked while it runs.
@@ -184,7 +203,13 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     assert_eq!(locked, Value::Bool(true));
     // The worker answers a drawing between its slices, with the weights it has so far.
     draw(&browser, &one()).await;
-    wait_for_prefix(&browser, "[data-testid=mnist-answer]", "Prediction:", PATIENCE).await;
+    wait_for_prefix(
+        &browser,
+        "[data-testid=mnist-answer]",
+        "Prediction:",
+        PATIENCE,
+    )
+    .await;
     let answer = text_of(&browser, "[data-testid=mnist-answer]").await;
     assert!(answer.contains("run 1, still training"), "{answer}");
     // Progress keeps moving: two readings of the sample count differ.
@@ -202,7 +227,10 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     screenshot(&browser, "mnist-during").await;
     click(&browser, "[data-testid=mnist-cancel]").await;
     browser
-        .wait_for_text("[data-testid=mnist-status]", "Cancelled run 1 after 0 of 2 epochs.")
+        .wait_for_text(
+            "[data-testid=mnist-status]",
+            "Cancelled run 1 after 0 of 2 epochs.",
+        )
         .await;
 
     // Now the MLP, for one epoch, through the form.
@@ -222,7 +250,13 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         Some("#/labs/mnist?model=mlp&batch=32&lr=0.05&epochs=1&opt=sgd&seed=1&loss=ce")
     );
     click(&browser, "[data-testid=mnist-start]").await;
-    wait_for_prefix(&browser, "[data-testid=mnist-status]", "Finished run 2: test accuracy", PATIENCE).await;
+    wait_for_prefix(
+        &browser,
+        "[data-testid=mnist-status]",
+        "Finished run 2: test accuracy",
+        PATIENCE,
+    )
+    .await;
     let accuracy: f64 = text_of(&browser, "[data-testid=mnist-test-accuracy-1]")
         .await
         .parse()
@@ -243,11 +277,20 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     // The drawing on the pad was asked again of the finished model; draw a new one too.
     click(&browser, "[data-testid=mnist-pad-clear]").await;
     draw(&browser, &one()).await;
-    wait_for_prefix(&browser, "[data-testid=mnist-answer]", "Prediction:", PATIENCE).await;
+    wait_for_prefix(
+        &browser,
+        "[data-testid=mnist-answer]",
+        "Prediction:",
+        PATIENCE,
+    )
+    .await;
     let answer = text_of(&browser, "[data-testid=mnist-answer]").await;
     assert!(answer.contains("run 2, trained"), "{answer}");
     let prediction = text_of(&browser, "[data-testid=mnist-prediction]").await;
-    assert_eq!(prediction, "1", "a vertical stroke reads as a one: {answer}");
+    assert_eq!(
+        prediction, "1",
+        "a vertical stroke reads as a one: {answer}"
+    );
     let total = browser
         .eval(
             "return [...document.querySelectorAll('[data-testid=mnist-probabilities] .mnist-probs__value')]
@@ -255,11 +298,20 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         )
         .await;
     let total = total.as_f64().unwrap_or_default();
-    assert!((total - 100.0).abs() < 1.0, "probabilities sum to 100 %: {total}");
+    assert!(
+        (total - 100.0).abs() < 1.0,
+        "probabilities sum to 100 %: {total}"
+    );
     screenshot(&browser, "mnist-after").await;
     // The same link gives the same numbers: run it again.
     click(&browser, "[data-testid=mnist-start]").await;
-    wait_for_prefix(&browser, "[data-testid=mnist-status]", "Finished run 3: test accuracy", PATIENCE).await;
+    wait_for_prefix(
+        &browser,
+        "[data-testid=mnist-status]",
+        "Finished run 3: test accuracy",
+        PATIENCE,
+    )
+    .await;
     let again: f64 = text_of(&browser, "[data-testid=mnist-test-accuracy-1]")
         .await
         .parse()
@@ -282,9 +334,14 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
             server.origin
         ))
         .await;
-    browser.wait_for_text("[data-testid=mnist-data-status]", BUNDLED).await;
     browser
-        .wait_for_text("[data-testid=mnist-error-batch]", "The batch size must be at least 1, not 0.")
+        .wait_for_text("[data-testid=mnist-data-status]", BUNDLED)
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=mnist-error-batch]",
+            "The batch size must be at least 1, not 0.",
+        )
         .await;
     browser
         .wait_for_text(
@@ -310,7 +367,9 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
     screenshot(&browser, "mnist-bad-settings").await;
     // Fixing one field clears its sentence only; the address keeps the rest as typed.
     type_into(&browser, "mnist-batch", "16").await;
-    browser.wait_for_text("[data-testid=mnist-error-batch]", "").await;
+    browser
+        .wait_for_text("[data-testid=mnist-error-batch]", "")
+        .await;
     type_into(&browser, "mnist-lr", "-0.5").await;
     browser
         .wait_for_text(
@@ -325,7 +384,10 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
     );
     type_into(&browser, "mnist-lr", "NaN").await;
     browser
-        .wait_for_text("[data-testid=mnist-error-lr]", "The learning rate must be a finite number, not NaN.")
+        .wait_for_text(
+            "[data-testid=mnist-error-lr]",
+            "The learning rate must be a finite number, not NaN.",
+        )
         .await;
 
     // Files: a truncated training-images file, then mismatched test labels, then good files.
@@ -339,7 +401,10 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
     let digits = |n: usize| {
         let pixels: Vec<u8> = (0..n * 784).map(|i| ((i * 7) % 256) as u8).collect();
         let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
-        (nn::idx::encode(&[n, 28, 28], &pixels), nn::idx::encode(&[n], &labels))
+        (
+            nn::idx::encode(&[n, 28, 28], &pixels),
+            nn::idx::encode(&[n], &labels),
+        )
     };
     let (train_images, train_labels) = digits(120);
     let (test_images, test_labels) = digits(50);
@@ -387,7 +452,10 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
             "The header promises 94080 data bytes but 4984 follow it. The file may be truncated.",
         )
         .await;
-    assert_eq!(text_of(&browser, "[data-testid=mnist-data-status]").await, BUNDLED);
+    assert_eq!(
+        text_of(&browser, "[data-testid=mnist-data-status]").await,
+        BUNDLED
+    );
     screenshot(&browser, "mnist-bad-file").await;
     // The right training images, but test labels from another set (a new choice replaces the old).
     choose("train-images", good[0].clone()).await;
@@ -399,8 +467,13 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
             "This file has 40 labels but the test images file has 50 images: they do not belong together.",
         )
         .await;
-    browser.wait_for_text("[data-testid=mnist-file-error-train-images]", "").await;
-    assert_eq!(text_of(&browser, "[data-testid=mnist-data-status]").await, BUNDLED);
+    browser
+        .wait_for_text("[data-testid=mnist-file-error-train-images]", "")
+        .await;
+    assert_eq!(
+        text_of(&browser, "[data-testid=mnist-data-status]").await,
+        BUNDLED
+    );
     // Four good files are used.
     choose("test-labels", good[3].clone()).await;
     click(&browser, "[data-testid=mnist-upload]").await;
@@ -411,7 +484,10 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
         )
         .await;
     let note = text_of(&browser, "[data-testid=mnist-upload-note]").await;
-    assert!(note.starts_with("Using your files: 120 training and 50 test digits"), "{note}");
+    assert!(
+        note.starts_with("Using your files: 120 training and 50 test digits"),
+        "{note}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
     assert_console_clean(&browser).await;
     browser.close().await;
@@ -427,9 +503,17 @@ async fn the_worker_and_the_data_load_in_a_sub_path_build() {
     browser
         .open(&format!("{}/course/#/labs/mnist?epochs=1", server.origin))
         .await;
-    browser.wait_for_text("[data-testid=mnist-data-status]", BUNDLED).await;
+    browser
+        .wait_for_text("[data-testid=mnist-data-status]", BUNDLED)
+        .await;
     click(&browser, "[data-testid=mnist-start]").await;
-    wait_for_prefix(&browser, "[data-testid=mnist-status]", "Finished run 1: test accuracy", PATIENCE).await;
+    wait_for_prefix(
+        &browser,
+        "[data-testid=mnist-status]",
+        "Finished run 1: test accuracy",
+        PATIENCE,
+    )
+    .await;
     assert_console_clean(&browser).await;
     browser.close().await;
 }

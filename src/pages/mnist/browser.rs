@@ -22,7 +22,10 @@ pub async fn fetch_bytes(path: &str) -> Result<ArrayBuffer, String> {
         .dyn_into()
         .map_err(|_| format!("{path}: not an HTTP response"))?;
     if !response.ok() {
-        return Err(format!("{path} could not be loaded: HTTP {}", response.status()));
+        return Err(format!(
+            "{path} could not be loaded: HTTP {}",
+            response.status()
+        ));
     }
     let promise = response
         .array_buffer()
@@ -100,14 +103,22 @@ pub fn paint_digit(
     };
     canvas.set_width(28);
     canvas.set_height(28);
-    let mix = |a: u8, b: u8, t: f64| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
+    let mix =
+        |a: u8, b: u8, t: f64| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
     let mut rgba = Vec::with_capacity(28 * 28 * 4);
     for &v in pixels.iter().take(28 * 28) {
         let t = f64::from(v) / 255.0;
-        rgba.extend_from_slice(&[mix(paper.0, ink.0, t), mix(paper.1, ink.1, t), mix(paper.2, ink.2, t), 255]);
+        rgba.extend_from_slice(&[
+            mix(paper.0, ink.0, t),
+            mix(paper.1, ink.1, t),
+            mix(paper.2, ink.2, t),
+            255,
+        ]);
     }
     rgba.resize(28 * 28 * 4, 255);
-    if let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array(wasm_bindgen::Clamped(&rgba), 28) {
+    if let Ok(image) =
+        web_sys::ImageData::new_with_u8_clamped_array(wasm_bindgen::Clamped(&rgba), 28)
+    {
         let _ = ctx.put_image_data(&image, 0.0, 0.0);
     }
 }

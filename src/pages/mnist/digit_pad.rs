@@ -81,7 +81,8 @@ pub fn DigitPad(
         let Some(canvas) = pad.get_untracked() else {
             return;
         };
-        let digit = ink(&canvas).and_then(|g| mnist_style(&g, PAD_SIDE as usize, PAD_SIDE as usize));
+        let digit =
+            ink(&canvas).and_then(|g| mnist_style(&g, PAD_SIDE as usize, PAD_SIDE as usize));
         if let Some(digit) = digit {
             has_ink.set(true);
             if let Some(p) = preview.get_untracked() {
@@ -95,7 +96,10 @@ pub fn DigitPad(
         let Some(canvas) = pad.get_untracked() else {
             return;
         };
-        if let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+        if let Some(target) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
             let _ = target.set_pointer_capture(ev.pointer_id());
         }
         let at = canvas_point(&canvas, &ev);

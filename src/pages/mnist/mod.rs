@@ -21,8 +21,8 @@ use crate::training::protocol::{
 use crate::training::results::RunRecord;
 
 use panels::{
-    CurvesPanel, DataPanel, DrawPanel, EpochTable, ConfusionPanel, MisclassifiedPanel, RunPanel,
-    RunsPanel, SettingsPanel, SweepPanel, DoubleSoftmaxNote,
+    ConfusionPanel, CurvesPanel, DataPanel, DoubleSoftmaxNote, DrawPanel, EpochTable,
+    MisclassifiedPanel, RunPanel, RunsPanel, SettingsPanel, SweepPanel,
 };
 
 /// The dataset in use, as the page knows it.
@@ -252,7 +252,8 @@ impl LabState {
     }
 
     fn current_run_id(&self) -> Option<u32> {
-        self.current.with_untracked(|c| c.as_ref().map(|r| r.run_id))
+        self.current
+            .with_untracked(|c| c.as_ref().map(|r| r.run_id))
     }
 
     fn update_record(&self, run_id: u32, f: impl FnOnce(&mut RunRecord)) {
@@ -287,7 +288,10 @@ impl LabState {
             }
             FromWorker::DataRejected { file, message } => {
                 self.uploading.set(false);
-                if self.data.with_untracked(|d| matches!(d, DataState::Loading)) {
+                if self
+                    .data
+                    .with_untracked(|d| matches!(d, DataState::Loading))
+                {
                     self.data.set(DataState::Failed(format!(
                         "The bundled data could not be read: {message}"
                     )));

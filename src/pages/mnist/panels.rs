@@ -11,9 +11,7 @@ use crate::charts::training_curves::{CurveData, CurveKind, chart_colours, draw_t
 use crate::pages::simulator::replace_url;
 use crate::route::Route;
 use crate::theme::{Theme, ThemeContext};
-use crate::training::config::{
-    LabField, ModelKind, OptimizerKind, RunConfig, format_lr,
-};
+use crate::training::config::{LabField, ModelKind, OptimizerKind, RunConfig, format_lr};
 use crate::training::protocol::{DataFile, DataSource, RunOutcome};
 use crate::training::results::{format_duration, seconds_left, sweep_rows, to_csv};
 
@@ -30,7 +28,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -57,7 +55,12 @@ fn set_field(state: LabState, field: LabField, value: String) {
 
 /// A labelled text field with its error beside it.
 #[component]
-fn TextField(state: LabState, field: LabField, label: &'static str, hint: &'static str) -> impl IntoView {
+fn TextField(
+    state: LabState,
+    field: LabField,
+    label: &'static str,
+    hint: &'static str,
+) -> impl IntoView {
     let key = field.key();
     let error_id = format!("mnist-error-{key}");
     let error = move || field_error(state, field);
@@ -90,7 +93,9 @@ fn TextField(state: LabState, field: LabField, label: &'static str, hint: &'stat
 /// The settings, start/cancel and the Graphcore defaults.
 #[component]
 pub fn SettingsPanel(state: LabState) -> impl IntoView {
-    let select_row = move |field: LabField, label: &'static str, options: Vec<(&'static str, &'static str)>| {
+    let select_row = move |field: LabField,
+                           label: &'static str,
+                           options: Vec<(&'static str, &'static str)>| {
         let key = field.key();
         let error = move || field_error(state, field);
         view! {
@@ -122,8 +127,14 @@ pub fn SettingsPanel(state: LabState) -> impl IntoView {
             </div>
         }
     };
-    let models = ModelKind::ALL.iter().map(|m| (m.as_str(), m.label())).collect();
-    let optimizers = OptimizerKind::ALL.iter().map(|o| (o.as_str(), o.label())).collect();
+    let models = ModelKind::ALL
+        .iter()
+        .map(|m| (m.as_str(), m.label()))
+        .collect();
+    let optimizers = OptimizerKind::ALL
+        .iter()
+        .map(|o| (o.as_str(), o.label()))
+        .collect();
     let invalid = Memo::new(move |_| state.form.with(|f| f.parse().is_err()));
     let data_ready = move || state.data.with(|d| matches!(d, DataState::Ready { .. }));
     let double_softmax = move || state.form.with(|f| f.loss.trim() == "double-softmax");
@@ -202,8 +213,10 @@ pub fn SettingsPanel(state: LabState) -> impl IntoView {
 /// Which data is in use, and loading the learner's own files.
 #[component]
 pub fn DataPanel(state: LabState) -> impl IntoView {
-    let inputs: Vec<(DataFile, NodeRef<Input>)> =
-        DataFile::ALL.iter().map(|&f| (f, NodeRef::<Input>::new())).collect();
+    let inputs: Vec<(DataFile, NodeRef<Input>)> = DataFile::ALL
+        .iter()
+        .map(|&f| (f, NodeRef::<Input>::new()))
+        .collect();
     let inputs = StoredValue::new(inputs);
     let status = move || match state.data.get() {
         DataState::Loading => "Loading the bundled digits…".to_string(),
@@ -229,9 +242,11 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
     };
     let failed = move || state.data.with(|d| matches!(d, DataState::Failed(_)));
     let error_for = move |file: DataFile| {
-        state
-            .upload_errors
-            .with(|e| e.iter().find(|(f, _)| *f == Some(file)).map(|(_, m)| m.clone()))
+        state.upload_errors.with(|e| {
+            e.iter()
+                .find(|(f, _)| *f == Some(file))
+                .map(|(_, m)| m.clone())
+        })
     };
     let general_error = move || {
         state
@@ -242,11 +257,17 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
         state.upload_note.set(None);
         let mut files = Vec::new();
         for (file, node) in inputs.get_value() {
-            let chosen = node.get_untracked().and_then(|i| i.files()).and_then(|l| l.get(0));
+            let chosen = node
+                .get_untracked()
+                .and_then(|i| i.files())
+                .and_then(|l| l.get(0));
             let Some(chosen) = chosen else {
                 state.upload_errors.set(vec![(
                     Some(file),
-                    format!("Choose the {} file (raw IDX or .gz).", file.label().to_lowercase()),
+                    format!(
+                        "Choose the {} file (raw IDX or .gz).",
+                        file.label().to_lowercase()
+                    ),
                 )]);
                 return;
             };
@@ -273,7 +294,9 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
                     Ok(b) => buffers.push(b),
                     Err(message) => {
                         let _ = state.uploading.try_set(false);
-                        let _ = state.upload_errors.try_set(vec![(Some(*file), format!("{message}."))]);
+                        let _ = state
+                            .upload_errors
+                            .try_set(vec![(Some(*file), format!("{message}."))]);
                         return;
                     }
                 }
@@ -283,9 +306,15 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
         });
     };
     let using_upload = move || {
-        state
-            .data
-            .with(|d| matches!(d, DataState::Ready { source: DataSource::Uploaded { .. }, .. }))
+        state.data.with(|d| {
+            matches!(
+                d,
+                DataState::Ready {
+                    source: DataSource::Uploaded { .. },
+                    ..
+                }
+            )
+        })
     };
     view! {
         <section class="mnist-panel" aria-labelledby="mnist-data-title">
@@ -359,12 +388,20 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
     }
 }
 
-fn status_text(run: Option<&LiveRun>, epochs_done: usize, last_accuracy: Option<f32>, queued: usize) -> String {
+fn status_text(
+    run: Option<&LiveRun>,
+    epochs_done: usize,
+    last_accuracy: Option<f32>,
+    queued: usize,
+) -> String {
     let Some(run) = run else {
         return "Ready: choose the settings and start.".into();
     };
     let sweep = if queued > 0 {
-        format!(" ({queued} more sweep run{} queued)", if queued == 1 { "" } else { "s" })
+        format!(
+            " ({queued} more sweep run{} queued)",
+            if queued == 1 { "" } else { "s" }
+        )
     } else {
         String::new()
     };
@@ -395,8 +432,12 @@ fn status_text(run: Option<&LiveRun>, epochs_done: usize, last_accuracy: Option<
 pub fn RunPanel(state: LabState) -> impl IntoView {
     let status = move || {
         let queued = state.sweep_queue.with(Vec::len);
-        let (n_done, last) = state.epochs.with(|e| (e.len(), e.last().map(|r| r.test_accuracy)));
-        state.current.with(|c| status_text(c.as_ref(), n_done, last, queued))
+        let (n_done, last) = state
+            .epochs
+            .with(|e| (e.len(), e.last().map(|r| r.test_accuracy)));
+        state
+            .current
+            .with(|c| status_text(c.as_ref(), n_done, last, queued))
     };
     let fraction = move || {
         state.current.with(|c| {
@@ -439,7 +480,11 @@ pub fn RunPanel(state: LabState) -> impl IntoView {
     let samples = move || {
         state.current.with(|c| {
             c.as_ref().map_or("–".into(), |r| {
-                format!("{} of {}", thousands(r.n_samples_done), thousands(r.n_samples_total))
+                format!(
+                    "{} of {}",
+                    thousands(r.n_samples_done),
+                    thousands(r.n_samples_total)
+                )
             })
         })
     };
@@ -450,11 +495,18 @@ pub fn RunPanel(state: LabState) -> impl IntoView {
                 .map_or("–".into(), |r| thousands(r.n_params))
         })
     };
-    let summary = move || state.current.with(|c| c.as_ref().map(|r| r.config.summary()));
+    let summary = move || {
+        state
+            .current
+            .with(|c| c.as_ref().map(|r| r.config.summary()))
+    };
     let bad = move || {
         state.current.with(|c| {
             c.as_ref().is_some_and(|r| {
-                matches!(r.phase, RunPhase::Failed(_) | RunPhase::Ended(RunOutcome::Diverged { .. }))
+                matches!(
+                    r.phase,
+                    RunPhase::Failed(_) | RunPhase::Ended(RunOutcome::Diverged { .. })
+                )
             })
         })
     };
@@ -506,7 +558,9 @@ pub fn CurvesPanel(state: LabState) -> impl IntoView {
                     .map(|r| (r.epoch as f32, r.test_loss, r.test_accuracy))
                     .collect()
             }),
-            n_epochs: state.current.with(|c| c.as_ref().map_or(3, |r| r.config.n_epochs)),
+            n_epochs: state
+                .current
+                .with(|c| c.as_ref().map_or(3, |r| r.config.n_epochs)),
         };
         if let Some(canvas) = canvas.get() {
             let result = draw_training_curves(&canvas, &data, kind, &chart_colours());
@@ -785,11 +839,7 @@ pub fn DrawPanel(state: LabState) -> impl IntoView {
 #[component]
 pub fn SweepPanel(state: LabState) -> impl IntoView {
     let rows = Memo::new(move |_| state.records.with(|r| sweep_rows(r)));
-    let epochs = move || {
-        state
-            .form
-            .with(|f| f.parse().map_or(10, |c| c.n_epochs))
-    };
+    let epochs = move || state.form.with(|f| f.parse().map_or(10, |c| c.n_epochs));
     view! {
         <section class="mnist-panel" aria-labelledby="mnist-sweep-title">
             <h2 class="mnist-panel__title" id="mnist-sweep-title">"The Graphcore learning-rate sweep"</h2>
