@@ -117,6 +117,20 @@ async fn screenshot(browser: &Browser, name: &str) {
     }
 }
 
+/// Saves a screenshot of one element (see [`screenshot`]).
+async fn screenshot_of(browser: &Browser, css: &str, name: &str) {
+    if let Some(dir) = std::env::var_os("TESTBED_SCREENSHOTS") {
+        let element = browser
+            .client
+            .find(Locator::Css(css))
+            .await
+            .expect("element");
+        let png = element.screenshot().await.expect("screenshot");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
+            .expect("write png");
+    }
+}
+
 /// Draws a stroke on the pad through `points` (CSS pixels from its top-left corner) with
 /// pointer events, as a mouse or a finger would.
 async fn draw(browser: &Browser, points: &[(f64, f64)]) {
@@ -303,6 +317,8 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         "probabilities sum to 100 %: {total}"
     );
     screenshot(&browser, "mnist-after").await;
+    screenshot_of(&browser, ".mnist-pair", "mnist-after-pair").await;
+    screenshot_of(&browser, ".mnist-layout__main", "mnist-after-main").await;
     // The same link gives the same numbers: run it again.
     click(&browser, "[data-testid=mnist-start]").await;
     wait_for_prefix(
@@ -320,6 +336,8 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     // Dark theme after training: the chart and digits redraw in its colours.
     click(&browser, ".theme-toggle").await;
     screenshot(&browser, "mnist-after-dark").await;
+    screenshot_of(&browser, ".mnist-pair", "mnist-after-dark-pair").await;
+    screenshot_of(&browser, ".mnist-layout__main", "mnist-after-dark-main").await;
     assert_console_clean(&browser).await;
     browser.close().await;
 }

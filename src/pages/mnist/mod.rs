@@ -478,11 +478,11 @@ pub fn MnistLab(
                 <div class="mnist-layout__main">
                     <RunPanel state />
                     <CurvesPanel state />
+                    <EpochTable state />
                     <div class="mnist-pair">
-                        <EpochTable state />
                         <ConfusionPanel state />
+                        <MisclassifiedPanel state />
                     </div>
-                    <MisclassifiedPanel state />
                     <DrawPanel state />
                     <SweepPanel state />
                     <RunsPanel state />

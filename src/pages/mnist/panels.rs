@@ -610,7 +610,7 @@ pub fn CurvesPanel(state: LabState) -> impl IntoView {
 #[component]
 pub fn EpochTable(state: LabState) -> impl IntoView {
     view! {
-        <section class="mnist-panel mnist-pair__item" aria-labelledby="mnist-epochs-title">
+        <section class="mnist-panel" aria-labelledby="mnist-epochs-title">
             <h2 class="mnist-panel__title" id="mnist-epochs-title">"Each epoch"</h2>
             <div class="mnist-scroll">
                 <table class="mnist-table" data-testid="mnist-epochs">
@@ -750,7 +750,7 @@ fn DigitImage(pixels: Vec<u8>, label: String) -> impl IntoView {
 #[component]
 pub fn MisclassifiedPanel(state: LabState) -> impl IntoView {
     view! {
-        <section class="mnist-panel" aria-labelledby="mnist-mistakes-title">
+        <section class="mnist-panel mnist-pair__item" aria-labelledby="mnist-mistakes-title">
             <h2 class="mnist-panel__title" id="mnist-mistakes-title">"Misclassified test digits"</h2>
             {move || {
                 let (mistakes, n_total) = state.misclassified.get();
@@ -854,7 +854,7 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
                         <tr>
                             <th scope="col">"Learning rate"</th>
                             <th scope="col">"Bow IPU (10 epochs × 60,000)"</th>
-                            <th scope="col">"Here (8,000 digits)"</th>
+                            <th scope="col">"Here (latest run)"</th>
                             <th scope="col"><span class="mnist-visually-hidden">"Set up"</span></th>
                         </tr>
                     </thead>
