@@ -127,7 +127,7 @@ pub const LABS: &[LabEntry] = &[
         name: "mnist",
         title: "MNIST: learning rate, batch and epochs",
         redoes: "The Graphcore homework: train the MNIST example's network in your browser and sweep its settings, beside what the IPU reported.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     LabEntry {
         name: "cerebras-batch",

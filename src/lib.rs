@@ -13,6 +13,7 @@ pub mod pages;
 pub mod progress_store;
 pub mod route;
 pub mod theme;
+pub mod training;
 
 /// Mounts the app on `<body>`; panics are reported to the console first.
 pub fn mount() {

@@ -2,9 +2,11 @@
 
 use leptos::prelude::*;
 
+use crate::app::LocationContext;
 use crate::catalog::{self, Status};
 use crate::pages::NotFoundPage;
 use crate::pages::catalogue::{coming_notice, status_badge};
+use crate::pages::mnist::MnistLab;
 use crate::route::Route;
 
 #[component]
@@ -36,14 +38,33 @@ pub fn LabsPage() -> impl IntoView {
 
 #[component]
 pub fn LabPage(name: String) -> impl IntoView {
+    // The MNIST lab reads its settings from the query once; its own `replaceState` writes fire
+    // no `hashchange`, and a followed link with other settings rebuilds it.
+    let location = use_context::<LocationContext>().map(|c| c.0);
+    let query = Memo::new(move |_| {
+        location
+            .map(|l| l.with(|l| l.query.clone()))
+            .unwrap_or_default()
+    });
     match catalog::lab(&name) {
         None => view! { <NotFoundPage path=format!("/labs/{name}") /> }.into_any(),
-        Some(lab) => view! {
-            <p class="breadcrumb"><a href=Route::Labs.href()>"Labs"</a></p>
-            <h1>{lab.title}</h1>
-            {(lab.status == Status::Coming).then(|| coming_notice("lab"))}
-            <p class="page__lead">{lab.redoes}</p>
+        Some(lab) => {
+            let body = move || match (lab.name, lab.status) {
+                ("mnist", Status::Ready) => view! {
+                    {crate::pages::mnist::panels_links()}
+                    <MnistLab query=query.get() />
+                }
+                .into_any(),
+                _ => ().into_any(),
+            };
+            view! {
+                <p class="breadcrumb"><a href=Route::Labs.href()>"Labs"</a></p>
+                <h1>{lab.title}</h1>
+                {(lab.status == Status::Coming).then(|| coming_notice("lab"))}
+                <p class="page__lead">{lab.redoes}</p>
+                {body}
+            }
+            .into_any()
         }
-        .into_any(),
     }
 }

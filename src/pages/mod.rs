@@ -4,6 +4,7 @@ mod catalogue;
 mod home;
 mod labs;
 pub mod lessons;
+pub mod mnist;
 mod not_found;
 mod progress;
 pub mod simulator;

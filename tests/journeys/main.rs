@@ -6,5 +6,6 @@
 mod support;
 
 mod lessons;
+mod mnist;
 mod shell;
 mod simulators;

@@ -1,0 +1,152 @@
+//! The page side of the training worker: starts `worker_loader.js` (which loads the `worker`
+//! bin), queues messages until the worker says it is ready, and hands
+//! every decoded [`FromWorker`] to a callback.
+//!
+//! The worker's address is resolved against `document.baseURI`, never written as an absolute
+//! path, so it works in a relative build served under any folder and in a `--public-url
+//! /course/` build alike.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, ArrayBuffer, Object, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+use super::protocol::{FromWorker, ToWorker, decode, encode};
+
+/// The worker's loader (`src/bin/worker_loader.js`, copied by trunk beside the `worker` bin's
+/// `worker.js` and `worker_bg.wasm`, whose names trunk never hashes).
+pub const WORKER_SCRIPT: &str = "worker_loader.js";
+
+/// The URL of a file of the build, relative to the page's base.
+pub fn asset_url(path: &str) -> Result<String, String> {
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .ok_or("the page has no base address")?;
+    web_sys::Url::new_with_base(path, &base)
+        .map(|u| u.href())
+        .map_err(|_| format!("cannot resolve {path} against {base}"))
+}
+
+struct Inner {
+    ready: bool,
+    queue: Vec<(String, Vec<ArrayBuffer>)>,
+}
+
+/// A running training worker. Dropping it terminates the worker.
+pub struct WorkerClient {
+    worker: Worker,
+    inner: Rc<RefCell<Inner>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl std::fmt::Debug for WorkerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerClient")
+            .field("ready", &self.inner.borrow().ready)
+            .finish_non_exhaustive()
+    }
+}
+
+fn post(worker: &Worker, json: &str, buffers: &[ArrayBuffer]) {
+    let object = Object::new();
+    let _ = Reflect::set(&object, &"json".into(), &json.into());
+    if buffers.is_empty() {
+        let _ = worker.post_message(&object);
+    } else {
+        let array: Array = buffers.iter().collect();
+        let _ = Reflect::set(&object, &"bytes".into(), &array);
+        // Transferred, not copied: the page's copies become empty.
+        let _ = worker.post_message_with_transfer(&object, &array);
+    }
+}
+
+impl WorkerClient {
+    /// Starts the worker. `on_message` gets every message after `Ready` (which is handled
+    /// here); `on_failure` a sentence if the worker cannot load or crashes.
+    ///
+    /// # Errors
+    /// The browser refused to start a worker.
+    pub fn spawn(
+        on_message: impl Fn(FromWorker) + 'static,
+        on_failure: impl Fn(String) + 'static,
+    ) -> Result<Self, String> {
+        let url = asset_url(WORKER_SCRIPT)?;
+        let worker = Worker::new(&url)
+            .map_err(|e| format!("The browser did not start the training worker: {e:?}"))?;
+        let inner = Rc::new(RefCell::new(Inner {
+            ready: false,
+            queue: Vec::new(),
+        }));
+        let on_failure: Rc<dyn Fn(String)> = Rc::new(on_failure);
+        let on_message = {
+            let inner = Rc::clone(&inner);
+            let worker = worker.clone();
+            let on_failure = Rc::clone(&on_failure);
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let json = Reflect::get(&event.data(), &"json".into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default();
+                match decode::<FromWorker>(&json) {
+                    Ok(FromWorker::Ready) => {
+                        let queued = {
+                            let mut inner = inner.borrow_mut();
+                            inner.ready = true;
+                            std::mem::take(&mut inner.queue)
+                        };
+                        for (json, buffers) in queued {
+                            post(&worker, &json, &buffers);
+                        }
+                    }
+                    Ok(message) => on_message(message),
+                    Err(e) => on_failure(format!("The training worker sent an {e}.")),
+                }
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            on_failure(format!(
+                "The training worker stopped: {}. Reload the page to start it again.",
+                event.message()
+            ));
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Self {
+            worker,
+            inner,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// Sends a message (queued until the worker is ready).
+    pub fn send(&self, message: &ToWorker) {
+        self.send_with_buffers(message, Vec::new());
+    }
+
+    /// Sends a message with buffers that are transferred to the worker.
+    pub fn send_with_buffers(&self, message: &ToWorker, buffers: Vec<ArrayBuffer>) {
+        let json = encode(message);
+        let mut inner = self.inner.borrow_mut();
+        if inner.ready {
+            drop(inner);
+            post(&self.worker, &json, &buffers);
+        } else {
+            inner.queue.push((json, buffers));
+        }
+    }
+}
+
+impl Drop for WorkerClient {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
