@@ -87,15 +87,27 @@ pub fn LessonsPage() -> impl IntoView {
     .into_any()
 }
 
-/// Scrolls to the element with id `anchor` and moves focus to it (without a second scroll).
+/// Scrolls the element with id `anchor` to just below the sticky header (whose height depends on
+/// the window's width) and moves focus to it without a second scroll.
 fn scroll_to_anchor(anchor: &str) {
-    let Some(element) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(anchor))
-    else {
+    let Some(window) = web_sys::window() else {
         return;
     };
-    element.scroll_into_view_with_bool(true);
+    let Some(document) = window.document() else {
+        return;
+    };
+    let Some(element) = document.get_element_by_id(anchor) else {
+        return;
+    };
+    let header_height = document
+        .query_selector(".site-header")
+        .ok()
+        .flatten()
+        .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
+        .map_or(0.0, |h| f64::from(h.offset_height()));
+    let scroll_y = window.scroll_y().unwrap_or(0.0);
+    let top = element.get_bounding_client_rect().top() + scroll_y - header_height - 12.0;
+    window.scroll_to_with_x_and_y(0.0, top.max(0.0));
     if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
         let options = web_sys::FocusOptions::new();
         options.set_prevent_scroll(true);
