@@ -691,3 +691,63 @@ async fn every_lesson_renders_its_parts_and_cards_lead_to_their_pages() {
     assert_no_console_errors(&browser.console_entries().await);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn two_tabs_keep_each_others_progress() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    let lessons = &the_course().lessons;
+    let (first, second) = (&lessons[0], &lessons[1]);
+    browser.open(&format!("{}/#/progress", server.origin)).await;
+    browser.wait_for_text("main h1", "Your progress").await;
+    let tab_one = browser.client.window().await.expect("this tab");
+
+    // A second tab reads a lesson...
+    let tab_two = browser
+        .client
+        .new_window(true)
+        .await
+        .expect("a new tab")
+        .handle;
+    browser
+        .client
+        .switch_to_window(tab_two)
+        .await
+        .expect("switch");
+    browser
+        .open(&format!("{}/#/lessons/{}", server.origin, first.slug))
+        .await;
+    browser
+        .wait_for_text("[data-testid='lesson-read']", "Read")
+        .await;
+
+    // ...the first tab, open all along, sees it, then reads another one itself.
+    browser
+        .client
+        .switch_to_window(tab_one)
+        .await
+        .expect("switch back");
+    let read_cell =
+        |slug: &str| format!("[data-testid='progress-row-{slug}'] [data-testid='progress-read']");
+    browser
+        .wait_for_text(&read_cell(&first.slug), "✓ Read")
+        .await;
+    click(
+        &browser,
+        &format!("[data-testid='progress-row-{}'] a", second.slug),
+    )
+    .await;
+    browser
+        .wait_for_text("[data-testid='lesson-read']", "Read")
+        .await;
+    let stored = browser
+        .eval("return localStorage.getItem('testbed-lab.progress');")
+        .await;
+    let progress = course::Progress::load(stored.as_str().unwrap_or_default()).progress;
+    assert!(
+        progress.is_read(&first.slug) && progress.is_read(&second.slug),
+        "both tabs' lessons are kept: {stored}"
+    );
+    assert_no_console_errors(&browser.console_entries().await);
+    browser.close().await;
+}
