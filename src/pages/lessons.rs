@@ -151,27 +151,27 @@ pub fn LessonPage(
             {format!(" › Lesson {} of {}", lesson.order, course.lessons.len())}
         </p>
         <article class="lesson" data-testid="lesson" data-slug=lesson.slug.clone()>
-                <header class="lesson__header">
-                    <h1>{lesson.title.clone()}</h1>
-                    <p class="page__lead">{lesson.summary.clone()}</p>
-                    <p class="lesson__meta">
-                        {format!("About {} min read", lesson.reading_minutes())}
-                        {move || {
-                            progress
-                                .progress
-                                .with(|p| p.is_read(&lesson.slug))
-                                .then(|| view! { <span class="lesson-status lesson-status--read" data-testid="lesson-read">"Read"</span> })
-                        }}
-                    </p>
-                </header>
-                {objectives(lesson)}
-                {prerequisites(course, lesson)}
-                {table_of_contents(lesson)}
-                <div class="lesson__body">{render_blocks(&lesson.body, &lesson.slug)}</div>
-                <nav class="lesson-pager" aria-label="Previous and next lessons">
-                    {previous.map(|p| pager_link(p, "Previous", "lesson-pager__link lesson-pager__link--previous"))}
-                    {next.map(|n| pager_link(n, "Next", "lesson-pager__link lesson-pager__link--next"))}
-                </nav>
+            <header class="lesson__header">
+                <h1>{lesson.title.clone()}</h1>
+                <p class="page__lead">{lesson.summary.clone()}</p>
+                <p class="lesson__meta">
+                    {format!("About {} min read", lesson.reading_minutes())}
+                    {move || {
+                        progress
+                            .progress
+                            .with(|p| p.is_read(&lesson.slug))
+                            .then(|| view! { <span class="lesson-status lesson-status--read" data-testid="lesson-read">"Read"</span> })
+                    }}
+                </p>
+            </header>
+            {objectives(lesson)}
+            {prerequisites(course, lesson)}
+            {table_of_contents(lesson)}
+            <div class="lesson__body">{render_blocks(&lesson.body, &lesson.slug)}</div>
+            <nav class="lesson-pager" aria-label="Previous and next lessons">
+                {previous.map(|p| pager_link(p, "Previous", "lesson-pager__link lesson-pager__link--previous"))}
+                {next.map(|n| pager_link(n, "Next", "lesson-pager__link lesson-pager__link--next"))}
+            </nav>
         </article>
     }
     .into_any()
