@@ -138,6 +138,59 @@ async fn answer_right(browser: &Browser, question: &Question) {
         .await;
 }
 
+/// Answers a single-choice question with the keyboard alone: Space picks the focused choice,
+/// the arrow keys move through the group, Tab reaches Check, Enter checks.
+async fn answer_right_by_keyboard(browser: &Browser, qid: &str) {
+    browser
+        .eval(&format!(
+            "document.querySelector(\"[data-testid='quiz-question-{qid}'] input\").focus(); return null;"
+        ))
+        .await;
+    let focused = || async { browser.client.active_element().await.expect("focus") };
+    focused().await.send_keys(" ").await.expect("space");
+    let checked = format!(
+        "const c = document.querySelector(\"[data-testid='quiz-question-{qid}'] input:checked\"); return c ? c.value : '';"
+    );
+    let started = Instant::now();
+    while browser.eval(&checked).await != Value::from("0") {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the arrow keys never reached the answer"
+        );
+        focused()
+            .await
+            .send_keys(&Key::Down.to_string())
+            .await
+            .expect("down");
+    }
+    focused()
+        .await
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .expect("tab");
+    let on_check = browser
+        .eval("return document.activeElement.dataset.testid || '';")
+        .await;
+    assert_eq!(
+        on_check,
+        Value::from(format!("quiz-check-{qid}")),
+        "Tab goes from the choices to Check"
+    );
+    focused()
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    browser
+        .wait_until(
+            &format!("{qid} to be marked right"),
+            &format!(
+                "const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'true';"
+            ),
+        )
+        .await;
+}
+
 fn assert_no_console_errors(entries: &[Value]) {
     let errors: Vec<&Value> = entries
         .iter()
@@ -250,8 +303,26 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
     browser.screenshot("quiz-right").await;
 
     // The rest of the quiz, every kind of question, answered right.
+    // The rest of the quiz: the next single-choice question by keyboard only, the others by
+    // the helper (which orders items by keyboard too).
+    let by_keyboard = quiz.questions[1..]
+        .iter()
+        .find(|q| {
+            matches!(
+                q.kind,
+                QuestionKind::MultipleChoice {
+                    multi_select: false,
+                    ..
+                }
+            )
+        })
+        .map(|q| q.id.clone());
     for question in &quiz.questions[1..] {
-        answer_right(&browser, question).await;
+        if Some(&question.id) == by_keyboard.as_ref() {
+            answer_right_by_keyboard(&browser, &question.id).await;
+        } else {
+            answer_right(&browser, question).await;
+        }
     }
     let n = quiz.questions.len();
     browser
