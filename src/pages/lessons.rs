@@ -146,12 +146,12 @@ pub fn LessonPage(
 
     let (previous, next) = course.neighbours(&lesson.slug);
     view! {
-        <p class="breadcrumb">
-            <a href=Route::Lessons.href()>"Lessons"</a>
-            {format!(" › Lesson {} of {}", lesson.order, course.lessons.len())}
-        </p>
         <article class="lesson" data-testid="lesson" data-slug=lesson.slug.clone()>
             <header class="lesson__header">
+                <p class="breadcrumb">
+                    <a href=Route::Lessons.href()>"Lessons"</a>
+                    {format!(" › Lesson {} of {}", lesson.order, course.lessons.len())}
+                </p>
                 <h1>{lesson.title.clone()}</h1>
                 <p class="page__lead">{lesson.summary.clone()}</p>
                 <p class="lesson__meta">
