@@ -18,7 +18,6 @@ pub enum Status {
 pub struct LessonEntry {
     pub slug: &'static str,
     pub title: &'static str,
-    pub covers: &'static str,
     pub status: Status,
 }
 
@@ -42,49 +41,41 @@ pub const LESSONS: &[LessonEntry] = &[
     LessonEntry {
         slug: "why-dataflow",
         title: "Why AI workloads suit dataflow machines",
-        covers: "Von Neumann versus dataflow execution, memory placed next to compute, arithmetic intensity and the roofline, and what moving data costs in energy.",
         status: Status::Ready,
     },
     LessonEntry {
         slug: "cerebras-wse",
         title: "Cerebras CS-2 and the WSE-2",
-        covers: "The mesh of processing elements, routers and colors, wavelets and data-triggered tasks; pipelined versus weight-streaming execution with MemoryX and SwarmX.",
         status: Status::Ready,
     },
     LessonEntry {
         slug: "graphcore-ipu",
         title: "Graphcore IPU",
-        covers: "Tiles and In-Processor Memory, MIMD threads, bulk-synchronous supersteps and the compiler-timed exchange; PopTorch.",
         status: Status::Ready,
     },
     LessonEntry {
         slug: "sambanova-rdu",
         title: "SambaNova SN30 RDU",
-        covers: "Pattern compute and memory units and the switches between them, spatial pipelines, sections and the PEF, and data-parallel tasks over tiles.",
         status: Status::Ready,
     },
     LessonEntry {
         slug: "groq-tsp",
         title: "Groq LPU / TSP",
-        covers: "Functional slices and streams, determinism and static scheduling, and what groqit compiles.",
         status: Status::Ready,
     },
     LessonEntry {
         slug: "compared",
         title: "The four compared",
-        covers: "Architecture and programming model side by side, and against a GPU.",
         status: Status::Ready,
     },
     LessonEntry {
         slug: "refactoring",
         title: "Refactoring a model for a testbed",
-        covers: "Trace, compile and run on each stack; what forces a recompile; the homework workflows with their real commands and flags.",
         status: Status::Ready,
     },
     LessonEntry {
         slug: "homework",
         title: "The homework, and what the machines reported",
-        covers: "The four experiments, the numbers in the student logs, and a link to the lab where each can be redone in the browser.",
         status: Status::Ready,
     },
 ];

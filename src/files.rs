@@ -1,6 +1,9 @@
 //! Files in and out of the page: a download of generated text (Blob + object URL) and reading a
 //! file the learner picked.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
@@ -34,8 +37,11 @@ pub fn download_text(
     Ok(())
 }
 
-/// Reads the first file picked in `input` as text and calls `done` with it, or with a sentence
-/// saying why it could not be read. Does nothing when no file is picked.
+/// The largest file accepted as a progress file (real ones are a few kilobytes).
+pub const MAX_READ_BYTES: f64 = 1_000_000.0;
+
+/// Reads the first file picked in `input` as text and calls `done` once with it, or with a
+/// sentence saying why it could not be read. Does nothing when no file is picked.
 pub fn read_picked_file(
     input: &web_sys::HtmlInputElement,
     done: impl FnOnce(Result<String, String>) + 'static,
@@ -43,23 +49,43 @@ pub fn read_picked_file(
     let Some(file) = input.files().and_then(|files| files.get(0)) else {
         return;
     };
+    if file.size() > MAX_READ_BYTES {
+        done(Err(format!(
+            "“{}” is too large to be a progress file ({:.1} MB); pick the file the site exported.",
+            file.name(),
+            file.size() / 1e6
+        )));
+        return;
+    }
     let unreadable = "This file could not be read; pick it again or try another file.";
     let Ok(reader) = web_sys::FileReader::new() else {
         done(Err(unreadable.to_owned()));
         return;
     };
+    // `done` is called from the reader's callback, or here if reading cannot start.
+    let done = Rc::new(RefCell::new(Some(done)));
+    let finish = {
+        let done = Rc::clone(&done);
+        move |result: Result<String, String>| {
+            if let Some(done) = done.borrow_mut().take() {
+                done(result);
+            }
+        }
+    };
     let reader_in_callback = reader.clone();
+    let finish_in_callback = finish.clone();
     let on_load_end = Closure::once(move || {
         let text = reader_in_callback
             .result()
             .ok()
             .and_then(|value| value.as_string());
-        done(text.ok_or_else(|| unreadable.to_owned()));
+        finish_in_callback(text.ok_or_else(|| unreadable.to_owned()));
     });
     reader.set_onloadend(Some(on_load_end.as_ref().unchecked_ref()));
     // The reader holds the callback until it fires once; let it own it.
     on_load_end.forget();
     if reader.read_as_text(&file).is_err() {
         reader.set_onloadend(None);
+        finish(Err(unreadable.to_owned()));
     }
 }

@@ -113,9 +113,24 @@ impl ProgressContext {
     }
 }
 
-/// Loads the stored progress and puts it in context.
+/// Loads the stored progress and puts it in context. Another tab of the site saving progress
+/// (a `storage` event) replaces the progress here with what it saved, so the next save here
+/// starts from it and neither tab's work is lost.
 pub fn provide_progress() -> ProgressContext {
     let context = ProgressContext::load();
+    let handle = window_event_listener(leptos::ev::storage, move |event| {
+        if event.key().as_deref() != Some(PROGRESS_STORAGE_KEY) {
+            return;
+        }
+        let Some(stored) = event.new_value() else {
+            return;
+        };
+        let outcome = Progress::load(&stored);
+        if outcome.notice.is_none() {
+            context.progress.set(outcome.progress);
+        }
+    });
+    on_cleanup(move || handle.remove());
     provide_context(context);
     context
 }

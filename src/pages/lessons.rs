@@ -87,15 +87,27 @@ pub fn LessonsPage() -> impl IntoView {
     .into_any()
 }
 
-/// Scrolls to the element with id `anchor` and moves focus to it (without a second scroll).
+/// Scrolls the element with id `anchor` to just below the sticky header (whose height depends on
+/// the window's width) and moves focus to it without a second scroll.
 fn scroll_to_anchor(anchor: &str) {
-    let Some(element) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(anchor))
-    else {
+    let Some(window) = web_sys::window() else {
         return;
     };
-    element.scroll_into_view_with_bool(true);
+    let Some(document) = window.document() else {
+        return;
+    };
+    let Some(element) = document.get_element_by_id(anchor) else {
+        return;
+    };
+    let header_height = document
+        .query_selector(".site-header")
+        .ok()
+        .flatten()
+        .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
+        .map_or(0.0, |h| f64::from(h.offset_height()));
+    let scroll_y = window.scroll_y().unwrap_or(0.0);
+    let top = element.get_bounding_client_rect().top() + scroll_y - header_height - 12.0;
+    window.scroll_to_with_x_and_y(0.0, top.max(0.0));
     if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
         let options = web_sys::FocusOptions::new();
         options.set_prevent_scroll(true);
@@ -134,32 +146,32 @@ pub fn LessonPage(
 
     let (previous, next) = course.neighbours(&lesson.slug);
     view! {
-        <p class="breadcrumb">
-            <a href=Route::Lessons.href()>"Lessons"</a>
-            {format!(" › Lesson {} of {}", lesson.order, course.lessons.len())}
-        </p>
         <article class="lesson" data-testid="lesson" data-slug=lesson.slug.clone()>
-                <header class="lesson__header">
-                    <h1>{lesson.title.clone()}</h1>
-                    <p class="page__lead">{lesson.summary.clone()}</p>
-                    <p class="lesson__meta">
-                        {format!("About {} min read", lesson.reading_minutes())}
-                        {move || {
-                            progress
-                                .progress
-                                .with(|p| p.is_read(&lesson.slug))
-                                .then(|| view! { <span class="lesson-status lesson-status--read" data-testid="lesson-read">"Read"</span> })
-                        }}
-                    </p>
-                </header>
-                {objectives(lesson)}
-                {prerequisites(course, lesson)}
-                {table_of_contents(lesson)}
-                <div class="lesson__body">{render_blocks(&lesson.body, &lesson.slug)}</div>
-                <nav class="lesson-pager" aria-label="Previous and next lessons">
-                    {previous.map(|p| pager_link(p, "Previous", "lesson-pager__link lesson-pager__link--previous"))}
-                    {next.map(|n| pager_link(n, "Next", "lesson-pager__link lesson-pager__link--next"))}
-                </nav>
+            <header class="lesson__header">
+                <p class="breadcrumb">
+                    <a href=Route::Lessons.href()>"Lessons"</a>
+                    {format!(" › Lesson {} of {}", lesson.order, course.lessons.len())}
+                </p>
+                <h1>{lesson.title.clone()}</h1>
+                <p class="page__lead">{lesson.summary.clone()}</p>
+                <p class="lesson__meta">
+                    {format!("About {} min read", lesson.reading_minutes())}
+                    {move || {
+                        progress
+                            .progress
+                            .with(|p| p.is_read(&lesson.slug))
+                            .then(|| view! { <span class="lesson-status lesson-status--read" data-testid="lesson-read">"Read"</span> })
+                    }}
+                </p>
+            </header>
+            {objectives(lesson)}
+            {prerequisites(course, lesson)}
+            {table_of_contents(lesson)}
+            <div class="lesson__body">{render_blocks(&lesson.body, &lesson.slug)}</div>
+            <nav class="lesson-pager" aria-label="Previous and next lessons">
+                {previous.map(|p| pager_link(p, "Previous", "lesson-pager__link lesson-pager__link--previous"))}
+                {next.map(|n| pager_link(n, "Next", "lesson-pager__link lesson-pager__link--next"))}
+            </nav>
         </article>
     }
     .into_any()

@@ -138,6 +138,59 @@ async fn answer_right(browser: &Browser, question: &Question) {
         .await;
 }
 
+/// Answers a single-choice question with the keyboard alone: Space picks the focused choice,
+/// the arrow keys move through the group, Tab reaches Check, Enter checks.
+async fn answer_right_by_keyboard(browser: &Browser, qid: &str) {
+    browser
+        .eval(&format!(
+            "document.querySelector(\"[data-testid='quiz-question-{qid}'] input\").focus(); return null;"
+        ))
+        .await;
+    let focused = || async { browser.client.active_element().await.expect("focus") };
+    focused().await.send_keys(" ").await.expect("space");
+    let checked = format!(
+        "const c = document.querySelector(\"[data-testid='quiz-question-{qid}'] input:checked\"); return c ? c.value : '';"
+    );
+    let started = Instant::now();
+    while browser.eval(&checked).await != Value::from("0") {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the arrow keys never reached the answer"
+        );
+        focused()
+            .await
+            .send_keys(&Key::Down.to_string())
+            .await
+            .expect("down");
+    }
+    focused()
+        .await
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .expect("tab");
+    let on_check = browser
+        .eval("return document.activeElement.dataset.testid || '';")
+        .await;
+    assert_eq!(
+        on_check,
+        Value::from(format!("quiz-check-{qid}")),
+        "Tab goes from the choices to Check"
+    );
+    focused()
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    browser
+        .wait_until(
+            &format!("{qid} to be marked right"),
+            &format!(
+                "const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'true';"
+            ),
+        )
+        .await;
+}
+
 fn assert_no_console_errors(entries: &[Value]) {
     let errors: Vec<&Value> = entries
         .iter()
@@ -228,14 +281,12 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
         explanation.contains("24 colors"),
         "the explanation is shown: {explanation:?}"
     );
-    let focused = browser
-        .eval("return document.activeElement.dataset.testid || '';")
+    browser
+        .wait_until(
+            "focus to move to the feedback",
+            &format!("return document.activeElement.dataset.testid === 'quiz-feedback-{qid}';"),
+        )
         .await;
-    assert_eq!(
-        focused,
-        Value::from(format!("quiz-feedback-{qid}")),
-        "focus moves to the feedback"
-    );
     browser.screenshot("quiz-wrong").await;
 
     // Try again, and answer right.
@@ -252,8 +303,26 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
     browser.screenshot("quiz-right").await;
 
     // The rest of the quiz, every kind of question, answered right.
+    // The rest of the quiz: the next single-choice question by keyboard only, the others by
+    // the helper (which orders items by keyboard too).
+    let by_keyboard = quiz.questions[1..]
+        .iter()
+        .find(|q| {
+            matches!(
+                q.kind,
+                QuestionKind::MultipleChoice {
+                    multi_select: false,
+                    ..
+                }
+            )
+        })
+        .map(|q| q.id.clone());
     for question in &quiz.questions[1..] {
-        answer_right(&browser, question).await;
+        if Some(&question.id) == by_keyboard.as_ref() {
+            answer_right_by_keyboard(&browser, &question.id).await;
+        } else {
+            answer_right(&browser, question).await;
+        }
     }
     let n = quiz.questions.len();
     browser
@@ -262,7 +331,7 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
             &format!("Score: {n} of {n} right (100 %). Passed."),
         )
         .await;
-    let saved = format!("Saved in your progress: best {n} of {n} (passed) after 1 attempt.");
+    let saved = format!("In your progress: best {n} of {n} (passed) after 1 attempt.");
     browser
         .wait_for_text("[data-testid='quiz-record']", &saved)
         .await;
@@ -690,6 +759,66 @@ async fn every_lesson_renders_its_parts_and_cards_lead_to_their_pages() {
             "return document.activeElement && document.activeElement.classList.contains('lesson-sources__item');",
         )
         .await;
+    assert_no_console_errors(&browser.console_entries().await);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn two_tabs_keep_each_others_progress() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    let lessons = &the_course().lessons;
+    let (first, second) = (&lessons[0], &lessons[1]);
+    browser.open(&format!("{}/#/progress", server.origin)).await;
+    browser.wait_for_text("main h1", "Your progress").await;
+    let tab_one = browser.client.window().await.expect("this tab");
+
+    // A second tab reads a lesson...
+    let tab_two = browser
+        .client
+        .new_window(true)
+        .await
+        .expect("a new tab")
+        .handle;
+    browser
+        .client
+        .switch_to_window(tab_two)
+        .await
+        .expect("switch");
+    browser
+        .open(&format!("{}/#/lessons/{}", server.origin, first.slug))
+        .await;
+    browser
+        .wait_for_text("[data-testid='lesson-read']", "Read")
+        .await;
+
+    // ...the first tab, open all along, sees it, then reads another one itself.
+    browser
+        .client
+        .switch_to_window(tab_one)
+        .await
+        .expect("switch back");
+    let read_cell =
+        |slug: &str| format!("[data-testid='progress-row-{slug}'] [data-testid='progress-read']");
+    browser
+        .wait_for_text(&read_cell(&first.slug), "✓ Read")
+        .await;
+    click(
+        &browser,
+        &format!("[data-testid='progress-row-{}'] a", second.slug),
+    )
+    .await;
+    browser
+        .wait_for_text("[data-testid='lesson-read']", "Read")
+        .await;
+    let stored = browser
+        .eval("return localStorage.getItem('testbed-lab.progress');")
+        .await;
+    let progress = course::Progress::load(stored.as_str().unwrap_or_default()).progress;
+    assert!(
+        progress.is_read(&first.slug) && progress.is_read(&second.slug),
+        "both tabs' lessons are kept: {stored}"
+    );
     assert_no_console_errors(&browser.console_entries().await);
     browser.close().await;
 }

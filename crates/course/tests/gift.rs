@@ -57,3 +57,17 @@ fn the_question_count_round_trips() {
     assert_eq!(read_back.len(), 5);
     assert_eq!(read_back, common::expected_gift(&course));
 }
+
+#[test]
+fn each_quiz_has_its_own_gift_file_name() {
+    let course = common::valid_course();
+    let names: Vec<String> = course
+        .quizzes
+        .iter()
+        .map(course::gift::quiz_file_name)
+        .collect();
+    assert_eq!(
+        names,
+        ["testbed-lab-01-intro.gift", "testbed-lab-02-second.gift"]
+    );
+}

@@ -104,37 +104,36 @@ fn render_block(block: &'static Block, slug: &'static str) -> AnyView {
     }
 }
 
+/// A heading, and beside it (not inside it, so the heading's accessible name is its text alone)
+/// a link to its section for copying.
 fn heading(
     level: u8,
     anchor: &'static str,
     text: &'static [Inline],
     slug: &'static str,
 ) -> AnyView {
-    let content = move || {
-        view! {
-            {render_inlines(text, slug)}
-            <a class="lesson-heading__link" href=section_href(slug, anchor) aria-label="Link to this section">
-                "#"
-            </a>
-        }
-    };
-    match level {
-        2 => {
-            view! { <h2 class="lesson-heading" id=anchor tabindex="-1">{content()}</h2> }.into_any()
-        }
-        3 => {
-            view! { <h3 class="lesson-heading" id=anchor tabindex="-1">{content()}</h3> }.into_any()
-        }
-        4 => {
-            view! { <h4 class="lesson-heading" id=anchor tabindex="-1">{content()}</h4> }.into_any()
-        }
-        5 => {
-            view! { <h5 class="lesson-heading" id=anchor tabindex="-1">{content()}</h5> }.into_any()
-        }
-        _ => {
-            view! { <h6 class="lesson-heading" id=anchor tabindex="-1">{content()}</h6> }.into_any()
-        }
+    let content = move || render_inlines(text, slug);
+    let heading =
+        match level {
+            2 => view! { <h2 class="lesson-heading" id=anchor tabindex="-1">{content()}</h2> }
+                .into_any(),
+            3 => view! { <h3 class="lesson-heading" id=anchor tabindex="-1">{content()}</h3> }
+                .into_any(),
+            4 => view! { <h4 class="lesson-heading" id=anchor tabindex="-1">{content()}</h4> }
+                .into_any(),
+            5 => view! { <h5 class="lesson-heading" id=anchor tabindex="-1">{content()}</h5> }
+                .into_any(),
+            _ => view! { <h6 class="lesson-heading" id=anchor tabindex="-1">{content()}</h6> }
+                .into_any(),
+        };
+    let label = format!("Link to the section “{}”", course::plain_text(text));
+    view! {
+        <div class="lesson-heading-row">
+            {heading}
+            <a class="lesson-heading__link" href=section_href(slug, anchor) aria-label=label>"#"</a>
+        </div>
     }
+    .into_any()
 }
 
 fn align_class(align: Option<&Align>) -> &'static str {

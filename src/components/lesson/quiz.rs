@@ -215,7 +215,7 @@ pub fn QuizCard(
                             view! {
                                 <p class="quiz__record" data-testid="quiz-record" data-passed=record.passed().to_string()>
                                     {format!(
-                                        "Saved in your progress: best {} of {} ({verdict}) after {} {attempts}.",
+                                        "In your progress: best {} of {} ({verdict}) after {} {attempts}.",
                                         record.best.n_correct,
                                         record.best.n_questions,
                                         record.n_attempts,
