@@ -601,6 +601,10 @@ pub fn CurvesPanel(state: LabState) -> impl IntoView {
                     if kind.get() == CurveKind::Loss { "Loss" } else { "Accuracy" }
                 )
             ></canvas>
+            <ul class="mnist-legend" aria-hidden="true">
+                <li><span class="mnist-legend__line"></span>"training (mean over groups of batches)"</li>
+                <li><span class="mnist-legend__dot"></span>"test set (after each epoch)"</li>
+            </ul>
             <p class="mnist-form__error">{move || chart_error.get()}</p>
         </section>
     }
