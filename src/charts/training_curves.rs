@@ -178,6 +178,16 @@ pub fn draw_training_curves(
             train.stroke_width(px(2.0)),
         ))
         .map_err(|e| err(&e))?;
+    // A line needs two points: the first one alone is drawn as a dot.
+    if let [only] = data.points.as_slice() {
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (only.epoch, value(only)),
+                px(3.0),
+                train.filled(),
+            )))
+            .map_err(|e| err(&e))?;
+    }
     let test_points: Vec<(f32, f32)> = data
         .test
         .iter()
