@@ -402,3 +402,73 @@ async fn quiz_numeric_question_explains_bad_input_then_grades_and_orders_by_butt
     );
     drop(handle);
 }
+
+#[wasm_bindgen_test]
+fn draw_training_curves_fills_its_box_in_the_given_colours() {
+    use testbed_lab::charts::training_curves::{
+        ChartColours, CurveData, CurveKind, draw_training_curves, parse_hex,
+    };
+    use testbed_lab::training::protocol::CurvePoint;
+
+    let root = container("training-curves-test");
+    let canvas: web_sys::HtmlCanvasElement = document()
+        .create_element("canvas")
+        .expect("canvas")
+        .dyn_into()
+        .expect("a canvas");
+    canvas
+        .set_attribute("style", "display: block; width: 400px; height: 200px")
+        .expect("style");
+    root.append_child(&canvas).expect("append");
+    // A flat training loss of 1.0 over two epochs: a horizontal line in the training colour.
+    let points = (1..=20)
+        .map(|i| CurvePoint {
+            epoch: i as f32 / 10.0,
+            loss: 1.0,
+            accuracy: 0.5,
+        })
+        .collect();
+    let data = CurveData {
+        points,
+        test: vec![(1.0, Some(0.8), 0.9), (2.0, Some(0.7), 0.92)],
+        n_epochs: 2,
+    };
+    for (background, train) in [("#ffffff", "#1f5fa6"), ("#171c23", "#7cb7ff")] {
+        let colours = ChartColours {
+            background: background.into(),
+            text: "#888888".into(),
+            muted: "#888888".into(),
+            grid: "#777777".into(),
+            train: train.into(),
+            test: "#b34700".into(),
+        };
+        draw_training_curves(&canvas, &data, CurveKind::Loss, &colours).expect("drawn");
+        let dpr = web_sys::window().expect("window").device_pixel_ratio();
+        assert_eq!(f64::from(canvas.width()), (400.0 * dpr).round());
+        assert_eq!(f64::from(canvas.height()), (200.0 * dpr).round());
+        let ctx: web_sys::CanvasRenderingContext2d = canvas
+            .get_context("2d")
+            .expect("context")
+            .expect("2d")
+            .dyn_into()
+            .expect("2d context");
+        let (w, h) = (canvas.width(), canvas.height());
+        let pixels = ctx
+            .get_image_data(0.0, 0.0, f64::from(w), f64::from(h))
+            .expect("pixels")
+            .data();
+        let rgb = |hex: &str| {
+            let c = parse_hex(hex).expect("a colour");
+            [c.0, c.1, c.2]
+        };
+        assert_eq!(pixels[0..3], rgb(background), "the corner is background");
+        let n_train = pixels
+            .chunks_exact(4)
+            .filter(|p| p[0..3] == rgb(train))
+            .count();
+        assert!(
+            n_train as f64 > 200.0 * dpr,
+            "the training line is drawn ({n_train} pixels in {train})"
+        );
+    }
+}

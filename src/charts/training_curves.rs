@@ -1,6 +1,6 @@
 //! `draw_training_curves`: the MNIST lab's live loss or accuracy curve (plotters on a
 //! canvas). Training points are means over groups of batches; test points, one per epoch, are
-//! drawn as dots. Colours are read from the theme's CSS custom properties when drawing, so
+//! drawn as dots (the legend is the page's, in HTML). Colours are read from the theme's CSS custom properties when drawing, so
 //! the chart follows the light and dark themes.
 
 use plotters::prelude::*;
@@ -125,7 +125,6 @@ pub fn draw_training_curves(
     canvas.set_width((css_width * ratio).round() as u32);
     canvas.set_height((css_height * ratio).round() as u32);
     let px = |v: f64| (v * ratio).round() as u32;
-    let pxi = |v: f64| (v * ratio).round() as i32;
     let colour = |text: &str| parse_hex(text).unwrap_or(RGBColor(128, 128, 128));
     let (background, text, muted, grid, train, test) = (
         colour(&colours.background),
@@ -178,14 +177,17 @@ pub fn draw_training_curves(
             data.points.iter().map(|p| (p.epoch, value(p))),
             train.stroke_width(px(2.0)),
         ))
-        .map_err(|e| err(&e))?
-        .label("training (batches)")
-        .legend(move |(x, y)| {
-            PathElement::new(
-                vec![(x, y), (x + pxi(16.0), y)],
-                train.stroke_width(px(2.0)),
-            )
-        });
+        .map_err(|e| err(&e))?;
+    // A line needs two points: the first one alone is drawn as a dot.
+    if let [only] = data.points.as_slice() {
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (only.epoch, value(only)),
+                px(3.0),
+                train.filled(),
+            )))
+            .map_err(|e| err(&e))?;
+    }
     let test_points: Vec<(f32, f32)> = data
         .test
         .iter()
@@ -206,20 +208,8 @@ pub fn draw_training_curves(
                 .iter()
                 .map(|&p| Circle::new(p, px(4.0), test.filled())),
         )
-        .map_err(|e| err(&e))?
-        .label("test (each epoch)")
-        .legend(move |(x, y)| Circle::new((x + pxi(8.0), y), px(4.0), test.filled()));
-    chart
-        .configure_series_labels()
-        .position(match kind {
-            CurveKind::Loss => SeriesLabelPosition::UpperRight,
-            CurveKind::Accuracy => SeriesLabelPosition::LowerRight,
-        })
-        .background_style(background.mix(0.9))
-        .border_style(grid)
-        .label_font(("sans-serif", px(12.0)).into_font().color(&text))
-        .draw()
         .map_err(|e| err(&e))?;
+    // The legend is HTML beside the canvas (readable, and it never covers the curve).
     root.present().map_err(|e| err(&e))?;
     Ok(())
 }

@@ -55,7 +55,9 @@
 //! | 0.5 | 9.58 % | 9.90 % (all "2") | 9.90 % (frozen since epoch 1) | diverged (loss 2.3·10⁷ in epoch 1) |
 //!
 //! Commands: `cargo xtask mnist --model cnn --epochs 10 --batch 8 --lr <lr> --seed 1 --loss
-//! softmax-ce` (and `--epochs 75`, and `--loss ce` for the last column).
+//! softmax-ce` (and `--epochs 75`, and `--loss ce` for the last column). In the browser, the
+//! MNIST lab's "Run the sweep here" (`#/labs/mnist`) queues the same four runs in its Web Worker
+//! and shows them beside the IPU's figures.
 //!
 //! # Why the pattern differs where it does
 //!

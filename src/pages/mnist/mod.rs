@@ -50,10 +50,10 @@ impl DataState {
                 n_test,
             } => format!("bundled {n_train}/{n_test}"),
             Self::Ready {
-                source: DataSource::Uploaded { names },
+                source: DataSource::Uploaded { .. },
                 n_train,
                 n_test,
-            } => format!("{} ({n_train}/{n_test})", names.join(" + ")),
+            } => format!("your files {n_train}/{n_test}"),
             Self::Loading | Self::Failed(_) => "none".into(),
         }
     }

@@ -601,6 +601,10 @@ pub fn CurvesPanel(state: LabState) -> impl IntoView {
                     if kind.get() == CurveKind::Loss { "Loss" } else { "Accuracy" }
                 )
             ></canvas>
+            <ul class="mnist-legend" aria-hidden="true">
+                <li><span class="mnist-legend__line"></span>"training (mean over groups of batches)"</li>
+                <li><span class="mnist-legend__dot"></span>"test set (after each epoch)"</li>
+            </ul>
             <p class="mnist-form__error">{move || chart_error.get()}</p>
         </section>
     }
@@ -865,16 +869,24 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
                             let ours = match &row.ours {
                                 None => "not run yet".to_string(),
                                 Some(o) => {
-                                    let figure = o.percent.map_or("–".into(), |p| format!("{p:.2} %"));
-                                    let collapsed = o.collapsed_to.map_or(String::new(), |(c, s)| format!(", all but {:.0} % “{c}”", (1.0 - s) * 100.0));
-                                    format!("{figure} after {} of {} epochs ({}{collapsed})", o.n_epochs_done, o.n_epochs, o.outcome)
+                                    let mut parts = vec![
+                                        o.percent.map_or("–".into(), |p| format!("{p:.2} %")),
+                                        format!("{} of {} epochs", o.n_epochs_done, o.n_epochs),
+                                    ];
+                                    if o.outcome != "finished" {
+                                        parts.push(o.outcome.to_string());
+                                    }
+                                    if let Some((class, share)) = o.collapsed_to {
+                                        parts.push(format!("“{class}” for {:.0} % of digits", share * 100.0));
+                                    }
+                                    parts.join(" · ")
                                 }
                             };
                             view! {
                                 <tr data-testid=format!("mnist-sweep-row-{lr_text}")>
                                     <td>{lr_text.clone()}</td>
                                     <td>{format!("{:.2} %", row.ipu_percent)}</td>
-                                    <td data-testid=format!("mnist-sweep-ours-{lr_text}")>{ours}</td>
+                                    <td class="mnist-table__wrap" data-testid=format!("mnist-sweep-ours-{lr_text}")>{ours}</td>
                                     <td>
                                         <button
                                             type="button"
