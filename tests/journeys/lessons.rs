@@ -152,7 +152,7 @@ async fn answer_right_by_keyboard(browser: &Browser, qid: &str) {
         "const c = document.querySelector(\"[data-testid='quiz-question-{qid}'] input:checked\"); return c ? c.value : '';"
     );
     let started = Instant::now();
-    while browser.eval(&checked).await != Value::from("0") {
+    while browser.eval(&checked).await != "0" {
         assert!(
             started.elapsed() < PATIENCE,
             "the arrow keys never reached the answer"
@@ -301,6 +301,37 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
     let explanation = text_of(&browser, &format!("[data-testid='quiz-explanation-{qid}']")).await;
     assert!(explanation.contains("24 colors"), "{explanation:?}");
     browser.screenshot("quiz-right").await;
+
+    // Leave the quiz half done: a reload keeps the right answer.
+    browser.client.refresh().await.expect("reload");
+    browser.wait_for_text("main h1", &lesson.title).await;
+    wait_for_text_containing(
+        &browser,
+        "[data-testid='quiz-kept']",
+        &format!(
+            "you have answered 1 of these {} questions right",
+            quiz.questions.len()
+        ),
+    )
+    .await;
+    wait_for_text_containing(
+        &browser,
+        &format!("[data-testid='quiz-earlier-{qid}']"),
+        "right on an earlier visit",
+    )
+    .await;
+    // Answered again in this visit, right: the note gives way to the verdict.
+    answer_right(&browser, first).await;
+    let earlier = browser
+        .eval(&format!(
+            "return document.querySelectorAll(\"[data-testid='quiz-earlier-{qid}']\").length;"
+        ))
+        .await;
+    assert_eq!(
+        earlier,
+        Value::from(0),
+        "no earlier-visit note once answered"
+    );
 
     // The rest of the quiz, every kind of question, answered right.
     // The rest of the quiz: the next single-choice question by keyboard only, the others by

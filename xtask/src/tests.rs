@@ -24,6 +24,9 @@ pub fn run_all() -> Result<()> {
             "--locked",
             "--workspace",
             "--all-targets",
+            // The journeys need the `e2e` feature; without it clippy would skip them.
+            "--features",
+            "testbed-lab/e2e",
             "--",
             "-D",
             "warnings",

@@ -38,6 +38,11 @@ pub struct Progress {
     pub lessons_read: BTreeSet<String>,
     /// Per quiz id, the attempts made.
     pub quizzes: BTreeMap<String, QuizProgress>,
+    /// Ids of the questions answered right at least once, so that a quiz left half done is
+    /// not forgotten on a reload. Question ids are unique across the course. Added within
+    /// version 1: older stored data has no such field and reads as none answered.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub questions_right: BTreeSet<String>,
 }
 
 /// One quiz's record.
@@ -118,6 +123,14 @@ pub enum ImportError {
     UnknownLesson {
         /// The unknown slug.
         slug: String,
+    },
+    /// It names a question this course does not have.
+    #[error(
+        "This progress file is for a different course: it marks the question \"{question_id}\" as answered, which this course does not have."
+    )]
+    UnknownQuestion {
+        /// The unknown question id.
+        question_id: String,
     },
     /// It names a quiz this course does not have.
     #[error(
@@ -252,6 +265,16 @@ impl Progress {
         {
             return Err(ImportError::UnknownLesson { slug: slug.clone() });
         }
+        if let Some(question_id) = progress.questions_right.iter().find(|id| {
+            !course
+                .quizzes
+                .iter()
+                .any(|quiz| quiz.questions.iter().any(|q| &q.id == *id))
+        }) {
+            return Err(ImportError::UnknownQuestion {
+                question_id: question_id.clone(),
+            });
+        }
         for (quiz_id, record) in &progress.quizzes {
             let Some(quiz) = course.quiz(quiz_id) else {
                 return Err(ImportError::UnknownQuiz {
@@ -310,6 +333,16 @@ impl Progress {
             });
     }
 
+    /// Records that a question was answered right. Returns whether that changed anything.
+    pub fn record_question_right(&mut self, question_id: &str) -> bool {
+        self.questions_right.insert(question_id.to_owned())
+    }
+
+    /// Whether a question was ever answered right.
+    pub fn question_right(&self, question_id: &str) -> bool {
+        self.questions_right.contains(question_id)
+    }
+
     /// The record of a quiz, if attempted.
     pub fn quiz(&self, quiz_id: &str) -> Option<&QuizProgress> {
         self.quizzes.get(quiz_id)
@@ -318,6 +351,8 @@ impl Progress {
     /// Adds `other` into `self`: lessons read are united, attempts added, best scores kept.
     pub fn merge(&mut self, other: &Progress) {
         self.lessons_read.extend(other.lessons_read.iter().cloned());
+        self.questions_right
+            .extend(other.questions_right.iter().cloned());
         for (quiz_id, theirs) in &other.quizzes {
             self.quizzes
                 .entry(quiz_id.clone())
@@ -378,9 +413,9 @@ fn reset(error: &ImportError) -> LoadOutcome {
         ImportError::Damaged { .. } | ImportError::ImpossibleScore { .. } => {
             "it was damaged".to_owned()
         }
-        ImportError::UnknownLesson { .. } | ImportError::UnknownQuiz { .. } => {
-            "it belonged to a different course".to_owned()
-        }
+        ImportError::UnknownLesson { .. }
+        | ImportError::UnknownQuestion { .. }
+        | ImportError::UnknownQuiz { .. } => "it belonged to a different course".to_owned(),
     };
     let notice = if read_only {
         format!(

@@ -214,6 +214,52 @@ fn merging_unites_reads_and_keeps_best_scores() {
     assert!(ours.quiz("02-second").expect("added").passed());
 }
 
+#[test]
+fn questions_answered_right_are_kept_imported_merged_and_checked() {
+    let course = common::valid_course();
+    let mut progress = sample();
+    assert!(progress.record_question_right("intro-colors"));
+    assert!(
+        !progress.record_question_right("intro-colors"),
+        "once is enough"
+    );
+    assert!(progress.question_right("intro-colors"));
+    assert!(!progress.question_right("intro-multi"));
+    let json = progress.to_json();
+    assert!(
+        json.contains(r#""questions_right":["intro-colors"]"#),
+        "{json}"
+    );
+    assert_eq!(Progress::load(&json).progress, progress);
+    assert_eq!(
+        Progress::import(&progress.to_json_pretty(), &course).expect("imports"),
+        progress
+    );
+
+    // Stored before the field existed: reads as no question answered, with no notice.
+    let older = sample().to_json();
+    assert!(!older.contains("questions_right"), "{older}");
+    let outcome = Progress::load(&older);
+    assert!(outcome.progress.questions_right.is_empty());
+    assert_eq!(outcome.notice, None);
+
+    let mut theirs = Progress::default();
+    theirs.record_question_right("intro-word");
+    progress.merge(&theirs);
+    assert!(progress.question_right("intro-colors") && progress.question_right("intro-word"));
+
+    let mut other = Progress::default();
+    other.record_question_right("nowhere-question");
+    let (error, message) = import_error(&other.to_json());
+    assert_eq!(
+        error,
+        ImportError::UnknownQuestion {
+            question_id: "nowhere-question".to_owned()
+        }
+    );
+    assert!(message.starts_with("This progress file is for a different course"));
+}
+
 proptest! {
     #[test]
     fn loading_any_text_never_panics_and_explains_resets(stored in ".{0,80}") {

@@ -143,6 +143,14 @@ pub fn QuizCard(
     let complete = Memo::new(move |_| attempt.with(QuizAttempt::is_complete));
     let n_answered = Memo::new(move |_| attempt.with(|a| a.answered.iter().flatten().count()));
     let record = Memo::new(move |_| progress.progress.with(|p| p.quiz(&quiz.id).copied()));
+    let n_right_before = Memo::new(move |_| {
+        progress.progress.with(|p| {
+            quiz.questions
+                .iter()
+                .filter(|q| p.question_right(&q.id))
+                .count()
+        })
+    });
     let on_graded = Callback::new(move |()| {
         if attempt.with_untracked(QuizAttempt::is_complete) {
             let score = attempt.with_untracked(QuizAttempt::score);
@@ -185,6 +193,19 @@ pub fn QuizCard(
                          {PASS_PERCENT} % right passes the quiz.",
                     )}
                 </p>
+                {move || {
+                    let n_right = n_right_before.get();
+                    (n_right > 0)
+                        .then(|| {
+                            view! {
+                                <p class="quiz__kept" data-testid="quiz-kept">
+                                    {format!(
+                                        "Kept from earlier visits: you have answered {n_right} of these {n_questions} questions right.",
+                                    )}
+                                </p>
+                            }
+                        })
+                }}
                 <div class="quiz__tools">
                     <button type="button" class="quiz__button quiz__button--quiet" data-testid="quiz-gift" on:click=download>
                         "Download GIFT"
@@ -266,6 +287,10 @@ fn QuestionCard(
     let error = RwSignal::new(None::<String>);
     let announcement = RwSignal::new(String::new());
     let feedback_ref = NodeRef::<leptos::html::Div>::new();
+    let progress = use_progress();
+    // Right on an earlier visit (kept in progress) and not answered in this attempt yet.
+    let right_before =
+        Memo::new(move |_| !is_answered() && progress.progress.with(|p| p.question_right(qid)));
 
     let check = move || {
         let response = match &question.kind {
@@ -283,6 +308,15 @@ fn QuestionCard(
             Ok(()) => {
                 error.set(None);
                 announcement.set(String::new());
+                let right = attempt.with_untracked(|a| {
+                    a.answered
+                        .get(question_idx)
+                        .and_then(Option::as_ref)
+                        .is_some_and(|a| a.graded.correct)
+                });
+                if right {
+                    progress.update(|p| p.record_question_right(qid));
+                }
                 on_graded.run(());
                 request_animation_frame(move || {
                     if let Some(feedback) = feedback_ref.get_untracked() {
@@ -339,7 +373,20 @@ fn QuestionCard(
                 <div class="quiz-question__prompt" id=prompt_id>
                     {render_blocks(&question.prompt.blocks, slug)}
                 </div>
-                <p class="quiz-question__instruction">{instruction(question)}</p>
+                <p class="quiz-question__instruction">
+                    {instruction(question)}
+                    {move || {
+                        right_before
+                            .get()
+                            .then(|| {
+                                view! {
+                                    <span class="quiz-question__earlier" data-testid=format!("quiz-earlier-{qid}")>
+                                        " You answered this one right on an earlier visit."
+                                    </span>
+                                }
+                            })
+                    }}
+                </p>
                 {controls}
             </fieldset>
             <div class="quiz-question__actions" hidden=is_answered>
