@@ -320,6 +320,12 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
         "right on an earlier visit",
     )
     .await;
+    browser
+        .eval(&format!(
+            "document.querySelector(\"[data-testid='quiz-question-{qid}']\").scrollIntoView({{ block: 'center' }}); return true;"
+        ))
+        .await;
+    browser.screenshot("quiz-kept").await;
     // Answered again in this visit, right: the note gives way to the verdict.
     answer_right(&browser, first).await;
     let earlier = browser
