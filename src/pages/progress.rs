@@ -96,9 +96,13 @@ pub fn ProgressPage() -> impl IntoView {
                                             |r| format!("{} of {} ({} {})", r.best.n_correct, r.best.n_questions, r.n_attempts, if r.n_attempts == 1 { "attempt" } else { "attempts" }),
                                         );
                                     let (status, class) = match quiz {
-                                        Some(q) if q.passed() => ("Passed", "progress-table__status--passed"),
-                                        Some(q) if q.record.is_some() => ("Not passed yet", "progress-table__status--tried"),
-                                        _ => ("Not taken", "progress-table__status--none"),
+                                        Some(q) if q.passed() => ("Passed".to_owned(), "progress-table__status--passed"),
+                                        Some(q) if q.record.is_some() => ("Not passed yet".to_owned(), "progress-table__status--tried"),
+                                        Some(q) if q.n_questions_right > 0 => (
+                                            format!("Started: {} of {} right", q.n_questions_right, q.n_questions),
+                                            "progress-table__status--tried",
+                                        ),
+                                        _ => ("Not taken".to_owned(), "progress-table__status--none"),
                                     };
                                     view! {
                                         <tr data-testid=format!("progress-row-{}", lesson.slug)>

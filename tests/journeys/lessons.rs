@@ -326,6 +326,21 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
         ))
         .await;
     browser.screenshot("quiz-kept").await;
+    // The progress page says the quiz is started.
+    browser.open(&format!("{}/#/progress", server.origin)).await;
+    wait_for_text_containing(
+        &browser,
+        &format!(
+            "[data-testid='progress-row-{}'] [data-testid='progress-status']",
+            lesson.slug
+        ),
+        &format!("Started: 1 of {} right", quiz.questions.len()),
+    )
+    .await;
+    browser
+        .open(&format!("{}/#/lessons/{}", server.origin, lesson.slug))
+        .await;
+    browser.wait_for_text("main h1", &lesson.title).await;
     // Answered again in this visit, right: the note gives way to the verdict.
     answer_right(&browser, first).await;
     let earlier = browser

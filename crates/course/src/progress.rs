@@ -368,6 +368,7 @@ impl Progress {
 
     /// The course-wide progress map, in course order.
     pub fn map(&self, course: &Course) -> ProgressMap {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let lessons: Vec<LessonStatus> = course
             .lessons
             .iter()
@@ -378,14 +379,22 @@ impl Progress {
                 quizzes: lesson
                     .quiz_ids
                     .iter()
-                    .map(|quiz_id| QuizStatus {
-                        quiz_id: quiz_id.clone(),
-                        record: self.quiz(quiz_id).copied(),
+                    .map(|quiz_id| {
+                        let questions = course.quiz(quiz_id).map_or(&[][..], |q| &q.questions[..]);
+                        let n_right = questions
+                            .iter()
+                            .filter(|q| self.question_right(&q.id))
+                            .count();
+                        QuizStatus {
+                            quiz_id: quiz_id.clone(),
+                            record: self.quiz(quiz_id).copied(),
+                            n_questions_right: count(n_right),
+                            n_questions: count(questions.len()),
+                        }
                     })
                     .collect(),
             })
             .collect();
-        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let all_quizzes = || lessons.iter().flat_map(|lesson| &lesson.quizzes);
         ProgressMap {
             n_lessons_read: count(lessons.iter().filter(|lesson| lesson.read).count()),
@@ -468,6 +477,10 @@ pub struct QuizStatus {
     pub quiz_id: String,
     /// `None` if never completed.
     pub record: Option<QuizProgress>,
+    /// Its questions answered right at least once (in any attempt, finished or not).
+    pub n_questions_right: u32,
+    /// Its number of questions.
+    pub n_questions: u32,
 }
 
 impl QuizStatus {

@@ -198,6 +198,16 @@ fn the_progress_map_counts_lessons_read_and_quizzes_passed() {
     assert!(map.lessons[0].read);
     assert!(map.lessons[0].quizzes[0].passed());
     assert!(!map.lessons[1].quizzes[0].passed());
+    assert_eq!(
+        (
+            map.lessons[0].quizzes[0].n_questions_right,
+            map.lessons[0].quizzes[0].n_questions
+        ),
+        (0, 3)
+    );
+    progress.record_question_right("intro-word");
+    let map = progress.map(&course);
+    assert_eq!(map.lessons[0].quizzes[0].n_questions_right, 1);
 }
 
 #[test]
