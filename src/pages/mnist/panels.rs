@@ -843,7 +843,7 @@ pub fn DrawPanel(state: LabState) -> impl IntoView {
 #[component]
 pub fn SweepPanel(state: LabState) -> impl IntoView {
     let rows = Memo::new(move |_| state.records.with(|r| sweep_rows(r)));
-    let epochs = move || state.form.with(|f| f.parse().map_or(10, |c| c.n_epochs));
+    let epochs = move || state.form.with(|f| f.parse().ok().map(|c| c.n_epochs));
     view! {
         <section class="mnist-panel" aria-labelledby="mnist-sweep-title">
             <h2 class="mnist-panel__title" id="mnist-sweep-title">"The Graphcore learning-rate sweep"</h2>
@@ -922,7 +922,10 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
                     }
                     on:click=move |_| state.start_sweep()
                 >
-                    {move || format!("Run the sweep here (4 runs × {} epochs)", epochs())}
+                    {move || match epochs() {
+                        Some(n) => format!("Run the sweep here (4 runs × {n} epoch{})", if n == 1 { "" } else { "s" }),
+                        None => "Run the sweep here (fix the settings first)".to_string(),
+                    }}
                 </button>
             </div>
             <p class="mnist-source">
