@@ -10,7 +10,7 @@
 //! 60,000 MNIST training digits, normalised with mean 0.1307 and standard deviation 0.3081.
 //! [`crate::model::CnnConfig::default`] is that model and
 //! [`crate::train::TrainConfig::graphcore_example`] that run;
-//! `cargo xtask mnist --loss softmax-ce` runs it natively (the other defaults are the example's).
+//! `cargo xtask mnist --loss double-softmax` runs it natively (the other defaults are the example's).
 //!
 //! What differs, on purpose:
 //!
@@ -42,7 +42,7 @@
 //!
 //! # The learning-rate sweep
 //!
-//! CNN, batch 8, SGD without momentum, seed 1, `--loss softmax-ce` (the example's loss), test
+//! CNN, batch 8, SGD without momentum, seed 1, `--loss double-softmax` (the example's loss), test
 //! accuracy on the 2,000 bundled test digits; the IPU column is the student's Bow run (60,000
 //! training digits, 10 epochs, 10,000 test digits). "75 epochs" gives this engine as many SGD
 //! steps as the IPU took (75,000).
@@ -59,7 +59,7 @@
 //! uses FMA and wasm does not, and thousands of steps amplify the rounding difference.
 //!
 //! Commands: `cargo xtask mnist --model cnn --epochs 10 --batch 8 --lr <lr> --seed 1 --loss
-//! softmax-ce` (and `--epochs 75`, and `--loss ce` for the last column). In the browser, the
+//! double-softmax` (and `--epochs 75`, and `--loss ce` for the last column). In the browser, the
 //! MNIST lab's "Run the sweep here" (`#/labs/mnist`) queues the same four runs in its Web Worker
 //! and shows them beside the IPU's figures.
 //!
