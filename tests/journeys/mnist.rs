@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Browser, PATIENCE, StaticServer, relative_dist, subpath_dist};
 use fantoccini::Locator;
+use fantoccini::key::Key;
 use serde_json::Value;
 
 /// What the data panel says once the bundled digits are in the worker.
@@ -328,6 +329,39 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     assert!(
         (total - 100.0).abs() < 1.0,
         "probabilities sum to 100 %: {total}"
+    );
+    // The same one by keyboard alone: Delete clears, arrows draw from the centre, Enter asks.
+    let pad = browser
+        .client
+        .find(Locator::Css("[data-testid=mnist-pad]"))
+        .await
+        .expect("the pad");
+    pad.send_keys(&char::from(Key::Delete).to_string())
+        .await
+        .expect("delete");
+    wait_until(
+        &browser,
+        "return !document.querySelector('[data-testid=mnist-prediction]');",
+        "the pad to clear by keyboard",
+        PATIENCE,
+    )
+    .await;
+    let up = char::from(Key::Up).to_string().repeat(6);
+    let down = char::from(Key::Down).to_string().repeat(12);
+    pad.send_keys(&format!("{up}{down}{}", char::from(Key::Enter)))
+        .await
+        .expect("draw by keyboard");
+    wait_for_prefix(
+        &browser,
+        "[data-testid=mnist-answer]",
+        "Prediction:",
+        PATIENCE,
+    )
+    .await;
+    let prediction = text_of(&browser, "[data-testid=mnist-prediction]").await;
+    assert_eq!(
+        prediction, "1",
+        "a stroke drawn with the arrow keys reads as a one"
     );
     assert_no_sideways_scroll(&browser).await;
     screenshot(&browser, "mnist-after").await;

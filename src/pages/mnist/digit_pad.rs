@@ -12,6 +12,25 @@ use crate::training::drawing::mnist_style;
 pub const PAD_SIDE: u32 = 280;
 /// Stroke width in canvas pixels: about two MNIST pixels once the digit is scaled to 20.
 const STROKE: f64 = 20.0;
+/// How far one arrow key moves the keyboard pen, in canvas pixels.
+const KEY_STEP: f64 = 14.0;
+
+/// Where the keyboard pen goes for an arrow key, kept inside the pad; `None` for other keys.
+pub fn keyboard_step(key: &str, at: (f64, f64)) -> Option<(f64, f64)> {
+    let (dx, dy) = match key {
+        "ArrowUp" => (0.0, -KEY_STEP),
+        "ArrowDown" => (0.0, KEY_STEP),
+        "ArrowLeft" => (-KEY_STEP, 0.0),
+        "ArrowRight" => (KEY_STEP, 0.0),
+        _ => return None,
+    };
+    let margin = STROKE / 2.0;
+    let far = f64::from(PAD_SIDE) - margin;
+    Some((
+        (at.0 + dx).clamp(margin, far),
+        (at.1 + dy).clamp(margin, far),
+    ))
+}
 
 /// Where the pointer is, in canvas pixels.
 fn canvas_point(canvas: &web_sys::HtmlCanvasElement, event: &web_sys::PointerEvent) -> (f64, f64) {
@@ -40,6 +59,9 @@ fn ink(canvas: &web_sys::HtmlCanvasElement) -> Option<Vec<u8>> {
 }
 
 /// The drawing pad. Each finished stroke sends the MNIST-style image to `on_digit`.
+///
+/// By keyboard: arrow keys draw from the centre (the pen stays down), Enter asks the model,
+/// Delete, Backspace or Escape clears.
 #[component]
 pub fn DigitPad(
     /// Called with the 28×28 image after each stroke.
@@ -50,6 +72,7 @@ pub fn DigitPad(
     let pad = NodeRef::<Canvas>::new();
     let preview = NodeRef::<Canvas>::new();
     let last = StoredValue::new(None::<(f64, f64)>);
+    let keyboard_pen = StoredValue::new(None::<(f64, f64)>);
     let has_ink = RwSignal::new(false);
 
     Effect::new(move |_| {
@@ -115,15 +138,42 @@ pub fn DigitPad(
             stroke_to(canvas_point(&canvas, &ev));
         }
     };
-    let on_clear_click = move |_| {
+    let clear_all = move || {
         if let Some(canvas) = pad.get_untracked() {
             clear(&canvas);
         }
         if let Some(p) = preview.get_untracked() {
             paint_digit(&p, &[0; 784], (255, 255, 255), (0, 0, 0));
         }
+        keyboard_pen.set_value(None);
         has_ink.set(false);
         on_clear.run(());
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let key = ev.key();
+        let centre = f64::from(PAD_SIDE) / 2.0;
+        let at = keyboard_pen.get_value().unwrap_or((centre, centre));
+        if let Some(to) = keyboard_step(&key, at) {
+            ev.prevent_default();
+            last.set_value(Some(at));
+            stroke_to(to);
+            keyboard_pen.set_value(Some(to));
+            return;
+        }
+        match key.as_str() {
+            "Enter" | " " => {
+                ev.prevent_default();
+                if let Some(at) = keyboard_pen.get_value() {
+                    last.set_value(Some(at));
+                    finish();
+                }
+            }
+            "Delete" | "Backspace" | "Escape" => {
+                ev.prevent_default();
+                clear_all();
+            }
+            _ => {}
+        }
     };
     view! {
         <div class="mnist-pad">
@@ -134,7 +184,10 @@ pub fn DigitPad(
                 width=PAD_SIDE
                 height=PAD_SIDE
                 role="img"
-                aria-label="Drawing area: draw one digit with the mouse, a pen or a finger"
+                tabindex="0"
+                aria-label="Drawing area: draw one digit with the mouse, a pen or a finger; or by keyboard, arrow keys draw from the centre, Enter asks the model, Delete clears"
+                aria-keyshortcuts="ArrowUp ArrowDown ArrowLeft ArrowRight Enter Delete"
+                on:keydown=on_key
                 on:pointerdown=on_down
                 on:pointermove=on_move
                 on:pointerup=move |_| finish()
@@ -142,9 +195,12 @@ pub fn DigitPad(
                 on:lostpointercapture=move |_| finish()
             ></canvas>
             <div class="mnist-pad__side">
-                <button type="button" class="mnist-button" data-testid="mnist-pad-clear" on:click=on_clear_click>
+                <button type="button" class="mnist-button" data-testid="mnist-pad-clear" on:click=move |_| clear_all()>
                     "Clear"
                 </button>
+                <p class="mnist-pad__caption">
+                    "Keyboard: arrow keys draw from the centre, Enter asks the model, Delete clears."
+                </p>
                 <p class="mnist-pad__caption">"What the model sees (28×28):"</p>
                 <canvas
                     class="mnist-digit mnist-digit--preview"
@@ -157,5 +213,31 @@ pub fn DigitPad(
                 ></canvas>
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn arrow_keys_move_the_pen_and_stop_at_the_edges() {
+        assert_eq!(
+            keyboard_step("ArrowUp", (140.0, 140.0)),
+            Some((140.0, 126.0))
+        );
+        assert_eq!(
+            keyboard_step("ArrowRight", (140.0, 140.0)),
+            Some((154.0, 140.0))
+        );
+        assert_eq!(
+            keyboard_step("ArrowLeft", (12.0, 140.0)),
+            Some((10.0, 140.0))
+        );
+        assert_eq!(
+            keyboard_step("ArrowDown", (140.0, 275.0)),
+            Some((140.0, 270.0))
+        );
+        assert_eq!(keyboard_step("a", (140.0, 140.0)), None);
     }
 }
