@@ -87,8 +87,9 @@ pub fn LessonsPage() -> impl IntoView {
     .into_any()
 }
 
-/// Scrolls the element with id `anchor` to just below the sticky header (whose height depends on
-/// the window's width) and moves focus to it without a second scroll.
+/// Scrolls the element with id `anchor` to just below the header when it is sticky (its height
+/// depends on the window's width; on a phone it scrolls away) and moves focus to it without a
+/// second scroll.
 fn scroll_to_anchor(anchor: &str) {
     let Some(window) = web_sys::window() else {
         return;
@@ -99,10 +100,19 @@ fn scroll_to_anchor(anchor: &str) {
     let Some(element) = document.get_element_by_id(anchor) else {
         return;
     };
+    // On a phone the header is not sticky (app.css) and covers nothing once scrolled away.
     let header_height = document
         .query_selector(".site-header")
         .ok()
         .flatten()
+        .filter(|h| {
+            window
+                .get_computed_style(h)
+                .ok()
+                .flatten()
+                .and_then(|style| style.get_property_value("position").ok())
+                .is_some_and(|position| position == "sticky" || position == "fixed")
+        })
         .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
         .map_or(0.0, |h| f64::from(h.offset_height()));
     let scroll_y = window.scroll_y().unwrap_or(0.0);

@@ -874,3 +874,87 @@ async fn two_tabs_keep_each_others_progress() {
     assert_no_console_errors(&browser.console_entries().await);
     browser.close().await;
 }
+
+/// The page's width and the window's, and the first element (if any) whose right edge passes
+/// the window without a scrolling box around it.
+const SIDEWAYS: &str = "const d = document.documentElement; \
+    const scrolls = (e) => { for (let p = e.parentElement; p; p = p.parentElement) { \
+      const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } \
+      return false; }; \
+    const wide = [...document.querySelectorAll('main *')].find((e) => \
+      e.getBoundingClientRect().right > d.clientWidth + 1 && !scrolls(e)); \
+    return [d.scrollWidth <= d.clientWidth, wide ? wide.tagName + ' ' + (wide.textContent || '').slice(0, 60) : ''];";
+
+#[tokio::test]
+async fn on_a_phone_lessons_fit_the_screen_and_the_header_scrolls_away() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    // Every lesson (long inline paths, ordering questions with long items) fits the width.
+    for lesson in &the_course().lessons {
+        browser
+            .open(&format!("{}/#/lessons/{}", server.origin, lesson.slug))
+            .await;
+        browser.wait_for_text("main h1", &lesson.title).await;
+        let fits = browser.eval(SIDEWAYS).await;
+        assert_eq!(
+            fits,
+            Value::from(vec![Value::from(true), Value::from("")]),
+            "{} scrolls sideways on a phone",
+            lesson.slug
+        );
+    }
+    // The header is not sticky on a phone, so a section link puts its heading at the top.
+    browser
+        .open(&format!(
+            "{}/#/lessons/cerebras-wse?at=routers-and-their-five-ports",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_until(
+            "the section's heading at the top of the screen, focused",
+            "const h = document.getElementById('routers-and-their-five-ports'); \
+             const top = h && h.getBoundingClientRect().top; \
+             return document.activeElement === h && top >= 0 && top < 40;",
+        )
+        .await;
+    let position = browser
+        .eval("return getComputedStyle(document.querySelector('.site-header')).position;")
+        .await;
+    assert_eq!(position, Value::from("static"));
+    // The simulator card's button is inside the card, and the simulator opens inside it too,
+    // within the lesson's column.
+    click(
+        &browser,
+        "[data-testid=sim-embed-wse] [data-testid=sim-embed-toggle]",
+    )
+    .await;
+    browser
+        .wait_until(
+            "the embedded simulator inside its card, within the column",
+            "const card = document.querySelector('[data-testid=lesson-sim]'); \
+             const sim = card && card.querySelector('[data-testid=sim-page-wse]'); \
+             const button = card && card.querySelector('[data-testid=sim-embed-toggle]'); \
+             const column = document.querySelector('.lesson__body'); \
+             if (!sim || !button || !column) return false; \
+             const c = card.getBoundingClientRect(), s = sim.getBoundingClientRect(), \
+               b = button.getBoundingClientRect(), l = column.getBoundingClientRect(); \
+             return b.left >= c.left && b.right <= c.right && b.bottom <= c.bottom \
+               && s.left >= c.left && s.right <= c.right && c.right <= l.right + 1;",
+        )
+        .await;
+    let fits = browser.eval(SIDEWAYS).await;
+    assert_eq!(
+        fits,
+        Value::from(vec![Value::from(true), Value::from("")]),
+        "the embedded simulator widens the page on a phone"
+    );
+    browser.screenshot("lesson-embed-phone").await;
+    assert_no_console_errors(&browser.console_entries().await);
+    browser.close().await;
+}

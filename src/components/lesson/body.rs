@@ -198,7 +198,10 @@ fn sim_card(card: &'static SimCard) -> AnyView {
     let name = entry.map_or(card.arch.name(), |e| e.name);
     let status = entry.map_or(Status::Coming, |e| e.status);
     let preset = card.arg("preset").map(|p| format!("Preset: {p}"));
+    // The card and the button that runs the simulator in place are one unit (`lesson-sim`), so
+    // the button reads as part of the card and the simulator opens inside it.
     view! {
+        <div class="lesson-sim" data-testid="lesson-sim">
         <a class="lesson-card lesson-card--sim" href=format!("#{}", card.route()) data-testid="lesson-sim-card">
             <span class="lesson-card__kind">"Simulator"</span>
             <span class="lesson-card__title">{format!("Open the {name} simulator")}</span>
@@ -207,6 +210,7 @@ fn sim_card(card: &'static SimCard) -> AnyView {
             {status_note(status).map(|n| view! { <span class="lesson-card__note">{n}</span> })}
         </a>
         <SimEmbed arch=card.arch.name().to_string() query=card.args.clone() />
+        </div>
     }
     .into_any()
 }

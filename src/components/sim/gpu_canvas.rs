@@ -110,7 +110,11 @@ pub fn draw_gpu(
     ctx.set_fill_style_str(palette.launching);
     ctx.fill_rect(hbm_x, hbm_y, hbm_w, hbm_h);
     ctx.set_fill_style_str(palette.text);
-    let _ = ctx.fill_text("HBM (off chip)", hbm_x, PAD + 8.0);
+    // Right-aligned to the canvas's edge: on a phone the HBM box is narrower than its label,
+    // which, left-aligned at the box, ran off the canvas ("HBM (off chi").
+    ctx.set_text_align("right");
+    let _ = ctx.fill_text("HBM (off chip)", w - PAD, PAD + 8.0);
+    ctx.set_text_align("left");
     let _ = ctx.fill_text(
         &snap.hbm_bytes.to_string(),
         hbm_x + 6.0,
