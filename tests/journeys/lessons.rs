@@ -14,19 +14,6 @@ fn the_course() -> &'static Course {
     course().expect("the embedded course decodes")
 }
 
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
-}
-
 async fn type_into(browser: &Browser, css: &str, text: &str) {
     browser
         .client
@@ -97,11 +84,9 @@ async fn answer_right(browser: &Browser, question: &Question) {
     match &question.kind {
         QuestionKind::MultipleChoice { answers, .. } => {
             for choice_idx in 0..answers.len() {
-                click(
-                    browser,
-                    &format!("[data-testid='quiz-choice-{qid}-{choice_idx}']"),
-                )
-                .await;
+                browser
+                    .click(&format!("[data-testid='quiz-choice-{qid}-{choice_idx}']"))
+                    .await;
             }
         }
         QuestionKind::ShortAnswer { answer, .. } => {
@@ -127,7 +112,9 @@ async fn answer_right(browser: &Browser, question: &Question) {
         }
         QuestionKind::Order { .. } => put_in_order(browser, qid).await,
     }
-    click(browser, &format!("[data-testid='quiz-check-{qid}']")).await;
+    browser
+        .click(&format!("[data-testid='quiz-check-{qid}']"))
+        .await;
     browser
         .wait_until(
             &format!("{qid} to be marked right"),
@@ -202,19 +189,6 @@ fn assert_no_console_errors(entries: &[Value]) {
     );
 }
 
-async fn text_of(browser: &Browser, css: &str) -> String {
-    browser
-        .client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-        .text()
-        .await
-        .expect("text")
-}
-
 async fn wait_for_text_containing(browser: &Browser, css: &str, part: &str) -> String {
     let started = Instant::now();
     loop {
@@ -256,7 +230,9 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
     };
     let qid = &first.id;
     // Check with nothing selected: a message, not a wrong answer.
-    click(&browser, &format!("[data-testid='quiz-check-{qid}']")).await;
+    browser
+        .click(&format!("[data-testid='quiz-check-{qid}']"))
+        .await;
     wait_for_text_containing(
         &browser,
         &format!("[data-testid='quiz-feedback-{qid}']"),
@@ -264,19 +240,21 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
     )
     .await;
     let wrong = answers.len();
-    click(
-        &browser,
-        &format!("[data-testid='quiz-choice-{qid}-{wrong}']"),
-    )
-    .await;
-    click(&browser, &format!("[data-testid='quiz-check-{qid}']")).await;
+    browser
+        .click(&format!("[data-testid='quiz-choice-{qid}-{wrong}']"))
+        .await;
+    browser
+        .click(&format!("[data-testid='quiz-check-{qid}']"))
+        .await;
     browser
         .wait_until(
             "the wrong answer to be marked wrong",
             &format!("const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'false';"),
         )
         .await;
-    let explanation = text_of(&browser, &format!("[data-testid='quiz-explanation-{qid}']")).await;
+    let explanation = browser
+        .text_of(&format!("[data-testid='quiz-explanation-{qid}']"))
+        .await;
     assert!(
         explanation.contains("24 colors"),
         "the explanation is shown: {explanation:?}"
@@ -290,7 +268,9 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
     browser.screenshot("quiz-wrong").await;
 
     // Try again, and answer right.
-    click(&browser, &format!("[data-testid='quiz-retry-{qid}']")).await;
+    browser
+        .click(&format!("[data-testid='quiz-retry-{qid}']"))
+        .await;
     browser
         .wait_until(
             "the question to be open again",
@@ -298,7 +278,9 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
         )
         .await;
     answer_right(&browser, first).await;
-    let explanation = text_of(&browser, &format!("[data-testid='quiz-explanation-{qid}']")).await;
+    let explanation = browser
+        .text_of(&format!("[data-testid='quiz-explanation-{qid}']"))
+        .await;
     assert!(explanation.contains("24 colors"), "{explanation:?}");
     browser.screenshot("quiz-right").await;
 
@@ -462,7 +444,9 @@ async fn corrupt_or_foreign_stored_progress_gives_a_working_page_and_a_notice() 
         .eval("return localStorage.getItem('testbed-lab.progress.unreadable');")
         .await;
     assert_eq!(kept, Value::from("garbage"));
-    click(&browser, "[data-testid='progress-notice-dismiss']").await;
+    browser
+        .click("[data-testid='progress-notice-dismiss']")
+        .await;
     browser.client.refresh().await.expect("reload");
     browser.wait_for_text("main h1", "Lessons").await;
     let notices = browser
@@ -526,7 +510,7 @@ async fn progress_exports_to_a_file_and_imports_back_and_a_bad_file_changes_noth
         lesson.slug
     );
     browser.wait_for_text(&read_cell, "✓ Read").await;
-    click(&browser, "[data-testid='progress-export']").await;
+    browser.click("[data-testid='progress-export']").await;
     let (name, exported) = downloaded_text(&browser, "progress-export-file").await;
     assert_eq!(name, course::PROGRESS_EXPORT_FILE_NAME);
     let outcome = course::Progress::load(&exported);
@@ -603,7 +587,7 @@ async fn progress_exports_to_a_file_and_imports_back_and_a_bad_file_changes_noth
         .open(&format!("{}/#/lessons/{}", server.origin, wse.slug))
         .await;
     browser.wait_for_text("main h1", &wse.title).await;
-    click(&browser, "[data-testid='quiz-gift']").await;
+    browser.click("[data-testid='quiz-gift']").await;
     let (name, gift) = downloaded_text(&browser, "quiz-gift-file").await;
     assert_eq!(name, course::gift::quiz_file_name(quiz));
     assert_eq!(gift, course::gift::quiz_to_gift(quiz));
@@ -786,11 +770,9 @@ async fn every_lesson_renders_its_parts_and_cards_lead_to_their_pages() {
     browser
         .wait_for_text("main h1", "Cerebras CS-2 and the WSE-2")
         .await;
-    click(
-        &browser,
-        "[data-testid='lesson-sim-card'][href='#/simulators/wse?preset=gemv']",
-    )
-    .await;
+    browser
+        .click("[data-testid='lesson-sim-card'][href='#/simulators/wse?preset=gemv']")
+        .await;
     browser
         .wait_for_text("main h1", "Cerebras WSE-2 simulator")
         .await;
@@ -804,7 +786,7 @@ async fn every_lesson_renders_its_parts_and_cards_lead_to_their_pages() {
     browser
         .wait_for_text("main h1", "Cerebras CS-2 and the WSE-2")
         .await;
-    click(&browser, ".lesson-cite__link").await;
+    browser.click(".lesson-cite__link").await;
     browser
         .wait_until(
             "the cited source to be focused",
@@ -855,11 +837,9 @@ async fn two_tabs_keep_each_others_progress() {
     browser
         .wait_for_text(&read_cell(&first.slug), "✓ Read")
         .await;
-    click(
-        &browser,
-        &format!("[data-testid='progress-row-{}'] a", second.slug),
-    )
-    .await;
+    browser
+        .click(&format!("[data-testid='progress-row-{}'] a", second.slug))
+        .await;
     browser
         .wait_for_text("[data-testid='lesson-read']", "Read")
         .await;
@@ -929,11 +909,9 @@ async fn on_a_phone_lessons_fit_the_screen_and_the_header_scrolls_away() {
     assert_eq!(position, Value::from("static"));
     // The simulator card's button is inside the card, and the simulator opens inside it too,
     // within the lesson's column.
-    click(
-        &browser,
-        "[data-testid=sim-embed-wse] [data-testid=sim-embed-toggle]",
-    )
-    .await;
+    browser
+        .click("[data-testid=sim-embed-wse] [data-testid=sim-embed-toggle]")
+        .await;
     browser
         .wait_until(
             "the embedded simulator inside its card, within the column",

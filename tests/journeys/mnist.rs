@@ -14,35 +14,6 @@ use serde_json::Value;
 /// What the data panel says once the bundled digits are in the worker.
 const BUNDLED: &str = "In use: the bundled MNIST subset, 8,000 training and 2,000 test digits.";
 
-async fn text_of(browser: &Browser, css: &str) -> String {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap_or_default()
-}
-
-async fn click(browser: &Browser, css: &str) {
-    // Centred first, so the sticky site header never covers what is clicked.
-    browser
-        .eval(&format!(
-            "const e = document.querySelector({}); if (e) e.scrollIntoView({{ block: 'center' }}); return true;",
-            serde_json::to_string(css).expect("json")
-        ))
-        .await;
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
 /// Waits until `script` (returning a boolean) is true; `what` names it in the failure.
 async fn wait_until(browser: &Browser, script: &str, what: &str, patience: Duration) {
     let started = Instant::now();
@@ -53,7 +24,7 @@ async fn wait_until(browser: &Browser, script: &str, what: &str, patience: Durat
         assert!(
             started.elapsed() < patience,
             "waited {patience:?} for {what}; status: {}",
-            text_of(browser, "[data-testid=mnist-status]").await
+            browser.text_of("[data-testid=mnist-status]").await
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -72,7 +43,7 @@ async fn wait_for_prefix(browser: &Browser, css: &str, prefix: &str, patience: D
         assert!(
             started.elapsed() < patience,
             "waited {patience:?} for `{css}` to start with {prefix:?}; status: {}",
-            text_of(browser, "[data-testid=mnist-status]").await
+            browser.text_of("[data-testid=mnist-status]").await
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -190,7 +161,7 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         .wait_for_text("[data-testid=mnist-data-status]", BUNDLED)
         .await;
     screenshot(&browser, "mnist-before").await;
-    click(&browser, "[data-testid=mnist-start]").await;
+    browser.click("[data-testid=mnist-start]").await;
     wait_for_prefix(
         &browser,
         "[data-testid=mnist-status]",
@@ -207,7 +178,7 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     )
     .await;
     // While it trains: the curve toggle switches at once, and the status still says training.
-    click(&browser, "[data-testid=mnist-curve-accuracy]").await;
+    browser.click("[data-testid=mnist-curve-accuracy]").await;
     let toggled = browser
         .eval(
             "return [document.querySelector('[data-testid=mnist-curve-accuracy]').getAttribute('aria-pressed'),
@@ -238,10 +209,10 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         PATIENCE,
     )
     .await;
-    let answer = text_of(&browser, "[data-testid=mnist-answer]").await;
+    let answer = browser.text_of("[data-testid=mnist-answer]").await;
     assert!(answer.contains("run 1, still training"), "{answer}");
     // Progress keeps moving: two readings of the sample count differ.
-    let first = text_of(&browser, "[data-testid=mnist-samples]").await;
+    let first = browser.text_of("[data-testid=mnist-samples]").await;
     wait_until(
         &browser,
         &format!(
@@ -253,7 +224,7 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     )
     .await;
     screenshot(&browser, "mnist-during").await;
-    click(&browser, "[data-testid=mnist-cancel]").await;
+    browser.click("[data-testid=mnist-cancel]").await;
     browser
         .wait_for_text(
             "[data-testid=mnist-status]",
@@ -277,7 +248,7 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         href.as_str(),
         Some("#/labs/mnist?model=mlp&batch=32&lr=0.05&epochs=1&opt=sgd&seed=1&loss=ce")
     );
-    click(&browser, "[data-testid=mnist-start]").await;
+    browser.click("[data-testid=mnist-start]").await;
     wait_for_prefix(
         &browser,
         "[data-testid=mnist-status]",
@@ -285,7 +256,8 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         PATIENCE,
     )
     .await;
-    let accuracy: f64 = text_of(&browser, "[data-testid=mnist-test-accuracy-1]")
+    let accuracy: f64 = browser
+        .text_of("[data-testid=mnist-test-accuracy-1]")
         .await
         .parse()
         .expect("a number");
@@ -303,7 +275,7 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         .await;
     assert_eq!(mistakes, Value::from(60));
     // The drawing on the pad was asked again of the finished model; draw a new one too.
-    click(&browser, "[data-testid=mnist-pad-clear]").await;
+    browser.click("[data-testid=mnist-pad-clear]").await;
     draw(&browser, &one()).await;
     wait_for_prefix(
         &browser,
@@ -312,9 +284,9 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         PATIENCE,
     )
     .await;
-    let answer = text_of(&browser, "[data-testid=mnist-answer]").await;
+    let answer = browser.text_of("[data-testid=mnist-answer]").await;
     assert!(answer.contains("run 2, trained"), "{answer}");
-    let prediction = text_of(&browser, "[data-testid=mnist-prediction]").await;
+    let prediction = browser.text_of("[data-testid=mnist-prediction]").await;
     assert_eq!(
         prediction, "1",
         "a vertical stroke reads as a one: {answer}"
@@ -358,7 +330,7 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         PATIENCE,
     )
     .await;
-    let prediction = text_of(&browser, "[data-testid=mnist-prediction]").await;
+    let prediction = browser.text_of("[data-testid=mnist-prediction]").await;
     assert_eq!(
         prediction, "1",
         "a stroke drawn with the arrow keys reads as a one"
@@ -368,7 +340,7 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     screenshot_of(&browser, ".mnist-pair", "mnist-after-pair").await;
     screenshot_of(&browser, ".mnist-layout__main", "mnist-after-main").await;
     // The same link gives the same numbers: run it again.
-    click(&browser, "[data-testid=mnist-start]").await;
+    browser.click("[data-testid=mnist-start]").await;
     wait_for_prefix(
         &browser,
         "[data-testid=mnist-status]",
@@ -376,13 +348,14 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
         PATIENCE,
     )
     .await;
-    let again: f64 = text_of(&browser, "[data-testid=mnist-test-accuracy-1]")
+    let again: f64 = browser
+        .text_of("[data-testid=mnist-test-accuracy-1]")
         .await
         .parse()
         .expect("a number");
     assert_eq!(again, accuracy, "same seed, same settings, same accuracy");
     // Dark theme after training: the chart and digits redraw in its colours.
-    click(&browser, ".theme-toggle").await;
+    browser.click(".theme-toggle").await;
     screenshot(&browser, "mnist-after-dark").await;
     screenshot_of(&browser, ".mnist-pair", "mnist-after-dark-pair").await;
     screenshot_of(&browser, ".mnist-layout__main", "mnist-after-dark-main").await;
@@ -485,7 +458,9 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
     let truncated = write("train-images-truncated", truncated);
     let (_, forty_labels) = digits(40);
     let forty_labels = write("t10k-labels-40", forty_labels);
-    click(&browser, "[data-testid=mnist-upload-details] summary").await;
+    browser
+        .click("[data-testid=mnist-upload-details] summary")
+        .await;
     let choose = |key: &'static str, path: String| {
         let browser = &browser;
         async move {
@@ -501,7 +476,7 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
     };
     // Only one file chosen: the next one is asked for.
     choose("train-images", truncated.clone()).await;
-    click(&browser, "[data-testid=mnist-upload]").await;
+    browser.click("[data-testid=mnist-upload]").await;
     browser
         .wait_for_text(
             "[data-testid=mnist-file-error-train-labels]",
@@ -511,7 +486,7 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
     choose("train-labels", good[1].clone()).await;
     choose("test-images", good[2].clone()).await;
     choose("test-labels", good[3].clone()).await;
-    click(&browser, "[data-testid=mnist-upload]").await;
+    browser.click("[data-testid=mnist-upload]").await;
     browser
         .wait_for_text(
             "[data-testid=mnist-file-error-train-images]",
@@ -519,14 +494,14 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
         )
         .await;
     assert_eq!(
-        text_of(&browser, "[data-testid=mnist-data-status]").await,
+        browser.text_of("[data-testid=mnist-data-status]").await,
         BUNDLED
     );
     screenshot(&browser, "mnist-bad-file").await;
     // The right training images, but test labels from another set (a new choice replaces the old).
     choose("train-images", good[0].clone()).await;
     choose("test-labels", forty_labels).await;
-    click(&browser, "[data-testid=mnist-upload]").await;
+    browser.click("[data-testid=mnist-upload]").await;
     browser
         .wait_for_text(
             "[data-testid=mnist-file-error-test-labels]",
@@ -537,19 +512,19 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
         .wait_for_text("[data-testid=mnist-file-error-train-images]", "")
         .await;
     assert_eq!(
-        text_of(&browser, "[data-testid=mnist-data-status]").await,
+        browser.text_of("[data-testid=mnist-data-status]").await,
         BUNDLED
     );
     // Four good files are used.
     choose("test-labels", good[3].clone()).await;
-    click(&browser, "[data-testid=mnist-upload]").await;
+    browser.click("[data-testid=mnist-upload]").await;
     browser
         .wait_for_text(
             "[data-testid=mnist-data-status]",
             "In use: your files, 120 training and 50 test digits.",
         )
         .await;
-    let note = text_of(&browser, "[data-testid=mnist-upload-note]").await;
+    let note = browser.text_of("[data-testid=mnist-upload-note]").await;
     assert!(
         note.starts_with("Using your files: 120 training and 50 test digits"),
         "{note}"
@@ -559,7 +534,7 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
     // the comparison table beside the IPU's figure, and the address ends on the last run.
     type_into(&browser, "mnist-lr", "0.05").await;
     type_into(&browser, "mnist-epochs", "1").await;
-    click(&browser, "[data-testid=mnist-sweep-run]").await;
+    browser.click("[data-testid=mnist-sweep-run]").await;
     wait_for_prefix(
         &browser,
         "[data-testid=mnist-status]",
@@ -568,10 +543,12 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
     )
     .await;
     for lr in ["0.0005", "0.005", "0.05", "0.5"] {
-        let ours = text_of(&browser, &format!("[data-testid='mnist-sweep-ours-{lr}']")).await;
+        let ours = browser
+            .text_of(&format!("[data-testid='mnist-sweep-ours-{lr}']"))
+            .await;
         assert!(ours.contains(" % · 1 of 1 epochs"), "lr {lr}: {ours}");
     }
-    let ipu = text_of(&browser, "[data-testid='mnist-sweep-row-0.5']").await;
+    let ipu = browser.text_of("[data-testid='mnist-sweep-row-0.5']").await;
     assert!(ipu.contains("9.58 %"), "{ipu}");
     let hash = browser.eval("return location.hash;").await;
     assert_eq!(
@@ -582,11 +559,9 @@ async fn bad_settings_and_bad_files_get_a_sentence_and_nothing_is_lost() {
         .eval("return document.querySelectorAll('[data-testid=mnist-runs] tbody tr').length;")
         .await;
     assert_eq!(n_runs, Value::from(4));
-    let data = text_of(
-        &browser,
-        "[data-testid=mnist-runs] tbody tr td:nth-child(3)",
-    )
-    .await;
+    let data = browser
+        .text_of("[data-testid=mnist-runs] tbody tr td:nth-child(3)")
+        .await;
     assert_eq!(
         data, "your files 120/50",
         "the runs record which data they used"
@@ -611,7 +586,7 @@ async fn the_worker_and_the_data_load_in_a_sub_path_build() {
     browser
         .wait_for_text("[data-testid=mnist-data-status]", BUNDLED)
         .await;
-    click(&browser, "[data-testid=mnist-start]").await;
+    browser.click("[data-testid=mnist-start]").await;
     wait_for_prefix(
         &browser,
         "[data-testid=mnist-status]",

@@ -26,28 +26,6 @@ fn native_wse_cycles(query: &str) -> u64 {
     s.run.now().0
 }
 
-async fn text_of(browser: &Browser, css: &str) -> String {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap_or_default()
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
 /// Picks the fastest speed, as a person would from the select.
 async fn fastest(browser: &Browser) {
     browser
@@ -110,13 +88,13 @@ async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
         .await;
     browser.wait_for_text("[data-testid=sim-cycle]", "0").await;
     // One step, then run at full speed.
-    click(&browser, "[data-testid=sim-step]").await;
+    browser.click("[data-testid=sim-step]").await;
     browser.wait_for_text("[data-testid=sim-cycle]", "1").await;
     browser
         .wait_for_text("[data-testid=sim-status]", "Paused")
         .await;
     fastest(&browser).await;
-    click(&browser, "[data-testid=sim-play]").await;
+    browser.click("[data-testid=sim-play]").await;
     browser
         .wait_for_text("[data-testid=sim-status]", "Finished")
         .await;
@@ -133,16 +111,18 @@ async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
             &format!("Finished after {expected} cycles."),
         )
         .await;
-    let check = text_of(&browser, "[data-testid=sim-result]").await;
+    let check = browser.text_of("[data-testid=sim-result]").await;
     assert!(
         check.starts_with("Correct: all 256 outputs equal the CPU's sums bit for bit"),
         "{check}"
     );
-    let log = text_of(&browser, "[data-testid=sim-log]").await;
+    let log = browser.text_of("[data-testid=sim-log]").await;
     assert!(log.contains("pipeline filled"), "{log}");
     assert!(log.contains("Result check: Correct"), "{log}");
     // The comparison's WSE column is this run; the GPU moved far more bytes off chip.
-    let wse_cycles = text_of(&browser, "[data-testid=sim-compare-wse-cycles]").await;
+    let wse_cycles = browser
+        .text_of("[data-testid=sim-compare-wse-cycles]")
+        .await;
     assert_eq!(wse_cycles, expected.to_string());
     // The roofline is drawn (a canvas never drawn keeps its default 150 px height).
     let roofline_height = browser
@@ -150,8 +130,8 @@ async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
         .await;
     assert_ne!(roofline_height, Value::from(150), "the roofline is drawn");
     // Click-to-inspect: the middle of the canvas is a PE.
-    click(&browser, "[data-testid=sim-mesh-canvas]").await;
-    let inspected = text_of(&browser, "[data-testid=sim-inspector]").await;
+    browser.click("[data-testid=sim-mesh-canvas]").await;
+    let inspected = browser.text_of("[data-testid=sim-inspector]").await;
     assert!(inspected.contains("Memory used"), "{inspected}");
     assert!(inspected.contains("of 48.00 KiB"), "{inspected}");
     // The keyboard way: pick PE (1, 2) by column and row.
@@ -164,7 +144,7 @@ async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
         field.clear().await.expect("clear");
         field.send_keys(value).await.expect("type");
     }
-    click(&browser, "[data-testid=sim-inspect]").await;
+    browser.click("[data-testid=sim-inspect]").await;
     browser
         .wait_for_text("[data-testid=sim-inspector-title]", "PE (1, 2)")
         .await;
@@ -253,7 +233,7 @@ async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
         .wait_for_text("[data-testid=sim-status]", "Ready")
         .await;
     fastest(&browser).await;
-    click(&browser, "[data-testid=sim-play]").await;
+    browser.click("[data-testid=sim-play]").await;
     browser
         .wait_for_text("[data-testid=sim-status]", "Finished")
         .await;
@@ -299,20 +279,20 @@ async fn the_gpu_page_shows_its_hbm_round_trips_and_runs_every_kernel() {
         .eval("return document.querySelectorAll('[data-testid=sim-traffic] tbody tr').length;")
         .await;
     assert_eq!(rows, Value::from(n_kernels));
-    let summary = text_of(&browser, "[data-testid=sim-round-trips]").await;
+    let summary = browser.text_of("[data-testid=sim-round-trips]").await;
     assert!(
         summary.contains("of intermediate results were written to HBM"),
         "{summary}"
     );
     fastest(&browser).await;
-    click(&browser, "[data-testid=sim-play]").await;
+    browser.click("[data-testid=sim-play]").await;
     browser
         .wait_for_text("[data-testid=sim-status]", "Finished")
         .await;
     browser
         .wait_for_text("[data-testid=sim-cycle]", &total.to_string())
         .await;
-    let log = text_of(&browser, "[data-testid=sim-log]").await;
+    let log = browser.text_of("[data-testid=sim-log]").await;
     assert!(log.contains("kernel norm2 finished"), "{log}");
     // Switching the workload rebuilds the run and rewrites the URL.
     browser
@@ -357,17 +337,17 @@ async fn a_32_by_32_mesh_animates_to_the_end_without_blocking_the_page() {
              s.value = '0'; s.dispatchEvent(new Event('change', { bubbles: true }));",
         )
         .await;
-    click(&browser, "[data-testid=sim-play]").await;
+    browser.click("[data-testid=sim-play]").await;
     // While it plays, the page answers: the controls respond.
     browser
         .wait_for_text("[data-testid=sim-status]", "Running")
         .await;
-    click(&browser, "[data-testid=sim-play]").await;
+    browser.click("[data-testid=sim-play]").await;
     browser
         .wait_for_text("[data-testid=sim-status]", "Paused")
         .await;
     fastest(&browser).await;
-    click(&browser, "[data-testid=sim-play]").await;
+    browser.click("[data-testid=sim-play]").await;
     browser
         .wait_for_text("[data-testid=sim-status]", "Finished")
         .await;
@@ -402,11 +382,9 @@ async fn a_lesson_runs_its_simulator_in_place_with_the_lessons_preset() {
         .eval("return document.querySelectorAll('[data-testid=sim-page-wse]').length;")
         .await;
     assert_eq!(running, Value::from(0));
-    click(
-        &browser,
-        "[data-testid=sim-embed-wse] [data-testid=sim-embed-toggle]",
-    )
-    .await;
+    browser
+        .click("[data-testid=sim-embed-wse] [data-testid=sim-embed-toggle]")
+        .await;
     browser
         .wait_for_text("[data-testid=sim-status]", "Ready")
         .await;
@@ -417,19 +395,19 @@ async fn a_lesson_runs_its_simulator_in_place_with_the_lessons_preset() {
         .await;
     assert_eq!(forms, Value::from(0), "no parameters form in a lesson");
     fastest(&browser).await;
-    click(&browser, "[data-testid=sim-play]").await;
+    browser.click("[data-testid=sim-play]").await;
     browser
         .wait_for_text("[data-testid=sim-status]", "Finished")
         .await;
     browser
         .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
         .await;
-    let check = text_of(&browser, "[data-testid=sim-result]").await;
+    let check = browser.text_of("[data-testid=sim-result]").await;
     assert!(check.starts_with("Correct"), "{check}");
     assert_eq!(hash(&browser).await, "#/lessons/cerebras-wse");
     browser.screenshot("lesson-embed-wse").await;
     // The full page opens with the same setup.
-    click(&browser, "[data-testid=sim-full-page-link]").await;
+    browser.click("[data-testid=sim-full-page-link]").await;
     browser
         .wait_for_text("main h1", "Cerebras WSE-2 simulator")
         .await;

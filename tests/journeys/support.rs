@@ -204,6 +204,40 @@ impl Browser {
         }
     }
 
+    /// Waits for the element matching `css`, brings it to the middle of the window (so the
+    /// sticky site header never covers it) and clicks it.
+    pub async fn click(&self, css: &str) {
+        let element = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
+        self.eval(&format!(
+            "const e = document.querySelector({}); if (e) e.scrollIntoView({{ block: 'center' }}); return true;",
+            serde_json::to_string(css).expect("json")
+        ))
+        .await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    /// Waits for the element matching `css` and returns its text.
+    pub async fn text_of(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
     /// Runs a script and returns its value.
     pub async fn eval(&self, script: &str) -> Value {
         self.client

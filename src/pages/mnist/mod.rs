@@ -223,8 +223,7 @@ impl LabState {
             return;
         }
         let first = runs.remove(0);
-        self.form.set(first.to_form());
-        replace_url(&first.to_form().href());
+        self.set_up(&first);
         self.sweep_queue.set(runs);
         self.start(first);
     }
@@ -243,6 +242,13 @@ impl LabState {
         self.next_request_id.set_value(request_id + 1);
         self.pending_digit.set_value(Some(pixels.clone()));
         self.send(&ToWorker::Predict { request_id, pixels });
+    }
+
+    /// Puts `config` in the settings form and in the address bar, as if typed.
+    pub fn set_up(&self, config: &RunConfig) {
+        let form = config.to_form();
+        replace_url(&form.href());
+        self.form.set(form);
     }
 
     pub fn clear_prediction(&self) {
@@ -364,8 +370,7 @@ impl LabState {
                     next
                 };
                 if let Some(config) = next {
-                    self.form.set(config.to_form());
-                    replace_url(&config.to_form().href());
+                    self.set_up(&config);
                     self.start(config);
                 }
             }

@@ -195,11 +195,7 @@ pub fn SettingsPanel(state: LabState) -> impl IntoView {
                 class="mnist-button mnist-button--wide"
                 data-testid="mnist-graphcore-defaults"
                 prop:disabled=move || state.is_running()
-                on:click=move |_| {
-                    let form = RunConfig::graphcore_example().to_form();
-                    replace_url(&form.href());
-                    state.form.set(form);
-                }
+                on:click=move |_| state.set_up(&RunConfig::graphcore_example())
             >
                 "Graphcore example defaults (CNN, batch 8, SGD, lr 0.05, 10 epochs)"
             </button>
@@ -895,10 +891,7 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
                                             prop:disabled=move || state.is_running()
                                             on:click=move |_| {
                                                 let n_epochs = state.form.with_untracked(|f| f.parse().map_or(10, |c| c.n_epochs));
-                                                let config = RunConfig { lr, n_epochs, ..RunConfig::graphcore_example() };
-                                                let form = config.to_form();
-                                                replace_url(&form.href());
-                                                state.form.set(form);
+                                                state.set_up(&RunConfig { lr, n_epochs, ..RunConfig::graphcore_example() });
                                             }
                                         >
                                             "Set up"
@@ -990,11 +983,7 @@ pub fn RunsPanel(state: LabState) -> impl IntoView {
                                             type="button"
                                             class="mnist-button mnist-button--small"
                                             prop:disabled=move || state.is_running()
-                                            on:click=move |_| {
-                                                let form = config.to_form();
-                                                replace_url(&form.href());
-                                                state.form.set(form);
-                                            }
+                                            on:click=move |_| state.set_up(&config)
                                         >
                                             "Use again"
                                         </button>
