@@ -6,6 +6,8 @@
 //! (same slugs, in course order, with the front matter's titles).
 
 /// Whether a piece of the course can be used today.
+use course::SimArch;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// Built and usable.
@@ -23,7 +25,7 @@ pub struct LessonEntry {
 
 #[derive(Clone, Copy, Debug)]
 pub struct SimulatorEntry {
-    pub arch: &'static str,
+    pub arch: SimArch,
     pub name: &'static str,
     pub models: &'static str,
     pub status: Status,
@@ -82,31 +84,31 @@ pub const LESSONS: &[LessonEntry] = &[
 
 pub const SIMULATORS: &[SimulatorEntry] = &[
     SimulatorEntry {
-        arch: "gpu",
+        arch: SimArch::Gpu,
         name: "GPU baseline",
         models: "A von Neumann baseline: one kernel per operation, each reading its inputs from HBM and writing its output back.",
         status: Status::Ready,
     },
     SimulatorEntry {
-        arch: "wse",
+        arch: SimArch::Wse,
         name: "Cerebras WSE-2",
         models: "Wavelets hopping across a 2-D mesh of processing elements, one hop per cycle, on colored virtual channels.",
         status: Status::Ready,
     },
     SimulatorEntry {
-        arch: "ipu",
+        arch: SimArch::Ipu,
         name: "Graphcore IPU",
         models: "Bulk-synchronous supersteps: local compute on every tile, a barrier, then a compiler-scheduled exchange.",
         status: Status::Coming,
     },
     SimulatorEntry {
-        arch: "rdu",
+        arch: SimArch::Rdu,
         name: "SambaNova SN30 RDU",
         models: "A spatial pipeline of compute and memory units through which data streams, section by section.",
         status: Status::Coming,
     },
     SimulatorEntry {
-        arch: "groq",
+        arch: SimArch::Groq,
         name: "Groq TSP",
         models: "A static schedule fixed to the cycle by the compiler: instructions flow north, data flows east and west.",
         status: Status::Coming,
@@ -144,7 +146,7 @@ pub fn lesson(slug: &str) -> Option<&'static LessonEntry> {
     LESSONS.iter().find(|l| l.slug == slug)
 }
 
-pub fn simulator(arch: &str) -> Option<&'static SimulatorEntry> {
+pub fn simulator(arch: SimArch) -> Option<&'static SimulatorEntry> {
     SIMULATORS.iter().find(|s| s.arch == arch)
 }
 
@@ -169,7 +171,20 @@ mod unit {
             }
         }
         check(&LESSONS.iter().map(|l| l.slug).collect::<Vec<_>>());
-        check(&SIMULATORS.iter().map(|s| s.arch).collect::<Vec<_>>());
+        check(&SIMULATORS.iter().map(|s| s.arch.name()).collect::<Vec<_>>());
+        assert_eq!(
+            SIMULATORS.iter().map(|s| s.arch).collect::<Vec<_>>(),
+            SimArch::ALL,
+            "one entry per machine, in course order"
+        );
+        for entry in SIMULATORS {
+            assert_eq!(
+                entry.status == Status::Ready,
+                crate::simulation::machine(entry.arch).is_some(),
+                "{:?}: a simulator is ready exactly when its machine is built",
+                entry.arch
+            );
+        }
         check(&LABS.iter().map(|l| l.name).collect::<Vec<_>>());
     }
 
@@ -196,14 +211,14 @@ mod unit {
             match block {
                 course::Block::SimCard(card) => {
                     assert!(
-                        simulator(card.arch.name()).is_some(),
+                        simulator(card.arch).is_some(),
                         "{}: {:?}",
                         lesson.slug,
                         card
                     );
                     if let Some(preset) = card.arg("preset") {
                         assert!(
-                            crate::pages::simulator::params::Preset::parse(preset).is_some(),
+                            crate::simulation::Preset::parse(preset).is_some(),
                             "{}: unknown preset {preset}",
                             lesson.slug
                         );

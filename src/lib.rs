@@ -11,7 +11,9 @@ pub mod course_data;
 pub mod files;
 pub mod pages;
 pub mod progress_store;
+pub mod query;
 pub mod route;
+pub mod simulation;
 pub mod theme;
 pub mod training;
 

@@ -19,7 +19,7 @@ pub enum Route {
     },
     Simulators,
     Simulator {
-        arch: String,
+        arch: course::SimArch,
     },
     Labs,
     Lab {
@@ -46,7 +46,7 @@ impl Location {
         let (path, query) = hash.split_once('?').unwrap_or((hash, ""));
         Self {
             route: Route::parse(path),
-            query: parse_query(query),
+            query: crate::query::parse(query),
         }
     }
 
@@ -63,13 +63,18 @@ impl Route {
     /// Parses the path part of the fragment (`/lessons/cerebras-wse`).
     pub fn parse(path: &str) -> Self {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let owned = |s: &str| percent_decode(s);
+        let owned = |s: &str| crate::query::percent_decode(s);
         match segments.as_slice() {
             [] => Self::Home,
             ["lessons"] => Self::Lessons,
             ["lessons", slug] => Self::Lesson { slug: owned(slug) },
             ["simulators"] => Self::Simulators,
-            ["simulators", arch] => Self::Simulator { arch: owned(arch) },
+            ["simulators", arch] => match course::SimArch::from_name(&owned(arch)) {
+                Some(arch) => Self::Simulator { arch },
+                None => Self::NotFound {
+                    path: format!("/{}", segments.join("/")),
+                },
+            },
             ["labs"] => Self::Labs,
             ["labs", name] => Self::Lab { name: owned(name) },
             ["progress"] => Self::Progress,
@@ -86,7 +91,7 @@ impl Route {
             Self::Lessons => "#/lessons".into(),
             Self::Lesson { slug } => format!("#/lessons/{slug}"),
             Self::Simulators => "#/simulators".into(),
-            Self::Simulator { arch } => format!("#/simulators/{arch}"),
+            Self::Simulator { arch } => format!("#/simulators/{}", arch.name()),
             Self::Labs => "#/labs".into(),
             Self::Lab { name } => format!("#/labs/{name}"),
             Self::Progress => "#/progress".into(),
@@ -110,7 +115,7 @@ impl Route {
     pub fn exists(&self) -> bool {
         match self {
             Self::Lesson { slug } => catalog::lesson(slug).is_some(),
-            Self::Simulator { arch } => catalog::simulator(arch).is_some(),
+            Self::Simulator { arch } => catalog::simulator(*arch).is_some(),
             Self::Lab { name } => catalog::lab(name).is_some(),
             Self::NotFound { .. } => false,
             Self::Home | Self::Lessons | Self::Simulators | Self::Labs | Self::Progress => true,
@@ -131,7 +136,7 @@ impl Route {
             Self::Lesson { slug } => {
                 catalog::lesson(slug).map_or_else(String::new, |l| l.title.into())
             }
-            Self::Simulator { arch } => catalog::simulator(arch)
+            Self::Simulator { arch } => catalog::simulator(*arch)
                 .map_or_else(String::new, |s| format!("{} simulator", s.name)),
             Self::Lab { name } => catalog::lab(name).map_or_else(String::new, |l| l.title.into()),
             Self::NotFound { .. } => "Page not found".into(),
@@ -155,48 +160,12 @@ pub enum Section {
     None,
 }
 
-fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-/// Decodes `%XX` escapes and `+`; anything malformed is kept as written.
-pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
+/// Writes `href` (a `#/…` address) into the address bar without a navigation or a history
+/// entry, so a copied link reproduces a page's settings. Fires no `hashchange`.
+pub fn replace_url(href: &str) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href));
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -220,7 +189,12 @@ mod unit {
                 slug: "cerebras-wse".into(),
             },
         );
-        check("#/simulators/wse", Route::Simulator { arch: "wse".into() });
+        check(
+            "#/simulators/wse",
+            Route::Simulator {
+                arch: course::SimArch::Wse,
+            },
+        );
         check("#/simulators", Route::Simulators);
         check("#/labs", Route::Labs);
         check("#/progress", Route::Progress);
@@ -260,7 +234,9 @@ mod unit {
                 slug: "groq-tsp".into(),
             },
             Route::Simulators,
-            Route::Simulator { arch: "gpu".into() },
+            Route::Simulator {
+                arch: course::SimArch::Gpu,
+            },
             Route::Labs,
             Route::Lab {
                 name: "mnist".into(),
@@ -283,11 +259,11 @@ mod unit {
 
     #[test]
     fn malformed_escapes_are_kept_not_panicked_on() {
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
-        assert_eq!(percent_decode("%4"), "%4");
-        assert_eq!(percent_decode("%e2%82%ac"), "€");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+        assert_eq!(crate::query::percent_decode("100%"), "100%");
+        assert_eq!(crate::query::percent_decode("%zz"), "%zz");
+        assert_eq!(crate::query::percent_decode("%4"), "%4");
+        assert_eq!(crate::query::percent_decode("%e2%82%ac"), "€");
+        assert_eq!(crate::query::percent_decode("%ff"), "\u{fffd}");
     }
 
     #[test]
@@ -297,7 +273,12 @@ mod unit {
         };
         assert!(!lab.exists());
         assert_eq!(lab.title(), "Page not found");
-        assert!(Route::Simulator { arch: "wse".into() }.exists());
+        assert!(
+            Route::Simulator {
+                arch: course::SimArch::Wse
+            }
+            .exists()
+        );
         assert!(Route::Progress.exists());
         assert_eq!(Route::Progress.title(), "Your progress");
         assert_eq!(Route::Progress.section(), Section::Progress);

@@ -97,16 +97,16 @@ fn not_found_page_shows_the_path_and_a_way_back() {
 #[wasm_bindgen_test]
 async fn sim_params_form_reports_each_change_and_the_engine_judges_it() {
     use testbed_lab::components::sim::SimParamsForm;
-    use testbed_lab::pages::simulator::params::{Arch, Preset, SimForm};
-    use testbed_lab::pages::simulator::session::WseSession;
+    use testbed_lab::simulation::wse::{WIDTH, WseMachine, WseSession};
+    use testbed_lab::simulation::{Preset, SimForm};
 
-    let form = RwSignal::new(SimForm::defaults(Preset::Gemv));
+    let form = RwSignal::new(SimForm::defaults(&WseMachine, Preset::Gemv));
     let applied = RwSignal::new(None::<SimForm>);
     let root = container("sim-form-test");
     let handle = leptos::mount::mount_to(root.clone(), move || {
         view! {
             <SimParamsForm
-                arch=Arch::Wse
+                machine=&WseMachine
                 form
                 on_apply=Callback::new(move |f| applied.set(Some(f)))
             />
@@ -138,10 +138,10 @@ async fn sim_params_form_reports_each_change_and_the_engine_judges_it() {
     let change = web_sys::Event::new("change").expect("event");
     width.dispatch_event(&change).expect("dispatch");
     let got = applied.get_untracked().expect("a change applies at once");
-    assert_eq!(got.width, "0");
+    assert_eq!(got.field(&WIDTH), "0");
     assert_eq!(form.get_untracked(), got);
     // What the page then shows: the engine's sentence, not a panic.
-    let setup = got.parse(Arch::Wse).expect("zero is a number");
+    let setup = got.parse(&WseMachine).expect("zero is a number");
     assert_eq!(
         WseSession::build(&setup).expect_err("zero PEs"),
         "Mesh width must be at least 1, but it is 0."
@@ -155,8 +155,8 @@ fn draw_mesh_sizes_the_canvas_for_the_device_and_paints_busy_pes() {
     use sim::units::Cycle;
     use sim::workload::presets;
     use sim::wse::{GemvRun, PeState, WseConfig};
+    use testbed_lab::charts::palette::Palette;
     use testbed_lab::components::sim::mesh_canvas::draw_mesh;
-    use testbed_lab::components::sim::palette::Palette;
     use testbed_lab::theme::Theme;
 
     let mut run = GemvRun::from_workload(
@@ -218,12 +218,12 @@ async fn sim_embed_opens_the_embedded_simulator_and_closes_it() {
     let handle = leptos::mount::mount_to(root.clone(), || {
         provide_theme();
         view! {
-            <SimEmbed arch="wse".to_string() query=vec![("preset".to_string(), "gemv".to_string())] />
-            <SimEmbed arch="ipu".to_string() query=Vec::new() />
+            <SimEmbed arch=course::SimArch::Wse query=vec![("preset".to_string(), "gemv".to_string())] />
+            <SimEmbed arch=course::SimArch::Rdu query=Vec::new() />
         }
     });
     assert!(
-        root.query_selector("[data-testid=sim-embed-ipu]")
+        root.query_selector("[data-testid=sim-embed-rdu]")
             .expect("query")
             .is_none(),
         "a simulator that is not built offers nothing to run"

@@ -1,4 +1,7 @@
-//! Charts: plain `draw_*` functions taking a canvas and data.
+//! Charts and canvases' shared pieces: plain `draw_*` functions taking a canvas and data, the
+//! themes' canvas colours, and canvas sizing. Charts never import components or pages.
 
+pub mod canvas;
+pub mod palette;
 pub mod roofline;
 pub mod training_curves;

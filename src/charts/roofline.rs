@@ -4,8 +4,8 @@
 
 use web_sys::HtmlCanvasElement;
 
-use crate::components::sim::mesh_canvas::{css_width, prepare_canvas};
-use crate::components::sim::palette::Palette;
+use super::canvas::{css_width, prepare_canvas};
+use super::palette::Palette;
 
 /// Height of the chart in CSS pixels.
 pub const ROOFLINE_HEIGHT: f64 = 260.0;
@@ -14,27 +14,7 @@ const RIGHT: f64 = 16.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 40.0;
 
-/// One run on the chart.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RooflinePoint {
-    pub label: String,
-    /// FLOPs per off-chip byte; `None` when nothing moved off chip (drawn at the right edge).
-    pub intensity: Option<f64>,
-    pub flops_per_s: f64,
-    /// Index into the palette's channel colours.
-    pub colour: u8,
-}
-
-/// What the chart shows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RooflineData {
-    /// The GPU's peak FLOP/s and off-chip bandwidth (bytes/s): its roof.
-    pub gpu_peak: f64,
-    pub gpu_bandwidth: f64,
-    /// The mesh's peak FLOP/s (a flat line: its weights never leave the chip).
-    pub mesh_peak: f64,
-    pub points: Vec<RooflinePoint>,
-}
+pub use crate::simulation::text::{Roof, RooflineData, RooflinePoint};
 
 /// Log–log axes: decades `10^x_min..10^x_max` by `10^y_min..10^y_max` over a plot box.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,9 +33,16 @@ impl LogScale {
     /// Axes wide enough for every point and roof corner, in whole decades.
     pub fn fit(data: &RooflineData, left: f64, top: f64, width: f64, height: f64) -> Self {
         let mut xs = vec![0.1, 1_000.0];
-        let mut ys = vec![data.gpu_peak, data.mesh_peak];
-        if data.gpu_bandwidth > 0.0 {
-            xs.push(data.gpu_peak / data.gpu_bandwidth);
+        let mut ys: Vec<f64> = data
+            .roofs
+            .iter()
+            .map(|r| r.peak)
+            .filter(|p| *p > 0.0)
+            .collect();
+        for roof in &data.roofs {
+            if let Some(bw) = roof.bandwidth.filter(|b| *b > 0.0) {
+                xs.push(roof.peak / bw);
+            }
         }
         for p in &data.points {
             if let Some(x) = p.intensity.filter(|x| *x > 0.0) {
@@ -166,29 +153,38 @@ pub fn draw_roofline(
         s.left,
         h - 6.0,
     );
-    // The GPU's roof: bandwidth-bound up to the ridge, then flat at its peak.
-    ctx.set_stroke_style_str(palette.channel(1));
-    ctx.set_line_width(2.0);
-    ctx.begin_path();
+    // Each machine's roof: bandwidth-bound up to its ridge, then flat at its peak; a machine
+    // whose operands stay on chip has a flat roof (dashed).
     let x_lo = 10f64.powi(s.x_min);
     let x_hi = 10f64.powi(s.x_max);
-    let ridge = data.gpu_peak / data.gpu_bandwidth.max(f64::MIN_POSITIVE);
-    ctx.move_to(s.x(x_lo), s.y(data.gpu_bandwidth * x_lo));
-    ctx.line_to(s.x(ridge), s.y(data.gpu_peak));
-    ctx.line_to(s.x(x_hi), s.y(data.gpu_peak));
-    ctx.stroke();
-    ctx.set_fill_style_str(palette.channel(1));
-    let _ = ctx.fill_text("GPU roof", s.x(x_hi) - 56.0, s.y(data.gpu_peak) - 5.0);
-    // The mesh's peak.
-    ctx.set_stroke_style_str(palette.channel(0));
-    let _ = ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &4.0.into()));
-    ctx.begin_path();
-    ctx.move_to(s.x(x_lo), s.y(data.mesh_peak));
-    ctx.line_to(s.x(x_hi), s.y(data.mesh_peak));
-    ctx.stroke();
-    let _ = ctx.set_line_dash(&js_sys::Array::new());
-    ctx.set_fill_style_str(palette.channel(0));
-    let _ = ctx.fill_text("mesh peak", s.x(x_hi) - 56.0, s.y(data.mesh_peak) - 5.0);
+    for (idx, roof) in data.roofs.iter().enumerate() {
+        let colour = palette.channel(roof.colour);
+        ctx.set_stroke_style_str(colour);
+        ctx.set_line_width(2.0);
+        ctx.begin_path();
+        match roof.bandwidth.filter(|b| *b > 0.0) {
+            Some(bw) => {
+                let ridge = roof.peak / bw;
+                ctx.move_to(s.x(x_lo), s.y(bw * x_lo));
+                ctx.line_to(s.x(ridge), s.y(roof.peak));
+            }
+            None => {
+                let _ = ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &4.0.into()));
+                ctx.move_to(s.x(x_lo), s.y(roof.peak));
+            }
+        }
+        ctx.line_to(s.x(x_hi), s.y(roof.peak));
+        ctx.stroke();
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+        ctx.set_fill_style_str(colour);
+        // Labels of roofs at the same height are stacked, not drawn over each other.
+        let label = format!("{} roof", roof.label);
+        let _ = ctx.fill_text(
+            &label,
+            s.x(x_hi) - 8.0 * label.len() as f64,
+            s.y(roof.peak) - 5.0 - 12.0 * idx as f64,
+        );
+    }
     // The runs.
     for p in &data.points {
         let x = s.x(p.intensity.unwrap_or(x_hi));
@@ -209,9 +205,20 @@ mod tests {
 
     fn data() -> RooflineData {
         RooflineData {
-            gpu_peak: 19.5e12,
-            gpu_bandwidth: 1_555e9,
-            mesh_peak: 563.2e9,
+            roofs: vec![
+                Roof {
+                    label: "GPU".into(),
+                    peak: 19.5e12,
+                    bandwidth: Some(1_555e9),
+                    colour: 1,
+                },
+                Roof {
+                    label: "WSE".into(),
+                    peak: 563.2e9,
+                    bandwidth: None,
+                    colour: 0,
+                },
+            ],
             points: vec![
                 RooflinePoint {
                     label: "GPU".into(),

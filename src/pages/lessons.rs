@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::app::LocationContext;
-use crate::components::lesson::body::{render_blocks, render_inlines, section_href};
+use crate::components::lesson::body::{SimEmbedView, render_blocks, render_inlines, section_href};
 use crate::course_data::use_course;
 use crate::pages::NotFoundPage;
 use crate::progress_store::use_progress;
@@ -37,6 +37,10 @@ fn course_missing(error: &str) -> AnyView {
 /// Every lesson in order, with what the learner has done in each.
 #[component]
 pub fn LessonsPage() -> impl IntoView {
+    // A simulator card in the lesson can open its simulator in place.
+    provide_context(SimEmbedView(|arch, query| {
+        view! { <crate::pages::simulator::SimEmbed arch query /> }.into_any()
+    }));
     let course = match use_course() {
         Ok(course) => course,
         Err(error) => return course_missing(error),

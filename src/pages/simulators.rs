@@ -1,5 +1,5 @@
-//! The simulator list and each simulator's page. The GPU and WSE pages are built (in
-//! `pages/simulator/`); the others say plainly that they are coming.
+//! The simulator list and each simulator's page: a built machine gets the one shell
+//! (`pages/simulator/`); the others say plainly that they are coming.
 
 use leptos::prelude::*;
 
@@ -7,7 +7,7 @@ use crate::app::LocationContext;
 use crate::catalog::{self, Status};
 use crate::pages::NotFoundPage;
 use crate::pages::catalogue::{coming_notice, status_badge};
-use crate::pages::simulator::{GpuSimulator, WseSimulator};
+use crate::pages::simulator::SimulatorShell;
 use crate::route::Route;
 
 #[component]
@@ -25,7 +25,7 @@ pub fn SimulatorsPage() -> impl IntoView {
                 .map(|sim| {
                     view! {
                         <li class="item-list__item">
-                            <a class="item-list__link" href=Route::Simulator { arch: sim.arch.into() }.href()>
+                            <a class="item-list__link" href=Route::Simulator { arch: sim.arch }.href()>
                                 {sim.name}
                             </a>
                             {status_badge(sim.status)}
@@ -39,7 +39,7 @@ pub fn SimulatorsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn SimulatorPage(arch: String) -> impl IntoView {
+pub fn SimulatorPage(arch: course::SimArch) -> impl IntoView {
     // The setup comes from the query. A new address with another query (a link followed,
     // the address edited) rebuilds the simulator; the page's own `replaceState` writes fire
     // no `hashchange`, so they do not.
@@ -49,13 +49,12 @@ pub fn SimulatorPage(arch: String) -> impl IntoView {
             .map(|l| l.with(|l| l.query.clone()))
             .unwrap_or_default()
     });
-    match catalog::simulator(&arch) {
-        None => view! { <NotFoundPage path=format!("/simulators/{arch}") /> }.into_any(),
+    match catalog::simulator(arch) {
+        None => view! { <NotFoundPage path=format!("/simulators/{}", arch.name()) /> }.into_any(),
         Some(sim) => {
-            let body = move || match (sim.arch, sim.status) {
-                ("wse", Status::Ready) => view! { <WseSimulator query=query.get() /> }.into_any(),
-                ("gpu", Status::Ready) => view! { <GpuSimulator query=query.get() /> }.into_any(),
-                _ => ().into_any(),
+            let machine = crate::simulation::machine(arch).filter(|_| sim.status == Status::Ready);
+            let body = move || {
+                machine.map(|machine| view! { <SimulatorShell machine query=query.get() /> })
             };
             view! {
                 <p class="breadcrumb"><a href=Route::Simulators.href()>"Simulators"</a></p>

@@ -319,7 +319,7 @@ impl LabForm {
     pub fn href(&self) -> String {
         let query: Vec<String> = LabField::ALL
             .iter()
-            .map(|&f| format!("{}={}", f.key(), percent_encode(self.field(f).trim())))
+            .map(|&f| format!("{}={}", f.key(), crate::query::encode(self.field(f).trim())))
             .collect();
         format!(
             "{}?{}",
@@ -469,18 +469,6 @@ fn parse_lr(text: &str) -> Result<f64, String> {
         ));
     }
     Ok(lr)
-}
-
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// The Graphcore lr sweep's learning rates, with what the real IPU reported for each

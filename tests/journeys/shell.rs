@@ -33,10 +33,7 @@ fn every_route() -> Vec<(String, String)> {
     }));
     routes.extend(catalog::SIMULATORS.iter().map(|s| {
         (
-            Route::Simulator {
-                arch: s.arch.into(),
-            }
-            .href(),
+            Route::Simulator { arch: s.arch }.href(),
             format!("{} simulator", s.name),
         )
     }));
@@ -311,7 +308,9 @@ async fn builds_work_under_a_sub_path_served_from_the_parent_directory() {
         .expect("folder name")
         .to_string();
     let parent_server = StaticServer::start(relative.parent().expect("a parent folder"));
-    let deep = Route::Simulator { arch: "wse".into() };
+    let deep = Route::Simulator {
+        arch: course::SimArch::Wse,
+    };
     browser
         .open(&format!(
             "{}/{folder}/{}",

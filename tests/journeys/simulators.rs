@@ -8,18 +8,23 @@ use fantoccini::key::Key;
 use serde_json::Value;
 use sim::engine::Engine;
 use sim::units::Cycle;
-use testbed_lab::pages::simulator::params::{Arch, SimForm};
-use testbed_lab::pages::simulator::session::{GpuSession, WseSession};
+use testbed_lab::simulation::gpu::{GpuMachine, GpuSession};
+use testbed_lab::simulation::wse::{WseMachine, WseSession};
+use testbed_lab::simulation::{Machine, SimForm};
 
-/// The form a query describes, as the page parses it.
+/// The form a query describes on `machine`'s page, as the page parses it.
+fn form_on(machine: &dyn Machine, query: &str) -> SimForm {
+    SimForm::from_query(machine, &testbed_lab::query::parse(query))
+}
+
+/// The form a query describes on the WSE's page.
 fn form(query: &str) -> SimForm {
-    let q = testbed_lab::route::Location::parse(&format!("#/simulators/wse?{query}")).query;
-    SimForm::from_query(&q)
+    form_on(&WseMachine, query)
 }
 
 /// The cycle count the engine reaches natively for the WSE setup in `query`.
 fn native_wse_cycles(query: &str) -> u64 {
-    let setup = form(query).parse(Arch::Wse).expect("a valid setup");
+    let setup = form(query).parse(&WseMachine).expect("a valid setup");
     let mut s = WseSession::build(&setup).expect("the setup builds");
     let _ = s.run.run_until(Cycle(u64::MAX));
     assert!(s.run.is_finished());
@@ -150,11 +155,11 @@ async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
         .await;
     // The lesson link and the same workload on the GPU.
     let gpu_href = browser
-        .eval("return document.querySelector('[data-testid=sim-other-arch]').getAttribute('href');")
+        .eval("return document.querySelector('[data-testid=sim-other-gpu]').getAttribute('href');")
         .await;
     assert_eq!(
         gpu_href.as_str(),
-        Some(form("preset=gemv").href(Arch::Gpu).as_str())
+        Some(form("preset=gemv").href_on(&GpuMachine).as_str())
     );
     assert_console_clean(&browser).await;
     browser.close().await;
@@ -207,7 +212,7 @@ async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
     set_param(&browser, "d_in", "8192").await;
     let Err(expected) = WseSession::build(
         &form("preset=gemv&width=8&d_in=8192")
-            .parse(Arch::Wse)
+            .parse(&WseMachine)
             .expect("parses"),
     ) else {
         panic!("a 64 KiB block must not fit a PE");
@@ -257,7 +262,9 @@ async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
 
 #[tokio::test]
 async fn the_gpu_page_shows_its_hbm_round_trips_and_runs_every_kernel() {
-    let setup = form("preset=bert-layer").parse(Arch::Gpu).expect("parses");
+    let setup = form_on(&GpuMachine, "preset=bert-layer")
+        .parse(&GpuMachine)
+        .expect("parses");
     let native = GpuSession::build(&setup).expect("builds");
     let total = native.sim.total_cycles().0;
     let n_kernels = native.sim.kernels().len();
@@ -305,7 +312,7 @@ async fn the_gpu_page_shows_its_hbm_round_trips_and_runs_every_kernel() {
         .wait_for_text("[data-testid=sim-status]", "Ready")
         .await;
     let h = hash(&browser).await;
-    assert_eq!(h, form("preset=mlp").href(Arch::Gpu));
+    assert_eq!(h, form_on(&GpuMachine, "preset=mlp").href(&GpuMachine));
     assert_console_clean(&browser).await;
     browser.close().await;
 }

@@ -136,3 +136,81 @@ fn the_rule_matches_what_it_should() {
     assert!(!forbidden("ndarray"));
     assert!(!forbidden("web-time"));
 }
+
+/// The app's layers, top to bottom: each may use the ones below it, never one above.
+/// `pages/` → `components/` → `charts/` → `simulation/`, `training/` → the engines. (Top-level
+/// modules such as `route`, `query`, `theme` and `catalog` are shared plumbing.)
+const LAYERS: &[(&str, &[&str])] = &[
+    ("components", &["pages"]),
+    ("charts", &["pages", "components"]),
+    ("simulation", &["pages", "components", "charts"]),
+    ("training", &["pages", "components", "charts"]),
+];
+
+/// The lines of `text` that name a forbidden layer (`crate::pages…`).
+fn layer_violations(text: &str, above: &[&str]) -> Vec<String> {
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .filter(|line| {
+            above.iter().any(|layer| {
+                line.contains(&format!("crate::{layer}::"))
+                    || line.contains(&format!("crate::{layer};"))
+                    || line.contains(&format!("crate::{layer}}}"))
+            })
+        })
+        .map(|line| line.trim().to_string())
+        .collect()
+}
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn app_layers_point_one_way() {
+    let mut problems = Vec::new();
+    for (layer, above) in LAYERS {
+        let mut files = Vec::new();
+        rust_files(&project_root().join("src").join(layer), &mut files);
+        assert!(!files.is_empty(), "src/{layer} has no Rust files");
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("readable source");
+            for line in layer_violations(&text, above) {
+                problems.push(format!("{}: {line}", file.display()));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "a lower layer uses a higher one:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_layer_rule_catches_what_it_should() {
+    let above = &["pages", "components"];
+    let text = "use crate::pages::simulator::SimEmbed;\n\
+                use crate::components::{sim, lesson};\n\
+                // crate::pages:: in a comment is fine\n\
+                use crate::charts::palette::Palette;\n\
+                let x = crate::pages::thing();";
+    assert_eq!(
+        layer_violations(text, above),
+        [
+            "use crate::pages::simulator::SimEmbed;",
+            "use crate::components::{sim, lesson};",
+            "let x = crate::pages::thing();",
+        ]
+    );
+}

@@ -1,7 +1,6 @@
 //! Renders a lesson's typed blocks and inlines (no HTML strings): headings with stable anchors,
 //! paragraphs, lists, quotes, tables, figures, code, widget cards, quizzes and the sources list.
 
-use crate::pages::simulator::SimEmbed;
 use course::{Align, Block, Inline, LabCard, LinkTarget, SimCard, Source};
 use leptos::prelude::*;
 
@@ -10,6 +9,17 @@ use crate::components::lesson::QuizCard;
 use crate::route::Route;
 
 /// The address of a section of a lesson: `#/lessons/<slug>?at=<anchor>` (the hash holds the route,
+/// How a lesson's simulator card runs its simulator in place. The lesson page provides it
+/// (components cannot name pages); without it a card only links to the simulator.
+#[derive(Clone, Copy)]
+pub struct SimEmbedView(pub fn(course::SimArch, Vec<(String, String)>) -> AnyView);
+
+impl std::fmt::Debug for SimEmbedView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SimEmbedView")
+    }
+}
+
 /// so an anchor travels in the query; see ARCHITECTURE.md "Hash routing").
 pub fn section_href(slug: &str, anchor: &str) -> String {
     format!(
@@ -194,7 +204,7 @@ fn status_note(status: Status) -> Option<&'static str> {
 }
 
 fn sim_card(card: &'static SimCard) -> AnyView {
-    let entry = catalog::simulator(card.arch.name());
+    let entry = catalog::simulator(card.arch);
     let name = entry.map_or(card.arch.name(), |e| e.name);
     let status = entry.map_or(Status::Coming, |e| e.status);
     let preset = card.arg("preset").map(|p| format!("Preset: {p}"));
@@ -209,7 +219,7 @@ fn sim_card(card: &'static SimCard) -> AnyView {
             {card.caption.clone().map(|c| view! { <span class="lesson-card__text">{c}</span> })}
             {status_note(status).map(|n| view! { <span class="lesson-card__note">{n}</span> })}
         </a>
-        <SimEmbed arch=card.arch.name().to_string() query=card.args.clone() />
+        {use_context::<SimEmbedView>().map(|embed| (embed.0)(card.arch, card.args.clone()))}
         </div>
     }
     .into_any()

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::pages::simulator::session::Phase;
+use crate::simulation::Phase;
 
 /// The run controls. Play and pause are one button whose label says what it will do.
 #[component]

@@ -6,7 +6,8 @@ use std::collections::VecDeque;
 use leptos::html::Ol;
 use leptos::prelude::*;
 
-use crate::pages::simulator::session::LOG_CAPACITY;
+/// Log lines kept on the page (older ones are dropped and counted).
+pub const LOG_CAPACITY: usize = 400;
 
 /// The lines shown, oldest first, each with a sequence number (its key in the list).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

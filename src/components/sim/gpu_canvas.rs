@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use sim::gpu::{GpuSnapshot, Kernel, KernelPhase};
 use web_sys::HtmlCanvasElement;
 
-use super::mesh_canvas::{css_width, prepare_canvas, use_palette};
-use super::palette::Palette;
+use crate::charts::canvas::{css_width, prepare_canvas};
+use crate::charts::palette::{Palette, use_palette};
 
 /// Height of the drawing in CSS pixels.
 pub const GPU_CANVAS_HEIGHT: f64 = 256.0;

@@ -4,52 +4,14 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use sim::wse::{MeshSnapshot, PeState};
-use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::HtmlCanvasElement;
 
 use super::mesh_layout::{MARGIN, MeshLayout};
-use super::palette::Palette;
-use crate::theme::{Theme, ThemeContext};
+use crate::charts::canvas::{css_width, prepare_canvas};
+use crate::charts::palette::{Palette, use_palette};
 
 /// Tallest the mesh drawing gets, in CSS pixels.
 pub const MAX_MESH_HEIGHT: f64 = 640.0;
-
-/// The 2-D context of `canvas`, sized for its CSS width and the device pixel ratio, with
-/// drawing units in CSS pixels. Returns the context and the CSS size.
-pub fn prepare_canvas(
-    canvas: &HtmlCanvasElement,
-    css_width: f64,
-    css_height: f64,
-) -> Option<CanvasRenderingContext2d> {
-    let dpr = web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .max(1.0);
-    // Pixel sizes are small positive numbers; rounding to u32 is the point.
-    let (pw, ph) = (
-        (css_width * dpr).round() as u32,
-        (css_height * dpr).round() as u32,
-    );
-    if canvas.width() != pw {
-        canvas.set_width(pw);
-    }
-    if canvas.height() != ph {
-        canvas.set_height(ph);
-    }
-    let ctx = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .ok()?;
-    ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0).ok()?;
-    Some(ctx)
-}
-
-/// The canvas's width in CSS pixels (its column's width before the first layout).
-pub fn css_width(canvas: &HtmlCanvasElement) -> f64 {
-    let w = f64::from(canvas.client_width());
-    if w > 0.0 { w } else { 640.0 }
-}
 
 /// Draws `snap` and returns the layout used (for mapping clicks back to PEs).
 pub fn draw_mesh(
@@ -133,12 +95,6 @@ pub fn draw_mesh(
         ctx.stroke_rect(left - 1.0, top - 1.0, side + 2.0, side + 2.0);
     }
     Some(layout)
-}
-
-/// The current theme's palette (light when no theme is provided, as in a component test).
-pub fn use_palette() -> Signal<Palette> {
-    let theme = use_context::<ThemeContext>().map(|t| t.theme);
-    Signal::derive(move || Palette::for_theme(theme.map_or(Theme::Light, |t| t.get())))
 }
 
 /// The mesh, drawn on a canvas whenever its snapshot, the selection or the theme changes.

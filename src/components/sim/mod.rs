@@ -6,7 +6,6 @@ pub mod event_log;
 pub mod gpu_canvas;
 pub mod mesh_canvas;
 pub mod mesh_layout;
-pub mod palette;
 pub mod panels;
 pub mod param_form;
 pub mod roofline_chart;
@@ -18,8 +17,8 @@ pub use gpu_canvas::GpuCanvas;
 pub use mesh_canvas::MeshCanvas;
 pub use panels::{CompareTable, MetricsTable, PeInspector, TrafficTable};
 pub use param_form::SimParamsForm;
-pub use roofline_chart::{RooflineChart, roofline_data};
-pub use use_sim_loop::{Publish, UseSimLoopReturn, use_sim_loop};
+pub use roofline_chart::RooflineChart;
+pub use use_sim_loop::{Publish, SessionSlot, UseSimLoopReturn, use_sim_loop};
 
 use std::cell::Cell;
 

@@ -1,12 +1,14 @@
-//! The text panels beside a simulator's canvas: metrics, the GPU-versus-WSE table, the PE
-//! inspector and the GPU's per-kernel HBM traffic. With the event log they say in words
+//! The text panels beside a simulator's canvas: metrics, the comparison with other machines,
+//! the unit inspector and the GPU's per-kernel HBM traffic. With the event log they say in words
 //! everything the canvas shows.
 
 use leptos::prelude::*;
 
 use super::RooflineChart;
 use crate::charts::roofline::RooflineData;
-use crate::pages::simulator::session::{CompareRow, InspectRows, KernelTraffic, MetricRow};
+use crate::simulation::gpu::KernelTraffic;
+use crate::simulation::text::short_name;
+use crate::simulation::{CompareTable as CompareData, InspectRows, MetricRow};
 
 /// Live metrics as a definition list; each value has `data-testid="sim-metric-<key>"`.
 #[component]
@@ -37,30 +39,36 @@ pub fn MetricsTable(
     }
 }
 
-/// The same workload on a GPU and on the mesh.
+/// The same workload on several machines: one column each, this run last.
 #[component]
 pub fn CompareTable(
-    /// The rows (GPU column, WSE column).
+    /// The table (columns and rows).
     #[prop(into)]
-    rows: Signal<Vec<CompareRow>>,
-    /// Whether the WSE column is final.
+    table: Signal<CompareData>,
+    /// Whether this run (the last column) is final.
     #[prop(into)]
-    wse_final: Signal<bool>,
+    run_final: Signal<bool>,
     /// The roofline chart's data.
     #[prop(into)]
     roofline: Signal<Option<RooflineData>>,
 ) -> impl IntoView {
     let title_id = super::unique_id("sim-compare-title");
+    let title = move || {
+        table.with(|t| {
+            let names: Vec<&str> = t.columns.iter().map(|a| short_name(*a)).collect();
+            format!("{} on the same workload", names.join(" and "))
+        })
+    };
     view! {
         <section class="sim-panel sim-compare" aria-labelledby=title_id.clone()>
-            <h2 class="sim-panel__title" id=title_id.clone()>"GPU and WSE on the same workload"</h2>
+            <h2 class="sim-panel__title" id=title_id.clone()>{title}</h2>
             <p class="sim-panel__note">
-                "The GPU column is the A100 model running this workload kernel by kernel. "
+                "The other columns are the models of those machines running this workload to the end. "
                 {move || {
-                    if wse_final.get() {
-                        "The WSE column is this run, finished."
+                    if run_final.get() {
+                        "The last column is this run, finished."
                     } else {
-                        "The WSE column is this run so far; press Play to finish it."
+                        "The last column is this run so far; press Play to finish it."
                     }
                 }}
             </p>
@@ -69,24 +77,43 @@ pub fn CompareTable(
                     <thead>
                         <tr>
                             <th scope="col">"Metric"</th>
-                            <th scope="col">"GPU"</th>
-                            <th scope="col">"WSE mesh"</th>
+                            {move || {
+                                table.with(|t| {
+                                    t.columns
+                                        .iter()
+                                        .map(|a| view! { <th scope="col">{short_name(*a)}</th> })
+                                        .collect_view()
+                                })
+                            }}
                         </tr>
                     </thead>
                     <tbody>
-                        <For
-                            each=move || rows.get()
-                            key=|r| (r.key, r.gpu.clone(), r.wse.clone())
-                            children=|r| {
-                                view! {
-                                    <tr>
-                                        <th scope="row">{r.label}</th>
-                                        <td>{r.gpu}</td>
-                                        <td data-testid=format!("sim-compare-wse-{}", r.key)>{r.wse}</td>
-                                    </tr>
-                                }
-                            }
-                        />
+                        {move || {
+                            let t = table.get();
+                            t.rows
+                                .into_iter()
+                                .map(|r| {
+                                    let cells = r
+                                        .values
+                                        .into_iter()
+                                        .zip(t.columns.iter())
+                                        .map(|(v, arch)| {
+                                            view! {
+                                                <td data-testid=format!("sim-compare-{}-{}", arch.name(), r.key)>
+                                                    {v}
+                                                </td>
+                                            }
+                                        })
+                                        .collect_view();
+                                    view! {
+                                        <tr>
+                                            <th scope="row">{r.label}</th>
+                                            {cells}
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()
+                        }}
                     </tbody>
                 </table>
             </div>
@@ -96,10 +123,15 @@ pub fn CompareTable(
     }
 }
 
-/// What a clicked PE holds. A small form picks a PE by column and row, for the keyboard.
+/// What a clicked unit holds. A small form picks one by column and row (or number), for the
+/// keyboard.
 #[component]
 pub fn PeInspector(
-    /// The selected PE, if any.
+    /// What a unit is called ("PE", "tile").
+    unit: &'static str,
+    /// Whether a unit is picked by column and row (a mesh) or by one index (tiles).
+    two_d: bool,
+    /// The selected unit, if any.
     #[prop(into)]
     selected: Signal<Option<(u32, u32)>>,
     /// Its inspection, as label/value rows (or an error sentence).
@@ -120,7 +152,8 @@ pub fn PeInspector(
                 .and_then(|el| el.value().trim().parse::<u32>().ok())
                 .unwrap_or(u32::MAX)
         };
-        on_select.run((read(x_input), read(y_input)));
+        let y = if two_d { read(y_input) } else { 0 };
+        on_select.run((read(x_input), y));
     };
     let shown = move |pick: fn((u32, u32)) -> u32| {
         selected
@@ -132,13 +165,14 @@ pub fn PeInspector(
         <section class="sim-panel sim-inspector" aria-labelledby=title_id.clone()>
             <h2 class="sim-panel__title" id=title_id.clone() data-testid="sim-inspector-title">
                 {move || match selected.get() {
-                    Some((x, y)) => format!("PE ({x}, {y})"),
-                    None => "Inspect a PE".to_string(),
+                    Some((x, y)) if two_d => format!("{unit} ({x}, {y})"),
+                    Some((x, _)) => format!("{unit} {x}"),
+                    None => format!("Inspect a {unit}"),
                 }}
             </h2>
             <form class="sim-inspector__pick" on:submit=on_submit>
                 <label>
-                    "Column "
+                    {if two_d { "Column " } else { "Number " }}
                     <input
                         type="text"
                         inputmode="numeric"
@@ -148,7 +182,7 @@ pub fn PeInspector(
                         prop:value=move || shown(|(x, _)| x)
                     />
                 </label>
-                <label>
+                <label class:sim-inspector__hidden=!two_d>
                     "Row "
                     <input
                         type="text"
@@ -167,7 +201,7 @@ pub fn PeInspector(
                 None => {
                     view! {
                         <p class="sim-panel__note">
-                            "Click a PE on the mesh, or pick one here, to see its queues, task and memory."
+                            {format!("Click a {unit} in the picture, or pick one here, to see what it holds and does.")}
                         </p>
                     }
                         .into_any()

@@ -1,26 +1,31 @@
-//! The parameters form: preset, machine and sizes. A change applies at once (on `change`,
-//! i.e. when a field is left or Enter is pressed); the page checks the values, rebuilds the
-//! run and writes them to the URL.
+//! The parameters form: the workload preset, the machine's own settings and the sizes. A
+//! change applies at once (on `change`, i.e. when a field is left or Enter is pressed); the
+//! page checks the values, rebuilds the run and writes them to the URL.
 
 use leptos::prelude::*;
 
-use crate::pages::simulator::params::{Arch, Field, GpuMachine, Preset, SimForm};
+use crate::simulation::{FieldKind, FieldSpec, Machine, Preset, SimForm};
 
-/// The form for `arch`'s page.
+/// The form for `machine`'s page.
 #[component]
 pub fn SimParamsForm(
-    /// Which page (the WSE shows mesh sizes, the GPU a machine).
-    arch: Arch,
+    /// Which machine (its fields follow the workload's).
+    machine: &'static dyn Machine,
     /// The values as typed.
     form: RwSignal<SimForm>,
     /// Called with the new values after every change.
     on_apply: Callback<SimForm>,
 ) -> impl IntoView {
-    let preset = move || form.with(|f| Preset::parse(&f.preset));
-    let fields = move || Field::for_page(arch, preset().unwrap_or(Preset::Gemv));
+    let preset = move || form.with(SimForm::preset);
+    let fields = move || SimForm::fields_for(machine, preset().unwrap_or(Preset::Gemv));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         on_apply.run(form.get_untracked());
+    };
+    let set = move |field: &'static FieldSpec, value: String| {
+        let next = form.get_untracked().with_field(field, &value);
+        form.set(next.clone());
+        on_apply.run(next);
     };
     view! {
         <form class="sim-panel sim-form" data-testid="sim-form" on:submit=on_submit>
@@ -31,7 +36,7 @@ pub fn SimParamsForm(
                     data-testid="sim-param-preset"
                     on:change=move |ev| {
                         if let Some(p) = Preset::parse(&event_target_value(&ev)) {
-                            let next = form.get_untracked().with_preset(p);
+                            let next = form.get_untracked().with_preset(machine, p);
                             form.set(next.clone());
                             on_apply.run(next);
                         }
@@ -50,57 +55,53 @@ pub fn SimParamsForm(
                         .collect_view()}
                 </select>
             </label>
-            {(arch == Arch::Gpu)
-                .then(|| {
-                    view! {
-                        <label class="sim-form__row">
-                            <span class="sim-form__label">"GPU"</span>
-                            <select
-                                data-testid="sim-param-machine"
-                                on:change=move |ev| {
-                                    let mut next = form.get_untracked();
-                                    next.machine = event_target_value(&ev);
-                                    form.set(next.clone());
-                                    on_apply.run(next);
-                                }
-                            >
-                                {GpuMachine::ALL
-                                    .iter()
-                                    .map(|m| {
-                                        let m = *m;
-                                        view! {
-                                            <option
-                                                value=m.as_str()
-                                                selected=move || form.with(|f| f.machine == m.as_str())
-                                            >
-                                                {m.label()}
-                                            </option>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </select>
-                        </label>
-                    }
-                })}
             <For
                 each=fields
-                key=|f| f.key()
+                key=|f| f.key
                 children=move |field| {
+                    let control = match field.kind {
+                        FieldKind::Choice(options) => {
+                            view! {
+                                <select
+                                    data-testid=format!("sim-param-{}", field.key)
+                                    on:change=move |ev| set(field, event_target_value(&ev))
+                                >
+                                    {options
+                                        .iter()
+                                        .map(|(value, label)| {
+                                            let value = *value;
+                                            view! {
+                                                <option
+                                                    value=value
+                                                    selected=move || form.with(|f| f.field(field) == value)
+                                                >
+                                                    {*label}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            }
+                                .into_any()
+                        }
+                        FieldKind::Size => {
+                            view! {
+                                <input
+                                    type="text"
+                                    inputmode="numeric"
+                                    class="sim-form__input"
+                                    data-testid=format!("sim-param-{}", field.key)
+                                    prop:value=move || form.with(|f| f.field(field).to_string())
+                                    on:change=move |ev| set(field, event_target_value(&ev))
+                                />
+                            }
+                                .into_any()
+                        }
+                    };
                     view! {
                         <label class="sim-form__row">
-                            <span class="sim-form__label">{field.label()}</span>
-                            <input
-                                type="text"
-                                inputmode="numeric"
-                                class="sim-form__input"
-                                data-testid=format!("sim-param-{}", field.key())
-                                prop:value=move || form.with(|f| f.field(field).to_string())
-                                on:change=move |ev| {
-                                    let next = form.get_untracked().with_field(field, &event_target_value(&ev));
-                                    form.set(next.clone());
-                                    on_apply.run(next);
-                                }
-                            />
+                            <span class="sim-form__label">{field.label}</span>
+                            {control}
                         </label>
                     }
                 }

@@ -9,12 +9,11 @@
 use leptos::leptos_dom::helpers::AnimationFrameRequestHandle;
 use leptos::prelude::*;
 
-use crate::pages::simulator::session::{
-    Phase, Session, Slice, advance, cycles_this_frame, phase_after,
-};
+use crate::simulation::session::FRAME_TIME_BUDGET_MS;
+use crate::simulation::{Phase, SimSession, Slice, cycles_this_frame, phase_after, run_slice};
 
-/// Milliseconds of simulation allowed per frame (of ~16.7 at 60 Hz), checked between chunks.
-pub const FRAME_TIME_BUDGET_MS: f64 = 10.0;
+/// The engine a page drives: any machine's session, or none while the settings are wrong.
+pub type SessionSlot = StoredValue<Option<Box<dyn SimSession>>>;
 /// With reduced motion, the picture is redrawn at most this often while playing.
 pub const REDUCED_MOTION_REDRAW_MS: f64 = 1_000.0;
 /// Metrics (which list every unit) are recomputed at most this often while playing.
@@ -74,15 +73,14 @@ struct LoopState {
 /// Drives `session` frame by frame at `speeds[speed_idx]` cycles per frame.
 /// `publish(session, slice, what)` runs after every slice, with the engine only borrowed
 /// for reading (so what it triggers may read the engine too).
-pub fn use_sim_loop<S, F>(
-    session: StoredValue<Option<S>>,
+pub fn use_sim_loop<F>(
+    session: SessionSlot,
     speeds: &'static [u64],
     initial_speed_idx: usize,
     publish: F,
 ) -> UseSimLoopReturn
 where
-    S: Session,
-    F: Fn(&S, &Slice, Publish) + Copy + Send + Sync + 'static,
+    F: Fn(&dyn SimSession, &Slice, Publish) + Copy + Send + Sync + 'static,
 {
     let phase = RwSignal::new(Phase::Ready);
     let speed_idx = RwSignal::new(initial_speed_idx.min(speeds.len().saturating_sub(1)));
@@ -96,25 +94,15 @@ where
 
     // One slice of `cycles`, in chunks, stopping early when the frame's time is spent.
     let run_slice = move |cycles: u64, force: bool| -> Option<Slice> {
-        let started = now_ms();
         let total = session
             .try_update_value(|maybe| {
                 let s = maybe.as_mut()?;
-                let chunk = cycles.div_ceil(4).max(1);
-                let mut left = cycles;
-                let mut total = advance(s.engine(), chunk.min(left));
-                left -= chunk.min(left);
-                while left > 0
-                    && total.status == sim::engine::RunStatus::DeadlineReached
-                    && now_ms() - started < FRAME_TIME_BUDGET_MS
-                {
-                    let more = advance(s.engine(), chunk.min(left));
-                    left -= chunk.min(left);
-                    total.cycle = more.cycle;
-                    total.status = more.status;
-                    total.lines.extend(more.lines);
-                }
-                Some(total)
+                Some(run_slice(
+                    s.as_mut(),
+                    cycles,
+                    FRAME_TIME_BUDGET_MS,
+                    &mut now_ms,
+                ))
             })
             .flatten()?;
         let t = now_ms();
@@ -140,7 +128,7 @@ where
             });
         session.try_with_value(|maybe| {
             if let Some(s) = maybe {
-                publish(s, &total, what);
+                publish(s.as_ref(), &total, what);
             }
         });
         Some(total)
@@ -191,7 +179,7 @@ where
 
     let units = move || {
         session
-            .try_with_value(|s| s.as_ref().map(Session::units))
+            .try_with_value(|s| s.as_ref().map(|s| s.units()))
             .flatten()
             .unwrap_or(1)
     };

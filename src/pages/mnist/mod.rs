@@ -12,7 +12,7 @@ mod panels;
 
 use leptos::prelude::*;
 
-use crate::pages::simulator::replace_url;
+use crate::route::replace_url;
 use crate::training::client::WorkerClient;
 use crate::training::config::{LabForm, RunConfig, graphcore_sweep};
 use crate::training::protocol::{

@@ -8,8 +8,8 @@ use super::browser::{MAX_UPLOAD_BYTES, download_text, paint_digit, read_file, th
 use super::digit_pad::DigitPad;
 use super::{DataState, LabState, LiveRun, RunPhase};
 use crate::charts::training_curves::{CurveData, CurveKind, chart_colours, draw_training_curves};
-use crate::pages::simulator::replace_url;
 use crate::route::Route;
+use crate::route::replace_url;
 use crate::theme::{Theme, ThemeContext};
 use crate::training::config::{LabField, ModelKind, OptimizerKind, RunConfig, format_lr};
 use crate::training::protocol::{DataFile, DataSource, RunOutcome};

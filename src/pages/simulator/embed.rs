@@ -1,14 +1,15 @@
 //! A simulator inside a lesson. It starts only when the learner asks for it, so opening a
-//! lesson runs no engine, and it is the same component as the full page in its embedded form.
+//! lesson runs no engine, and it is the same shell as the full page in its embedded form.
 
+use course::SimArch;
 use leptos::prelude::*;
 
-use super::{GpuSimulator, WseSimulator};
+use super::SimulatorShell;
 use crate::catalog::{self, Status};
 
 /// Whether `arch` has a simulator that can be embedded today.
-pub fn embeddable(arch: &str) -> bool {
-    matches!(arch, "wse" | "gpu")
+pub fn embeddable(arch: SimArch) -> bool {
+    crate::simulation::machine(arch).is_some()
         && catalog::simulator(arch).is_some_and(|s| s.status == Status::Ready)
 }
 
@@ -17,17 +18,17 @@ pub fn embeddable(arch: &str) -> bool {
 /// not built yet: the lesson's card still says where it will be.
 #[component]
 pub fn SimEmbed(
-    /// The simulator: `"wse"` or `"gpu"`.
-    arch: String,
+    /// The simulator.
+    arch: SimArch,
     /// The lesson's arguments (`preset`, sizes), as the simulator page reads them from its URL.
     query: Vec<(String, String)>,
 ) -> impl IntoView {
-    if !embeddable(&arch) {
+    let (Some(machine), true) = (crate::simulation::machine(arch), embeddable(arch)) else {
         return ().into_any();
-    }
+    };
     let open = RwSignal::new(false);
     let region_id = crate::components::sim::unique_id("sim-embed");
-    let name = catalog::simulator(&arch).map_or("simulator", |s| s.name);
+    let name = catalog::simulator(arch).map_or("simulator", |s| s.name);
     let toggle_label = move || {
         if open.get() {
             "Close the simulator".to_string()
@@ -35,17 +36,12 @@ pub fn SimEmbed(
             format!("Run the {name} simulator here")
         }
     };
-    let body = {
-        let arch = arch.clone();
-        move || {
-            open.get().then(|| match arch.as_str() {
-                "wse" => view! { <WseSimulator query=query.clone() embedded=true /> }.into_any(),
-                _ => view! { <GpuSimulator query=query.clone() embedded=true /> }.into_any(),
-            })
-        }
+    let body = move || {
+        open.get()
+            .then(|| view! { <SimulatorShell machine query=query.clone() embedded=true /> })
     };
     view! {
-        <div class="sim-embed" data-testid=format!("sim-embed-{arch}")>
+        <div class="sim-embed" data-testid=format!("sim-embed-{}", arch.name())>
             <button
                 type="button"
                 class="sim-embed__toggle"

@@ -2,7 +2,9 @@
 //! custom properties cheaply every frame, so the two themes' colours are chosen here, to
 //! match `src/styles/app.css` and stay readable on both backgrounds.
 
-use crate::theme::Theme;
+use leptos::prelude::*;
+
+use crate::theme::{Theme, ThemeContext};
 
 /// Colours for one theme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +70,12 @@ impl Palette {
     pub fn channel(&self, color: u8) -> &'static str {
         self.channels[usize::from(color) % self.channels.len()]
     }
+}
+
+/// The current theme's palette (light when no theme is provided, as in a component test).
+pub fn use_palette() -> Signal<Palette> {
+    let theme = use_context::<ThemeContext>().map(|t| t.theme);
+    Signal::derive(move || Palette::for_theme(theme.map_or(Theme::Light, |t| t.get())))
 }
 
 #[cfg(test)]
