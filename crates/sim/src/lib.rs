@@ -72,8 +72,8 @@
 //! # Modelling choices (not sourced; named so nobody mistakes them for hardware facts)
 //! - WSE: router and task queue depths (2 wavelets per color), one FP32 multiply-add per CE
 //!   per cycle, the task costs (an `x` element costs one cycle per row of the block, a
-//!   reduction add one cycle), one wavelet per cycle on the ramp each way, rotating color
-//!   arbitration on shared links, reduction tasks preferred over new `x` work. The model's
+//!   reduction add one cycle), one wavelet per cycle on the ramp each way, round-robin
+//!   arbitration among the colors waiting for a shared link, reduction tasks preferred over new `x` work. The model's
 //!   "peak FLOP/s" follows from these choices and is not a WSE-2 figure (none is sourced).
 //! - GPU: 4 µs launch overhead, 65,536 FLOPs per thread block, perfect overlap of compute
 //!   and memory inside a kernel, each input byte read once per kernel, no fusion, no

@@ -1,8 +1,9 @@
 //! The mesh: routers, links, queues, colors, and the cycle loop.
 //!
 //! # One cycle, in three phases
-//! 1. **Routers.** Each PE's router looks at the head wavelet of each color's queue (colors
-//!    taken in a rotating order, for fairness on shared links). It forwards the wavelet to
+//! 1. **Routers.** Each PE's router looks at the head wavelet of each color's queue (the
+//!    colors waiting taken round robin, least recently served first, for fairness on
+//!    shared links). It forwards the wavelet to
 //!    every port in the color's transmit set at once, or not at all: each destination must
 //!    have room (a neighbour's router queue for that color, the CE's task queue for the
 //!    ramp, or an edge port off the mesh, which always accepts), and each outgoing link
@@ -275,7 +276,11 @@ impl WaveletLedger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct PeCounters {
     busy: u64,
+    /// Cycles its output waited for the router, or its task was blocked (drawn as stalled).
     stalled: u64,
+    /// Cycles with nothing to do, counted directly (not as the remainder), so
+    /// `busy + stalled + idle == now` is a real check of the cycle loop.
+    idle: u64,
     router_stalls: u64,
     tasks: u64,
     /// Last cycle the CE was stepped, and what it did then (a PE not stepped was idle).
@@ -320,7 +325,9 @@ pub struct Mesh {
     flops: u64,
     now: u64,
     finished: bool,
-    no_progress_last: bool,
+    /// Set when a cycle made no progress while work remained: the cycle and a resource
+    /// waited on. Nothing can change after that, so `run_until` returns at once.
+    deadlocked: Option<(u64, Resource)>,
     finish_traced: bool,
     trace: Trace,
 }
@@ -419,7 +426,7 @@ impl Mesh {
             flops: 0,
             now: 0,
             finished: false,
-            no_progress_last: false,
+            deadlocked: None,
             finish_traced: false,
             trace,
         })
@@ -484,6 +491,7 @@ impl Mesh {
             ));
         }
         let i = pe * NC + usize::from(color);
+        self.deadlocked = None;
         self.routes[i] = Some(route);
         self.colors_of[pe] |= 1 << color;
         let pe32 = u32::try_from(pe).unwrap_or(NONE);
@@ -531,6 +539,8 @@ impl Mesh {
             });
         }
         self.ces[pe] = Ce::new(program);
+        self.deadlocked = None;
+        self.finished = false;
         Ok(())
     }
 
@@ -588,6 +598,7 @@ impl Mesh {
             next: 0,
         });
         self.finished = false;
+        self.deadlocked = None;
         Ok(())
     }
 
@@ -705,37 +716,58 @@ impl Mesh {
             return;
         }
         let mut links_used: u8 = 0;
-        // Rotating start color: fair and deterministic arbitration of shared links.
-        let start = (now % NC as u64) as u32;
         let mut stalled_here = false;
-        // Colors `start..NC`, then `0..start`, visiting only those with a route.
-        let from_start = colors & (u32::MAX << start);
-        for mut pending in [from_start, colors & !from_start] {
-            while pending != 0 {
-                let c = pending.trailing_zeros() as usize;
-                pending &= pending - 1;
-                let q = self.rq_of[pe * NC + c] as usize;
-                if self.rq.peek_ready(q, now).is_none() {
-                    continue;
+        // Round robin over the colors waiting: the color served least recently goes first
+        // (a queue's `popped_at` is the cycle it last forwarded; never is oldest), so colors
+        // sharing a link take turns whatever their IDs.
+        let mut waiting = [(0_u64, 0_u8); NC];
+        let mut n_waiting = 0;
+        let mut pending = colors;
+        while pending != 0 {
+            let c = pending.trailing_zeros() as usize;
+            pending &= pending - 1;
+            let q = self.rq_of[pe * NC + c] as usize;
+            if self.rq.peek_ready(q, now).is_some() {
+                waiting[n_waiting] = (self.rq.popped_at[q].wrapping_add(1), c as u8);
+                n_waiting += 1;
+            }
+        }
+        waiting[..n_waiting].sort_unstable();
+        for &(_, c) in &waiting[..n_waiting] {
+            let c = usize::from(c);
+            let q = self.rq_of[pe * NC + c] as usize;
+            let Some(route) = self.routes[pe * NC + c] else {
+                continue;
+            };
+            // Check every destination.
+            let mut ok = true;
+            let mut blocker = None;
+            for p in route.tx.iter() {
+                if links_used & p.bit() != 0 {
+                    ok = false;
+                    break;
                 }
-                let Some(route) = self.routes[pe * NC + c] else {
-                    continue;
-                };
-                // Check every destination.
-                let mut ok = true;
-                let mut blocker = None;
-                for p in route.tx.iter() {
-                    if links_used & p.bit() != 0 {
-                        ok = false;
-                        break;
+                match p {
+                    Port::Ramp => {
+                        let tq = self.tq_of[pe * NC + c] as usize;
+                        if !self.tq.has_room(tq, now) {
+                            ok = false;
+                            let (x, y) = self.xy(pe);
+                            blocker = Some(Resource::TaskQueue {
+                                x,
+                                y,
+                                color: c as u8,
+                            });
+                            break;
+                        }
                     }
-                    match p {
-                        Port::Ramp => {
-                            let tq = self.tq_of[pe * NC + c] as usize;
-                            if !self.tq.has_room(tq, now) {
+                    _ => {
+                        if let Some(nb) = self.neighbour(pe, p) {
+                            let nq = self.rq_of[nb * NC + c];
+                            if nq == NONE || !self.rq.has_room(nq as usize, now) {
                                 ok = false;
-                                let (x, y) = self.xy(pe);
-                                blocker = Some(Resource::TaskQueue {
+                                let (x, y) = self.xy(nb);
+                                blocker = Some(Resource::RouterQueue {
                                     x,
                                     y,
                                     color: c as u8,
@@ -743,89 +775,74 @@ impl Mesh {
                                 break;
                             }
                         }
-                        _ => {
-                            if let Some(nb) = self.neighbour(pe, p) {
-                                let nq = self.rq_of[nb * NC + c];
-                                if nq == NONE || !self.rq.has_room(nq as usize, now) {
-                                    ok = false;
-                                    let (x, y) = self.xy(nb);
-                                    blocker = Some(Resource::RouterQueue {
-                                        x,
-                                        y,
-                                        color: c as u8,
-                                    });
-                                    break;
-                                }
-                            }
-                        }
                     }
                 }
-                if !ok {
-                    stalled_here = true;
-                    if stall.is_none() {
-                        *stall = blocker;
-                    }
-                    continue;
+            }
+            if !ok {
+                stalled_here = true;
+                if stall.is_none() {
+                    *stall = blocker;
                 }
-                let w = self.rq.pop(q, now);
-                self.rq_count[pe] -= 1;
-                *progress = true;
-                let fanout = u64::from(route.tx.len());
-                self.ledger.multicast_copies += fanout - 1;
-                self.hops += fanout;
-                for p in route.tx.iter() {
-                    links_used |= p.bit();
-                    match p {
-                        Port::Ramp => {
-                            let tq = self.tq_of[pe * NC + c] as usize;
-                            self.tq.push(
-                                tq,
+                continue;
+            }
+            let w = self.rq.pop(q, now);
+            self.rq_count[pe] -= 1;
+            *progress = true;
+            let fanout = u64::from(route.tx.len());
+            self.ledger.multicast_copies += fanout - 1;
+            self.hops += fanout;
+            for p in route.tx.iter() {
+                links_used |= p.bit();
+                match p {
+                    Port::Ramp => {
+                        let tq = self.tq_of[pe * NC + c] as usize;
+                        self.tq.push(
+                            tq,
+                            Wavelet {
+                                payload: w.payload,
+                                ready_at: now + 1,
+                                from: p as u8,
+                            },
+                        );
+                        self.tq_count[pe] += 1;
+                    }
+                    _ => match self.neighbour(pe, p) {
+                        Some(nb) => {
+                            let nq = self.rq_of[nb * NC + c] as usize;
+                            let from = p.opposite() as u8;
+                            self.rq.push(
+                                nq,
                                 Wavelet {
                                     payload: w.payload,
                                     ready_at: now + 1,
-                                    from: p as u8,
+                                    from,
                                 },
                             );
-                            self.tq_count[pe] += 1;
+                            self.rq_count[nb] += 1;
                         }
-                        _ => match self.neighbour(pe, p) {
-                            Some(nb) => {
-                                let nq = self.rq_of[nb * NC + c] as usize;
-                                let from = p.opposite() as u8;
-                                self.rq.push(
-                                    nq,
-                                    Wavelet {
-                                        payload: w.payload,
-                                        ready_at: now + 1,
-                                        from,
+                        None => {
+                            let (x, y) = self.xy(pe);
+                            self.ledger.left_mesh += 1;
+                            self.edge_out.push(EdgeWavelet {
+                                cycle: Cycle(now + 1),
+                                x,
+                                y,
+                                port: p,
+                                color: c as u8,
+                                payload: w.payload,
+                            });
+                            if self.trace.enabled() {
+                                self.trace.push(
+                                    Cycle(now + 1),
+                                    EventKind::WaveletLeftMesh {
+                                        x,
+                                        y,
+                                        color: c as u8,
                                     },
                                 );
-                                self.rq_count[nb] += 1;
                             }
-                            None => {
-                                let (x, y) = self.xy(pe);
-                                self.ledger.left_mesh += 1;
-                                self.edge_out.push(EdgeWavelet {
-                                    cycle: Cycle(now + 1),
-                                    x,
-                                    y,
-                                    port: p,
-                                    color: c as u8,
-                                    payload: w.payload,
-                                });
-                                if self.trace.enabled() {
-                                    self.trace.push(
-                                        Cycle(now + 1),
-                                        EventKind::WaveletLeftMesh {
-                                            x,
-                                            y,
-                                            color: c as u8,
-                                        },
-                                    );
-                                }
-                            }
-                        },
-                    }
+                        }
+                    },
                 }
             }
         }
@@ -846,6 +863,14 @@ impl Mesh {
             let pe = inj.pe as usize;
             let q = self.rq_of[pe * NC + usize::from(inj.color)];
             if q == NONE {
+                if stall.is_none() {
+                    let (x, y) = self.xy(pe);
+                    *stall = Some(Resource::NoRoute {
+                        x,
+                        y,
+                        color: inj.color,
+                    });
+                }
                 continue;
             }
             if !self.rq.has_room(q as usize, now) {
@@ -885,6 +910,7 @@ impl Mesh {
         stall: &mut Option<Resource>,
     ) -> bool {
         if !self.ces[pe].has_work() && self.tq_count[pe] == 0 {
+            self.counters[pe].idle += 1;
             return false;
         }
         let mut eff = CeEffects::default();
@@ -928,13 +954,17 @@ impl Mesh {
                 }
             }
             CeActivity::Blocked(_) => {
+                cnt.stalled += 1;
                 cnt.last_state = PeState::Stalled;
                 if stall.is_none() {
                     let (x, y) = self.xy(pe);
                     *stall = Some(Resource::BlockedTask { x, y });
                 }
             }
-            CeActivity::Idle => cnt.last_state = PeState::Idle,
+            CeActivity::Idle => {
+                cnt.idle += 1;
+                cnt.last_state = PeState::Idle;
+            }
         }
         if eff.sent {
             self.ledger.sent_by_ces += 1;
@@ -970,9 +1000,37 @@ impl Mesh {
         l.injected + l.sent_by_ces + l.multicast_copies - l.consumed - l.left_mesh
     }
 
+    /// Whether nothing is left to do: no wavelet queued, no CE with work, no host data left.
+    fn quiescent(&self) -> bool {
+        self.queued() == 0
+            && self.injectors_done == self.injectors.len()
+            && !self.ces.iter().any(Ce::has_work)
+    }
+
+    /// A wavelet that waits in a task queue no task takes, as the resource a stuck run
+    /// waits on.
+    fn undrained_task_queue(&self) -> Option<Resource> {
+        let pe = self.tq_count.iter().position(|&n| n > 0)?;
+        let color = (0..NC).find(|&c| {
+            let q = self.tq_of[pe * NC + c];
+            q != NONE && self.tq.len[q as usize] > 0
+        })?;
+        let (x, y) = self.xy(pe);
+        Some(Resource::TaskQueue {
+            x,
+            y,
+            color: color as u8,
+        })
+    }
+
     /// Advances one cycle; see the module docs for the phases.
+    ///
+    /// A cycle in which nothing moved and no CE computed, while work remains, means nothing
+    /// ever will (every change to the mesh's state is such progress): the mesh records the
+    /// deadlock and [`Engine::run_until`] returns it at once, whatever the deadline.
     fn step_inner(&mut self) -> StepOutcome {
-        if self.finished {
+        if self.finished || self.quiescent() {
+            self.finished = true;
             return StepOutcome::Finished;
         }
         let now = self.now;
@@ -990,22 +1048,26 @@ impl Mesh {
         }
         let progress = moved || computed;
         let pending = self.queued() > 0 || ce_work || self.injectors_done < self.injectors.len();
-        self.no_progress_last = !progress;
-        if !progress && !pending {
-            self.finished = true;
-            return StepOutcome::Finished;
-        }
         self.now += 1;
         if !pending {
             self.finished = true;
         }
         if computed {
-            StepOutcome::Running
-        } else {
-            match stall {
-                Some(on) => StepOutcome::Stalled { on },
-                None => StepOutcome::Running,
+            return StepOutcome::Running;
+        }
+        if !progress {
+            // Work remains (the mesh was not quiescent) but nothing changed: stuck for good.
+            let on = stall
+                .or_else(|| self.undrained_task_queue())
+                .unwrap_or(Resource::BlockedTask { x: 0, y: 0 });
+            if self.deadlocked.is_none() {
+                self.deadlocked = Some((now, on));
             }
+            return StepOutcome::Stalled { on };
+        }
+        match stall {
+            Some(on) => StepOutcome::Stalled { on },
+            None => StepOutcome::Running,
         }
     }
 
@@ -1108,7 +1170,7 @@ impl Mesh {
             task: self.ces[pe].active_task(),
             busy: Cycle(c.busy),
             stalled: Cycle(c.stalled),
-            idle: Cycle(self.now - c.busy - c.stalled),
+            idle: Cycle(c.idle),
             router_stall_cycles: Cycle(c.router_stalls),
             tasks_run: c.tasks,
             memory_used: program.memory(),
@@ -1234,9 +1296,11 @@ pub struct PeInspect {
     pub task: Option<&'static str>,
     /// Cycles running tasks.
     pub busy: Cycle,
-    /// Cycles with output blocked by back-pressure.
+    /// Cycles drawn as stalled: output blocked by back-pressure, or a task blocked on the
+    /// PE's own data.
     pub stalled: Cycle,
-    /// Other cycles.
+    /// Cycles with nothing to do, counted directly: `busy + stalled + idle` is the cycle
+    /// count.
     pub idle: Cycle,
     /// Cycles its router held a wavelet it could not forward.
     pub router_stall_cycles: Cycle,
@@ -1262,29 +1326,17 @@ impl Engine for Mesh {
     }
 
     fn run_until(&mut self, deadline: Cycle) -> RunStatus {
-        while self.now < deadline.0 {
-            match self.step_inner() {
-                StepOutcome::Finished => {
-                    return RunStatus::Finished {
-                        at: Cycle(self.now),
-                    };
-                }
-                StepOutcome::Stalled { on } => {
-                    // A cycle where nothing at all moved means nothing ever will.
-                    if !self.finished && self.no_progress_last {
-                        return RunStatus::Deadlocked {
-                            at: Cycle(self.now - 1),
-                            on,
-                        };
-                    }
-                }
-                StepOutcome::Running => {}
+        while self.now < deadline.0 && self.deadlocked.is_none() {
+            if self.step_inner() == StepOutcome::Finished {
+                break;
             }
         }
         if self.finished {
             RunStatus::Finished {
                 at: Cycle(self.now),
             }
+        } else if let Some((at, on)) = self.deadlocked {
+            RunStatus::Deadlocked { at: Cycle(at), on }
         } else {
             RunStatus::DeadlineReached
         }
@@ -1303,7 +1355,7 @@ impl Engine for Mesh {
                 UnitActivity {
                     name: format!("PE ({x}, {y})"),
                     busy: Cycle(c.busy),
-                    idle: Cycle(cycles - c.busy - c.stalled),
+                    idle: Cycle(c.idle),
                     stalled: Cycle(c.stalled),
                 }
             })
