@@ -88,6 +88,7 @@
 //! A GEMV block keeps one accumulator vector per sample of the batch.
 
 pub mod bench;
+pub mod budget;
 pub mod engine;
 pub mod error;
 pub mod gpu;

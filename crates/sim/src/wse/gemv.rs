@@ -22,6 +22,7 @@
 use super::ce::{GemvBlock, Program};
 use super::config::WseConfig;
 use super::mesh::{Mesh, MeshSnapshot, PeInspect, Port, PortSet, Route};
+use crate::budget::{check_budget, f32_bytes};
 use crate::engine::{Engine, RunStatus, StepOutcome};
 use crate::error::{SimError, check_size};
 use crate::metrics::RunMetrics;
@@ -72,6 +73,11 @@ impl GemvProblem {
         check_size("input length", u64::from(d_in), MAX_DIM)?;
         check_size("output length", u64::from(d_out), MAX_DIM)?;
         check_size("batch", u64::from(batch), MAX_BATCH)?;
+        let (d_in64, d_out64, batch64) = (u64::from(d_in), u64::from(d_out), u64::from(batch));
+        check_budget(
+            &format!("A {d_out}×{d_in} weight matrix with its inputs (batch {batch})"),
+            f32_bytes(&[(d_in64, d_out64), (batch64, d_in64), (d_out64, 1)]),
+        )?;
         let mut rng = SplitMix64::new(seed);
         let mut fill = |n: usize| (0..n).map(|_| rng.next_small_f32()).collect::<Vec<f32>>();
         let w = fill(d_in as usize * d_out as usize);
@@ -214,6 +220,21 @@ impl GemvRun {
         check_size("output length", u64::from(problem.d_out), MAX_DIM)?;
         check_size("batch", u64::from(problem.batch), MAX_BATCH)?;
         problem.check()?;
+        // The problem's own values, the copies the mapping makes (weights in the blocks,
+        // x in the injectors, one accumulator per output and sample), and the mesh.
+        let (d_in, d_out, batch) = (
+            u64::from(problem.d_in),
+            u64::from(problem.d_out),
+            u64::from(problem.batch),
+        );
+        let values = f32_bytes(&[(2 * d_in, d_out), (2 * batch, d_in), (batch + 2, d_out)]);
+        check_budget(
+            &format!(
+                "Mapping a {}×{} layer (batch {}) onto a {}×{} mesh",
+                problem.d_out, problem.d_in, problem.batch, config.width, config.height
+            ),
+            values.saturating_add(Mesh::estimated_bytes(&config)),
+        )?;
         let pw = config.width.min(problem.d_in);
         let ph = config.height.min(problem.d_out);
         let needed = if pw == 1 { 2 } else { 3 };
@@ -361,11 +382,27 @@ impl GemvRun {
             return unsupported("the matmul's second input must be a weight.".to_owned());
         }
         let (mut bias, mut relu) = (false, false);
+        let mut previous = first;
         for op in ops {
+            if op.inputs.first() != Some(&previous.output) {
+                let read = op
+                    .inputs
+                    .first()
+                    .map_or("nothing", |&id| workload.tensor(id).name.as_str());
+                return unsupported(format!(
+                    "\"{}\" reads \"{read}\", not the output of \"{}\" before it; the mesh runs one layer whose ops each take the previous op's result.",
+                    op.name, previous.name
+                ));
+            }
+            previous = op;
             match op.kind {
                 OpKind::Binary {
                     op: Binary::Add, ..
-                } if !bias && !relu && workload.tensor(op.inputs[1]).elements() == n => {
+                } if !bias
+                    && !relu
+                    && workload.tensor(op.inputs[1]).kind == TensorKind::Weight
+                    && workload.tensor(op.inputs[1]).elements() == n =>
+                {
                     bias = true;
                 }
                 OpKind::Activation {

@@ -18,6 +18,7 @@
 
 use super::ce::{Ce, CeActivity, CeEffects, Program, Ramp};
 use super::config::{WSE2_COLORS, WseConfig};
+use crate::budget::check_budget;
 use crate::engine::{Engine, Resource, RunStatus, StepOutcome};
 use crate::error::SimError;
 use crate::metrics::{RunMetrics, UnitActivity};
@@ -388,6 +389,10 @@ impl Mesh {
     /// A bad config.
     pub fn new(config: WseConfig) -> Result<Self, SimError> {
         config.validate()?;
+        check_budget(
+            &format!("A {}×{} mesh", config.width, config.height),
+            Self::estimated_bytes(&config),
+        )?;
         let n = config.n_pes();
         let trace = Trace::with_capacity(config.trace_capacity);
         let (w, h) = (config.width as usize, config.height as usize);
@@ -430,6 +435,27 @@ impl Mesh {
             finish_traced: false,
             trace,
         })
+    }
+
+    /// Host memory the tables of an empty mesh of `config` take (routes, queue indices,
+    /// CEs, counters, neighbours), before any queue or program is added: the figure
+    /// [`Mesh::new`] checks against [`crate::budget::HOST_MEMORY_BUDGET`].
+    #[must_use]
+    pub fn estimated_bytes(config: &WseConfig) -> u64 {
+        use std::mem::size_of;
+        let per_color = size_of::<Option<Route>>() + 2 * size_of::<u32>();
+        let per_pe = NC * per_color
+            + size_of::<Ce>()
+            + size_of::<PeCounters>()
+            + size_of::<[u32; 5]>()
+            + 3 * size_of::<u32>();
+        (config.n_pes() as u64).saturating_mul(per_pe as u64)
+    }
+
+    /// Host memory one more queue takes (its slots and bookkeeping).
+    fn queue_bytes(depth: u32) -> u64 {
+        use std::mem::size_of;
+        u64::from(depth) * size_of::<Wavelet>() as u64 + 2 * 4 + 8 + 4 + 1
     }
 
     /// The configuration.
@@ -491,16 +517,37 @@ impl Mesh {
             ));
         }
         let i = pe * NC + usize::from(color);
+        let pe32 = u32::try_from(pe).unwrap_or(NONE);
+        let new_rq = self.rq_of[i] == NONE;
+        let new_tq = route.tx.contains(Port::Ramp) && self.tq_of[i] == NONE;
+        let added = u64::from(new_rq) * Self::queue_bytes(self.config.router_queue_depth)
+            + u64::from(new_tq) * Self::queue_bytes(self.config.task_queue_depth);
+        if added > 0 {
+            let queues = (self.rq.len.len() as u64)
+                .saturating_mul(Self::queue_bytes(self.config.router_queue_depth))
+                .saturating_add(
+                    (self.tq.len.len() as u64)
+                        .saturating_mul(Self::queue_bytes(self.config.task_queue_depth)),
+                );
+            check_budget(
+                &format!(
+                    "The queues of a {}×{} mesh",
+                    self.config.width, self.config.height
+                ),
+                Self::estimated_bytes(&self.config)
+                    .saturating_add(queues)
+                    .saturating_add(added),
+            )?;
+        }
+        if new_rq {
+            self.rq_of[i] = self.rq.add(pe32, color);
+        }
+        if new_tq {
+            self.tq_of[i] = self.tq.add(pe32, color);
+        }
         self.deadlocked = None;
         self.routes[i] = Some(route);
         self.colors_of[pe] |= 1 << color;
-        let pe32 = u32::try_from(pe).unwrap_or(NONE);
-        if self.rq_of[i] == NONE {
-            self.rq_of[i] = self.rq.add(pe32, color);
-        }
-        if route.tx.contains(Port::Ramp) && self.tq_of[i] == NONE {
-            self.tq_of[i] = self.tq.add(pe32, color);
-        }
         Ok(())
     }
 
