@@ -43,7 +43,44 @@ use crate::error::{SimError, check_range, check_size};
 use crate::metrics::{EnergyCosts, RunMetrics, UnitActivity};
 use crate::trace::{Bound, EventKind, Trace, TraceEvent};
 use crate::units::{Bytes, Cycle};
-use crate::workload::{DType, TensorId, Workload};
+use crate::workload::{DType, TensorId, TensorKind, Workload};
+use std::fmt;
+
+/// What the GPU model assumes, one sentence each, for a page to show next to the run.
+pub const MODEL_ASSUMPTIONS: &[&str] = &[
+    "Every op is its own kernel: no fusion, no two kernels at once, and a fixed launch cost (4 µs on the A100) before each.",
+    "Each kernel reads all its inputs from HBM (or from the cache, when one is on) and writes its output back to HBM, even when the next kernel reads it straight away.",
+    "Inside a kernel, arithmetic and memory traffic overlap perfectly and each input byte is read from HBM once.",
+    "A thread block does at most 65,536 FLOPs or moves at most 16 KiB, and each busy SM gets only its share of the HBM bandwidth: so a kernel is memory-bound exactly when it does fewer FLOPs per byte than the ridge point (about 12.5 on the A100 in FP32).",
+];
+
+/// Something the GPU did (see [`EventKind::Gpu`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GpuEvent {
+    /// A kernel was launched.
+    KernelLaunched {
+        /// Op name.
+        op: String,
+    },
+    /// A kernel finished.
+    KernelFinished {
+        /// Op name.
+        op: String,
+        /// What bounded it.
+        bound: Bound,
+    },
+}
+
+impl fmt::Display for GpuEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GpuEvent::KernelLaunched { op } => write!(f, "kernel {op} launched"),
+            GpuEvent::KernelFinished { op, bound } => {
+                write!(f, "kernel {op} finished ({bound}); its output is in HBM")
+            }
+        }
+    }
+}
 
 /// Parameters of a GPU.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,6 +269,30 @@ impl Kernel {
     }
 }
 
+/// One kernel's HBM traffic, and which of it is activations making a round trip: written
+/// by one kernel and read back by a later one. A dataflow machine keeps those on chip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelTraffic {
+    /// Op name.
+    pub name: String,
+    /// Op kind label.
+    pub kind: &'static str,
+    /// Bytes read from HBM.
+    pub hbm_read: Bytes,
+    /// Bytes written to HBM.
+    pub hbm_written: Bytes,
+    /// Bytes read from the cache instead of HBM.
+    pub cache_read: Bytes,
+    /// Bytes of its inputs that an earlier kernel wrote (activations coming back).
+    pub activations_in: Bytes,
+    /// Whether a later kernel reads its output (so the write is half a round trip).
+    pub output_read_later: bool,
+    /// The kernel's duration.
+    pub cycles: Cycle,
+    /// What bounded it.
+    pub bound: Bound,
+}
+
 /// What a GPU is doing at one cycle, for drawing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GpuSnapshot {
@@ -267,6 +328,7 @@ pub enum KernelPhase {
 pub struct GpuSim {
     config: GpuConfig,
     kernels: Vec<Kernel>,
+    traffic: Vec<KernelTraffic>,
     now: Cycle,
     /// Kernels whose launch event was recorded.
     launched: usize,
@@ -315,6 +377,39 @@ fn ceil_div_f(num: u64, per_cycle: f64) -> Option<Cycle> {
     let q = (num as f64 / per_cycle).ceil();
     // The cast saturates; its value is only used when the range check passed.
     (q.is_finite() && q >= 0.0 && q <= MAX_RUN_CYCLES as f64).then_some(Cycle(q as u64))
+}
+
+/// The traffic of each planned kernel of `workload` (one kernel per op, in order).
+fn kernel_traffic(workload: &Workload, kernels: &[Kernel]) -> Vec<KernelTraffic> {
+    workload
+        .ops
+        .iter()
+        .zip(kernels)
+        .enumerate()
+        .map(|(idx, (op, k))| {
+            let activations_in = op
+                .inputs
+                .iter()
+                .map(|&id| workload.tensor(id))
+                .filter(|t| t.kind == TensorKind::Activation)
+                .map(|t| t.bytes().0)
+                .sum();
+            let output_read_later = workload.ops[idx + 1..]
+                .iter()
+                .any(|later| later.inputs.contains(&op.output));
+            KernelTraffic {
+                name: k.name.clone(),
+                kind: k.kind,
+                hbm_read: k.hbm_read,
+                hbm_written: k.hbm_written,
+                cache_read: k.cache_read,
+                activations_in: Bytes(activations_in),
+                output_read_later,
+                cycles: k.duration(),
+                bound: k.bound(),
+            }
+        })
+        .collect()
 }
 
 impl GpuSim {
@@ -399,10 +494,12 @@ impl GpuSim {
                 .ok_or_else(too_long)?;
             kernels.push(k);
         }
+        let traffic = kernel_traffic(workload, &kernels);
         let trace = Trace::with_capacity(config.trace_capacity);
         Ok(Self {
             config,
             kernels,
+            traffic,
             now: Cycle::ZERO,
             launched: 0,
             done: 0,
@@ -422,6 +519,12 @@ impl GpuSim {
         &self.kernels
     }
 
+    /// Per-kernel HBM traffic and its round trips, in launch order.
+    #[must_use]
+    pub fn kernel_traffic(&self) -> &[KernelTraffic] {
+        &self.traffic
+    }
+
     /// Cycle count of the whole run.
     #[must_use]
     pub fn total_cycles(&self) -> Cycle {
@@ -439,18 +542,20 @@ impl GpuSim {
         loop {
             if self.done < self.launched && self.kernels[self.done].end() <= self.now {
                 let k = &self.kernels[self.done];
-                let kind = EventKind::KernelFinished {
+                let kind = EventKind::Gpu(GpuEvent::KernelFinished {
                     op: k.name.clone(),
                     bound: k.bound(),
-                };
+                });
                 self.trace.push(k.end(), kind);
                 self.done += 1;
             } else if self.launched < self.kernels.len()
                 && self.kernels[self.launched].start <= self.now
             {
                 let k = &self.kernels[self.launched];
-                self.trace
-                    .push(k.start, EventKind::KernelLaunched { op: k.name.clone() });
+                self.trace.push(
+                    k.start,
+                    EventKind::Gpu(GpuEvent::KernelLaunched { op: k.name.clone() }),
+                );
                 self.launched += 1;
             } else {
                 break;
@@ -658,6 +763,35 @@ mod tests {
     }
 
     #[test]
+    fn kernel_traffic_names_the_round_trips() {
+        // Linear 784→128 + bias + ReLU, no cache: the matmul writes y (512 B), which the
+        // bias kernel reads back and writes again (512 B), which ReLU reads back. The
+        // ReLU's output is the result: nobody reads it later.
+        let w = presets::mnist_mlp_layer(1).unwrap();
+        let sim = GpuSim::new(GpuConfig::a100_40gb_sxm(), &w).unwrap();
+        let t = sim.kernel_traffic();
+        assert_eq!(t.len(), 3);
+        assert_eq!(
+            t.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["matmul", "bias", "relu"]
+        );
+        assert_eq!(t[0].activations_in, Bytes::ZERO); // x is an input, W a weight
+        assert_eq!(t[1].activations_in, Bytes(512));
+        assert_eq!(t[2].activations_in, Bytes(512));
+        assert_eq!(
+            t.iter().map(|r| r.output_read_later).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+        // matmul reads x (3,136) and W (401,408); bias reads y and b (512 each).
+        assert_eq!(t[0].hbm_read, Bytes(404_544));
+        assert_eq!(t[1].hbm_read, Bytes(1_024));
+        for (row, k) in t.iter().zip(sim.kernels()) {
+            assert_eq!((row.cycles, row.bound), (k.duration(), k.bound()));
+            assert_eq!(row.hbm_written, Bytes(512));
+        }
+    }
+
+    #[test]
     fn stepping_matches_bulk_run_and_is_deterministic() {
         let w = presets::tiny_gemv().unwrap();
         let mut a = GpuSim::new(GpuConfig::small(), &w).unwrap();
@@ -674,7 +808,11 @@ mod tests {
         assert_eq!(a.metrics(), b.metrics());
         let ev = a.drain_trace();
         assert_eq!(ev.len(), 2);
-        assert_eq!(ev[0].kind, EventKind::KernelLaunched { op: "gemv".into() });
+        assert_eq!(
+            ev[0].kind,
+            EventKind::Gpu(GpuEvent::KernelLaunched { op: "gemv".into() })
+        );
+        assert_eq!(ev[0].to_string(), "cycle 0: kernel gemv launched");
     }
 
     #[test]

@@ -177,3 +177,15 @@ fn gpu_labels_follow_the_roofline() {
     );
     assert_eq!(bound_of(&b.build().unwrap(), "mm"), Bound::Compute);
 }
+
+#[test]
+fn model_assumptions_are_named_for_the_learner() {
+    let wse = sim::wse::MODEL_ASSUMPTIONS;
+    assert!(wse.iter().any(|t| t.contains("Host input is optimistic")));
+    assert!(wse.iter().any(|t| t.contains("weight-streaming mode")));
+    let gpu = sim::gpu::MODEL_ASSUMPTIONS;
+    assert!(gpu.iter().any(|t| t.contains("memory-bound")));
+    for text in wse.iter().chain(gpu) {
+        assert!(text.ends_with('.') && !text.contains("  "), "{text}");
+    }
+}

@@ -114,3 +114,31 @@ fn mnist_mlp_layer_on_8x8_mesh_cycle_counts() {
     }
     assert_eq!(r.result().unwrap(), r.reference());
 }
+
+#[test]
+fn max_block_and_result_check() {
+    // 784 → 128 on 8×8: blocks of 98 columns × 16 rows, 98 · 16 · 4 = 6,272 B.
+    let w = sim::workload::presets::mnist_mlp_layer(1).unwrap();
+    let mut r = GemvRun::from_workload(WseConfig::wse2(8, 8), &w, 5).unwrap();
+    assert_eq!(r.max_block_bytes(), sim::units::Bytes(6_272));
+    assert_eq!(r.check_result(), None);
+    let _ = r.run_until(Cycle(1_000_000));
+    let check = r.check_result().unwrap();
+    assert_eq!((check.outputs, check.mismatches), (128, 0));
+    assert!(
+        check.ok && check.max_abs_error <= check.tolerance,
+        "{check:?}"
+    );
+    // The bound is the worst case, (784 + 2) · 2^-23 · max Σ|w·x| (about 0.02 here); the
+    // real error of a bit-exact summation is far below it.
+    assert!(check.tolerance > 0.0 && check.tolerance < 0.05, "{check:?}");
+    assert!(check.max_abs_error < check.tolerance / 100.0, "{check:?}");
+    assert!(
+        check.to_string().starts_with("Correct: all 128 outputs"),
+        "{check}"
+    );
+    // Uneven blocks: 10 columns over 3 PEs (4, 3, 3), 5 rows over 2 (3, 2): 4 · 3 · 4 B.
+    let p = GemvProblem::random(10, 5, 1, false, false, 0).unwrap();
+    let r = GemvRun::new(WseConfig::wse2(3, 2), p).unwrap();
+    assert_eq!(r.max_block_bytes(), sim::units::Bytes(48));
+}

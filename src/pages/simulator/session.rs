@@ -8,7 +8,7 @@ use sim::SimError;
 use sim::engine::{Engine, RunStatus};
 use sim::gpu::{GpuConfig, GpuSim, Kernel};
 use sim::metrics::RunMetrics;
-use sim::trace::{Bound, EventKind, TraceEvent};
+use sim::trace::{Bound, EventKind, TraceEvent, WseEvent};
 use sim::units::{Bytes, Cycle};
 use sim::workload::{TensorKind, Workload};
 use sim::wse::{GemvRun, PeInspect, PeState};
@@ -242,11 +242,11 @@ pub fn summarise(events: &[TraceEvent]) -> Vec<String> {
     let mut i = 0;
     while i < events.len() {
         let event = &events[i];
-        if let EventKind::WaveletLeftMesh { color, .. } = event.kind {
+        if let EventKind::Wse(WseEvent::WaveletLeftMesh { color, .. }) = event.kind {
             let mut j = i;
             let (mut y_min, mut y_max, mut x_edge) = (u32::MAX, 0, 0);
             while let Some(TraceEvent {
-                kind: EventKind::WaveletLeftMesh { x, y, color: c },
+                kind: EventKind::Wse(WseEvent::WaveletLeftMesh { x, y, color: c }),
                 ..
             }) = events.get(j)
             {
@@ -287,26 +287,9 @@ pub fn summarise(events: &[TraceEvent]) -> Vec<String> {
     lines
 }
 
+/// One event as a log line: the engine's own wording (`cycle N: …`).
 fn event_line(event: &TraceEvent) -> String {
-    let what = match &event.kind {
-        EventKind::KernelLaunched { op } => format!("kernel {op} launched"),
-        EventKind::KernelFinished { op, bound } => {
-            let bound = match bound {
-                Bound::Compute => "compute-bound",
-                Bound::Memory => "memory-bound",
-            };
-            format!("kernel {op} finished ({bound}); its output is in HBM")
-        }
-        EventKind::TaskStarted { x, y, task } => format!("PE ({x}, {y}) starts {task}"),
-        EventKind::PartialReady { x, y, sample } => {
-            format!("PE ({x}, {y}) has its partial sum of sample {sample}")
-        }
-        EventKind::WaveletLeftMesh { x, y, color } => {
-            format!("a result on color {color} leaves the mesh at PE ({x}, {y})")
-        }
-        EventKind::Milestone(text) => text.clone(),
-    };
-    format!("cycle {}: {what}", event.cycle.0)
+    event.to_string()
 }
 
 /// One row of the metrics table.
@@ -664,7 +647,7 @@ mod tests {
     fn bursts_of_results_are_one_line() {
         let ev = |c, y| TraceEvent {
             cycle: Cycle(c),
-            kind: EventKind::WaveletLeftMesh { x: 3, y, color: 2 },
+            kind: EventKind::Wse(WseEvent::WaveletLeftMesh { x: 3, y, color: 2 }),
         };
         let lines = summarise(&[
             ev(10, 0),

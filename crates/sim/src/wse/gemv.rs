@@ -28,8 +28,9 @@ use crate::error::{SimError, check_size};
 use crate::metrics::RunMetrics;
 use crate::rng::SplitMix64;
 use crate::trace::{EventKind, TraceEvent};
-use crate::units::Cycle;
+use crate::units::{Bytes, Cycle};
 use crate::workload::{Activation, Binary, OpKind, TensorKind, Workload};
+use std::fmt;
 
 /// Color of the `x` broadcast.
 pub const X_COLOR: u8 = 0;
@@ -146,6 +147,30 @@ impl GemvProblem {
         y
     }
 
+    /// The largest error f32 rounding can cause in an output: `(d_in + 2) · ε · M`, where
+    /// `M` is the largest `Σ_k |w_ok · x_k| + |b_o|` over outputs and samples (the standard
+    /// forward-error bound of recursive summation, one more term for the bias).
+    #[must_use]
+    pub fn summation_error_bound(&self) -> f32 {
+        let (d_in, d_out) = (self.d_in as usize, self.d_out as usize);
+        let mut largest = 0.0f64;
+        for s in 0..self.batch as usize {
+            for o in 0..d_out {
+                let mut m: f64 = (0..d_in)
+                    .map(|k| {
+                        (f64::from(self.w[o * d_in + k]) * f64::from(self.x[s * d_in + k])).abs()
+                    })
+                    .sum();
+                if let Some(b) = &self.bias {
+                    m += f64::from(b[o]).abs();
+                }
+                largest = largest.max(m);
+            }
+        }
+        // Rounding the bound to f32 is harmless.
+        ((f64::from(self.d_in) + 2.0) * f64::from(f32::EPSILON) * largest) as f32
+    }
+
     /// The same values in f32, summed in the order the mesh sums them: within each column
     /// block in ascending `k`, then the blocks west to east, then bias, then ReLU. The mesh
     /// result must equal this bit for bit.
@@ -173,6 +198,48 @@ impl GemvProblem {
             }
         }
         y
+    }
+}
+
+/// The verdict on a finished GEMV run; see [`GemvRun::check_result`]. Its `Display` is the
+/// sentence a page shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ResultCheck {
+    /// Outputs compared (`batch × d_out`).
+    pub outputs: usize,
+    /// Outputs that differ from the CPU's sums done in the mesh's order (should be 0: the
+    /// same f32 operations in the same order give the same bits).
+    pub mismatches: usize,
+    /// Largest difference from the f64 reference.
+    pub max_abs_error: f32,
+    /// The largest difference f32 rounding can explain: the classic bound for summing
+    /// `d_in` products in f32, `(d_in + 2) · ε · max over outputs of (Σ|w·x| + |b|)`.
+    pub tolerance: f32,
+    /// No mismatch, and the error within the tolerance.
+    pub ok: bool,
+}
+
+impl fmt::Display for ResultCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, err) = (self.outputs, self.max_abs_error);
+        if self.mismatches > 0 {
+            write!(
+                f,
+                "Wrong: {} of {n} outputs differ from the CPU's sums.",
+                self.mismatches
+            )
+        } else if !self.ok {
+            write!(
+                f,
+                "Wrong: the outputs equal the CPU's sums, but differ from an f64 reference by {err:.1e}, more than rounding explains ({:.1e}).",
+                self.tolerance
+            )
+        } else {
+            write!(
+                f,
+                "Correct: all {n} outputs equal the CPU's sums bit for bit (largest difference from an f64 reference {err:.1e})."
+            )
+        }
     }
 }
 
@@ -459,6 +526,39 @@ impl GemvRun {
     #[must_use]
     pub fn reference(&self) -> Vec<f32> {
         self.problem.reference_in_mesh_order(&self.col_blocks)
+    }
+
+    /// Bytes of `W` in the biggest block one PE holds (blocks are as even as possible, so
+    /// the first is the biggest): the figure to compare with a PE's memory.
+    #[must_use]
+    pub fn max_block_bytes(&self) -> Bytes {
+        let cols = self.col_blocks.iter().map(|b| b.1).max().unwrap_or(0) as u64;
+        let rows = self.row_blocks.iter().map(|b| b.1).max().unwrap_or(0) as u64;
+        Bytes(4 * cols * rows)
+    }
+
+    /// The result check, once every output has left the mesh (`None` before): the mesh's
+    /// numbers against the same sums in the same order on the CPU (they must be equal bit for
+    /// bit) and against an f64 reference (within [`ResultCheck::tolerance`]).
+    #[must_use]
+    pub fn check_result(&self) -> Option<ResultCheck> {
+        let got = self.result()?;
+        let same_order = self.reference();
+        let wide = self.problem.reference_f64();
+        let max_abs_error = got
+            .iter()
+            .zip(&wide)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        let mismatches = got.iter().zip(&same_order).filter(|(a, b)| a != b).count();
+        let tolerance = self.problem.summation_error_bound();
+        Some(ResultCheck {
+            outputs: got.len(),
+            mismatches,
+            max_abs_error,
+            tolerance,
+            ok: mismatches == 0 && max_abs_error <= tolerance,
+        })
     }
 
     /// The outputs, `[batch, d_out]` row-major, once all have left the mesh.

@@ -18,6 +18,7 @@
 
 use super::ce::{Ce, CeActivity, CeEffects, Program, Ramp};
 use super::config::{WSE2_COLORS, WseConfig};
+use super::event::WseEvent;
 use crate::budget::check_budget;
 use crate::engine::{Engine, Resource, RunStatus, StepOutcome};
 use crate::error::SimError;
@@ -881,11 +882,11 @@ impl Mesh {
                             if self.trace.enabled() {
                                 self.trace.push(
                                     Cycle(now + 1),
-                                    EventKind::WaveletLeftMesh {
+                                    EventKind::Wse(WseEvent::WaveletLeftMesh {
                                         x,
                                         y,
                                         color: c as u8,
-                                    },
+                                    }),
                                 );
                             }
                         }
@@ -1026,8 +1027,10 @@ impl Mesh {
             self.counters[pe].tasks += 1;
             if self.config.trace_tasks && self.trace.enabled() {
                 let (x, y) = self.xy(pe);
-                self.trace
-                    .push(Cycle(now), EventKind::TaskStarted { x, y, task });
+                self.trace.push(
+                    Cycle(now),
+                    EventKind::Wse(WseEvent::TaskStarted { x, y, task }),
+                );
             }
         }
         if let Some(sample) = eff.partial_ready
@@ -1035,8 +1038,10 @@ impl Mesh {
             && self.config.trace_tasks
         {
             let (x, y) = self.xy(pe);
-            self.trace
-                .push(Cycle(now), EventKind::PartialReady { x, y, sample });
+            self.trace.push(
+                Cycle(now),
+                EventKind::Wse(WseEvent::PartialReady { x, y, sample }),
+            );
         }
         self.ces[pe].has_work() || self.tq_count[pe] > 0
     }
