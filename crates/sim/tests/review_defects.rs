@@ -89,6 +89,19 @@ fn sizes_over_the_memory_budget_are_refused_with_the_estimate() {
     // And the largest mesh the config allows: its tables alone are over the budget.
     let err = Mesh::new(WseConfig::wse2(1024, 1024)).unwrap_err();
     assert!(matches!(err, SimError::OverMemoryBudget { .. }), "{err:?}");
+    // A trace that may hold more events than the budget, on either machine.
+    let mut wse = WseConfig::wse2(4, 4);
+    wse.trace_capacity = usize::MAX;
+    assert!(matches!(
+        wse.validate(),
+        Err(SimError::OverMemoryBudget { .. })
+    ));
+    let mut gpu = GpuConfig::small();
+    gpu.trace_capacity = usize::MAX;
+    assert!(matches!(
+        gpu.validate(),
+        Err(SimError::OverMemoryBudget { .. })
+    ));
     // Sizes a page uses stay well inside it.
     assert!(Mesh::new(WseConfig::wse2(128, 128)).is_ok());
     assert!(GemvProblem::random(2048, 2048, 4, true, true, 0).is_ok());
