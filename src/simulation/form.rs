@@ -10,59 +10,19 @@
 
 use course::SimArch;
 use sim::SimError;
-use sim::workload::{Workload, presets};
+use sim::workload::Workload;
 
 use super::{Machine, sentence};
 
-/// A workload preset, as named in lesson links (`?preset=bert-layer`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Preset {
-    /// `y = W·x`, one sample.
-    Gemv,
-    /// One MNIST MLP layer, 784 → 128 with bias and ReLU.
-    Mlp,
-    /// The Graphcore MNIST CNN's forward pass.
-    Cnn,
-    /// One BERT-tiny encoder layer.
-    BertLayer,
-}
+pub use sim::workload::{Preset, PresetSizes};
 
-impl Preset {
-    /// Every preset, in the order the form lists them.
-    pub const ALL: [Preset; 4] = [Self::Gemv, Self::Mlp, Self::Cnn, Self::BertLayer];
-
-    /// The name used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Gemv => "gemv",
-            Self::Mlp => "mlp",
-            Self::Cnn => "cnn",
-            Self::BertLayer => "bert-layer",
-        }
-    }
-
-    /// The name shown in the form.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Gemv => "GEMV (matrix × vector)",
-            Self::Mlp => "MNIST MLP layer (784 → 128, bias, ReLU)",
-            Self::Cnn => "Graphcore MNIST CNN (forward pass)",
-            Self::BertLayer => "BERT-tiny encoder layer",
-        }
-    }
-
-    /// Reads a URL or form value.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == text.trim())
-    }
-
-    /// The workload sizes this preset takes.
-    pub fn fields(self) -> &'static [&'static FieldSpec] {
-        match self {
-            Self::Gemv => &[&D_IN, &D_OUT],
-            Self::Mlp | Self::Cnn => &[&BATCH],
-            Self::BertLayer => &[],
-        }
+/// The workload sizes `preset` takes, as form fields.
+pub fn preset_fields(preset: Preset) -> &'static [&'static FieldSpec] {
+    match (preset.takes_dims(), preset.takes_batch()) {
+        (true, true) => &[&D_IN, &D_OUT, &BATCH],
+        (true, false) => &[&D_IN, &D_OUT],
+        (false, true) => &[&BATCH],
+        (false, false) => &[],
     }
 }
 
@@ -145,7 +105,7 @@ impl SimForm {
             .fields()
             .iter()
             .copied()
-            .chain(preset.fields().iter().copied())
+            .chain(preset_fields(preset).iter().copied())
             .collect()
     }
 
@@ -247,7 +207,7 @@ impl SimForm {
         let preset = self.preset().unwrap_or(Preset::Gemv);
         let mut form = Self::defaults(other, preset);
         form.preset.clone_from(&self.preset);
-        for field in preset.fields() {
+        for field in preset_fields(preset) {
             form = form.with_field(field, self.field(field));
         }
         form.href(other)
@@ -406,12 +366,10 @@ impl SimSetup {
     /// # Errors
     /// The engine's, for a size it refuses.
     pub fn workload(&self) -> Result<Workload, SimError> {
-        let batch = u64::from(self.batch);
-        match self.preset {
-            Preset::Gemv => presets::gemv(u64::from(self.d_in), u64::from(self.d_out)),
-            Preset::Mlp => presets::mnist_mlp_layer(batch),
-            Preset::Cnn => presets::graphcore_mnist_cnn(batch),
-            Preset::BertLayer => presets::bert_tiny_encoder_layer(),
-        }
+        self.preset.build(&PresetSizes {
+            d_in: u64::from(self.d_in),
+            d_out: u64::from(self.d_out),
+            batch: u64::from(self.batch),
+        })
     }
 }

@@ -4,10 +4,10 @@ use std::any::Any;
 
 use course::SimArch;
 use sim::engine::Engine;
-use sim::gpu::{GpuConfig, GpuSim, Kernel};
+use sim::gpu::{GpuConfig, GpuSim};
 use sim::metrics::RunMetrics;
 use sim::units::{Bytes, Cycle};
-use sim::workload::{TensorKind, Workload};
+use sim::workload::Workload;
 
 use super::form::{FieldKind, FieldSpec, SimSetup};
 use super::{Machine, SimSession, sentence};
@@ -82,7 +82,7 @@ impl GpuSession {
         let workload = setup.workload().map_err(|e| sentence(&e))?;
         let config = gpu_config(setup.choice(&GPU_MODEL));
         let sim = GpuSim::new(config, &workload).map_err(|e| sentence(&e))?;
-        let traffic = kernel_traffic(&workload, sim.kernels());
+        let traffic = sim.kernel_traffic().to_vec();
         Ok(Self {
             sim,
             workload,
@@ -113,68 +113,18 @@ impl SimSession for GpuSession {
     fn total_cycles(&self) -> Option<Cycle> {
         Some(self.sim.total_cycles())
     }
+    fn assumptions(&self) -> Vec<String> {
+        sim::gpu::MODEL_ASSUMPTIONS
+            .iter()
+            .map(|a| (*a).to_string())
+            .collect()
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }
 }
 
-/// One GPU kernel's trips to HBM.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KernelTraffic {
-    /// Kernel name.
-    pub name: String,
-    /// What kind of op.
-    pub kind: &'static str,
-    /// Bytes read from HBM.
-    pub hbm_read: Bytes,
-    /// Bytes written to HBM.
-    pub hbm_written: Bytes,
-    /// Bytes read from the cache.
-    pub cache_read: Bytes,
-    /// Bytes of its inputs that an earlier kernel wrote (activations coming back).
-    pub activations_in: Bytes,
-    /// Whether a later kernel reads its output (so the write is half a round trip).
-    pub output_read_later: bool,
-    /// Its duration.
-    pub cycles: Cycle,
-    /// What bounded it.
-    pub bound: sim::trace::Bound,
-}
-
-/// Per-kernel HBM traffic of a planned GPU run, and which of it is activations making a
-/// round trip: written by one kernel, read back by a later one. A dataflow machine keeps
-/// those on chip.
-pub fn kernel_traffic(workload: &Workload, kernels: &[Kernel]) -> Vec<KernelTraffic> {
-    workload
-        .ops
-        .iter()
-        .zip(kernels)
-        .enumerate()
-        .map(|(idx, (op, k))| {
-            let activations_in = op
-                .inputs
-                .iter()
-                .filter_map(|&id| workload.tensors.get(id.0))
-                .filter(|t| t.kind == TensorKind::Activation)
-                .map(|t| t.bytes().0)
-                .sum();
-            let output_read_later = workload.ops[idx + 1..]
-                .iter()
-                .any(|later| later.inputs.contains(&op.output));
-            KernelTraffic {
-                name: k.name.clone(),
-                kind: k.kind,
-                hbm_read: k.hbm_read,
-                hbm_written: k.hbm_written,
-                cache_read: k.cache_read,
-                activations_in: Bytes(activations_in),
-                output_read_later,
-                cycles: k.duration(),
-                bound: k.bound(),
-            }
-        })
-        .collect()
-}
+pub use sim::gpu::KernelTraffic;
 
 /// The round trips in one sentence.
 pub fn round_trip_summary(rows: &[KernelTraffic]) -> String {

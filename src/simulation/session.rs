@@ -106,26 +106,7 @@ pub trait SimSession: Any + Send + Sync {
 
 /// One event as a log line: `cycle N: what happened`, in the engine's words.
 pub fn event_line(event: &TraceEvent) -> String {
-    use sim::trace::{Bound, EventKind};
-    let what = match &event.kind {
-        EventKind::KernelLaunched { op } => format!("kernel {op} launched"),
-        EventKind::KernelFinished { op, bound } => {
-            let bound = match bound {
-                Bound::Compute => "compute-bound",
-                Bound::Memory => "memory-bound",
-            };
-            format!("kernel {op} finished ({bound}); its output is in HBM")
-        }
-        EventKind::TaskStarted { x, y, task } => format!("PE ({x}, {y}) starts {task}"),
-        EventKind::PartialReady { x, y, sample } => {
-            format!("PE ({x}, {y}) has its partial sum of sample {sample}")
-        }
-        EventKind::WaveletLeftMesh { x, y, color } => {
-            format!("a result on color {color} leaves the mesh at PE ({x}, {y})")
-        }
-        EventKind::Milestone(text) => text.clone(),
-    };
-    format!("cycle {}: {what}", event.cycle.0)
+    event.to_string()
 }
 
 /// Where a run is.

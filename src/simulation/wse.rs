@@ -9,10 +9,10 @@ use sim::engine::Engine;
 use sim::gpu::{GpuConfig, GpuSim};
 use sim::metrics::RunMetrics;
 use sim::trace::{EventKind, TraceEvent};
-use sim::units::Bytes;
+
 use sim::workload::Workload;
 use sim::wse::config::{WSE2_COLORS, WseConfig};
-use sim::wse::{GemvRun, PeInspect, PeState};
+use sim::wse::{GemvRun, PeInspect, PeState, WseEvent};
 
 use super::form::{FieldKind, FieldSpec, Preset, SimSetup};
 use super::session::{InspectRows, UnitAt, VALUES_SEED, event_line};
@@ -145,15 +145,6 @@ impl WseSession {
             references: vec![(SimArch::Gpu, gpu)],
         })
     }
-
-    /// The biggest block of W on one PE, in bytes.
-    pub fn max_block(&self) -> Bytes {
-        let config = self.run.mesh().config();
-        let p = self.run.problem();
-        let cols = p.d_in.div_ceil(config.width.min(p.d_in).max(1));
-        let rows = p.d_out.div_ceil(config.height.min(p.d_out).max(1));
-        Bytes(4 * u64::from(cols) * u64::from(rows))
-    }
 }
 
 impl SimSession for WseSession {
@@ -173,29 +164,19 @@ impl SimSession for WseSession {
             self.workload.name,
             config.width,
             config.height,
-            self.max_block()
+            self.run.max_block_bytes()
         )
     }
     /// The mesh's numbers against the same sums done in the same order on the CPU (bit for
     /// bit), and against an f64 reference.
     fn result_check(&self) -> Option<String> {
-        let got = self.run.result()?;
-        let exact = self.run.reference();
-        let wide = self.run.problem().reference_f64();
-        let max_err = got
+        self.run.check_result().map(|c| c.to_string())
+    }
+    fn assumptions(&self) -> Vec<String> {
+        sim::wse::MODEL_ASSUMPTIONS
             .iter()
-            .zip(&wide)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
-        let n = got.len();
-        Some(if got == exact {
-            format!(
-                "Correct: all {n} outputs equal the CPU's sums bit for bit (largest difference from an f64 reference {max_err:.1e})."
-            )
-        } else {
-            let wrong = got.iter().zip(&exact).filter(|(a, b)| a != b).count();
-            format!("Wrong: {wrong} of {n} outputs differ from the CPU's sums.")
-        })
+            .map(|a| (*a).to_string())
+            .collect()
     }
     fn inspect(&self, (x, y): UnitAt) -> InspectRows {
         self.run
@@ -222,11 +203,11 @@ pub fn summarise(events: &[TraceEvent]) -> Vec<String> {
     let mut i = 0;
     while i < events.len() {
         let event = &events[i];
-        if let EventKind::WaveletLeftMesh { color, .. } = event.kind {
+        if let EventKind::Wse(WseEvent::WaveletLeftMesh { color, .. }) = event.kind {
             let mut j = i;
             let (mut y_min, mut y_max, mut x_edge) = (u32::MAX, 0, 0);
             while let Some(TraceEvent {
-                kind: EventKind::WaveletLeftMesh { x, y, color: c },
+                kind: EventKind::Wse(WseEvent::WaveletLeftMesh { x, y, color: c }),
                 ..
             }) = events.get(j)
             {
@@ -332,7 +313,7 @@ mod tests {
     use super::super::session::{Phase, advance, cycles_this_frame, ending, phase_after};
     use super::super::text::{compare_rows, metric_rows};
     use super::*;
-    use sim::units::Cycle;
+    use sim::units::{Bytes, Cycle};
 
     fn form(query: &str) -> SimForm {
         SimForm::from_query(&WseMachine, &crate::query::parse(query))
@@ -424,7 +405,7 @@ mod tests {
     fn bursts_of_results_are_one_line() {
         let ev = |c, y| TraceEvent {
             cycle: Cycle(c),
-            kind: EventKind::WaveletLeftMesh { x: 3, y, color: 2 },
+            kind: EventKind::Wse(WseEvent::WaveletLeftMesh { x: 3, y, color: 2 }),
         };
         let lines = summarise(&[
             ev(10, 0),
@@ -486,7 +467,7 @@ mod tests {
             metric_rows(&mesh.metrics())[0].value,
             mesh.run.now().0.to_string()
         );
-        assert_eq!(mesh.max_block(), Bytes(4 * 25 * 4));
+        assert_eq!(mesh.run.max_block_bytes(), Bytes(4 * 25 * 4));
     }
 
     #[test]

@@ -56,6 +56,15 @@ pub enum Resource {
         /// PE row.
         y: u32,
     },
+    /// Host data waiting to enter PE (`x`, `y`) on a color that has no route there.
+    NoRoute {
+        /// PE column.
+        x: u32,
+        /// PE row.
+        y: u32,
+        /// Color.
+        color: u8,
+    },
 }
 
 impl fmt::Display for Resource {
@@ -70,6 +79,12 @@ impl fmt::Display for Resource {
                 write!(f, "task input queue of color {color} at PE ({x}, {y})")
             }
             Resource::BlockedTask { x, y } => write!(f, "blocked task at PE ({x}, {y})"),
+            Resource::NoRoute { x, y, color } => {
+                write!(
+                    f,
+                    "a route for color {color} at PE ({x}, {y}), which has none"
+                )
+            }
         }
     }
 }
@@ -85,7 +100,10 @@ pub enum RunStatus {
         /// Cycle count of the whole run.
         at: Cycle,
     },
-    /// Nothing can ever move again (every pending unit waits on another): a mapping bug.
+    /// Nothing can ever move again: work remains but a whole cycle changed nothing (every
+    /// pending unit waits on another, or a wavelet waits where no task will take it). A
+    /// simulator reports this as soon as it happens, whatever the deadline; asking again
+    /// returns the same status at once. Usually a mapping bug.
     Deadlocked {
         /// Cycle the machine stopped making progress.
         at: Cycle,

@@ -115,6 +115,69 @@ pub enum SimError {
         /// Why, as a sentence.
         reason: String,
     },
+    /// A real-valued parameter outside the range the simulator accepts.
+    #[error("{what} is {value:e}, outside the range the simulator accepts ({min:e} to {max:e}).")]
+    OutOfRange {
+        /// Which parameter, in words (with its unit).
+        what: &'static str,
+        /// The value given.
+        value: f64,
+        /// The smallest accepted value.
+        min: f64,
+        /// The largest accepted value.
+        max: f64,
+    },
+    /// A run whose cycle count would not fit the simulator's counters.
+    #[error(
+        "{what} would take more than {max} cycles, more than the simulator counts; check the machine's rates."
+    )]
+    TooManyCycles {
+        /// What would take that long, in words starting with a capital.
+        what: String,
+        /// The largest cycle count the simulator handles.
+        max: u64,
+    },
+    /// Sizes whose simulation data would take more host memory than the budget
+    /// ([`crate::budget::HOST_MEMORY_BUDGET`]).
+    #[error(
+        "{} would need about {estimate} of memory in your browser, above the simulator's budget of {budget}; use smaller sizes.",
+        capitalised(what)
+    )]
+    OverMemoryBudget {
+        /// What would take the memory, in words.
+        what: String,
+        /// Bytes it would take (saturated at `u64::MAX`).
+        estimate: Bytes,
+        /// The budget.
+        budget: Bytes,
+    },
+}
+
+/// `text` with its first letter upper case.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
+}
+
+/// Checks `min <= value <= max` for a real-valued parameter (NaN is outside).
+pub(crate) fn check_range(
+    what: &'static str,
+    value: f64,
+    min: f64,
+    max: f64,
+) -> Result<(), SimError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(SimError::OutOfRange {
+            what,
+            value,
+            min,
+            max,
+        })
+    }
 }
 
 /// Checks `1 <= value <= max` for a named size.

@@ -6,12 +6,22 @@
 //!
 //! ```text
 //! launch_overhead + max(compute cycles, HBM cycles)
+//! thread blocks  = max(ceil(FLOPs / flops_per_block), ceil(HBM bytes / bytes_per_block))
+//! active SMs     = min(SMs, thread blocks)
 //! compute cycles = ceil(FLOPs / (FLOP per cycle per SM × active SMs))
-//! HBM cycles     = ceil(HBM bytes / HBM bytes per cycle)
-//! active SMs     = min(SMs, ceil(FLOPs / flops_per_block))
+//! HBM cycles     = ceil(HBM bytes / (HBM bytes per cycle × active SMs / SMs))
 //! ```
 //!
 //! which is the roofline of SM throughput and HBM bandwidth, plus a fixed launch cost.
+//!
+//! Two modelling choices make the bound of a kernel tell the truth: a thread block handles
+//! at most `flops_per_block` FLOPs *or* `bytes_per_block` bytes of HBM traffic, so a kernel
+//! that moves many bytes but does little arithmetic (a GEMV, an elementwise op, a
+//! normalisation) still spreads over many SMs; and an SM can draw only its share
+//! (`1 / SMs`) of the HBM bandwidth. Both the compute and the HBM cycles then scale with
+//! the active SMs alike, so a kernel is memory-bound exactly when its arithmetic intensity
+//! (FLOPs per HBM byte) is below the machine's ridge point (peak FLOP/s ÷ HBM bytes/s,
+//! about 12.5 on the A100 in FP32), as the roofline says.
 //! Simplifications: perfect overlap of compute and memory inside a kernel; perfect reuse inside
 //! a kernel (each input byte is read from HBM once); no kernel fusion; no concurrency between
 //! kernels; the cache holds whole tensors, least recently used first out. It exists to show,
@@ -27,12 +37,50 @@
 //! FLOP. The launch overhead (4 µs) and the work per thread block are modelling choices, not
 //! datasheet figures.
 
+use crate::budget::check_budget;
 use crate::engine::{Engine, Resource, RunStatus, StepOutcome};
-use crate::error::{SimError, check_rate, check_size};
+use crate::error::{SimError, check_range, check_size};
 use crate::metrics::{EnergyCosts, RunMetrics, UnitActivity};
 use crate::trace::{Bound, EventKind, Trace, TraceEvent};
 use crate::units::{Bytes, Cycle};
-use crate::workload::{DType, TensorId, Workload};
+use crate::workload::{DType, TensorId, TensorKind, Workload};
+use std::fmt;
+
+/// What the GPU model assumes, one sentence each, for a page to show next to the run.
+pub const MODEL_ASSUMPTIONS: &[&str] = &[
+    "Every op is its own kernel: no fusion, no two kernels at once, and a fixed launch cost (4 µs on the A100) before each.",
+    "Each kernel reads all its inputs from HBM (or from the cache, when one is on) and writes its output back to HBM, even when the next kernel reads it straight away.",
+    "Inside a kernel, arithmetic and memory traffic overlap perfectly and each input byte is read from HBM once.",
+    "A thread block does at most 65,536 FLOPs or moves at most 16 KiB, and each busy SM gets only its share of the HBM bandwidth: so a kernel is memory-bound exactly when it does fewer FLOPs per byte than the ridge point (about 12.5 on the A100 in FP32).",
+];
+
+/// Something the GPU did (see [`EventKind::Gpu`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GpuEvent {
+    /// A kernel was launched.
+    KernelLaunched {
+        /// Op name.
+        op: String,
+    },
+    /// A kernel finished.
+    KernelFinished {
+        /// Op name.
+        op: String,
+        /// What bounded it.
+        bound: Bound,
+    },
+}
+
+impl fmt::Display for GpuEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GpuEvent::KernelLaunched { op } => write!(f, "kernel {op} launched"),
+            GpuEvent::KernelFinished { op, bound } => {
+                write!(f, "kernel {op} finished ({bound}); its output is in HBM")
+            }
+        }
+    }
+}
 
 /// Parameters of a GPU.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,8 +101,12 @@ pub struct GpuConfig {
     pub launch_overhead: Cycle,
     /// Capacity of the simple tensor cache (`None`: every read goes to HBM).
     pub cache: Option<Bytes>,
-    /// FLOPs one thread block does; a kernel keeps `ceil(FLOPs / this)` SMs busy at most.
+    /// FLOPs one thread block does at most (a modelling choice).
     pub flops_per_block: u64,
+    /// HBM bytes one thread block moves at most (a modelling choice): a kernel has
+    /// `max(ceil(FLOPs / flops_per_block), ceil(bytes / bytes_per_block))` blocks, and keeps
+    /// that many SMs busy, up to all of them.
+    pub bytes_per_block: u64,
     /// Energy costs charged.
     pub energy: EnergyCosts,
     /// Trace capacity (0: no trace).
@@ -78,6 +130,7 @@ impl GpuConfig {
             launch_overhead: Cycle(A100_LAUNCH_CYCLES),
             cache: None,
             flops_per_block: 65_536,
+            bytes_per_block: 16_384,
             energy: EnergyCosts::HOROWITZ_45NM_FP32,
             trace_capacity: 1_024,
         }
@@ -110,23 +163,60 @@ impl GpuConfig {
         }
     }
 
-    /// Checks every parameter.
+    /// Checks every parameter against the range the simulator accepts: wide enough for any
+    /// real GPU (and the small ones a lesson invents), narrow enough that no cycle count
+    /// overflows for a workload [`Workload::validate`] accepts.
+    ///
+    /// | field | range |
+    /// |---|---|
+    /// | SMs | 1 to 100,000 |
+    /// | clock | 1 MHz to 10 GHz |
+    /// | peak FP32 and FP16 tensor FLOP/s | 10⁶ to 10¹⁸ (a megaFLOP/s to an exaFLOP/s) |
+    /// | HBM bandwidth | 10⁶ to 10¹⁵ bytes/s (a MB/s to a PB/s) |
+    /// | launch overhead | 0 to 10⁹ cycles |
+    /// | FLOPs and bytes per thread block | 1 to 2⁴⁰ |
+    /// | cache | 1 byte to 1 TiB |
+    /// | trace | at most [`crate::budget::HOST_MEMORY_BUDGET`] of events |
     ///
     /// # Errors
-    /// A zero or huge count, or a rate that is not finite and positive.
+    /// The first parameter out of its range, as a sentence naming it.
     pub fn validate(&self) -> Result<(), SimError> {
         check_size("number of SMs", u64::from(self.n_sms), 100_000)?;
-        check_rate("clock", self.clock_hz)?;
-        check_rate("peak FP32 FLOP/s", self.peak_flops_fp32)?;
-        check_rate("peak FP16 tensor FLOP/s", self.peak_flops_fp16_tensor)?;
-        check_rate("HBM bandwidth", self.hbm_bytes_per_s)?;
+        check_range("clock (Hz)", self.clock_hz, 1e6, 1e10)?;
+        check_range("peak FP32 FLOP/s", self.peak_flops_fp32, 1e6, 1e18)?;
+        check_range(
+            "peak FP16 tensor FLOP/s",
+            self.peak_flops_fp16_tensor,
+            1e6,
+            1e18,
+        )?;
+        check_range("HBM bandwidth (bytes/s)", self.hbm_bytes_per_s, 1e6, 1e15)?;
+        if self.launch_overhead.0 > MAX_LAUNCH_CYCLES {
+            return Err(SimError::TooLarge {
+                what: "launch overhead (cycles)",
+                value: self.launch_overhead.0,
+                max: MAX_LAUNCH_CYCLES,
+            });
+        }
         check_size("FLOPs per thread block", self.flops_per_block, 1 << 40)?;
+        check_size("bytes per thread block", self.bytes_per_block, 1 << 40)?;
         if let Some(c) = self.cache {
             check_size("cache capacity", c.0, 1 << 40)?;
         }
+        check_budget(
+            "the event trace",
+            (self.trace_capacity as u64).saturating_mul(std::mem::size_of::<TraceEvent>() as u64),
+        )?;
         Ok(())
     }
 }
+
+/// The longest launch overhead accepted, in cycles.
+const MAX_LAUNCH_CYCLES: u64 = 1_000_000_000;
+
+/// The longest GPU run the simulator plans: 2⁶⁰ cycles (36 years at 1 GHz), so that sums
+/// of kernel times can never overflow a `u64`.
+pub const MAX_RUN_CYCLES: u64 = 1 << 60;
 
 /// The plan of one kernel, fixed when the simulator is built.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,6 +269,30 @@ impl Kernel {
     }
 }
 
+/// One kernel's HBM traffic, and which of it is activations making a round trip: written
+/// by one kernel and read back by a later one. A dataflow machine keeps those on chip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelTraffic {
+    /// Op name.
+    pub name: String,
+    /// Op kind label.
+    pub kind: &'static str,
+    /// Bytes read from HBM.
+    pub hbm_read: Bytes,
+    /// Bytes written to HBM.
+    pub hbm_written: Bytes,
+    /// Bytes read from the cache instead of HBM.
+    pub cache_read: Bytes,
+    /// Bytes of its inputs that an earlier kernel wrote (activations coming back).
+    pub activations_in: Bytes,
+    /// Whether a later kernel reads its output (so the write is half a round trip).
+    pub output_read_later: bool,
+    /// The kernel's duration.
+    pub cycles: Cycle,
+    /// What bounded it.
+    pub bound: Bound,
+}
+
 /// What a GPU is doing at one cycle, for drawing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GpuSnapshot {
@@ -214,6 +328,7 @@ pub enum KernelPhase {
 pub struct GpuSim {
     config: GpuConfig,
     kernels: Vec<Kernel>,
+    traffic: Vec<KernelTraffic>,
     now: Cycle,
     /// Kernels whose launch event was recorded.
     launched: usize,
@@ -256,9 +371,45 @@ impl TensorCache {
     }
 }
 
-fn ceil_div_f(num: u64, per_cycle: f64) -> Cycle {
-    // u64 → f64 exact below 2^53; the quotient is small and non-negative.
-    Cycle((num as f64 / per_cycle).ceil() as u64)
+/// `ceil(num / per_cycle)` cycles, or `None` above [`MAX_RUN_CYCLES`] (or not finite).
+fn ceil_div_f(num: u64, per_cycle: f64) -> Option<Cycle> {
+    // u64 → f64 rounds above 2^53, harmless for a cycle estimate this size.
+    let q = (num as f64 / per_cycle).ceil();
+    // The cast saturates; its value is only used when the range check passed.
+    (q.is_finite() && q >= 0.0 && q <= MAX_RUN_CYCLES as f64).then_some(Cycle(q as u64))
+}
+
+/// The traffic of each planned kernel of `workload` (one kernel per op, in order).
+fn kernel_traffic(workload: &Workload, kernels: &[Kernel]) -> Vec<KernelTraffic> {
+    workload
+        .ops
+        .iter()
+        .zip(kernels)
+        .enumerate()
+        .map(|(idx, (op, k))| {
+            let activations_in = op
+                .inputs
+                .iter()
+                .map(|&id| workload.tensor(id))
+                .filter(|t| t.kind == TensorKind::Activation)
+                .map(|t| t.bytes().0)
+                .sum();
+            let output_read_later = workload.ops[idx + 1..]
+                .iter()
+                .any(|later| later.inputs.contains(&op.output));
+            KernelTraffic {
+                name: k.name.clone(),
+                kind: k.kind,
+                hbm_read: k.hbm_read,
+                hbm_written: k.hbm_written,
+                cache_read: k.cache_read,
+                activations_in: Bytes(activations_in),
+                output_read_later,
+                cycles: k.duration(),
+                bound: k.bound(),
+            }
+        })
+        .collect()
 }
 
 impl GpuSim {
@@ -308,10 +459,19 @@ impl GpuSim {
             } else {
                 fp32_per_sm_cycle
             };
-            let blocks = flops.div_ceil(config.flops_per_block).max(1);
+            let bytes = hbm_read + hbm_written;
+            let blocks = flops
+                .div_ceil(config.flops_per_block)
+                .max(bytes.div_ceil(config.bytes_per_block))
+                .max(1);
             let active_sms = u32::try_from(blocks).unwrap_or(u32::MAX).min(config.n_sms);
-            let compute = ceil_div_f(flops, per_sm * f64::from(active_sms));
-            let memory = ceil_div_f(hbm_read + hbm_written, hbm_per_cycle);
+            let share = f64::from(active_sms) / n_sms;
+            let too_long = || SimError::TooManyCycles {
+                what: format!("The GPU run of \"{}\" in \"{}\"", op.name, workload.name),
+                max: MAX_RUN_CYCLES,
+            };
+            let compute = ceil_div_f(flops, per_sm * f64::from(active_sms)).ok_or_else(too_long)?;
+            let memory = ceil_div_f(bytes, hbm_per_cycle * share).ok_or_else(too_long)?;
             let k = Kernel {
                 name: op.name.clone(),
                 kind: op.kind.label(),
@@ -325,13 +485,21 @@ impl GpuSim {
                 hbm_written: Bytes(hbm_written),
                 cache_read: Bytes(cache_read),
             };
-            start = k.end();
+            start = start
+                .0
+                .checked_add(k.launch.0)
+                .and_then(|t| t.checked_add(k.compute.0.max(k.memory.0)))
+                .filter(|&t| t <= MAX_RUN_CYCLES)
+                .map(Cycle)
+                .ok_or_else(too_long)?;
             kernels.push(k);
         }
+        let traffic = kernel_traffic(workload, &kernels);
         let trace = Trace::with_capacity(config.trace_capacity);
         Ok(Self {
             config,
             kernels,
+            traffic,
             now: Cycle::ZERO,
             launched: 0,
             done: 0,
@@ -351,6 +519,12 @@ impl GpuSim {
         &self.kernels
     }
 
+    /// Per-kernel HBM traffic and its round trips, in launch order.
+    #[must_use]
+    pub fn kernel_traffic(&self) -> &[KernelTraffic] {
+        &self.traffic
+    }
+
     /// Cycle count of the whole run.
     #[must_use]
     pub fn total_cycles(&self) -> Cycle {
@@ -368,18 +542,20 @@ impl GpuSim {
         loop {
             if self.done < self.launched && self.kernels[self.done].end() <= self.now {
                 let k = &self.kernels[self.done];
-                let kind = EventKind::KernelFinished {
+                let kind = EventKind::Gpu(GpuEvent::KernelFinished {
                     op: k.name.clone(),
                     bound: k.bound(),
-                };
+                });
                 self.trace.push(k.end(), kind);
                 self.done += 1;
             } else if self.launched < self.kernels.len()
                 && self.kernels[self.launched].start <= self.now
             {
                 let k = &self.kernels[self.launched];
-                self.trace
-                    .push(k.start, EventKind::KernelLaunched { op: k.name.clone() });
+                self.trace.push(
+                    k.start,
+                    EventKind::Gpu(GpuEvent::KernelLaunched { op: k.name.clone() }),
+                );
                 self.launched += 1;
             } else {
                 break;
@@ -541,23 +717,28 @@ mod tests {
     fn gemv_on_a100_is_memory_bound_with_hand_derived_cycles() {
         // GEMV 784→128 (the MNIST MLP layer without bias), batch 1, FP32.
         // HBM bytes: x 784·4 = 3,136 + W 784·128·4 = 401,408 + y 128·4 = 512 → 405,056.
-        // Bytes per cycle: 1,555e9 / 1.41e9 = 1,102.836…; 405,056 / 1,102.836 = 367.29 → 368.
-        // FLOPs 2·784·128 = 200,704 → ceil(200,704 / 65,536) = 4 SMs busy;
-        // FP32 per SM-cycle 19.5e12 / 108 / 1.41e9 = 128.05…; 200,704 / (4·128.05) = 391.8 → 392.
-        // Kernel = 5,640 launch + max(392, 368) = 6,032 cycles: launch dominates.
+        // FLOPs 2·784·128 = 200,704: 0.50 FLOP/byte, far below the ridge (≈ 12.5).
+        // Thread blocks: max(ceil(200,704 / 65,536) = 4, ceil(405,056 / 16,384) = 25) = 25,
+        // so 25 SMs are busy.
+        // HBM: 1,555e9 / 1.41e9 = 1,102.836… bytes per cycle for the chip, × 25/108 for
+        // 25 SMs = 255.286…; 405,056 / 255.286 = 1,586.7 → 1,587 cycles.
+        // Compute: FP32 per SM-cycle 19.5e12 / 108 / 1.41e9 = 128.05…;
+        // 200,704 / (25 · 128.05) = 62.7 → 63 cycles.
+        // Kernel = 5,640 launch + max(63, 1,587) = 7,227 cycles: memory-bound.
         let w = presets::gemv(784, 128).unwrap();
         let sim = GpuSim::new(GpuConfig::a100_40gb_sxm(), &w).unwrap();
         let k = &sim.kernels()[0];
         assert_eq!(k.hbm_read.0 + k.hbm_written.0, 405_056);
-        assert_eq!(k.memory, Cycle(368));
-        assert_eq!(k.active_sms, 4);
-        assert_eq!(k.compute, Cycle(392));
-        assert_eq!(sim.total_cycles(), Cycle(6_032));
+        assert_eq!(k.active_sms, 25);
+        assert_eq!(k.memory, Cycle(1_587));
+        assert_eq!(k.compute, Cycle(63));
+        assert_eq!(k.bound(), Bound::Memory);
+        assert_eq!(sim.total_cycles(), Cycle(7_227));
         let m = sim.run_to_end();
         assert_eq!(m.flops, 200_704);
         assert!((m.arithmetic_intensity().unwrap() - 200_704.0 / 405_056.0).abs() < 1e-12);
         let (busy, idle, stalled) = m.total_activity();
-        assert_eq!(busy + idle + stalled, Cycle(2 * 6_032));
+        assert_eq!(busy + idle + stalled, Cycle(2 * 7_227));
     }
 
     #[test]
@@ -582,6 +763,35 @@ mod tests {
     }
 
     #[test]
+    fn kernel_traffic_names_the_round_trips() {
+        // Linear 784→128 + bias + ReLU, no cache: the matmul writes y (512 B), which the
+        // bias kernel reads back and writes again (512 B), which ReLU reads back. The
+        // ReLU's output is the result: nobody reads it later.
+        let w = presets::mnist_mlp_layer(1).unwrap();
+        let sim = GpuSim::new(GpuConfig::a100_40gb_sxm(), &w).unwrap();
+        let t = sim.kernel_traffic();
+        assert_eq!(t.len(), 3);
+        assert_eq!(
+            t.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["matmul", "bias", "relu"]
+        );
+        assert_eq!(t[0].activations_in, Bytes::ZERO); // x is an input, W a weight
+        assert_eq!(t[1].activations_in, Bytes(512));
+        assert_eq!(t[2].activations_in, Bytes(512));
+        assert_eq!(
+            t.iter().map(|r| r.output_read_later).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+        // matmul reads x (3,136) and W (401,408); bias reads y and b (512 each).
+        assert_eq!(t[0].hbm_read, Bytes(404_544));
+        assert_eq!(t[1].hbm_read, Bytes(1_024));
+        for (row, k) in t.iter().zip(sim.kernels()) {
+            assert_eq!((row.cycles, row.bound), (k.duration(), k.bound()));
+            assert_eq!(row.hbm_written, Bytes(512));
+        }
+    }
+
+    #[test]
     fn stepping_matches_bulk_run_and_is_deterministic() {
         let w = presets::tiny_gemv().unwrap();
         let mut a = GpuSim::new(GpuConfig::small(), &w).unwrap();
@@ -598,7 +808,11 @@ mod tests {
         assert_eq!(a.metrics(), b.metrics());
         let ev = a.drain_trace();
         assert_eq!(ev.len(), 2);
-        assert_eq!(ev[0].kind, EventKind::KernelLaunched { op: "gemv".into() });
+        assert_eq!(
+            ev[0].kind,
+            EventKind::Gpu(GpuEvent::KernelLaunched { op: "gemv".into() })
+        );
+        assert_eq!(ev[0].to_string(), "cycle 0: kernel gemv launched");
     }
 
     #[test]
@@ -628,6 +842,9 @@ mod tests {
         );
         let mut c = GpuConfig::small();
         c.hbm_bytes_per_s = -1.0;
-        assert!(matches!(GpuSim::new(c, &w), Err(SimError::BadRate { .. })));
+        assert!(matches!(
+            GpuSim::new(c, &w),
+            Err(SimError::OutOfRange { .. })
+        ));
     }
 }

@@ -16,7 +16,9 @@
 //!   cycles and time, busy/idle/stalled per unit, on-chip and off-chip bytes, FLOPs,
 //!   achieved vs peak FLOP/s, arithmetic intensity (a roofline point), and an energy
 //!   estimate from cited per-FLOP and per-byte costs.
-//! - [`trace`]: a bounded event trace the UI drains as text.
+//! - [`trace`]: a bounded event trace the UI drains as text: [`trace::EventKind`] nests each
+//!   machine's own events ([`gpu::GpuEvent`], [`wse::WseEvent`]) and their `Display` is the
+//!   sentence a learner reads.
 //! - [`engine`]: the [`Engine`] trait (`step`, `run_until`, `metrics`, `drain_trace`) and
 //!   the `#[must_use]` [`StepOutcome`] / [`RunStatus`].
 //!
@@ -72,12 +74,18 @@
 //! # Modelling choices (not sourced; named so nobody mistakes them for hardware facts)
 //! - WSE: router and task queue depths (2 wavelets per color), one FP32 multiply-add per CE
 //!   per cycle, the task costs (an `x` element costs one cycle per row of the block, a
-//!   reduction add one cycle), one wavelet per cycle on the ramp each way, rotating color
-//!   arbitration on shared links, reduction tasks preferred over new `x` work. The model's
+//!   reduction add one cycle), one wavelet per cycle on the ramp each way, round-robin
+//!   arbitration among the colors waiting for a shared link, reduction tasks preferred over new `x` work. The model's
 //!   "peak FLOP/s" follows from these choices and is not a WSE-2 figure (none is sourced).
-//! - GPU: 4 µs launch overhead, 65,536 FLOPs per thread block, perfect overlap of compute
-//!   and memory inside a kernel, each input byte read once per kernel, no fusion, no
-//!   concurrent kernels.
+//! - GPU: 4 µs launch overhead, a thread block does at most 65,536 FLOPs or 16 KiB of HBM
+//!   traffic, an SM draws only its share of HBM bandwidth (so a kernel's bound is its
+//!   arithmetic intensity against the ridge point), perfect overlap of compute and memory
+//!   inside a kernel, each input byte read once per kernel, no fusion, no concurrent
+//!   kernels. [`gpu::MODEL_ASSUMPTIONS`] says this to the learner.
+//! - WSE mapping: host input enters every top-edge column at one wavelet per cycle with no
+//!   latency (optimistic), and the weights stay resident on the wafer, whereas the course's
+//!   BERT homework ran in weight-streaming mode; [`wse::MODEL_ASSUMPTIONS`] says so.
+//! - Host memory: the simulation's own data stays under [`budget::HOST_MEMORY_BUDGET`].
 //! - Energy: 45 nm figures applied to 7 nm machines; HBM charged as DRAM; a fabric hop
 //!   charged like a local SRAM access of 4 bytes; wires, control and leakage left out.
 //!
@@ -88,6 +96,7 @@
 //! A GEMV block keeps one accumulator vector per sample of the batch.
 
 pub mod bench;
+pub mod budget;
 pub mod engine;
 pub mod error;
 pub mod gpu;

@@ -1,6 +1,11 @@
 //! A bounded trace of events that the UI drains as text and tests read as values.
+//!
+//! Each event's [`Display`](std::fmt::Display) is the sentence a learner reads in a page's
+//! event log; the page does not re-word it.
 
+pub use crate::gpu::GpuEvent;
 use crate::units::Cycle;
+pub use crate::wse::WseEvent;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -13,49 +18,20 @@ pub struct TraceEvent {
     pub kind: EventKind,
 }
 
-/// The kinds of events simulators record.
+/// The kinds of events simulators record: one variant per machine, holding that machine's
+/// own event enum, plus the kinds every machine shares.
+///
+/// The words a learner reads are written once, here and in each machine's event
+/// [`Display`](fmt::Display); a page prints events and matches only on what it groups or
+/// counts, so a new machine adds a variant and an enum of its own without touching every
+/// match in the UI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
-    /// A GPU kernel was launched.
-    KernelLaunched {
-        /// Op name.
-        op: String,
-    },
-    /// A GPU kernel finished.
-    KernelFinished {
-        /// Op name.
-        op: String,
-        /// What bounded it.
-        bound: Bound,
-    },
-    /// A mesh PE started a task.
-    TaskStarted {
-        /// PE column.
-        x: u32,
-        /// PE row.
-        y: u32,
-        /// Task label.
-        task: &'static str,
-    },
-    /// A PE finished its share of one sample's local compute.
-    PartialReady {
-        /// PE column.
-        x: u32,
-        /// PE row.
-        y: u32,
-        /// Sample index within the batch.
-        sample: u32,
-    },
-    /// A wavelet left the mesh through an edge port.
-    WaveletLeftMesh {
-        /// Edge PE column.
-        x: u32,
-        /// Edge PE row.
-        y: u32,
-        /// Color.
-        color: u8,
-    },
-    /// A free-form milestone ("first partial sum at the east edge").
+    /// Something the GPU did.
+    Gpu(GpuEvent),
+    /// Something the WSE mesh did.
+    Wse(WseEvent),
+    /// A free-form milestone ("pipeline filled: the first result leaves the mesh").
     Milestone(String),
 }
 
@@ -68,30 +44,41 @@ pub enum Bound {
     Memory,
 }
 
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Bound::Compute => "compute-bound",
+            Bound::Memory => "memory-bound",
+        })
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventKind::Gpu(e) => e.fmt(f),
+            EventKind::Wse(e) => e.fmt(f),
+            EventKind::Milestone(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<GpuEvent> for EventKind {
+    fn from(e: GpuEvent) -> Self {
+        EventKind::Gpu(e)
+    }
+}
+
+impl From<WseEvent> for EventKind {
+    fn from(e: WseEvent) -> Self {
+        EventKind::Wse(e)
+    }
+}
+
+/// `cycle N: what happened`, the line a page's event log shows.
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{:>8}] ", self.cycle.0)?;
-        match &self.kind {
-            EventKind::KernelLaunched { op } => write!(f, "launch kernel {op}"),
-            EventKind::KernelFinished { op, bound } => {
-                let b = match bound {
-                    Bound::Compute => "compute-bound",
-                    Bound::Memory => "memory-bound",
-                };
-                write!(f, "kernel {op} done ({b})")
-            }
-            EventKind::TaskStarted { x, y, task } => write!(f, "PE ({x}, {y}) starts {task}"),
-            EventKind::PartialReady { x, y, sample } => {
-                write!(f, "PE ({x}, {y}) partial sum of sample {sample} ready")
-            }
-            EventKind::WaveletLeftMesh { x, y, color } => {
-                write!(
-                    f,
-                    "wavelet on color {color} leaves the mesh at PE ({x}, {y})"
-                )
-            }
-            EventKind::Milestone(s) => f.write_str(s),
-        }
+        write!(f, "cycle {}: {}", self.cycle.0, self.kind)
     }
 }
 
@@ -164,7 +151,7 @@ mod tests {
         assert_eq!(t.dropped(), 1);
         let ev = t.drain();
         assert_eq!(ev.len(), 2);
-        assert_eq!(ev[0].to_string(), "[       1] m1");
+        assert_eq!(ev[0].to_string(), "cycle 1: m1");
         assert!(t.drain().is_empty());
     }
 }

@@ -421,7 +421,7 @@ fn task_tracing_records_every_task_start() {
     );
     assert_eq!(
         text.iter()
-            .filter(|t| t.contains("wavelet on color"))
+            .filter(|t| t.contains("a wavelet on color"))
             .count(),
         2
     );

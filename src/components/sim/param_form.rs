@@ -48,7 +48,7 @@ pub fn SimParamsForm(
                             let p = *p;
                             view! {
                                 <option value=p.as_str() selected=move || preset() == Some(p)>
-                                    {p.label()}
+                                    {p.title()}
                                 </option>
                             }
                         })

@@ -110,6 +110,11 @@ impl WseConfig {
             1_024,
         )?;
         check_rate("clock", self.clock_hz)?;
+        crate::budget::check_budget(
+            "the event trace",
+            (self.trace_capacity as u64)
+                .saturating_mul(std::mem::size_of::<crate::trace::TraceEvent>() as u64),
+        )?;
         Ok(())
     }
 }

@@ -22,13 +22,15 @@
 use super::ce::{GemvBlock, Program};
 use super::config::WseConfig;
 use super::mesh::{Mesh, MeshSnapshot, PeInspect, Port, PortSet, Route};
+use crate::budget::{check_budget, f32_bytes};
 use crate::engine::{Engine, RunStatus, StepOutcome};
 use crate::error::{SimError, check_size};
 use crate::metrics::RunMetrics;
 use crate::rng::SplitMix64;
 use crate::trace::{EventKind, TraceEvent};
-use crate::units::Cycle;
+use crate::units::{Bytes, Cycle};
 use crate::workload::{Activation, Binary, OpKind, TensorKind, Workload};
+use std::fmt;
 
 /// Color of the `x` broadcast.
 pub const X_COLOR: u8 = 0;
@@ -72,6 +74,11 @@ impl GemvProblem {
         check_size("input length", u64::from(d_in), MAX_DIM)?;
         check_size("output length", u64::from(d_out), MAX_DIM)?;
         check_size("batch", u64::from(batch), MAX_BATCH)?;
+        let (d_in64, d_out64, batch64) = (u64::from(d_in), u64::from(d_out), u64::from(batch));
+        check_budget(
+            &format!("A {d_out}×{d_in} weight matrix with its inputs (batch {batch})"),
+            f32_bytes(&[(d_in64, d_out64), (batch64, d_in64), (d_out64, 1)]),
+        )?;
         let mut rng = SplitMix64::new(seed);
         let mut fill = |n: usize| (0..n).map(|_| rng.next_small_f32()).collect::<Vec<f32>>();
         let w = fill(d_in as usize * d_out as usize);
@@ -140,6 +147,30 @@ impl GemvProblem {
         y
     }
 
+    /// The largest error f32 rounding can cause in an output: `(d_in + 2) · ε · M`, where
+    /// `M` is the largest `Σ_k |w_ok · x_k| + |b_o|` over outputs and samples (the standard
+    /// forward-error bound of recursive summation, one more term for the bias).
+    #[must_use]
+    pub fn summation_error_bound(&self) -> f32 {
+        let (d_in, d_out) = (self.d_in as usize, self.d_out as usize);
+        let mut largest = 0.0f64;
+        for s in 0..self.batch as usize {
+            for o in 0..d_out {
+                let mut m: f64 = (0..d_in)
+                    .map(|k| {
+                        (f64::from(self.w[o * d_in + k]) * f64::from(self.x[s * d_in + k])).abs()
+                    })
+                    .sum();
+                if let Some(b) = &self.bias {
+                    m += f64::from(b[o]).abs();
+                }
+                largest = largest.max(m);
+            }
+        }
+        // Rounding the bound to f32 is harmless.
+        ((f64::from(self.d_in) + 2.0) * f64::from(f32::EPSILON) * largest) as f32
+    }
+
     /// The same values in f32, summed in the order the mesh sums them: within each column
     /// block in ascending `k`, then the blocks west to east, then bias, then ReLU. The mesh
     /// result must equal this bit for bit.
@@ -167,6 +198,48 @@ impl GemvProblem {
             }
         }
         y
+    }
+}
+
+/// The verdict on a finished GEMV run; see [`GemvRun::check_result`]. Its `Display` is the
+/// sentence a page shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ResultCheck {
+    /// Outputs compared (`batch × d_out`).
+    pub outputs: usize,
+    /// Outputs that differ from the CPU's sums done in the mesh's order (should be 0: the
+    /// same f32 operations in the same order give the same bits).
+    pub mismatches: usize,
+    /// Largest difference from the f64 reference.
+    pub max_abs_error: f32,
+    /// The largest difference f32 rounding can explain: the classic bound for summing
+    /// `d_in` products in f32, `(d_in + 2) · ε · max over outputs of (Σ|w·x| + |b|)`.
+    pub tolerance: f32,
+    /// No mismatch, and the error within the tolerance.
+    pub ok: bool,
+}
+
+impl fmt::Display for ResultCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, err) = (self.outputs, self.max_abs_error);
+        if self.mismatches > 0 {
+            write!(
+                f,
+                "Wrong: {} of {n} outputs differ from the CPU's sums.",
+                self.mismatches
+            )
+        } else if !self.ok {
+            write!(
+                f,
+                "Wrong: the outputs equal the CPU's sums, but differ from an f64 reference by {err:.1e}, more than rounding explains ({:.1e}).",
+                self.tolerance
+            )
+        } else {
+            write!(
+                f,
+                "Correct: all {n} outputs equal the CPU's sums bit for bit (largest difference from an f64 reference {err:.1e})."
+            )
+        }
     }
 }
 
@@ -214,6 +287,21 @@ impl GemvRun {
         check_size("output length", u64::from(problem.d_out), MAX_DIM)?;
         check_size("batch", u64::from(problem.batch), MAX_BATCH)?;
         problem.check()?;
+        // The problem's own values, the copies the mapping makes (weights in the blocks,
+        // x in the injectors, one accumulator per output and sample), and the mesh.
+        let (d_in, d_out, batch) = (
+            u64::from(problem.d_in),
+            u64::from(problem.d_out),
+            u64::from(problem.batch),
+        );
+        let values = f32_bytes(&[(2 * d_in, d_out), (2 * batch, d_in), (batch + 2, d_out)]);
+        check_budget(
+            &format!(
+                "Mapping a {}×{} layer (batch {}) onto a {}×{} mesh",
+                problem.d_out, problem.d_in, problem.batch, config.width, config.height
+            ),
+            values.saturating_add(Mesh::estimated_bytes(&config)),
+        )?;
         let pw = config.width.min(problem.d_in);
         let ph = config.height.min(problem.d_out);
         let needed = if pw == 1 { 2 } else { 3 };
@@ -361,11 +449,27 @@ impl GemvRun {
             return unsupported("the matmul's second input must be a weight.".to_owned());
         }
         let (mut bias, mut relu) = (false, false);
+        let mut previous = first;
         for op in ops {
+            if op.inputs.first() != Some(&previous.output) {
+                let read = op
+                    .inputs
+                    .first()
+                    .map_or("nothing", |&id| workload.tensor(id).name.as_str());
+                return unsupported(format!(
+                    "\"{}\" reads \"{read}\", not the output of \"{}\" before it; the mesh runs one layer whose ops each take the previous op's result.",
+                    op.name, previous.name
+                ));
+            }
+            previous = op;
             match op.kind {
                 OpKind::Binary {
                     op: Binary::Add, ..
-                } if !bias && !relu && workload.tensor(op.inputs[1]).elements() == n => {
+                } if !bias
+                    && !relu
+                    && workload.tensor(op.inputs[1]).kind == TensorKind::Weight
+                    && workload.tensor(op.inputs[1]).elements() == n =>
+                {
                     bias = true;
                 }
                 OpKind::Activation {
@@ -422,6 +526,39 @@ impl GemvRun {
     #[must_use]
     pub fn reference(&self) -> Vec<f32> {
         self.problem.reference_in_mesh_order(&self.col_blocks)
+    }
+
+    /// Bytes of `W` in the biggest block one PE holds (blocks are as even as possible, so
+    /// the first is the biggest): the figure to compare with a PE's memory.
+    #[must_use]
+    pub fn max_block_bytes(&self) -> Bytes {
+        let cols = self.col_blocks.iter().map(|b| b.1).max().unwrap_or(0) as u64;
+        let rows = self.row_blocks.iter().map(|b| b.1).max().unwrap_or(0) as u64;
+        Bytes(4 * cols * rows)
+    }
+
+    /// The result check, once every output has left the mesh (`None` before): the mesh's
+    /// numbers against the same sums in the same order on the CPU (they must be equal bit for
+    /// bit) and against an f64 reference (within [`ResultCheck::tolerance`]).
+    #[must_use]
+    pub fn check_result(&self) -> Option<ResultCheck> {
+        let got = self.result()?;
+        let same_order = self.reference();
+        let wide = self.problem.reference_f64();
+        let max_abs_error = got
+            .iter()
+            .zip(&wide)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        let mismatches = got.iter().zip(&same_order).filter(|(a, b)| a != b).count();
+        let tolerance = self.problem.summation_error_bound();
+        Some(ResultCheck {
+            outputs: got.len(),
+            mismatches,
+            max_abs_error,
+            tolerance,
+            ok: mismatches == 0 && max_abs_error <= tolerance,
+        })
     }
 
     /// The outputs, `[batch, d_out]` row-major, once all have left the mesh.
