@@ -135,6 +135,11 @@ error_case!(
     ["lessons/quizzes/03-broken.toml:5: the choice `a` is listed twice",]
 );
 error_case!(
+    duplicate_order_item,
+    "duplicate-order-item",
+    ["lessons/quizzes/03-broken.toml:5: the choice `fetch` is listed twice",]
+);
+error_case!(
     unsourced_figure,
     "unsourced-figure",
     [
