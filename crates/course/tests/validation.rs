@@ -135,6 +135,19 @@ error_case!(
     ["lessons/quizzes/03-broken.toml:5: the choice `a` is listed twice",]
 );
 error_case!(
+    duplicate_order_item,
+    "duplicate-order-item",
+    ["lessons/quizzes/03-broken.toml:5: the choice `fetch` is listed twice",]
+);
+error_case!(
+    unsourced_figure,
+    "unsourced-figure",
+    [
+        "lessons/03-broken.md:16: the figure `1.1 GHz` has no source on its line: cite one ([^id]) or say what it is derived from (\"derived from …\")",
+        "lessons/03-broken.md:23: the figure `176.28 s` has no source on its line: cite one ([^id]) or say what it is derived from (\"derived from …\")",
+    ]
+);
+error_case!(
     duplicate_order,
     "duplicate-order",
     ["lessons/03-other.md:4: order 3 is also used by lessons/03-broken.md",]

@@ -144,6 +144,14 @@ pub enum Problem {
     /// Raw HTML.
     #[error("raw HTML is not rendered: write Markdown instead (HTML comments are fine)")]
     RawHtml,
+    /// A number with a unit, a percentage or a rate on a line with no citation.
+    #[error(
+        "the figure `{figure}` has no source on its line: cite one ([^id]) or say what it is derived from (\"derived from …\")"
+    )]
+    UnsourcedFigure {
+        /// The figure as written.
+        figure: String,
+    },
     /// A link to a lesson that does not exist.
     #[error("link to lesson `{slug}`, which does not exist (lessons: {known})")]
     UnknownLesson {

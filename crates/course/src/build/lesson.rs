@@ -191,6 +191,17 @@ pub fn parse_lesson(
         n_words: 0,
     };
     let mut body = converter.blocks(&text[body_start..]);
+    let body_first_line = lines.line(body_start);
+    for unsourced in super::figures::unsourced_figures(&text[body_start..]) {
+        let line_idx = u32::try_from(unsourced.line_idx).unwrap_or(u32::MAX);
+        converter.errors.push(ValidationError {
+            file: file.to_owned(),
+            line: body_first_line.saturating_add(line_idx),
+            problem: Problem::UnsourcedFigure {
+                figure: unsourced.figure,
+            },
+        });
+    }
     let anchors = std::mem::take(&mut converter.anchors);
     let quiz_includes = std::mem::take(&mut converter.quiz_includes);
     let n_words = converter.n_words;

@@ -23,6 +23,7 @@
 //! ```
 
 mod error;
+mod figures;
 mod lesson;
 mod markdown;
 mod quiz;
@@ -31,6 +32,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use error::{Problem, ValidationError};
+pub use figures::{DERIVED_NOTE, ILLUSTRATIVE_NOTE, UnsourcedFigure, unsourced_figures};
 pub use markdown::CODE_LANGUAGES;
 
 use crate::model::{COURSE_FORMAT_VERSION, Course};
