@@ -115,6 +115,42 @@ pub enum SimError {
         /// Why, as a sentence.
         reason: String,
     },
+    /// An IPU tile index outside the machine.
+    #[error("Tile {tile} is outside the machine, which has tiles 0 to {last}.", last = n_tiles.saturating_sub(1))]
+    TileOutOfRange {
+        /// Tile asked for.
+        tile: u32,
+        /// Tiles in the machine.
+        n_tiles: u32,
+    },
+    /// What an IPU mapping places on one tile does not fit the tile's SRAM.
+    #[error(
+        "Tile {tile} would need {needed} for {what}, but a tile has only {capacity} of memory; \
+         use more tiles or a smaller layer."
+    )]
+    TileMemoryExceeded {
+        /// The tile.
+        tile: u32,
+        /// What it holds, in words ("the weights of fc1 and the inputs of conv2").
+        what: String,
+        /// Bytes needed.
+        needed: Bytes,
+        /// Bytes a tile has.
+        capacity: Bytes,
+    },
+    /// A simulation whose own data (in the browser's memory) would exceed the budget.
+    #[error(
+        "Simulating {what} would take about {estimate} of memory in this page, above the \
+         budget of {budget}; choose smaller sizes."
+    )]
+    HostMemoryBudget {
+        /// What would be too big, in words.
+        what: String,
+        /// The estimate.
+        estimate: Bytes,
+        /// The budget.
+        budget: Bytes,
+    },
 }
 
 /// Checks `1 <= value <= max` for a named size.

@@ -91,6 +91,7 @@ pub mod bench;
 pub mod engine;
 pub mod error;
 pub mod gpu;
+pub mod ipu;
 pub mod metrics;
 pub mod rng;
 pub mod trace;
