@@ -180,7 +180,7 @@ fn step_and_run_until_agree_and_every_cycle_is_counted_once() {
         let _ = stepped.step();
         n += 1;
         assert!(n < 1_000_000);
-        if n % 37 == 0 {
+        if n.is_multiple_of(37) {
             let _ = jumped.run_until(Cycle(n));
             assert_eq!(stepped.snapshot(), jumped.snapshot());
             for unit in stepped.metrics().units {

@@ -12,8 +12,8 @@ use sim::workload::{Activation, DType, OpKind, Workload};
 
 fn workload(kind: u8, a: u64, b: u64, batch: u64) -> Workload {
     match kind {
-        0 => gemv(a, b).unwrap(),
-        1 => linear(batch, a, b, true).unwrap(),
+        0 => gemv(a, b).expect("sizes from 1"),
+        1 => linear(batch, a, b, true).expect("sizes from 1"),
         _ => {
             // A matmul, a GELU and a softmax over rows: elementwise ops on a GEMM's layout.
             let mut w = Workload::builder("matmul, gelu, softmax");
@@ -45,7 +45,7 @@ fn workload(kind: u8, a: u64, b: u64, batch: u64) -> Workload {
                 },
                 &[g],
             );
-            w.build().unwrap()
+            w.build().expect("a valid graph")
         }
     }
 }
