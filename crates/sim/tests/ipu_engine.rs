@@ -3,7 +3,8 @@
 //!
 //! Every small case uses `IpuConfig::small(n)`: 32 FP32 FLOPs per tile per cycle with all six
 //! workers busy (so a vertex of `f` FLOPs takes ⌈6f / 32⌉ cycles), 4 exchange bytes per tile
-//! per cycle each way, a 100-cycle sync.
+//! per cycle each way, a 100-cycle sync. The hand-derived cases spread tensors as thin as
+//! the tiles allow (`min_block_elements = 1`, see [`thin`]).
 
 use sim::SimError;
 use sim::engine::{Engine, RunStatus};
@@ -15,6 +16,13 @@ use sim::ipu::{
 use sim::units::{Bytes, Cycle};
 use sim::workload::presets::{gemv, graphcore_mnist_cnn, linear, mnist_mlp_layer};
 use sim::workload::{Activation, DType, OpKind, Workload};
+
+/// `n` small tiles that spread inputs and elementwise ops down to one element per tile.
+fn thin(n: u32) -> IpuConfig {
+    let mut config = IpuConfig::small(n);
+    config.min_block_elements = 1;
+    config
+}
 
 fn finish(run: &mut IpuRun) -> Cycle {
     let status = run.run_until(Cycle(u64::MAX));
@@ -59,7 +67,7 @@ fn gemv_8x8_on_4_tiles_split_2x2_takes_309_cycles_with_a_reduce_superstep() {
     let options = CompileOptions {
         gemm_split: Some(split),
     };
-    let mut run = IpuRun::with_options(IpuConfig::small(4), &workload, 7, &options).unwrap();
+    let mut run = IpuRun::with_options(thin(4), &workload, 7, &options).unwrap();
     let p = run.program();
     assert_eq!(p.supersteps.len(), 3);
     assert_eq!(p.ops[0].reduce_superstep, Some(2));
@@ -102,7 +110,7 @@ fn relu_of_10_on_4_tiles_takes_201_cycles() {
         &[x],
     );
     let workload = b.build().unwrap();
-    let mut run = IpuRun::new(IpuConfig::small(4), &workload, 3).unwrap();
+    let mut run = IpuRun::new(thin(4), &workload, 3).unwrap();
     let counts: Vec<usize> = run.program().supersteps[1]
         .tiles
         .iter()
@@ -137,7 +145,7 @@ fn one_slow_tile_makes_the_others_wait_at_the_sync() {
             n_parts: 2,
         }),
     };
-    let mut run = IpuRun::with_options(IpuConfig::small(4), &workload, 1, &options).unwrap();
+    let mut run = IpuRun::with_options(thin(4), &workload, 1, &options).unwrap();
     assert_eq!(run.program().supersteps[0].exchange_cycles, Cycle(48));
     // Cycle 148 is the first of superstep 1: tiles 0 and 1 compute, 2 and 3 are idle.
     let _ = run.run_until(Cycle(148));
@@ -285,12 +293,36 @@ fn bad_parameters_give_specific_errors() {
     );
     // The same layer fits 16 tiles (256 KiB of weights each).
     assert!(compile(&IpuConfig::small(16), &big).is_ok());
-    // Values of a 32768×32768 GEMV would take 2^30 · 12 bytes = 12 GiB in the page.
+    // A 32768×32768 f32 GEMV: 4 GiB of weights, 2.78 MiB per tile even on 1,472 tiles.
     let huge = gemv(1 << 15, 1 << 15).unwrap();
     assert!(matches!(
         IpuRun::new(IpuConfig::bow(), &huge, 1),
-        Err(SimError::HostMemoryBudget { .. })
+        Err(SimError::TileMemoryExceeded { needed, .. }) if needed > Bytes::kib(2_800)
     ));
+    // An add of two 2^25-element vectors has few FLOPs (values are simulated) but its three
+    // tensors would take 3 · 2^25 · 12 bytes = 1.125 GiB in the page: refused with the estimate.
+    let len = 1u64 << 25;
+    let mut b = Workload::builder("big add");
+    let x = b.input("x", &[len], DType::F32);
+    let y = b.input("y", &[len], DType::F32);
+    b.op(
+        "add",
+        OpKind::Binary {
+            op: sim::workload::Binary::Add,
+            len,
+        },
+        &[x, y],
+    );
+    let err = IpuRun::new(IpuConfig::bow(), &b.build().unwrap(), 1).unwrap_err();
+    assert_eq!(
+        err,
+        SimError::HostMemoryBudget {
+            what: "the values of \"big add\"".to_owned(),
+            estimate: Bytes(3 * len * 12),
+            budget: Bytes(256 << 20),
+        }
+    );
+    assert!(err.to_string().contains("about 1.12 GiB"), "{err}");
     // A forced split larger than the shape.
     let options = CompileOptions {
         gemm_split: Some(GemmSplit {

@@ -62,10 +62,12 @@ proptest! {
         n_tiles in 1u32..13,
         forced in proptest::option::of((1u32..4, 1u32..4, 1u32..4)),
         seed in any::<u64>(),
+        min_block in 1u32..80,
     ) {
         let w = workload(kind, a, b, batch);
         let mut config = IpuConfig::small(n_tiles);
         config.sync_latency = Cycle(7);
+        config.min_block_elements = min_block;
         let options = CompileOptions {
             gemm_split: forced.map(|(m_parts, k_parts, n_parts)| GemmSplit { m_parts, k_parts, n_parts }),
         };

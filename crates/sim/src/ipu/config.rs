@@ -37,6 +37,10 @@ pub const HOST_LINK_BYTES_PER_S: f64 = 12.5e9;
 /// Fixed cost of one host call (a round trip through PopTorch, the driver and the link):
 /// 50 µs. **Modelling choice**, not measured; it is what makes `device_iterations` matter.
 pub const HOST_CALL_LATENCY_S: f64 = 50e-6;
+/// Fewest elements the compiler puts on one tile when it spreads an input or an elementwise
+/// op over tiles: 64. **Modelling choice** (a grain size): spreading a small tensor one
+/// element per tile would make every reader gather from hundreds of tiles.
+pub const MIN_BLOCK_ELEMENTS: u32 = 64;
 /// Largest tile count accepted (64 IPUs' worth, the ALCF Bow Pod64).
 pub const MAX_TILES: u32 = 64 * GC200_TILES;
 
@@ -69,6 +73,9 @@ pub struct IpuConfig {
     pub host_call_latency_s: f64,
     /// Energy costs charged.
     pub energy: EnergyCosts,
+    /// Fewest elements per tile when an input or an elementwise op is spread (modelling
+    /// choice; 1 spreads as thin as the tile count allows).
+    pub min_block_elements: u32,
     /// Events kept undrained (0: no trace).
     pub trace_capacity: usize,
 }
@@ -90,6 +97,7 @@ impl IpuConfig {
             host_link_bytes_per_s: HOST_LINK_BYTES_PER_S,
             host_call_latency_s: HOST_CALL_LATENCY_S,
             energy: EnergyCosts::HOROWITZ_45NM_FP32,
+            min_block_elements: MIN_BLOCK_ELEMENTS,
             trace_capacity: 4_096,
         }
     }
@@ -142,6 +150,11 @@ impl IpuConfig {
             1 << 16,
         )?;
         check_size("sync latency", self.sync_latency.0.max(1), 1 << 20)?;
+        check_size(
+            "minimum elements per tile block",
+            u64::from(self.min_block_elements),
+            1 << 20,
+        )?;
         check_rate("clock", self.clock_hz)?;
         check_rate("host link rate", self.host_link_bytes_per_s)?;
         if !(self.host_call_latency_s.is_finite() && self.host_call_latency_s >= 0.0) {

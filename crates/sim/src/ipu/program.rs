@@ -12,14 +12,15 @@
 //!   the output block, then each sums its share (the "reduce" superstep). A convolution's `k`
 //!   is only cut at input-channel boundaries.
 //! - **Elementwise ops** (activation, binary, max-pool, and softmax and layer norm by whole
-//!   rows): the output is cut into even contiguous blocks, one per tile.
+//!   rows): the output is cut into even contiguous blocks, one per tile, of at least
+//!   `min_block_elements` elements (a grain size; modelling choice).
 //! - The compiler picks the split with the lowest estimated cycles (exchange of the inputs,
 //!   compute, and the reduce superstep) among those whose weights fit; a page can force one
 //!   with [`CompileOptions::gemm_split`].
 //!
 //! # Where data lives
-//! The workload's inputs start in even contiguous blocks over all tiles (as the host left
-//! them). An op's output stays on the tiles that computed it. Before each compute phase, the
+//! The workload's inputs start in even contiguous blocks over the tiles, at least
+//! `min_block_elements` per tile (as the host left them). An op's output stays on the tiles that computed it. Before each compute phase, the
 //! exchange phase of the previous superstep brings every tile the input elements it reads
 //! that live on other tiles. So superstep 0 computes nothing: its exchange feeds the first op.
 //!
@@ -51,6 +52,8 @@ use std::collections::BTreeMap;
 pub const MAX_PROGRAM_ITEMS: u64 = 4_000_000;
 /// Bytes of this page's memory an item costs, roughly (for the budget sentence).
 pub const BYTES_PER_ITEM: u64 = 48;
+/// Bytes of this page's memory a tile's record in one superstep costs, roughly.
+pub const BYTES_PER_TILE_STEP: u64 = 144;
 /// Memory budget of a simulation in the page (program and values).
 pub const HOST_MEMORY_BUDGET: Bytes = Bytes(256 << 20);
 
@@ -399,7 +402,7 @@ impl<'a> Compiler<'a> {
         for (id, t) in self.workload.tensors.iter().enumerate() {
             if t.kind == TensorKind::Input {
                 let len = t.elements();
-                let parts = len.min(self.n_tiles);
+                let parts = div_ceil(len, self.min_block()).min(self.n_tiles);
                 self.budget(parts, "the inputs")?;
                 let pieces = (0..parts)
                     .map(|j| {
@@ -433,6 +436,10 @@ impl<'a> Compiler<'a> {
             }
         }
         self.finish()
+    }
+
+    fn min_block(&self) -> u64 {
+        u64::from(self.config.min_block_elements)
     }
 
     fn dsize(&self, id: TensorId) -> u64 {
@@ -896,7 +903,8 @@ impl<'a> Compiler<'a> {
             _ => 1,
         };
         let rows = len / grain.max(1);
-        let parts = rows.min(self.n_tiles);
+        let rows_per_block = div_ceil(self.min_block(), grain.max(1));
+        let parts = div_ceil(rows, rows_per_block).min(self.n_tiles);
         let per_tile = match kind {
             OpKind::MaxPool { h, w, size, .. } => {
                 div_ceil(rows, parts) / ((h / size) * (w / size)).max(1) + 4
@@ -1002,6 +1010,22 @@ impl<'a> Compiler<'a> {
     /// Cuts the stages into supersteps and schedules each exchange.
     fn finish(self) -> Result<IpuProgram, SimError> {
         let n = self.config.n_tiles as usize;
+        let tile_steps = (self.stages.len() as u64 + 1).saturating_mul(self.n_tiles);
+        let total = self
+            .items
+            .saturating_add(tile_steps.saturating_mul(BYTES_PER_TILE_STEP / BYTES_PER_ITEM));
+        if total > MAX_PROGRAM_ITEMS {
+            return Err(SimError::HostMemoryBudget {
+                what: format!(
+                    "the program for \"{}\" ({} tiles × {} supersteps)",
+                    self.workload.name,
+                    self.n_tiles,
+                    self.stages.len() + 1
+                ),
+                estimate: Bytes(total.saturating_mul(BYTES_PER_ITEM)),
+                budget: Bytes(MAX_PROGRAM_ITEMS * BYTES_PER_ITEM),
+            });
+        }
         let bw = u64::from(self.config.exchange_bytes_per_cycle);
         let mut supersteps = Vec::with_capacity(self.stages.len() + 1);
         let stages = self.stages;

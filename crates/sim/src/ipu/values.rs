@@ -11,16 +11,29 @@ use crate::rng::SplitMix64;
 use crate::units::Bytes;
 use crate::workload::{Activation, Binary, OpKind, TensorKind, Workload};
 
+/// Largest workload (in FLOPs) whose values a run computes: about 0.1 s of arithmetic in a
+/// page, twice (the run and the reference). Larger workloads run for timing only.
+pub const MAX_VALUE_FLOPS: u64 = 1 << 26;
+
 /// Why a workload's values are not simulated, or `None` when they are.
 #[must_use]
 pub fn no_values_reason(workload: &Workload) -> Option<&'static str> {
-    workload
+    if workload
         .ops
         .iter()
         .any(|o| matches!(o.kind, OpKind::Conv2d { .. }))
-        .then_some(
+    {
+        Some(
             "values are not simulated for workloads with a convolution; this run gives timing only",
         )
+    } else if workload.flops() > MAX_VALUE_FLOPS {
+        Some(
+            "values are simulated only for workloads of up to 2^26 FLOPs (so the page stays \
+             responsive); this run gives timing only",
+        )
+    } else {
+        None
+    }
 }
 
 /// Bytes the values of a run take in the page: f32 tensors plus the f64 reference.
