@@ -392,3 +392,48 @@ fn the_model_is_far_below_the_real_epoch_and_says_what_it_leaves_out() {
     assert!(LEAVES_OUT.contains("Python"));
     assert!(LEAVES_OUT.contains("compile"));
 }
+
+#[test]
+fn a_3x3_convolution_on_2_tiles_is_placed_as_its_gemm_and_takes_208_cycles() {
+    // Conv 1→2 channels, 3×3 kernel, one 4×4 image: output 2×2 per channel; GEMM m = 4
+    // pixels, k = 9, n = 2. Forced split m 2: tile 0 computes output row 0, tile 1 row 1.
+    // The image starts in blocks of 8: tile 0 holds input rows 0–1, tile 1 rows 2–3.
+    // Tile 0's windows read rows 0–2 (elements 0..12): 4 from tile 1 (16 B, 4 cycles);
+    // tile 1's read rows 1–3 (4..16): 4 from tile 0. Both at once: exchange 4 cycles.
+    // Superstep 0: 0 + 100 + 4 = 104. Superstep 1: 2 pixels × 2 channels = 4 outputs, 4
+    // vertices of 9 multiply-adds = 18 FLOPs, ⌈6·18/32⌉ = 4 cycles; + 100. Total 208.
+    let mut b = Workload::builder("conv 3×3");
+    let x = b.input("image", &[1, 1, 4, 4], DType::F32);
+    let w = b.weight("w", &[2, 1, 3, 3], DType::F32);
+    b.op(
+        "conv",
+        OpKind::Conv2d {
+            batch: 1,
+            c_in: 1,
+            c_out: 2,
+            h: 4,
+            w: 4,
+            kh: 3,
+            kw: 3,
+        },
+        &[x, w],
+    );
+    let workload = b.build().unwrap();
+    let options = CompileOptions {
+        gemm_split: Some(GemmSplit {
+            m_parts: 2,
+            k_parts: 1,
+            n_parts: 1,
+        }),
+    };
+    let mut run = IpuRun::with_options(thin(2), &workload, 1, &options).unwrap();
+    let p = run.program();
+    assert_eq!(p.supersteps[0].exchange_bytes(), Bytes(32));
+    assert_eq!(p.supersteps[0].exchange_cycles, Cycle(4));
+    assert_eq!(p.supersteps[1].compute, Cycle(4));
+    // Each tile holds both output channels' 3×3 weights: 2 · 9 · 4 B.
+    assert_eq!(p.weight_bytes, [Bytes(72), Bytes(72)]);
+    assert_eq!(finish(&mut run), Cycle(208));
+    // Timing only: a convolution has no simulated values.
+    assert!(run.result().is_none());
+}

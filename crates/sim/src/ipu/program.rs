@@ -1125,3 +1125,21 @@ impl<'a> Compiler<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_even_and_cover_the_length() {
+        // 10 over 4: 3, 3, 2, 2.
+        let b: Vec<(u64, u64)> = (0..4).map(|j| block(10, 4, j)).collect();
+        assert_eq!(b, [(0, 3), (3, 3), (6, 2), (8, 2)]);
+        let mut runs = Vec::new();
+        push_run(&mut runs, 0, 2);
+        push_run(&mut runs, 2, 3);
+        push_run(&mut runs, 7, 0);
+        push_run(&mut runs, 8, 1);
+        assert_eq!(runs, [(0, 5), (8, 1)]);
+    }
+}

@@ -211,16 +211,7 @@ impl IpuRun {
         config.validate()?;
         workload.validate()?;
         let want_values = no_values_reason(workload).is_none();
-        if want_values {
-            let estimate = values_bytes(workload);
-            if estimate > HOST_MEMORY_BUDGET {
-                return Err(SimError::HostMemoryBudget {
-                    what: format!("the values of \"{}\"", workload.name),
-                    estimate,
-                    budget: HOST_MEMORY_BUDGET,
-                });
-            }
-        }
+        check_values_budget(workload, want_values)?;
         let program = compile_with(&config, workload, options)?;
         Self::from_program(config, workload, program, seed, want_values)
     }
@@ -255,7 +246,9 @@ impl IpuRun {
                 budget: HOST_MEMORY_BUDGET,
             });
         }
-        let (values, reference) = if values && no_values_reason(workload).is_none() {
+        let values = values && no_values_reason(workload).is_none();
+        check_values_budget(workload, values)?;
+        let (values, reference) = if values {
             let v = Values::seeded(workload, seed)?;
             let r = reference_f64(workload, &v);
             (Some(v), Some(r))
@@ -732,6 +725,19 @@ impl IpuRun {
             stalled: Cycle(stalled),
         })
     }
+}
+
+/// Refuses values that would not fit the page's budget.
+fn check_values_budget(workload: &Workload, values: bool) -> Result<(), SimError> {
+    let estimate = values_bytes(workload);
+    if values && estimate > HOST_MEMORY_BUDGET {
+        return Err(SimError::HostMemoryBudget {
+            what: format!("the values of \"{}\"", workload.name),
+            estimate,
+            budget: HOST_MEMORY_BUDGET,
+        });
+    }
+    Ok(())
 }
 
 /// (busy, idle, stalled) of one tile over the first `elapsed` cycles of a superstep with
