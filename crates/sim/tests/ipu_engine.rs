@@ -437,3 +437,15 @@ fn a_3x3_convolution_on_2_tiles_is_placed_as_its_gemm_and_takes_208_cycles() {
     // Timing only: a convolution has no simulated values.
     assert!(run.result().is_none());
 }
+
+#[test]
+fn the_gc200_runs_the_same_cycles_at_a_slower_clock() {
+    // Same tiles and per-cycle rates; only the clock differs: device seconds scale by
+    // 1.85 / 1.33 ≈ 1.39, host seconds do not change.
+    let bow = epoch_estimate(&IpuConfig::bow(), 8, 50, 60_000).unwrap();
+    let gc = epoch_estimate(&IpuConfig::gc200(), 8, 50, 60_000).unwrap();
+    assert_eq!(bow.step_cycles(), gc.step_cycles());
+    let ratio = gc.compute_s / bow.compute_s;
+    assert!((ratio - 1.85 / 1.33).abs() < 1e-9, "{ratio}");
+    assert!((gc.host_s - bow.host_s).abs() < 1e-12);
+}

@@ -157,3 +157,44 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any sizes and tile counts give a program or an error, never a panic or a hang.
+    #[test]
+    fn any_sizes_give_a_program_or_an_error(
+        dims in proptest::collection::vec(prop_oneof![1u64..64, any::<u64>(), 1u64..100_000], 7),
+        pick in 0usize..5,
+        n_tiles in prop_oneof![0u32..40, 0u32..3_000],
+        min_block in 0u32..200,
+    ) {
+        let d = &dims;
+        let kind = match pick {
+            0 => OpKind::MatMul { batch: 1, m: d[0], k: d[1], n: d[2] },
+            1 => OpKind::Conv2d { batch: d[0], c_in: d[1], c_out: d[2], h: d[3], w: d[3], kh: d[4].min(5), kw: d[4].min(5) },
+            2 => OpKind::MaxPool { batch: d[0], channels: d[1], h: d[3], w: d[3], size: d[4].min(4) },
+            3 => OpKind::Softmax { rows: d[0], cols: d[1] },
+            _ => OpKind::Activation { func: Activation::Relu, len: d[0] },
+        };
+        let mut b = Workload::builder("fuzz");
+        let (x, w) = match kind {
+            OpKind::MatMul { m, k, n, .. } => (b.input("x", &[m, k], DType::F32), Some(b.weight("w", &[k, n], DType::F32))),
+            OpKind::Conv2d { batch, c_in, c_out, h, kh, .. } => (b.input("x", &[batch, c_in, h, h], DType::F32), Some(b.weight("w", &[c_out, c_in, kh, kh], DType::F16))),
+            OpKind::MaxPool { batch, channels, h, .. } => (b.input("x", &[batch, channels, h, h], DType::F32), None),
+            OpKind::Softmax { rows, cols } => (b.input("x", &[rows, cols], DType::F32), None),
+            _ => (b.input("x", &[d[0]], DType::F32), None),
+        };
+        let inputs: Vec<_> = std::iter::once(x).chain(w).collect();
+        b.op("op", kind, &inputs);
+        if let Ok(workload) = b.build() {
+            let mut config = IpuConfig::small(n_tiles);
+            config.min_block_elements = min_block;
+            if let Ok(mut run) = IpuRun::new(config, &workload, 1) {
+                let status = run.run_until(Cycle(u64::MAX));
+                prop_assert!(run.is_finished(), "{:?}", status);
+                prop_assert!(run.program().memory_used.iter().all(|&m| m <= run.program().tile_memory));
+            }
+        }
+    }
+}

@@ -1028,13 +1028,13 @@ impl<'a> Compiler<'a> {
         }
         let bw = u64::from(self.config.exchange_bytes_per_cycle);
         let mut supersteps = Vec::with_capacity(self.stages.len() + 1);
-        let stages = self.stages;
+        let mut stages = self.stages;
         for index in 0..=stages.len() {
             let (label, vertices, completes_op, gemm) =
-                match index.checked_sub(1).and_then(|i| stages.get(i)) {
+                match index.checked_sub(1).and_then(|i| stages.get_mut(i)) {
                     Some(st) => (
                         st.label.clone(),
-                        Some(&st.vertices),
+                        Some(std::mem::take(&mut st.vertices)),
                         st.completes_op,
                         st.gemm,
                     ),
@@ -1043,9 +1043,9 @@ impl<'a> Compiler<'a> {
             let mut tiles = vec![TileStep::default(); n];
             let mut compute = Cycle::ZERO;
             if let Some(vs) = vertices {
-                for (t, v) in vs.iter().enumerate() {
+                for (t, v) in vs.into_iter().enumerate() {
                     let c = v.iter().map(|v| v.cycles).max().unwrap_or(Cycle::ZERO);
-                    tiles[t].vertices.clone_from(v);
+                    tiles[t].vertices = v;
                     tiles[t].compute = c;
                     compute = compute.max(c);
                 }
