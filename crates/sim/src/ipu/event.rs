@@ -77,11 +77,24 @@ impl fmt::Display for IpuEvent {
             IpuEvent::SuperstepStarted {
                 superstep,
                 label,
+                tiles_computing: 0,
+            } => write!(f, "superstep {superstep}: no compute ({label})"),
+            IpuEvent::SuperstepStarted {
+                superstep,
+                label,
                 tiles_computing,
             } => write!(
                 f,
                 "superstep {superstep}: compute \"{label}\" on {} tiles",
                 thousands(u64::from(*tiles_computing))
+            ),
+            IpuEvent::ComputeDone {
+                superstep,
+                cycles: Cycle(0),
+                ..
+            } => write!(
+                f,
+                "superstep {superstep}: nothing to compute, straight to the sync"
             ),
             IpuEvent::ComputeDone {
                 superstep,
@@ -146,6 +159,24 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "superstep 3: sync of 1,472 tiles took 100 cycles; 1,200 tiles waited for the slowest, up to 12 cycles"
+        );
+        let start = IpuEvent::SuperstepStarted {
+            superstep: 0,
+            label: "inputs in place".to_owned(),
+            tiles_computing: 0,
+        };
+        assert_eq!(
+            start.to_string(),
+            "superstep 0: no compute (inputs in place)"
+        );
+        let conv = IpuEvent::SuperstepStarted {
+            superstep: 1,
+            label: "conv1".to_owned(),
+            tiles_computing: 1_444,
+        };
+        assert_eq!(
+            conv.to_string(),
+            "superstep 1: compute \"conv1\" on 1,444 tiles"
         );
     }
 }
