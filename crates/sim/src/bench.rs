@@ -5,6 +5,53 @@ use crate::error::SimError;
 use crate::units::Cycle;
 use crate::wse::{GemvProblem, GemvRun, WseConfig};
 
+/// Simulates `n_cycles` cycles of the Graphcore MNIST CNN (batch 8) compiled for a 1,472-tile
+/// Bow IPU, as a page does: slices of 256 cycles, a snapshot of every tile after each.
+/// Returns the tile-cycles simulated (`1,472 · n_cycles`). When the program ends before
+/// `n_cycles`, a fresh copy continues. The compile is part of the timed work.
+///
+/// # Errors
+/// None in practice (the workload and machine are fixed); kept so a bench can report rather
+/// than panic.
+pub fn ipu_tile_cycles(n_cycles: u64) -> Result<u64, SimError> {
+    let mut config = crate::ipu::IpuConfig::bow();
+    config.trace_capacity = 0;
+    let workload = crate::workload::presets::graphcore_mnist_cnn(8)?;
+    let fresh = crate::ipu::IpuRun::new(config, &workload, 0)?;
+    let mut run = fresh.clone();
+    let mut snap = crate::ipu::IpuSnapshot::default();
+    let mut done = 0u64;
+    while done < n_cycles {
+        let start = run.now();
+        let status = run.run_until(start + Cycle((n_cycles - done).min(256)));
+        run.snapshot_into(&mut snap);
+        done += (run.now() - start).0;
+        if !matches!(status, RunStatus::DeadlineReached) {
+            run = fresh.clone();
+        }
+    }
+    Ok(u64::from(crate::ipu::config::GC200_TILES) * done)
+}
+
+/// Runs the Graphcore MNIST CNN (batch 8) on a 1,472-tile Bow IPU `n_runs` times, start to
+/// end in one `run_until` each, and returns the supersteps simulated.
+///
+/// # Errors
+/// As [`ipu_tile_cycles`].
+pub fn ipu_supersteps(n_runs: u64) -> Result<u64, SimError> {
+    let mut config = crate::ipu::IpuConfig::bow();
+    config.trace_capacity = 0;
+    let workload = crate::workload::presets::graphcore_mnist_cnn(8)?;
+    let fresh = crate::ipu::IpuRun::new(config, &workload, 0)?;
+    let mut supersteps = 0u64;
+    for _ in 0..n_runs {
+        let mut run = fresh.clone();
+        let _ = run.run_until(Cycle(u64::MAX));
+        supersteps += run.superstep() as u64;
+    }
+    Ok(supersteps)
+}
+
 /// Simulates `n_cycles` cycles of a busy 64×64 mesh and returns the PE-cycles simulated
 /// (`64 · 64 · n_cycles`). Time it to get PE-cycles per second.
 ///
@@ -57,7 +104,8 @@ impl std::fmt::Debug for BenchCase {
     }
 }
 
-/// The simulator benchmarks, identical on native and wasm: a busy 64×64 and 32×32 mesh.
+/// The simulator benchmarks, identical on native and wasm: a busy 64×64 and 32×32 mesh, and
+/// the MNIST CNN on a 1,472-tile IPU (cycle slices with snapshots, and whole runs).
 /// A run that fails (it cannot, for these fixed sizes) counts as no work.
 pub fn cases() -> Vec<BenchCase> {
     vec![
@@ -70,6 +118,16 @@ pub fn cases() -> Vec<BenchCase> {
             name: "sim.mesh_32x32",
             unit: "PE-cycles",
             run: Box::new(|| mesh_pe_cycles_on(32, 32, 2000).map_or(0.0, |n| n as f64)),
+        },
+        BenchCase {
+            name: "sim.ipu_1472",
+            unit: "tile-cycles",
+            run: Box::new(|| ipu_tile_cycles(20_000).map_or(0.0, |n| n as f64)),
+        },
+        BenchCase {
+            name: "sim.ipu_superstep_1472",
+            unit: "supersteps",
+            run: Box::new(|| ipu_supersteps(20).map_or(0.0, |n| n as f64)),
         },
     ]
 }
@@ -85,5 +143,13 @@ mod tests {
             mesh_pe_cycles_on(0, 4, 10),
             Err(SimError::ZeroSize { what: "mesh width" })
         );
+    }
+
+    #[test]
+    fn ipu_bench_counts_tile_cycles_and_supersteps() {
+        assert_eq!(ipu_tile_cycles(1_000).unwrap(), 1_472 * 1_000);
+        // The CNN's forward program has 13 supersteps (see the IPU tests).
+        assert_eq!(ipu_supersteps(2).unwrap(), 26);
+        assert_eq!(cases().len(), 4);
     }
 }

@@ -151,6 +151,29 @@ pub enum SimError {
         /// The budget.
         budget: Bytes,
     },
+    /// An IPU tile index outside the machine.
+    #[error("Tile {tile} is outside the machine, which has tiles 0 to {last}.", last = n_tiles.saturating_sub(1))]
+    TileOutOfRange {
+        /// Tile asked for.
+        tile: u32,
+        /// Tiles in the machine.
+        n_tiles: u32,
+    },
+    /// What an IPU mapping places on one tile does not fit the tile's SRAM.
+    #[error(
+        "Tile {tile} would need {needed} for {what}, but a tile has only {capacity} of memory; \
+         use more tiles or a smaller layer."
+    )]
+    TileMemoryExceeded {
+        /// The tile.
+        tile: u32,
+        /// What it holds, in words ("the weights of fc1 and the inputs of conv2").
+        what: String,
+        /// Bytes needed.
+        needed: Bytes,
+        /// Bytes a tile has.
+        capacity: Bytes,
+    },
 }
 
 /// `text` with its first letter upper case.

@@ -31,6 +31,12 @@
 //!   memory and a five-port router; 32-bit wavelets moving one hop per cycle; 24 colors with
 //!   per-PE, per-color routes; bounded queues with back-pressure; data tasks triggered by
 //!   wavelet arrival; and the mapping of a GEMV / MLP layer onto it ([`wse::GemvRun`]).
+//! - [`ipu`]: a Graphcore IPU-style machine run in bulk-synchronous supersteps: tiles with
+//!   their own 624 KiB SRAM and six worker threads compute on local data, sync, then exchange
+//!   compiler-scheduled copies. [`ipu::compile`] places a workload's matmuls, convolutions
+//!   (as GEMMs) and elementwise ops on the tiles; [`ipu::IpuRun`] runs the program cycle by
+//!   cycle; [`ipu::epoch_estimate`] costs a training epoch of the Graphcore MNIST example
+//!   and sets it next to the real Bow run (~8.65 s per epoch).
 //!
 //! # Driving a run from a page
 //! ```
@@ -70,6 +76,12 @@
 //! - A100 40GB SXM: 108 SMs, 1.41 GHz, 19.5 TFLOPS FP32, 312 TFLOPS FP16 tensor, 1,555 GB/s,
 //!   40 MiB L2; see [`gpu`] for where each was read.
 //! - Energy: Horowitz, ISSCC 2014, 45 nm figures \[S\]; see [`metrics`].
+//! - IPU: 1,472 tiles \[P\] (ALCF user guide); 624 KiB per tile \[S\]; 6 worker threads per
+//!   tile \[S\]/\[D\]; Bow 1.85 GHz, GC200 ~1.33 GHz \[S\]; 32 FP32 and 128 FP16 FLOPs per
+//!   tile per cycle \[D\] from the 62.5 and 250–350 TFLOPS peaks; the BSP cycle and the
+//!   compiler-scheduled exchange \[P\] (Graphcore patents and the IPU Programmer's Guide, as
+//!   summarised in the course facts); the real MNIST epoch times \[P\] (the student's log).
+//!   See [`ipu::config`] and [`ipu::epoch`].
 //!
 //! # Modelling choices (not sourced; named so nobody mistakes them for hardware facts)
 //! - WSE: router and task queue depths (2 wavelets per color), one FP32 multiply-add per CE
@@ -86,6 +98,12 @@
 //!   latency (optimistic), and the weights stay resident on the wafer, whereas the course's
 //!   BERT homework ran in weight-streaming mode; [`wse::MODEL_ASSUMPTIONS`] says so.
 //! - Host memory: the simulation's own data stays under [`budget::HOST_MEMORY_BUDGET`].
+//! - IPU: exchange of 4 bytes per tile per cycle each way with no multicast and no wire delay,
+//!   a 100-cycle sync, a host link of 12.5 GB/s with 50 µs per host call, one vertex per
+//!   worker with a barrel-threaded issue rate and no launch cost, weights resident on the
+//!   tiles that use them, the compiler's split search and exchange schedule, and the costing
+//!   of the backward pass (twice the forward GEMM compute). See [`ipu::program`] and
+//!   [`ipu::epoch`]; nothing is calibrated to the real run.
 //! - Energy: 45 nm figures applied to 7 nm machines; HBM charged as DRAM; a fabric hop
 //!   charged like a local SRAM access of 4 bytes; wires, control and leakage left out.
 //!
@@ -100,6 +118,7 @@ pub mod budget;
 pub mod engine;
 pub mod error;
 pub mod gpu;
+pub mod ipu;
 pub mod metrics;
 pub mod rng;
 pub mod trace;

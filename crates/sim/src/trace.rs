@@ -4,6 +4,7 @@
 //! event log; the page does not re-word it.
 
 pub use crate::gpu::GpuEvent;
+pub use crate::ipu::IpuEvent;
 use crate::units::Cycle;
 pub use crate::wse::WseEvent;
 use std::collections::VecDeque;
@@ -31,6 +32,8 @@ pub enum EventKind {
     Gpu(GpuEvent),
     /// Something the WSE mesh did.
     Wse(WseEvent),
+    /// Something the IPU's tiles did.
+    Ipu(IpuEvent),
     /// A free-form milestone ("pipeline filled: the first result leaves the mesh").
     Milestone(String),
 }
@@ -58,6 +61,7 @@ impl fmt::Display for EventKind {
         match self {
             EventKind::Gpu(e) => e.fmt(f),
             EventKind::Wse(e) => e.fmt(f),
+            EventKind::Ipu(e) => e.fmt(f),
             EventKind::Milestone(text) => f.write_str(text),
         }
     }

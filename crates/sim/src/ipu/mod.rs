@@ -1,0 +1,66 @@
+//! A Graphcore IPU-style machine: tiles, each a processor with its own SRAM and six worker
+//! threads, running a compiled program in bulk-synchronous supersteps (compute on each tile's
+//! own memory, a sync across all tiles, then a compiler-scheduled exchange between tiles).
+//!
+//! - [`config`]: parameters, sourced constants and named modelling choices.
+//! - [`program`]: the mapping step ([`compile`]) and the program as public data.
+//! - [`run`]: the engine [`IpuRun`], snapshots, inspection, phase times.
+//! - [`event`]: [`IpuEvent`], what the run reports in words.
+//! - [`values`]: the numbers a run computes and the f64 reference.
+//! - [`epoch`]: the Graphcore MNIST training epoch estimate against the real run.
+//!
+//! # Driving a run from a page
+//! ```
+//! use sim::engine::{Engine, RunStatus};
+//! use sim::ipu::{IpuConfig, IpuRun, IpuSnapshot};
+//! use sim::units::Cycle;
+//!
+//! let workload = sim::workload::presets::mnist_mlp_layer(4)?;
+//! let mut run = IpuRun::new(IpuConfig::small(16), &workload, 42)?;
+//! for s in &run.program().supersteps {
+//!     let _ = (&s.label, s.compute, s.exchange.len(), s.exchange_cycles);
+//! }
+//! let mut snap = IpuSnapshot::default();
+//! loop {
+//!     // One animation frame: a bounded slice of cycles, then a picture.
+//!     let status = run.run_until(run.now() + Cycle(64));
+//!     run.snapshot_into(&mut snap);
+//!     for (_cycle, event) in run.drain_ipu_events() {
+//!         let _line: String = event.to_string();
+//!     }
+//!     if !matches!(status, RunStatus::DeadlineReached) {
+//!         break;
+//!     }
+//! }
+//! let tile = run.inspect(3)?; // click-to-inspect
+//! assert_eq!(tile.busy + tile.idle + tile.stalled, run.now());
+//! let (y, reference) = (run.result().unwrap_or_default(), run.reference().unwrap_or_default());
+//! assert!(y.iter().zip(reference).all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + b.abs())));
+//!
+//! let epoch = sim::ipu::epoch_estimate(&IpuConfig::bow(), 8, 50, 60_000)?;
+//! println!(
+//!     "model {:.3} s per epoch, real {} s ({:.1}% of it)",
+//!     epoch.total_s(),
+//!     sim::ipu::epoch::REAL_EPOCH_S_CACHED,
+//!     100.0 * epoch.model_error(sim::ipu::epoch::REAL_EPOCH_S_CACHED),
+//! );
+//! # Ok::<(), sim::SimError>(())
+//! ```
+
+pub mod config;
+pub mod epoch;
+pub mod event;
+pub mod program;
+pub mod run;
+pub mod values;
+
+pub use config::IpuConfig;
+pub use epoch::{EpochEstimate, epoch_estimate};
+pub use event::IpuEvent;
+pub use program::{
+    CompileOptions, GemmSplit, IpuProgram, OpMapping, OpSplit, Superstep, TileStep, Transfer,
+    Vertex, VertexKind, compile, compile_with,
+};
+pub use run::{
+    IpuPhaseTimes, IpuRun, IpuSnapshot, SuperstepPhase, SuperstepRecord, TileInspect, TilePhase,
+};
