@@ -99,7 +99,7 @@ pub const SIMULATORS: &[SimulatorEntry] = &[
         arch: SimArch::Ipu,
         name: "Graphcore IPU",
         models: "Bulk-synchronous supersteps: local compute on every tile, a barrier, then a compiler-scheduled exchange.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     SimulatorEntry {
         arch: SimArch::Rdu,

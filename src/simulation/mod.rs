@@ -8,6 +8,7 @@
 
 pub mod form;
 pub mod gpu;
+pub mod ipu;
 pub mod session;
 pub mod text;
 pub mod wse;
@@ -26,7 +27,8 @@ pub fn machine(arch: SimArch) -> Option<&'static dyn Machine> {
     match arch {
         SimArch::Gpu => Some(&gpu::GpuMachine),
         SimArch::Wse => Some(&wse::WseMachine),
-        SimArch::Ipu | SimArch::Rdu | SimArch::Groq => None,
+        SimArch::Ipu => Some(&ipu::IpuMachine),
+        SimArch::Rdu | SimArch::Groq => None,
     }
 }
 

@@ -86,3 +86,30 @@ pub fn SimControls(
         </div>
     }
 }
+
+/// A simulator's legend: a swatch and a phrase per colour of its picture.
+#[component]
+pub fn SimLegend(
+    /// (colour, phrase, swatch class) for each entry.
+    #[prop(into)]
+    items: Signal<Vec<(&'static str, &'static str, &'static str)>>,
+) -> impl IntoView {
+    view! {
+        <ul class="sim-legend" aria-label="Legend">
+            {move || {
+                items
+                    .get()
+                    .into_iter()
+                    .map(|(colour, text, class)| {
+                        view! {
+                            <li class="sim-legend__item">
+                                <span class=class style:background=colour></span>
+                                {text}
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </ul>
+    }
+}

@@ -4,6 +4,7 @@
 pub mod controls;
 pub mod event_log;
 pub mod gpu_canvas;
+pub mod ipu_canvas;
 pub mod mesh_canvas;
 pub mod mesh_layout;
 pub mod panels;
@@ -11,9 +12,10 @@ pub mod param_form;
 pub mod roofline_chart;
 pub mod use_sim_loop;
 
-pub use controls::SimControls;
+pub use controls::{SimControls, SimLegend};
 pub use event_log::{EventLog, LogLines};
 pub use gpu_canvas::GpuCanvas;
+pub use ipu_canvas::IpuCanvas;
 pub use mesh_canvas::MeshCanvas;
 pub use panels::{CompareTable, MetricsTable, PeInspector, TrafficTable};
 pub use param_form::SimParamsForm;

@@ -6,7 +6,7 @@ use sim::gpu::{GpuSnapshot, Kernel};
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
-use crate::components::sim::{GpuCanvas, TrafficTable};
+use crate::components::sim::{GpuCanvas, SimLegend, TrafficTable};
 use crate::simulation::gpu::{GpuSession, KernelTraffic, round_trip_summary};
 
 /// The GPU, drawn from the run after each slice, and its HBM traffic.
@@ -31,29 +31,26 @@ pub fn GpuStage(
     });
     let summary = Signal::derive(move || traffic.with(|t| round_trip_summary(t)));
     let palette = use_palette();
+    let legend = Signal::derive(move || {
+        let p = palette.get();
+        vec![
+            (
+                p.launching,
+                "kernel launch (fixed overhead)",
+                "sim-legend__swatch",
+            ),
+            (p.busy, "SMs computing", "sim-legend__swatch"),
+            (p.stalled, "SMs done, waiting on HBM", "sim-legend__swatch"),
+            (
+                p.channel(0),
+                "bytes moving between HBM and the SMs",
+                "sim-legend__swatch sim-legend__swatch--dot",
+            ),
+        ]
+    });
     view! {
         <GpuCanvas snapshot kernels n_sms />
-        <ul class="sim-legend" aria-label="Legend">
-            {move || {
-                let p = palette.get();
-                [
-                    (p.launching, "kernel launch (fixed overhead)", "sim-legend__swatch"),
-                    (p.busy, "SMs computing", "sim-legend__swatch"),
-                    (p.stalled, "SMs done, waiting on HBM", "sim-legend__swatch"),
-                    (p.channel(0), "bytes moving between HBM and the SMs", "sim-legend__swatch sim-legend__swatch--dot"),
-                ]
-                    .into_iter()
-                    .map(|(colour, text, class)| {
-                        view! {
-                            <li class="sim-legend__item">
-                                <span class=class style:background=colour></span>
-                                {text}
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            }}
-        </ul>
+        <SimLegend items=legend />
         <TrafficTable rows=traffic summary />
     }
 }

@@ -7,6 +7,7 @@
 
 mod embed;
 mod gpu;
+mod ipu;
 mod shell;
 mod wse;
 
@@ -21,6 +22,7 @@ pub fn stage(arch: SimArch, ctx: StageContext) -> AnyView {
     match arch {
         SimArch::Gpu => view! { <gpu::GpuStage ctx /> }.into_any(),
         SimArch::Wse => view! { <wse::WseStage ctx /> }.into_any(),
-        SimArch::Ipu | SimArch::Rdu | SimArch::Groq => ().into_any(),
+        SimArch::Ipu => view! { <ipu::IpuStage ctx /> }.into_any(),
+        SimArch::Rdu | SimArch::Groq => ().into_any(),
     }
 }

@@ -5,7 +5,7 @@ use sim::wse::MeshSnapshot;
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
-use crate::components::sim::MeshCanvas;
+use crate::components::sim::{MeshCanvas, SimLegend};
 use crate::simulation::wse::WseSession;
 
 /// Wavelets listed per snapshot: enough for every link of a 32×32 mesh to show traffic.
@@ -32,6 +32,38 @@ pub fn WseStage(
         }
     });
     let palette = use_palette();
+    let legend = Signal::derive(move || {
+        let p = palette.get();
+        vec![
+            (p.idle, "idle PE", "sim-legend__swatch"),
+            (p.busy, "busy PE (running a task)", "sim-legend__swatch"),
+            (
+                p.stalled,
+                "stalled PE (waiting on a queue)",
+                "sim-legend__swatch",
+            ),
+            (
+                p.memory_bar,
+                "memory in use (bar: share of 48 KB)",
+                "sim-legend__swatch sim-legend__swatch--bar",
+            ),
+            (
+                p.channel(0),
+                "wavelet on color 0: x, broadcast south",
+                "sim-legend__swatch sim-legend__swatch--dot",
+            ),
+            (
+                p.channel(1),
+                "color 1: partial sums east (even columns)",
+                "sim-legend__swatch sim-legend__swatch--dot",
+            ),
+            (
+                p.channel(2),
+                "color 2: partial sums east (odd columns)",
+                "sim-legend__swatch sim-legend__swatch--dot",
+            ),
+        ]
+    });
     view! {
         <MeshCanvas
             snapshot=snapshot
@@ -39,29 +71,6 @@ pub fn WseStage(
             memory_capacity=capacity
             on_select=ctx.on_select
         />
-        <ul class="sim-legend" aria-label="Legend">
-            {move || {
-                let p = palette.get();
-                [
-                    (p.idle, "idle PE", "sim-legend__swatch"),
-                    (p.busy, "busy PE (running a task)", "sim-legend__swatch"),
-                    (p.stalled, "stalled PE (waiting on a queue)", "sim-legend__swatch"),
-                    (p.memory_bar, "memory in use (bar: share of 48 KB)", "sim-legend__swatch sim-legend__swatch--bar"),
-                    (p.channel(0), "wavelet on color 0: x, broadcast south", "sim-legend__swatch sim-legend__swatch--dot"),
-                    (p.channel(1), "color 1: partial sums east (even columns)", "sim-legend__swatch sim-legend__swatch--dot"),
-                    (p.channel(2), "color 2: partial sums east (odd columns)", "sim-legend__swatch sim-legend__swatch--dot"),
-                ]
-                    .into_iter()
-                    .map(|(colour, text, class)| {
-                        view! {
-                            <li class="sim-legend__item">
-                                <span class=class style:background=colour></span>
-                                {text}
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            }}
-        </ul>
+        <SimLegend items=legend />
     }
 }

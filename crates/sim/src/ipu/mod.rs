@@ -54,6 +54,15 @@ pub mod program;
 pub mod run;
 pub mod values;
 
+/// What the model assumes, in sentences a page shows the learner (modelling choices, not
+/// Graphcore figures; see [`config`] for each constant and its tag).
+pub const MODEL_ASSUMPTIONS: &[&str] = &[
+    "Each tile computes its vertices at a fixed rate (32 FP32 FLOPs per cycle with all six workers busy, derived from the published peak), with no launch cost and no memory-bank conflicts.",
+    "A sync takes 100 cycles once the last tile arrives, and the exchange moves 4 bytes per tile per cycle each way, with no multicast and no wire delay: modelling choices, not Graphcore figures.",
+    "Weights stay on the tiles that use them for the whole run; a run of one program has no host transfers (the CNN's epoch estimate adds them, one host call per device-iterations steps).",
+    "Where a layer is split and how its partial sums are reduced is this simulator's own compiler, not Poplar's.",
+];
+
 pub use config::IpuConfig;
 pub use epoch::{EpochEstimate, epoch_estimate};
 pub use event::IpuEvent;

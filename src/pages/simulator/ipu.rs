@@ -1,0 +1,164 @@
+//! The Graphcore IPU's stage: the tiles and the BSP trace, the legend, the compiled program
+//! as a table of supersteps, and (for the CNN) the training epoch beside the real Bow IPU.
+
+use leptos::prelude::*;
+use sim::ipu::IpuSnapshot;
+
+use super::StageContext;
+use crate::charts::palette::use_palette;
+use crate::components::sim::{IpuCanvas, SimLegend};
+use crate::simulation::ipu::{IpuSession, SuperstepRow, epoch_lines, program_rows};
+
+/// Supersteps listed in the program table (the rest are counted).
+pub const PROGRAM_ROWS: usize = 40;
+
+/// The IPU, drawn from the run after each slice, with its program and epoch panels.
+#[component]
+pub fn IpuStage(
+    /// What the shell shares with the stage.
+    ctx: StageContext,
+) -> impl IntoView {
+    let snapshot = RwSignal::new(IpuSnapshot::default());
+    let program = RwSignal::new((Vec::<SuperstepRow>::new(), 0usize));
+    let epoch = RwSignal::new(None::<Result<Vec<(String, String)>, String>>);
+    ctx.on_picture(move |s, built| {
+        if let Some(ipu) = s.as_any().downcast_ref::<IpuSession>() {
+            snapshot.update(|snap| ipu.run.snapshot_into(snap));
+            if built {
+                let n = ipu.run.program().supersteps.len();
+                program.set((program_rows(&ipu.run, PROGRAM_ROWS), n));
+                epoch.set(
+                    ipu.epoch
+                        .as_ref()
+                        .map(|e| e.as_ref().map(epoch_lines).map_err(Clone::clone)),
+                );
+            }
+        }
+    });
+    let palette = use_palette();
+    let legend = Signal::derive(move || {
+        let p = palette.get();
+        vec![
+            (p.idle, "idle tile", "sim-legend__swatch"),
+            (p.busy, "computing its vertices", "sim-legend__swatch"),
+            (
+                p.stalled,
+                "done, waiting at the sync for the slowest tile",
+                "sim-legend__swatch",
+            ),
+            (
+                p.channel(2),
+                "exchanging (compiler-scheduled transfers)",
+                "sim-legend__swatch",
+            ),
+        ]
+    });
+    view! {
+        <p class="sim-panel__note" data-testid="sim-ipu-phase">
+            {move || {
+                snapshot
+                    .with(|s| {
+                        let [computing, waiting, exchanging, idle] = s.counts;
+                        format!(
+                            "{}: {computing} tiles computing, {waiting} waiting at the sync, {exchanging} exchanging, {idle} idle.",
+                            if s.superstep_label.is_empty() { "Not started" } else { s.superstep_label.as_str() },
+                        )
+                    })
+            }}
+        </p>
+        <IpuCanvas snapshot selected=ctx.selected on_select=ctx.on_select />
+        <SimLegend items=legend />
+        {move || {
+            epoch
+                .get()
+                .map(|e| {
+                    let body = match e {
+                        Ok(rows) => {
+                            view! {
+                                <dl class="sim-metrics__list">
+                                    {rows
+                                        .into_iter()
+                                        .map(|(label, value)| {
+                                            view! {
+                                                <div class="sim-metrics__row">
+                                                    <dt>{label}</dt>
+                                                    <dd>{value}</dd>
+                                                </div>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </dl>
+                            }
+                                .into_any()
+                        }
+                        Err(message) => {
+                            view! { <p class="sim-error" role="alert">{message}</p> }.into_any()
+                        }
+                    };
+                    view! {
+                        <section class="sim-panel" data-testid="sim-ipu-epoch">
+                            <h2 class="sim-panel__title">
+                                "The course's workload: one training epoch of the MNIST CNN on a whole IPU"
+                            </h2>
+                            <p class="sim-panel__note">
+                                "The model's figure is this simulator's, not Graphcore's: 60,000 images at this batch on 1,472 tiles, forward, backward and update per step, one host call per device-iterations steps. Change the device iterations to see what the example's 50 saves."
+                            </p>
+                            {body}
+                        </section>
+                    }
+                })
+        }}
+        <section class="sim-panel sim-program">
+            <h2 class="sim-panel__title">"The program the graph compiler made"</h2>
+            <p class="sim-panel__note">
+                {move || {
+                    program
+                        .with(|(rows, n)| {
+                            if rows.len() < *n {
+                                format!("{n} supersteps; the first {} are listed.", rows.len())
+                            } else {
+                                format!("{n} supersteps: compute on the tiles, a sync, then an exchange.")
+                            }
+                        })
+                }}
+            </p>
+            <div class="sim-table-wrap">
+                <table class="sim-table" data-testid="sim-ipu-program">
+                    <thead>
+                        <tr>
+                            <th scope="col">"#"</th>
+                            <th scope="col">"Computes"</th>
+                            <th scope="col">"Tiles"</th>
+                            <th scope="col">"Compute cycles (slowest tile)"</th>
+                            <th scope="col">"Transfers"</th>
+                            <th scope="col">"Bytes exchanged"</th>
+                            <th scope="col">"Exchange cycles"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || {
+                            program
+                                .get()
+                                .0
+                                .into_iter()
+                                .map(|r| {
+                                    view! {
+                                        <tr>
+                                            <td>{r.index}</td>
+                                            <th scope="row">{r.label}</th>
+                                            <td>{r.tiles_computing}</td>
+                                            <td>{r.compute}</td>
+                                            <td>{r.transfers}</td>
+                                            <td>{r.bytes.to_string()}</td>
+                                            <td>{r.exchange}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
