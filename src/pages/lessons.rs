@@ -37,10 +37,6 @@ fn course_missing(error: &str) -> AnyView {
 /// Every lesson in order, with what the learner has done in each.
 #[component]
 pub fn LessonsPage() -> impl IntoView {
-    // A simulator card in the lesson can open its simulator in place.
-    provide_context(SimEmbedView(|arch, query| {
-        view! { <crate::pages::simulator::SimEmbed arch query /> }.into_any()
-    }));
     let course = match use_course() {
         Ok(course) => course,
         Err(error) => return course_missing(error),
@@ -136,6 +132,10 @@ pub fn LessonPage(
     /// The lesson's slug, from the address.
     slug: String,
 ) -> impl IntoView {
+    // A simulator card in the lesson can open its simulator in place.
+    provide_context(SimEmbedView(|arch, query| {
+        view! { <crate::pages::simulator::SimEmbed arch query /> }.into_any()
+    }));
     let course = match use_course() {
         Ok(course) => course,
         Err(error) => return course_missing(error),

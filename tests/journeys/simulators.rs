@@ -8,7 +8,9 @@ use fantoccini::key::Key;
 use serde_json::Value;
 use sim::engine::Engine;
 use sim::units::Cycle;
+use testbed_lab::simulation::SimSession;
 use testbed_lab::simulation::gpu::{GpuMachine, GpuSession};
+use testbed_lab::simulation::ipu::{IpuMachine, IpuSession};
 use testbed_lab::simulation::wse::{WseMachine, WseSession};
 use testbed_lab::simulation::{Machine, SimForm};
 
@@ -424,6 +426,134 @@ async fn a_lesson_runs_its_simulator_in_place_with_the_lessons_preset() {
             .starts_with("#/simulators/wse?preset=gemv"),
         "the full simulator keeps the lesson's preset"
     );
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
+
+/// The compiler's predicted cycle count, and the supersteps, for the IPU setup in `query`.
+fn native_ipu(query: &str) -> (u64, usize) {
+    let setup = form_on(&IpuMachine, query)
+        .parse(&IpuMachine)
+        .expect("a valid setup");
+    let mut s = IpuSession::build(&setup).expect("the setup builds");
+    let predicted = s.predicted_cycles().0;
+    let _ = s.engine().run_until(Cycle(u64::MAX));
+    assert_eq!(
+        s.run.now().0,
+        predicted,
+        "the run takes what the compiler predicts"
+    );
+    (predicted, s.run.program().supersteps.len())
+}
+
+#[tokio::test]
+async fn the_ipu_runs_its_supersteps_to_the_compilers_cycle_count() {
+    let query = "preset=mlp&tiles=16";
+    let (expected, supersteps) = native_ipu(query);
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/simulators/ipu?{query}", server.origin))
+        .await;
+    browser
+        .wait_for_text("main h1", "Graphcore IPU simulator")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    // The program the compiler made, one row per superstep, before anything runs.
+    let rows = browser
+        .eval("return document.querySelectorAll('[data-testid=sim-ipu-program] tbody tr').length;")
+        .await;
+    assert_eq!(rows, Value::from(supersteps));
+    let status = browser.text_of(".sim-status").await;
+    assert!(status.ends_with(&format!("of {expected}")), "{status}");
+    fastest(&browser).await;
+    browser.click("[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
+        .await;
+    let check = browser.text_of("[data-testid=sim-result]").await;
+    assert!(check.starts_with("Correct: all 512 outputs"), "{check}");
+    let log = browser.text_of("[data-testid=sim-log]").await;
+    assert!(log.contains("sync"), "{log}");
+    // The GPU column beside this run.
+    browser
+        .wait_for_text(
+            "[data-testid=sim-compare-ipu-cycles]",
+            &expected.to_string(),
+        )
+        .await;
+    // Inspect tile 3 by keyboard: one number, no row.
+    let field = browser
+        .client
+        .find(Locator::Css("[data-testid=sim-inspect-x]"))
+        .await
+        .expect("inspect field");
+    field.clear().await.expect("clear");
+    field.send_keys("3").await.expect("type");
+    browser.click("[data-testid=sim-inspect]").await;
+    browser
+        .wait_for_text("[data-testid=sim-inspector-title]", "tile 3")
+        .await;
+    let inspected = browser.text_of("[data-testid=sim-inspector]").await;
+    assert!(inspected.contains("of 624.00 KiB"), "{inspected}");
+    browser.screenshot("ipu-mlp-16-tiles").await;
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_ipu_cnn_shows_its_epoch_beside_the_real_run_and_1472_tiles_animate() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/simulators/ipu?preset=cnn&batch=8&tiles=1472",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let epoch = browser.text_of("[data-testid=sim-ipu-epoch]").await;
+    assert!(epoch.contains("8.65 s per epoch"), "{epoch}");
+    assert!(epoch.contains("What the model leaves out"), "{epoch}");
+    // Main-thread tasks while 1,472 tiles animate (reported, not asserted: speed is for benches).
+    browser
+        .eval(
+            "window.__longest = 0; new PerformanceObserver(l => { for (const e of l.getEntries())
+               window.__longest = Math.max(window.__longest, e.duration); })
+               .observe({ type: 'longtask', buffered: false }); return 0;",
+        )
+        .await;
+    fastest(&browser).await;
+    browser.click("[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    let longest = browser.eval("return window.__longest;").await;
+    println!(
+        "IPU CNN forward on 1,472 tiles: longest main-thread task {longest} ms (0 = none over 50 ms)"
+    );
+    let check = browser.text_of("[data-testid=sim-result]").await;
+    assert!(check.starts_with("Timing only"), "{check}");
+    browser.screenshot("ipu-cnn-1472-tiles").await;
+    // A bad setting gets its sentence, and a good one brings the run back.
+    set_param(&browser, "tiles", "0").await;
+    browser
+        .wait_for_text(
+            "[data-testid=sim-error]",
+            "Number of tiles must be at least 1, but it is 0.",
+        )
+        .await;
+    set_param(&browser, "tiles", "64").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
     assert_console_clean(&browser).await;
     browser.close().await;
 }

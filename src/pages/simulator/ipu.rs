@@ -61,7 +61,13 @@ pub fn IpuStage(
                         let [computing, waiting, exchanging, idle] = s.counts;
                         format!(
                             "{}: {computing} tiles computing, {waiting} waiting at the sync, {exchanging} exchanging, {idle} idle.",
-                            if s.superstep_label.is_empty() { "Not started" } else { s.superstep_label.as_str() },
+                            if s.finished {
+                                "Finished"
+                            } else if s.superstep_label.is_empty() {
+                                "Not started"
+                            } else {
+                                s.superstep_label.as_str()
+                            },
                         )
                     })
             }}

@@ -5,6 +5,7 @@
 
 use course::SimArch;
 use leptos::prelude::*;
+use sim::metrics::RunMetrics;
 
 use crate::components::sim::{
     CompareTable, EventLog, LogLines, MetricsTable, PeInspector, Publish, SessionSlot, SimControls,
@@ -70,12 +71,16 @@ impl StageContext {
 }
 
 /// The comparison rows and the roofline of this run beside its references.
-fn comparison(s: &dyn SimSession, arch: SimArch) -> Option<(CompareData, RooflineData)> {
+fn comparison(
+    s: &dyn SimSession,
+    arch: SimArch,
+    metrics: &RunMetrics,
+) -> Option<(CompareData, RooflineData)> {
     if s.references().is_empty() {
         return None;
     }
     let mut runs = s.references().to_vec();
-    runs.push((arch, s.metrics()));
+    runs.push((arch, metrics.clone()));
     let bandwidth = |a: SimArch| crate::simulation::machine(a).and_then(Machine::roof_bandwidth);
     Some((compare_rows(&runs), roofline_data(&runs, bandwidth)))
 }
@@ -116,8 +121,9 @@ pub fn SimulatorShell(
     let publish = move |s: &dyn SimSession, slice: &Slice, what: Publish| {
         cycle.set(slice.cycle.0);
         if what.metrics {
-            metrics.set(metric_rows(&s.metrics()));
-            compare.set(comparison(s, arch));
+            let m = s.metrics();
+            metrics.set(metric_rows(&m));
+            compare.set(comparison(s, arch, &m));
         }
         let end = ending(slice.status);
         if !slice.lines.is_empty() || end.is_some() {
@@ -155,8 +161,9 @@ pub fn SimulatorShell(
         result.set(None);
         match built {
             Ok(s) => {
-                metrics.set(metric_rows(&s.metrics()));
-                compare.set(comparison(s.as_ref(), arch));
+                let m = s.metrics();
+                metrics.set(metric_rows(&m));
+                compare.set(comparison(s.as_ref(), arch, &m));
                 total.set(s.total_cycles().map(|c| c.0));
                 assumptions.set(s.assumptions());
                 log.set(LogLines::starting_with(s.setup_line()));

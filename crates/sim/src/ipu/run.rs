@@ -641,7 +641,10 @@ impl IpuRun {
     }
 
     /// (busy, idle, stalled, sent, received) of tile `t` so far.
-    fn tile_counts(&self, t: usize) -> (u64, u64, u64, u64, u64) {
+    /// Tile `t`'s busy, idle and stalled cycles, and (when `with_bytes`) bytes sent and
+    /// received so far. The bytes scan the current exchange's transfers, so metrics over
+    /// every tile leave them out (1,472 tiles × thousands of transfers would take a frame).
+    fn tile_counts(&self, t: usize, with_bytes: bool) -> (u64, u64, u64, u64, u64) {
         let k = self.counters.get(t).copied().unwrap_or_default();
         let (mut busy, mut idle, mut stalled, mut sent, mut received) =
             (k.busy, k.idle, k.stalled, k.sent, k.received);
@@ -660,7 +663,7 @@ impl IpuRun {
             busy += b;
             idle += i;
             stalled += s;
-            if self.phase == SuperstepPhase::Exchange {
+            if with_bytes && self.phase == SuperstepPhase::Exchange {
                 let x = e.saturating_sub(step.compute + self.config.sync_latency);
                 for tr in &step.exchange {
                     if tr.start + tr.cycles <= x {
@@ -705,7 +708,7 @@ impl IpuRun {
                 cycles: v.cycles,
             })
             .collect();
-        let (busy, idle, stalled, sent, received) = self.tile_counts(t);
+        let (busy, idle, stalled, sent, received) = self.tile_counts(t, true);
         Ok(TileInspect {
             tile,
             phase: self.tile_phase(t),
@@ -796,7 +799,7 @@ impl Engine for IpuRun {
     fn metrics(&self) -> RunMetrics {
         let units = (0..self.config.n_tiles as usize)
             .map(|t| {
-                let (busy, idle, stalled, _, _) = self.tile_counts(t);
+                let (busy, idle, stalled, _, _) = self.tile_counts(t, false);
                 UnitActivity {
                     name: format!("tile {t}"),
                     busy: Cycle(busy),
