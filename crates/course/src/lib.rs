@@ -44,6 +44,7 @@
 
 #[cfg(feature = "build")]
 pub mod build;
+pub mod content;
 pub mod gift;
 pub mod grade;
 pub mod model;

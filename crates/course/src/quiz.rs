@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Block, Inline};
+use crate::content::{Block, Inline};
 
 /// One quiz file, e.g. `lessons/quizzes/02-cerebras-wse.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

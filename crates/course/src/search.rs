@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Block, Lesson, plain_text};
+use crate::content::{Block, plain_text};
 
 /// The search index over every lesson.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -204,22 +204,36 @@ impl PassageCollector {
     }
 }
 
+/// What the index reads of a lesson (the model's `Lesson` gives it; the index does not depend
+/// on the model).
+#[derive(Debug, Clone, Copy)]
+pub struct LessonText<'a> {
+    /// The lesson's slug.
+    pub slug: &'a str,
+    /// Its title.
+    pub title: &'a str,
+    /// Its one-paragraph summary.
+    pub summary: &'a str,
+    /// Its body.
+    pub body: &'a [Block],
+}
+
 impl SearchIndex {
     /// Builds the index over `lessons` (in course order).
-    pub fn build(lessons: &[Lesson]) -> SearchIndex {
+    pub fn build(lessons: &[LessonText<'_>]) -> SearchIndex {
         let mut passages = Vec::new();
         for (lesson_idx, lesson) in lessons.iter().enumerate() {
             let mut collector = PassageCollector {
                 lesson_idx: u32::try_from(lesson_idx).unwrap_or(u32::MAX),
                 anchor: None,
-                section: lesson.title.clone(),
+                section: lesson.title.to_string(),
                 passages: Vec::new(),
             };
             collector.push(
                 format!("{}. {}", lesson.title, lesson.summary),
                 PassageKind::Title,
             );
-            collector.blocks(&lesson.body);
+            collector.blocks(lesson.body);
             passages.append(&mut collector.passages);
         }
         let mut index: BTreeMap<String, Vec<[u32; 2]>> = BTreeMap::new();
@@ -237,7 +251,7 @@ impl SearchIndex {
         SearchIndex {
             lessons: lessons
                 .iter()
-                .map(|lesson| (lesson.slug.clone(), lesson.title.clone()))
+                .map(|lesson| (lesson.slug.to_string(), lesson.title.to_string()))
                 .collect(),
             passages,
             terms,

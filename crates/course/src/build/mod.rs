@@ -177,7 +177,17 @@ pub fn load_course(lessons_dir: &Path, public_dir: &Path) -> Result<Course, Vec<
     let lessons: Vec<_> = parsed.into_iter().map(|p| p.lesson).collect();
     Ok(Course {
         format_version: COURSE_FORMAT_VERSION,
-        search: SearchIndex::build(&lessons),
+        search: SearchIndex::build(
+            &lessons
+                .iter()
+                .map(|l| crate::search::LessonText {
+                    slug: &l.slug,
+                    title: &l.title,
+                    summary: &l.summary,
+                    body: &l.body,
+                })
+                .collect::<Vec<_>>(),
+        ),
         lessons,
         quizzes,
     })
