@@ -1,6 +1,7 @@
 //! The one helper for canvas sizing: a 2-D context sized for the canvas's CSS width and the
 //! device pixel ratio, drawing in CSS pixels.
 
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -39,4 +40,15 @@ pub fn prepare_canvas(
 pub fn css_width(canvas: &HtmlCanvasElement) -> f64 {
     let w = f64::from(canvas.client_width());
     if w > 0.0 { w } else { 640.0 }
+}
+
+/// A counter that changes whenever the window is resized: a canvas's drawing effect tracks it
+/// to redraw at its column's new width. The listener goes with the calling component.
+pub fn use_resize_tick() -> ReadSignal<u32> {
+    let (resized, set_resized) = signal(0u32);
+    let handle = window_event_listener(leptos::ev::resize, move |_| {
+        set_resized.update(|n| *n = n.wrapping_add(1));
+    });
+    on_cleanup(move || handle.remove());
+    resized
 }

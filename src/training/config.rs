@@ -317,17 +317,17 @@ impl LabForm {
 
     /// The address of the lab with these settings (as typed, so a link keeps them).
     pub fn href(&self) -> String {
-        let query: Vec<String> = LabField::ALL
-            .iter()
-            .map(|&f| format!("{}={}", f.key(), crate::query::encode(self.field(f).trim())))
-            .collect();
+        let query = crate::query::write(
+            LabField::ALL
+                .iter()
+                .map(|&f| (f.key(), self.field(f).trim())),
+        );
         format!(
-            "{}?{}",
+            "{}?{query}",
             Route::Lab {
                 name: "mnist".into()
             }
-            .href(),
-            query.join("&")
+            .href()
         )
     }
 

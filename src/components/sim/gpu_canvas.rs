@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use sim::gpu::{GpuSnapshot, Kernel, KernelPhase};
 use web_sys::HtmlCanvasElement;
 
-use crate::charts::canvas::{css_width, prepare_canvas};
+use crate::charts::canvas::{css_width, prepare_canvas, use_resize_tick};
 use crate::charts::palette::{Palette, use_palette};
 
 /// Height of the drawing in CSS pixels.
@@ -234,11 +234,7 @@ pub fn GpuCanvas(
 ) -> impl IntoView {
     let canvas_ref = NodeRef::<Canvas>::new();
     let palette = use_palette();
-    let (resized, set_resized) = signal(0u32);
-    let handle = window_event_listener(leptos::ev::resize, move |_| {
-        set_resized.update(|n| *n = n.wrapping_add(1));
-    });
-    on_cleanup(move || handle.remove());
+    let resized = use_resize_tick();
     Effect::new(move |_| {
         resized.track();
         let palette = palette.get();

@@ -9,7 +9,7 @@ use sim::ipu::{IpuSnapshot, SuperstepPhase, TilePhase};
 use web_sys::HtmlCanvasElement;
 
 use super::mesh_layout::MeshLayout;
-use crate::charts::canvas::{css_width, prepare_canvas};
+use crate::charts::canvas::{css_width, prepare_canvas, use_resize_tick};
 use crate::charts::palette::{Palette, use_palette};
 
 /// Tallest the tile grid gets, in CSS pixels.
@@ -229,11 +229,7 @@ pub fn IpuCanvas(
     let canvas_ref = NodeRef::<Canvas>::new();
     let layout = StoredValue::new(None::<TileLayout>);
     let palette = use_palette();
-    let (resized, set_resized) = signal(0u32);
-    let handle = window_event_listener(leptos::ev::resize, move |_| {
-        set_resized.update(|n| *n = n.wrapping_add(1));
-    });
-    on_cleanup(move || handle.remove());
+    let resized = use_resize_tick();
     Effect::new(move |_| {
         resized.track();
         let palette = palette.get();

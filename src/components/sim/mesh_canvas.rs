@@ -7,7 +7,7 @@ use sim::wse::{MeshSnapshot, PeState};
 use web_sys::HtmlCanvasElement;
 
 use super::mesh_layout::{MARGIN, MeshLayout};
-use crate::charts::canvas::{css_width, prepare_canvas};
+use crate::charts::canvas::{css_width, prepare_canvas, use_resize_tick};
 use crate::charts::palette::{Palette, use_palette};
 
 /// Tallest the mesh drawing gets, in CSS pixels.
@@ -118,11 +118,7 @@ pub fn MeshCanvas(
     let layout = StoredValue::new(None::<MeshLayout>);
     let palette = use_palette();
     // Redraw when the canvas's column changes width.
-    let (resized, set_resized) = signal(0u32);
-    let handle = window_event_listener(leptos::ev::resize, move |_| {
-        set_resized.update(|n| *n = n.wrapping_add(1));
-    });
-    on_cleanup(move || handle.remove());
+    let resized = use_resize_tick();
     Effect::new(move |_| {
         resized.track();
         let palette = palette.get();

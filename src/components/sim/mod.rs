@@ -17,7 +17,7 @@ pub use event_log::{EventLog, LogLines};
 pub use gpu_canvas::GpuCanvas;
 pub use ipu_canvas::IpuCanvas;
 pub use mesh_canvas::MeshCanvas;
-pub use panels::{CompareTable, MetricsTable, PeInspector, TrafficTable};
+pub use panels::{CompareTable, LabelValueList, MetricsTable, PeInspector, TrafficTable};
 pub use param_form::SimParamsForm;
 pub use roofline_chart::RooflineChart;
 pub use use_sim_loop::{Publish, SessionSlot, UseSimLoopReturn, use_sim_loop};

@@ -209,24 +209,7 @@ pub fn PeInspector(
                 Some(Err(message)) => {
                     view! { <p class="sim-error" role="alert">{message}</p> }.into_any()
                 }
-                Some(Ok(rows)) => {
-                    view! {
-                        <dl class="sim-metrics__list" data-testid="sim-inspector">
-                            {rows
-                                .into_iter()
-                                .map(|(label, value)| {
-                                    view! {
-                                        <div class="sim-metrics__row">
-                                            <dt>{label}</dt>
-                                            <dd>{value}</dd>
-                                        </div>
-                                    }
-                                })
-                                .collect_view()}
-                        </dl>
-                    }
-                        .into_any()
-                }
+                Some(Ok(rows)) => view! { <LabelValueList rows testid="sim-inspector" /> }.into_any(),
             }}
         </section>
     }
@@ -294,5 +277,31 @@ pub fn TrafficTable(
                 </table>
             </div>
         </section>
+    }
+}
+
+/// Label/value pairs as a definition list (an inspection, an estimate).
+#[component]
+pub fn LabelValueList(
+    /// The pairs, in order.
+    rows: Vec<(String, String)>,
+    /// The list's `data-testid`.
+    #[prop(optional)]
+    testid: &'static str,
+) -> impl IntoView {
+    view! {
+        <dl class="sim-metrics__list" data-testid=testid>
+            {rows
+                .into_iter()
+                .map(|(label, value)| {
+                    view! {
+                        <div class="sim-metrics__row">
+                            <dt>{label}</dt>
+                            <dd>{value}</dd>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </dl>
     }
 }

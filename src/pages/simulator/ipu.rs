@@ -6,7 +6,7 @@ use sim::ipu::IpuSnapshot;
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
-use crate::components::sim::{IpuCanvas, SimLegend};
+use crate::components::sim::{IpuCanvas, LabelValueList, SimLegend};
 use crate::simulation::ipu::{IpuSession, SuperstepRow, epoch_lines, program_rows};
 
 /// Supersteps listed in the program table (the rest are counted).
@@ -21,9 +21,11 @@ pub fn IpuStage(
     let snapshot = RwSignal::new(IpuSnapshot::default());
     let program = RwSignal::new((Vec::<SuperstepRow>::new(), 0usize));
     let epoch = RwSignal::new(None::<Result<Vec<(String, String)>, String>>);
+    let phase_times = RwSignal::new(sim::ipu::IpuPhaseTimes::default());
     ctx.on_picture(move |s, built| {
         if let Some(ipu) = s.as_any().downcast_ref::<IpuSession>() {
             snapshot.update(|snap| ipu.run.snapshot_into(snap));
+            phase_times.set(ipu.run.phase_times());
             if built {
                 let n = ipu.run.program().supersteps.len();
                 program.set((program_rows(&ipu.run, PROGRAM_ROWS), n));
@@ -72,6 +74,17 @@ pub fn IpuStage(
                     })
             }}
         </p>
+        <p class="sim-panel__note" data-testid="sim-ipu-phase-times">
+            {move || {
+                let t = phase_times.get();
+                format!(
+                    "Time so far by phase: compute {} cycles, syncs {} cycles, exchange {} cycles.",
+                    t.compute.0,
+                    t.sync.0,
+                    t.exchange.0
+                )
+            }}
+        </p>
         <IpuCanvas snapshot selected=ctx.selected on_select=ctx.on_select />
         <SimLegend items=legend />
         {move || {
@@ -79,24 +92,7 @@ pub fn IpuStage(
                 .get()
                 .map(|e| {
                     let body = match e {
-                        Ok(rows) => {
-                            view! {
-                                <dl class="sim-metrics__list">
-                                    {rows
-                                        .into_iter()
-                                        .map(|(label, value)| {
-                                            view! {
-                                                <div class="sim-metrics__row">
-                                                    <dt>{label}</dt>
-                                                    <dd>{value}</dd>
-                                                </div>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </dl>
-                            }
-                                .into_any()
-                        }
+                        Ok(rows) => view! { <LabelValueList rows /> }.into_any(),
                         Err(message) => {
                             view! { <p class="sim-error" role="alert">{message}</p> }.into_any()
                         }
