@@ -51,6 +51,7 @@
 //! ```
 
 pub mod bench;
+pub mod bert;
 pub mod data;
 pub mod graphcore_example;
 pub mod idx;

@@ -36,6 +36,14 @@ impl Linear {
         Self { w, b }
     }
 
+    /// A layer with weights from `N(0, std²)` and zero biases (BERT's initialisation, std 0.02).
+    pub fn normal(d_in: usize, d_out: usize, std: f32, rng: &mut Rng) -> Self {
+        Self {
+            w: Array2::from_shape_simple_fn((d_in, d_out), || std * crate::rng::normal(rng)),
+            b: Array1::zeros(d_out),
+        }
+    }
+
     /// Input width.
     pub fn d_in(&self) -> usize {
         self.w.nrows()
