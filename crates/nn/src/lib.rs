@@ -61,6 +61,7 @@ pub mod model;
 pub mod optim;
 pub mod param;
 pub mod rng;
+pub mod text_data;
 pub mod tokenizer;
 pub mod train;
 
