@@ -3,6 +3,7 @@
 //! tools already present at the right version are skipped.
 
 mod bench;
+mod bert;
 mod bert_data;
 mod gift;
 mod mnist;
@@ -57,8 +58,9 @@ fn main() -> ExitCode {
         Some("mnist") => mnist::run(&args[1..]),
         Some("mnist-data") => mnist_data::convert(&args[1..]),
         Some("bert-data") => bert_data::convert(&args[1..]),
+        Some("bert") => bert::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
-            print!("{USAGE}{}", mnist::OPTIONS);
+            print!("{USAGE}{}{}", mnist::OPTIONS, bert::OPTIONS);
             Ok(())
         }
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),

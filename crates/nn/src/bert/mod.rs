@@ -11,6 +11,7 @@
 //! - The token, position and segment embeddings' gradients are sparse rows
 //!   ([`EmbeddingGrads`]): a step touches only the rows the batch used.
 
+pub mod naive_bayes;
 pub mod train;
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, Slice, linalg::general_mat_mul};
