@@ -12,6 +12,7 @@
 //!   ([`EmbeddingGrads`]): a step touches only the rows the batch used.
 
 pub mod naive_bayes;
+pub mod safetensors;
 pub mod train;
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, Slice, linalg::general_mat_mul};

@@ -176,7 +176,10 @@ impl BertTrainer {
             return Err(BertTrainError::EmptyDataset);
         }
         check_examples(&config.model, &train)?;
-        let total_steps = (train.len().div_ceil(config.batch_size) * config.n_epochs) as u64;
+        let total_steps = train
+            .len()
+            .div_ceil(config.batch_size)
+            .saturating_mul(config.n_epochs) as u64;
         let adamw = AdamWConfig {
             weight_decay: config.weight_decay,
             warmup_steps: (total_steps as f64 * f64::from(config.warmup_fraction)) as u64,
