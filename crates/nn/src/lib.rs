@@ -14,7 +14,12 @@
 //! - [`optim`]: SGD (with or without momentum) and Adam over a list of [`param::ParamGrad`].
 //! - [`model`]: [`model::Mlp`], [`model::Cnn`] and the [`model::Network`] wrapper.
 //! - [`idx`], [`data`]: reading MNIST's IDX files and batching normalised images.
-//! - [`train`]: [`train::Trainer`], driven one batch or one slice of batches at a time.
+//! - [`train`]: [`train::Trainer`], driven one batch or one slice of batches at a time; a step
+//!   splits into `compute_gradients` and `apply_gradients`; [`train::Evaluator`] evaluates in
+//!   resumable chunks.
+//! - [`bert`]: BERT-tiny ([`bert::BertClassifier`], [`bert::MlmHead`]), its trainer, safetensors
+//!   with Hugging Face names, and a Naive Bayes baseline; [`tokenizer`]: uncased WordPiece;
+//!   [`text_data`]: SST-2-style TSV files.
 //! - [`graphcore_example`]: how the Graphcore MNIST example maps onto this crate, and what the
 //!   learning-rate sweep gives here beside the real IPU.
 //!
