@@ -11,6 +11,7 @@
 //! - The token, position and segment embeddings' gradients are sparse rows
 //!   ([`EmbeddingGrads`]): a step touches only the rows the batch used.
 
+pub mod mlm;
 pub mod naive_bayes;
 pub mod safetensors;
 pub mod train;
