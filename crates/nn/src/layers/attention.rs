@@ -145,7 +145,7 @@ impl SelfAttention {
                     }
                     let mut sum = 0.0;
                     for s in row.iter_mut() {
-                        *s = (*s - max).exp();
+                        *s = super::exp(*s - max);
                         sum += *s;
                     }
                     let inv = 1.0 / sum;

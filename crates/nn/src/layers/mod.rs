@@ -21,7 +21,9 @@ mod linear;
 mod maxpool2d;
 mod relu;
 
-pub use activation::{Gelu, GeluCache, Tanh, TanhCache, erf, gelu, gelu_derivative};
+pub use activation::{
+    Gelu, GeluCache, Tanh, TanhCache, erf, exp, gelu, gelu_and_derivative, gelu_derivative,
+};
 pub use attention::{AttentionMask, SelfAttention, SelfAttentionCache, SelfAttentionGrads};
 pub use conv2d::{Conv2d, Conv2dCache, Conv2dGrads};
 pub use dropout::{Dropout, DropoutCache};
