@@ -245,15 +245,16 @@ impl EncoderLayer {
         mode: Mode,
         rng: &mut Rng,
     ) -> (Array2<f32>, EncoderLayerCache) {
+        // Owned arrays move into the caches and through dropout and GELU in place: no copies.
         let (a, attention) = self.attention.forward(x, mask, mode, rng);
-        let (mut a, attention_dropout) = self.dropout.forward(a.view(), mode, rng);
+        let (mut a, attention_dropout) = self.dropout.forward_owned(a, mode, rng);
         a += &x;
         let (h1, attention_norm) = self.attention_norm.forward(a.view());
-        let (i, intermediate) = self.intermediate.forward(h1.view());
-        let (i, gelu) = Gelu.forward(i.view());
-        let (o, output) = self.output.forward(i.view());
-        let (mut o, output_dropout) = self.dropout.forward(o.view(), mode, rng);
-        o += &h1;
+        let (i, intermediate) = self.intermediate.forward_owned(h1);
+        let (i, gelu) = Gelu.forward_owned(i);
+        let (o, output) = self.output.forward_owned(i);
+        let (mut o, output_dropout) = self.dropout.forward_owned(o, mode, rng);
+        o += &intermediate.input();
         let (y, output_norm) = self.output_norm.forward(o.view());
         (
             y,
@@ -287,7 +288,7 @@ impl EncoderLayer {
         let d_i = self
             .output
             .backward(&cache.output, d_out.view(), &mut grads.output);
-        let d_i = Gelu.backward(&cache.gelu, d_i.view());
+        let d_i = Gelu.backward_owned(&cache.gelu, d_i);
         let mut d_h1 =
             self.intermediate
                 .backward(&cache.intermediate, d_i.view(), &mut grads.intermediate);

@@ -112,6 +112,39 @@ impl Gelu {
         (y, GeluCache { derivative })
     }
 
+    /// Forward pass in place on an owned input.
+    ///
+    /// # Shapes
+    /// `x`: any → `y`: same
+    pub fn forward_owned<D: Dimension>(
+        &self,
+        mut x: Array<f32, D>,
+    ) -> (Array<f32, D>, GeluCache<D>) {
+        let mut derivative = Array::zeros(x.raw_dim());
+        Zip::from(&mut x)
+            .and(&mut derivative)
+            .for_each(|x, d| (*x, *d) = gelu_and_derivative(*x));
+        (x, GeluCache { derivative })
+    }
+
+    /// Backward pass in place on an owned `dy`.
+    ///
+    /// # Shapes
+    /// `dy`: the forward shape → `dx`: same
+    pub fn backward_owned<D: Dimension>(
+        &self,
+        cache: &GeluCache<D>,
+        mut dy: Array<f32, D>,
+    ) -> Array<f32, D> {
+        assert_eq!(
+            dy.shape(),
+            cache.derivative.shape(),
+            "Gelu: dy shape differs from the input's"
+        );
+        dy *= &cache.derivative;
+        dy
+    }
+
     /// Forward pass without a cache (inference).
     ///
     /// # Shapes

@@ -77,9 +77,8 @@ pub struct SelfAttentionCache {
     /// Probabilities after dropout.
     probs_dropped: Array4<f32>,
     probs_dropout: DropoutCache<ndarray::Ix4>,
-    query: LinearCache,
-    key: LinearCache,
-    value: LinearCache,
+    /// The input, shared by the query, key and value projections.
+    x: Array2<f32>,
     output: LinearCache,
 }
 
@@ -124,9 +123,9 @@ impl SelfAttention {
         let n_heads = self.n_heads;
         let d_head = d / n_heads;
         let scale = 1.0 / (d_head as f32).sqrt();
-        let (q, query) = self.query.forward(x);
-        let (k, key) = self.key.forward(x);
-        let (v, value) = self.value.forward(x);
+        let q = self.query.infer(x);
+        let k = self.key.infer(x);
+        let v = self.value.infer(x);
         let mut probs = Array4::<f32>::zeros((n, n_heads, t, t));
         for b in 0..n {
             let rows = b * t..(b + 1) * t;
@@ -154,6 +153,7 @@ impl SelfAttention {
             }
         }
         let (probs_dropped, probs_dropout) = self.dropout.forward(probs.view(), mode, rng);
+        // (Dropout copies: the undropped probabilities stay for the softmax backward.)
         let mut context = Array2::<f32>::zeros((rows, d));
         for b in 0..n {
             let rows = b * t..(b + 1) * t;
@@ -167,7 +167,7 @@ impl SelfAttention {
                 general_mat_mul(1.0, &p, &vh, 0.0, &mut out);
             }
         }
-        let (y, output) = self.output.forward(context.view());
+        let (y, output) = self.output.forward_owned(context);
         (
             y,
             SelfAttentionCache {
@@ -179,9 +179,7 @@ impl SelfAttention {
                 probs,
                 probs_dropped,
                 probs_dropout,
-                query,
-                key,
-                value,
+                x: x.to_owned(),
                 output,
             },
         )
@@ -257,13 +255,14 @@ impl SelfAttention {
                 general_mat_mul(1.0, &ds.t(), &qh, 0.0, &mut dkh);
             }
         }
-        let mut dx = self
-            .query
-            .backward(&cache.query, dq.view(), &mut grads.query);
-        dx += &self.key.backward(&cache.key, dk.view(), &mut grads.key);
-        dx += &self
-            .value
-            .backward(&cache.value, dv.view(), &mut grads.value);
+        let mut dx = Array2::<f32>::zeros((rows, d));
+        let x = cache.x.view();
+        self.query
+            .backward_into(x, dq.view(), &mut grads.query, dx.view_mut());
+        self.key
+            .backward_into(x, dk.view(), &mut grads.key, dx.view_mut());
+        self.value
+            .backward_into(x, dv.view(), &mut grads.value, dx.view_mut());
         dx
     }
 
