@@ -13,6 +13,7 @@
 
 pub mod mlm;
 pub mod naive_bayes;
+pub mod pretrain;
 pub mod safetensors;
 pub mod train;
 
