@@ -5,12 +5,13 @@
 use std::time::Instant;
 
 use nn::bert::naive_bayes::NaiveBayes;
+use nn::bert::pretrain::{MlmTokens, MlmTrainConfig, MlmTrainer};
 use nn::bert::train::{BertTrainConfig, BertTrainer, EncodedExample};
 use nn::text_data::read_labelled_tsv;
 use nn::tokenizer::WordPiece;
 use nn::train::{BatchOutcome, DivergenceKind, TrainStatus};
 
-use crate::bert_data::{SENTIMENT_TEST, SENTIMENT_TRAIN, VOCAB};
+use crate::bert_data::{BROWN, SENTIMENT_TEST, SENTIMENT_TRAIN, VOCAB};
 use crate::{Result, project_root};
 
 /// Usage of the command.
@@ -20,11 +21,30 @@ pub const OPTIONS: &str = "\
                                build); prints `baseline model=naive-bayes …` and ends with one line
                                `result model=bert-tiny epochs=… test_accuracy=… sequences_per_s=…`;
                                defaults: 2 epochs, batch 32, lr 1e-3, max-len 64, seed 1
+  bert --objective mlm [--steps N] [--batch B] [--lr X] [--max-len L] [--seed S]
+                               masked-LM pre-training on the Brown subset (15% masked, 80/10/10);
+                               ends with `result model=bert-tiny objective=mlm steps=… loss_before=…
+                               loss_after=… sequences_per_s=…` (held-out loss, the last 256 lines);
+                               defaults: 200 steps, batch 32, lr 1e-3, max-len 64, seed 1
 ";
+
+/// What `cargo xtask bert` trains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Objective {
+    /// Sentiment classification (fine-tuning).
+    Classify,
+    /// Masked-LM pre-training.
+    Mlm,
+}
+
+/// Brown lines held out to measure the masked-LM loss before and after.
+const MLM_HELD_OUT: usize = 256;
 
 /// Parsed command line.
 #[derive(Clone, Debug, PartialEq)]
 struct Options {
+    objective: Objective,
+    n_steps: usize,
     n_epochs: usize,
     batch_size: usize,
     lr: f32,
@@ -39,6 +59,8 @@ fn parse(args: &[String]) -> Result<Options> {
             .map_err(|_| format!("`{flag} {raw}` is not a valid value\n\n{OPTIONS}"))
     }
     let mut options = Options {
+        objective: Objective::Classify,
+        n_steps: 200,
         n_epochs: 2,
         batch_size: 32,
         lr: 1e-3,
@@ -49,6 +71,18 @@ fn parse(args: &[String]) -> Result<Options> {
     while let Some(flag) = iter.next() {
         match flag.as_str() {
             "--epochs" => options.n_epochs = value(flag, iter.next())?,
+            "--steps" => options.n_steps = value(flag, iter.next())?,
+            "--objective" => {
+                options.objective = match value::<String>(flag, iter.next())?.as_str() {
+                    "classify" => Objective::Classify,
+                    "mlm" => Objective::Mlm,
+                    other => {
+                        return Err(format!(
+                            "`--objective {other}`: classify or mlm\n\n{OPTIONS}"
+                        ));
+                    }
+                }
+            }
             "--batch" => options.batch_size = value(flag, iter.next())?,
             "--lr" => options.lr = value(flag, iter.next())?,
             "--max-len" => options.max_len = value(flag, iter.next())?,
@@ -100,6 +134,9 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let vocab = String::from_utf8(read(VOCAB)?).map_err(|e| format!("{VOCAB}: {e}"))?;
     let tokenizer = WordPiece::from_vocab_txt(&vocab).map_err(|e| format!("{VOCAB}: {e}"))?;
+    if options.objective == Objective::Mlm {
+        return run_mlm(&options, &tokenizer);
+    }
     let train = encode(&tokenizer, SENTIMENT_TRAIN, options.max_len)?;
     let test = encode(&tokenizer, SENTIMENT_TEST, options.max_len)?;
 
@@ -175,6 +212,83 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// `--objective mlm`: masked-LM steps on the Brown subset, the held-out loss before and after.
+fn run_mlm(options: &Options, tokenizer: &WordPiece) -> Result<()> {
+    let text = String::from_utf8(read(BROWN)?).map_err(|e| format!("{BROWN}: {e}"))?;
+    let mut sequences: Vec<Vec<u32>> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| tokenizer.encode_unpadded(line, options.max_len))
+        .collect();
+    if sequences.len() <= MLM_HELD_OUT {
+        return Err(format!("{BROWN}: fewer than {} lines", MLM_HELD_OUT + 1));
+    }
+    let held_out = sequences.split_off(sequences.len() - MLM_HELD_OUT);
+    let n_steps = options.n_steps.max(1);
+    let config = MlmTrainConfig {
+        seed: options.seed,
+        ..MlmTrainConfig::bert_tiny(options.lr, n_steps as u64, options.batch_size)
+    };
+    println!(
+        "masked-LM pre-training of bert-tiny on {} Brown sentences ({} held out): {} steps, batch {}, AdamW lr {} (10% warm-up, linear decay), max-len {}, seed {}",
+        sequences.len(),
+        held_out.len(),
+        n_steps,
+        options.batch_size,
+        options.lr,
+        options.max_len,
+        options.seed
+    );
+    let mut trainer = MlmTrainer::new(config, MlmTokens::bert_base_uncased(), sequences)
+        .map_err(|e| e.to_string())?;
+    let held_out_loss = |trainer: &MlmTrainer| {
+        trainer
+            .evaluate_loss(&held_out, 7)
+            .ok_or_else(|| "no held-out token was masked".to_string())
+    };
+    let loss_before = held_out_loss(&trainer)?;
+    println!(
+        "step 0 held_out_loss={loss_before:.4} (ln 30522 = {:.4})",
+        30_522_f32.ln()
+    );
+    let report_every = n_steps.div_ceil(10);
+    let (mut n_sequences, mut seconds) = (0_usize, 0.0_f64);
+    let (mut loss_sum, mut loss_steps) = (0.0_f64, 0_usize);
+    for step_idx in 1..=n_steps {
+        let started = Instant::now();
+        let step = trainer.step();
+        seconds += started.elapsed().as_secs_f64();
+        n_sequences += step.n_sequences;
+        if step.n_targets > 0 {
+            if !step.loss.is_finite() {
+                println!("status=diverged at step {step_idx}: the loss is not a finite number");
+                break;
+            }
+            loss_sum += f64::from(step.loss);
+            loss_steps += 1;
+        }
+        if step_idx % report_every == 0 || step_idx == n_steps {
+            println!(
+                "step {step_idx} train_loss={:.4} (mean of the last {loss_steps} steps) lr={:.2e}",
+                loss_sum / loss_steps.max(1) as f64,
+                trainer.current_lr()
+            );
+            (loss_sum, loss_steps) = (0.0, 0);
+        }
+    }
+    let loss_after = held_out_loss(&trainer)?;
+    println!(
+        "result model=bert-tiny objective=mlm steps={n_steps} batch={} loss_before={loss_before:.4} loss_after={loss_after:.4} sequences_per_s={:.0}",
+        options.batch_size,
+        if seconds > 0.0 {
+            n_sequences as f64 / seconds
+        } else {
+            0.0
+        }
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +306,8 @@ mod tests {
         assert_eq!(
             options,
             Options {
+                objective: Objective::Classify,
+                n_steps: 200,
                 n_epochs: 2,
                 batch_size: 32,
                 lr: 1e-3,
@@ -199,6 +315,12 @@ mod tests {
                 seed: 1
             }
         );
+        let mlm = parse(&args("--objective mlm --steps 50 --batch 16")).unwrap();
+        assert_eq!(
+            (mlm.objective, mlm.n_steps, mlm.batch_size),
+            (Objective::Mlm, 50, 16)
+        );
+        assert!(parse(&args("--objective translate")).is_err());
         assert!(parse(&args("--max-len 1000")).is_err());
         assert!(parse(&args("--lr fast")).is_err());
         assert!(parse(&args("--frobnicate 1")).is_err());
