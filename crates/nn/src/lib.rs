@@ -17,7 +17,8 @@
 //! - [`train`]: [`train::Trainer`], driven one batch or one slice of batches at a time; a step
 //!   splits into `compute_gradients` and `apply_gradients`; [`train::Evaluator`] evaluates in
 //!   resumable chunks.
-//! - [`bert`]: BERT-tiny ([`bert::BertClassifier`], [`bert::MlmHead`]), its trainer, safetensors
+//! - [`bert`]: BERT-tiny ([`bert::BertClassifier`], [`bert::MlmHead`]), its fine-tuning and
+//!   masked-LM trainers ([`bert::pretrain`]), safetensors
 //!   with Hugging Face names, and a Naive Bayes baseline; [`tokenizer`]: uncased WordPiece;
 //!   [`text_data`]: SST-2-style TSV files.
 //! - [`graphcore_example`]: how the Graphcore MNIST example maps onto this crate, and what the
