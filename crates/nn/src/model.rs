@@ -566,6 +566,75 @@ impl Network {
     }
 }
 
+/// A trainable classifier as a trainer sees it: a forward pass to logits, a backward pass that
+/// adds into a gradient struct, and its parameters paired with their gradients in a fixed order.
+///
+/// Object-safe once the associated types are named (`dyn Model<Input = …, Grads = …, Cache = …>`).
+/// [`Network`] (MNIST) and [`crate::bert::BertClassifier`] implement it.
+pub trait Model {
+    /// One batch of inputs (images `[n, width]`, or a tokenized batch).
+    type Input;
+    /// Gradients, same shapes as the parameters (the token embedding's may be sparse rows).
+    type Grads;
+    /// What the backward pass needs from the forward pass.
+    type Cache;
+
+    /// Forward pass to logits `[n, n_classes]` (dropout drawn from `rng` in [`Mode::Train`]).
+    fn forward(&self, x: &Self::Input, mode: Mode, rng: &mut Rng) -> (Array2<f32>, Self::Cache);
+
+    /// Backward pass from `dlogits` `[n, n_classes]`; adds into `grads`.
+    fn backward(&self, cache: &Self::Cache, dlogits: ArrayView2<'_, f32>, grads: &mut Self::Grads);
+
+    /// Zero gradients shaped like the parameters.
+    fn zero_grads(&self) -> Self::Grads;
+
+    /// Resets `grads` to zero, keeping the buffers.
+    fn clear_grads(&self, grads: &mut Self::Grads);
+
+    /// Dense parameters with their gradients, in a fixed order.
+    fn params_and_grads<'a>(&'a mut self, grads: &'a Self::Grads) -> Vec<ParamGrad<'a>>;
+
+    /// The dense parameters (as [`params_and_grads`](Self::params_and_grads)) and, at the same
+    /// time, those whose gradient is a set of rows (embedding tables); by default there are none.
+    fn all_params_and_grads<'a>(
+        &'a mut self,
+        grads: &'a Self::Grads,
+    ) -> (Vec<ParamGrad<'a>>, Vec<crate::param::SparseRowsGrad<'a>>) {
+        (self.params_and_grads(grads), Vec::new())
+    }
+}
+
+impl Model for Network {
+    type Input = Array2<f32>;
+    type Grads = NetworkGrads;
+    type Cache = NetworkCache;
+
+    fn forward(&self, x: &Array2<f32>, mode: Mode, rng: &mut Rng) -> (Array2<f32>, NetworkCache) {
+        Network::forward(self, x.view(), mode, rng)
+    }
+
+    fn backward(
+        &self,
+        cache: &NetworkCache,
+        dlogits: ArrayView2<'_, f32>,
+        grads: &mut NetworkGrads,
+    ) {
+        Network::backward(self, cache, dlogits, grads);
+    }
+
+    fn zero_grads(&self) -> NetworkGrads {
+        Network::zero_grads(self)
+    }
+
+    fn clear_grads(&self, grads: &mut NetworkGrads) {
+        grads.fill_zero();
+    }
+
+    fn params_and_grads<'a>(&'a mut self, grads: &'a NetworkGrads) -> Vec<ParamGrad<'a>> {
+        Network::params_and_grads(self, grads)
+    }
+}
+
 impl NetworkGrads {
     /// Resets every gradient to zero, keeping the buffers.
     pub fn fill_zero(&mut self) {

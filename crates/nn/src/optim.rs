@@ -198,6 +198,198 @@ impl Optimizer {
     }
 }
 
+/// AdamW (Loshchilov and Hutter) with BERT's schedule: the learning rate rises linearly from 0
+/// over `warmup_steps`, then falls linearly to 0 at `total_steps` (Hugging Face's
+/// `get_linear_schedule_with_warmup`). Weight decay is decoupled (`θ ← θ − lr·λ·θ`) and applies
+/// only to matrices (rank ≥ 2: weights and embedding tables), never to biases or LayerNorm.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamWConfig {
+    /// Peak learning rate.
+    pub lr: f32,
+    /// First-moment decay (0.9).
+    pub beta1: f32,
+    /// Second-moment decay (0.999).
+    pub beta2: f32,
+    /// Added to the root of the second moment (1e-8; PyTorch's default).
+    pub eps: f32,
+    /// Decoupled weight decay `λ` (0.01).
+    pub weight_decay: f32,
+    /// Steps of linear warm-up.
+    pub warmup_steps: u64,
+    /// Steps at which the learning rate reaches 0.
+    pub total_steps: u64,
+}
+
+impl AdamWConfig {
+    /// The usual BERT fine-tuning settings: β (0.9, 0.999), ε 1e-8, λ 0.01, 10% warm-up.
+    pub fn bert(lr: f32, total_steps: u64) -> Self {
+        Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.01,
+            warmup_steps: total_steps / 10,
+            total_steps,
+        }
+    }
+
+    /// The learning rate of update number `step` (from 0).
+    pub fn lr_at(&self, step: u64) -> f32 {
+        let factor = if step < self.warmup_steps {
+            step as f64 / self.warmup_steps as f64
+        } else {
+            let remaining = self.total_steps.saturating_sub(step) as f64;
+            remaining / (self.total_steps.saturating_sub(self.warmup_steps)).max(1) as f64
+        };
+        self.lr * factor as f32
+    }
+
+    /// Checks the hyper-parameters.
+    ///
+    /// # Errors
+    /// A learning rate, coefficient or weight decay out of range.
+    pub fn validate(&self) -> Result<(), OptimizerConfigError> {
+        OptimizerConfig::Adam {
+            lr: self.lr,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+        }
+        .validate()?;
+        if !(0.0..1.0).contains(&self.weight_decay) {
+            return Err(OptimizerConfigError::Coefficient {
+                name: "weight_decay",
+                value: self.weight_decay,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// AdamW's state: moments per dense parameter and per embedding table. Sparse tables are updated
+/// lazily, like PyTorch's `SparseAdam`: only the rows in a step's gradient move (and decay),
+/// with the global step's bias correction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdamW {
+    config: AdamWConfig,
+    dense_m: Vec<ArrayD<f32>>,
+    dense_v: Vec<ArrayD<f32>>,
+    sparse_m: Vec<ndarray::Array2<f32>>,
+    sparse_v: Vec<ndarray::Array2<f32>>,
+    n_steps: u64,
+}
+
+impl AdamW {
+    /// A fresh optimizer.
+    pub fn new(config: AdamWConfig) -> Self {
+        Self {
+            config,
+            dense_m: Vec::new(),
+            dense_v: Vec::new(),
+            sparse_m: Vec::new(),
+            sparse_v: Vec::new(),
+            n_steps: 0,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> AdamWConfig {
+        self.config
+    }
+
+    /// Updates taken.
+    pub fn n_steps(&self) -> u64 {
+        self.n_steps
+    }
+
+    /// The learning rate the next step will use.
+    pub fn current_lr(&self) -> f32 {
+        self.config.lr_at(self.n_steps)
+    }
+
+    /// One update of every parameter from its gradient.
+    ///
+    /// # Panics
+    /// If the parameter lists change between steps (another model).
+    pub fn step(
+        &mut self,
+        dense: Vec<ParamGrad<'_>>,
+        sparse: Vec<crate::param::SparseRowsGrad<'_>>,
+    ) {
+        if self.dense_m.is_empty() && self.sparse_m.is_empty() {
+            self.dense_m = dense
+                .iter()
+                .map(|p| ArrayD::zeros(p.param.raw_dim()))
+                .collect();
+            self.dense_v = self.dense_m.clone();
+            self.sparse_m = sparse
+                .iter()
+                .map(|p| ndarray::Array2::zeros(p.param.raw_dim()))
+                .collect();
+            self.sparse_v = self.sparse_m.clone();
+        }
+        assert_eq!(
+            dense.len(),
+            self.dense_m.len(),
+            "AdamW was built for another model"
+        );
+        assert_eq!(
+            sparse.len(),
+            self.sparse_m.len(),
+            "AdamW was built for another model"
+        );
+        let AdamWConfig {
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            ..
+        } = self.config;
+        let lr = self.config.lr_at(self.n_steps);
+        self.n_steps += 1;
+        let t = self.n_steps as i32;
+        let c1 = 1.0 / (1.0 - beta1.powi(t));
+        let c2 = 1.0 / (1.0 - beta2.powi(t));
+        let update = |p: &mut f32, g: f32, m: &mut f32, v: &mut f32, decay: f32| {
+            *p -= lr * decay * *p;
+            *m = beta1 * *m + (1.0 - beta1) * g;
+            *v = beta2 * *v + (1.0 - beta2) * g * g;
+            *p -= lr * (*m * c1) / ((*v * c2).sqrt() + eps);
+        };
+        for ((ParamGrad { mut param, grad }, m), v) in dense
+            .into_iter()
+            .zip(&mut self.dense_m)
+            .zip(&mut self.dense_v)
+        {
+            let decay = if param.ndim() >= 2 { weight_decay } else { 0.0 };
+            Zip::from(&mut param)
+                .and(&grad)
+                .and(m)
+                .and(v)
+                .for_each(|p, &g, m, v| update(p, g, m, v, decay));
+        }
+        for ((sp, m), v) in sparse
+            .into_iter()
+            .zip(&mut self.sparse_m)
+            .zip(&mut self.sparse_v)
+        {
+            let crate::param::SparseRowsGrad {
+                mut param,
+                rows,
+                grad,
+            } = sp;
+            for (&row, g_row) in rows.iter().zip(grad.rows()) {
+                Zip::from(param.row_mut(row))
+                    .and(&g_row)
+                    .and(m.row_mut(row))
+                    .and(v.row_mut(row))
+                    .for_each(|p, &g, m, v| update(p, g, m, v, weight_decay));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

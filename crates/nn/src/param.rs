@@ -1,6 +1,8 @@
 //! Parameters and their gradients, as an optimizer sees them.
 
-use ndarray::{Array, ArrayViewD, ArrayViewMutD, Dimension, ShapeBuilder};
+use ndarray::{
+    Array, ArrayView2, ArrayViewD, ArrayViewMut2, ArrayViewMutD, Dimension, ShapeBuilder,
+};
 
 use crate::rng::{Rng, uniform};
 
@@ -29,6 +31,18 @@ impl<'a> ParamGrad<'a> {
         );
         Self { param, grad }
     }
+}
+
+/// A matrix parameter (an embedding table) whose gradient is non-zero only on some rows: the
+/// optimizer touches those rows alone, never the whole `[vocab, d]` table.
+#[derive(Debug)]
+pub struct SparseRowsGrad<'a> {
+    /// The whole table, `[n_rows, d]`.
+    pub param: ArrayViewMut2<'a, f32>,
+    /// The touched rows, distinct, in the order of `grad`'s rows.
+    pub rows: &'a [usize],
+    /// Their gradients, `[rows.len(), d]`.
+    pub grad: ArrayView2<'a, f32>,
 }
 
 /// An array with entries drawn uniformly from `[-bound, bound)`.

@@ -23,6 +23,13 @@ pub fn uniform(rng: &mut Rng, low: f32, high: f32) -> f32 {
     low + (high - low) * uniform_unit(rng)
 }
 
+/// A standard normal sample (Box–Muller on two uniform draws).
+pub fn normal(rng: &mut Rng) -> f32 {
+    let u1 = (1.0 - f64::from(uniform_unit(rng))).max(1e-12); // in (0, 1]
+    let u2 = f64::from(uniform_unit(rng));
+    ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+}
+
 /// A uniform index in `0..n` (Lemire's multiply-shift; the bias is below 2^-32 for any `n` used here).
 ///
 /// # Panics

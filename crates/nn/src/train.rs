@@ -5,7 +5,7 @@
 //! time itself; between calls it can [`evaluate`](Trainer::evaluate), [`predict`](Trainer::predict)
 //! or clone the whole state.
 
-use ndarray::Axis;
+use ndarray::{ArrayView2, Axis};
 
 use crate::data::{Dataset, Normalization};
 use crate::layers::Mode;
@@ -173,6 +173,103 @@ pub enum BatchOutcome {
     Diverged(Divergence),
 }
 
+/// What [`Trainer::compute_gradients`] did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum GradientOutcome {
+    /// Gradients are ready; the batch waits for [`Trainer::apply_gradients`].
+    Computed(PendingBatch),
+    /// Nothing was done: the run had already finished or diverged.
+    Stopped(TrainStatus),
+    /// The batch's loss diverged; no gradients, and the run is stopped.
+    Diverged(Divergence),
+}
+
+/// A batch whose gradients are computed but not yet applied.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PendingBatch {
+    /// Samples in the batch.
+    pub n_samples: usize,
+    /// Samples classified correctly (before the update; dropout active).
+    pub n_correct: usize,
+    /// Mean loss over the batch.
+    pub loss: f32,
+}
+
+/// The divergence a batch loss shows, if any: not finite, or above `threshold`.
+pub fn divergence_kind(loss: f32, threshold: f32) -> Option<DivergenceKind> {
+    if !loss.is_finite() {
+        Some(DivergenceKind::NonFiniteLoss)
+    } else if loss > threshold {
+        Some(DivergenceKind::ExplodingLoss { loss })
+    } else {
+        None
+    }
+}
+
+/// A chunked, resumable evaluation: the caller asks for the next range of items, computes their
+/// logits however it likes (any model, any slice of time) and records them; [`finish`](Self::finish)
+/// gives the [`Evaluation`]. Plain data, so a worker can keep one between time slices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluator {
+    n_samples: usize,
+    next_idx: usize,
+    confusion: ConfusionMatrix,
+    loss_sum: f64,
+}
+
+impl Evaluator {
+    /// An evaluation of `n_samples` items over `n_classes` classes.
+    pub fn new(n_samples: usize, n_classes: usize) -> Self {
+        Self {
+            n_samples,
+            next_idx: 0,
+            confusion: ConfusionMatrix::new(n_classes),
+            loss_sum: 0.0,
+        }
+    }
+
+    /// The next items to evaluate, at most `chunk_size` of them; `None` when all are recorded.
+    pub fn next_chunk(&self, chunk_size: usize) -> Option<std::ops::Range<usize>> {
+        let end = (self.next_idx + chunk_size.max(1)).min(self.n_samples);
+        (self.next_idx < self.n_samples).then_some(self.next_idx..end)
+    }
+
+    /// Items recorded so far.
+    pub fn n_done(&self) -> usize {
+        self.next_idx
+    }
+
+    /// Whether every item is recorded.
+    pub fn is_done(&self) -> bool {
+        self.next_idx >= self.n_samples
+    }
+
+    /// Records the logits of the next `labels.len()` items and their mean loss.
+    ///
+    /// # Shapes
+    /// `logits`: `[labels.len(), n_classes]`
+    pub fn record(&mut self, logits: ArrayView2<'_, f32>, labels: &[u8], mean_loss: f32) {
+        assert_eq!(logits.nrows(), labels.len(), "Evaluator: one row per label");
+        for (row, &label) in logits.rows().into_iter().zip(labels) {
+            self.confusion
+                .record(usize::from(label), argmax(row.iter().copied()));
+        }
+        self.loss_sum += f64::from(mean_loss) * labels.len() as f64;
+        self.next_idx += labels.len();
+    }
+
+    /// The evaluation of the items recorded so far.
+    pub fn finish(&self) -> Evaluation {
+        let mean_loss = (self.loss_sum / self.next_idx.max(1) as f64) as f32;
+        Evaluation {
+            n_samples: self.next_idx,
+            accuracy: self.confusion.accuracy(),
+            mean_loss: mean_loss.is_finite().then_some(mean_loss),
+            confusion: self.confusion.clone(),
+        }
+    }
+}
+
 /// Means over one completed epoch.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EpochSummary {
@@ -319,6 +416,7 @@ pub struct Trainer {
     epoch_grad_norm_sum: f64,
     history: Vec<EpochSummary>,
     status: TrainStatus,
+    pending: Option<PendingBatch>,
 }
 
 /// Evaluation and prediction go through the network in chunks of this many images.
@@ -356,6 +454,7 @@ impl Trainer {
             epoch_grad_norm_sum: 0.0,
             history: Vec::new(),
             status: TrainStatus::Training,
+            pending: None,
         })
     }
 
@@ -384,12 +483,25 @@ impl Trainer {
         self.train.len().div_ceil(self.config.batch_size)
     }
 
-    /// Runs one training step on the next batch.
+    /// Runs one training step on the next batch: [`compute_gradients`](Self::compute_gradients)
+    /// then [`apply_gradients`](Self::apply_gradients).
     pub fn train_batch(&mut self) -> BatchOutcome {
-        if self.status != TrainStatus::Training {
-            return BatchOutcome::Stopped(self.status);
+        match self.compute_gradients() {
+            GradientOutcome::Computed(_) => self.apply_gradients(),
+            GradientOutcome::Stopped(status) => BatchOutcome::Stopped(status),
+            GradientOutcome::Diverged(divergence) => BatchOutcome::Diverged(divergence),
         }
-        if self.batch_idx == 0 {
+    }
+
+    /// First half of a step: forward and backward on the next batch, leaving the gradients in
+    /// [`gradients_mut`](Self::gradients_mut) (a data-parallel caller all-reduces them there)
+    /// and the batch pending until [`apply_gradients`](Self::apply_gradients). Calling it again
+    /// before applying recomputes the same batch.
+    pub fn compute_gradients(&mut self) -> GradientOutcome {
+        if self.status != TrainStatus::Training {
+            return GradientOutcome::Stopped(self.status);
+        }
+        if self.batch_idx == 0 && self.pending.is_none() {
             shuffle(&mut self.order, &mut self.rng);
         }
         let start = self.batch_idx * self.config.batch_size;
@@ -401,25 +513,39 @@ impl Trainer {
             .network
             .forward(inputs.view(), Mode::Train, &mut self.rng);
         let out = self.config.loss.evaluate(logits.view(), &labels);
-        let diverged = if !out.loss.is_finite() {
-            Some(DivergenceKind::NonFiniteLoss)
-        } else if out.loss > self.config.divergence_threshold {
-            Some(DivergenceKind::ExplodingLoss { loss: out.loss })
-        } else {
-            None
-        };
-        if let Some(kind) = diverged {
+        if let Some(kind) = divergence_kind(out.loss, self.config.divergence_threshold) {
             let divergence = Divergence {
                 epoch_idx: self.epoch_idx,
                 batch_idx: self.batch_idx,
                 kind,
             };
+            self.pending = None;
             self.status = TrainStatus::Diverged(divergence);
-            return BatchOutcome::Diverged(divergence);
+            return GradientOutcome::Diverged(divergence);
         }
         self.grads.fill_zero();
         self.network
             .backward(&cache, out.dlogits.view(), &mut self.grads);
+        let pending = PendingBatch {
+            n_samples: labels.len(),
+            n_correct: count_correct(&logits, &labels),
+            loss: out.loss,
+        };
+        self.pending = Some(pending);
+        GradientOutcome::Computed(pending)
+    }
+
+    /// The gradients of the pending batch (for an all-reduce between the two halves of a step).
+    pub fn gradients_mut(&mut self) -> &mut NetworkGrads {
+        &mut self.grads
+    }
+
+    /// Second half of a step: the optimizer update from the current gradients, and the batch's
+    /// metrics. Without a pending batch it does nothing and says why.
+    pub fn apply_gradients(&mut self) -> BatchOutcome {
+        let Some(pending) = self.pending.take() else {
+            return BatchOutcome::Stopped(self.status);
+        };
         let params = self.network.params_and_grads(&self.grads);
         let grad_sum_sq: f64 = params
             .iter()
@@ -429,17 +555,20 @@ impl Trainer {
         self.optimizer.step(params);
         let grad_norm = grad_sum_sq.sqrt() as f32;
 
-        let n_samples = labels.len();
-        let n_correct = count_correct(&logits, &labels);
+        let PendingBatch {
+            n_samples,
+            n_correct,
+            loss,
+        } = pending;
         let metrics = BatchMetrics {
             epoch_idx: self.epoch_idx,
             batch_idx: self.batch_idx,
             n_samples,
-            loss: out.loss,
+            loss,
             accuracy: ratio(n_correct as u64, n_samples as u64),
             grad_norm,
         };
-        self.epoch_loss_sum += f64::from(out.loss) * n_samples as f64;
+        self.epoch_loss_sum += f64::from(loss) * n_samples as f64;
         self.epoch_correct += n_correct;
         self.epoch_seen += n_samples;
         self.epoch_grad_norm_sum += f64::from(grad_norm);
@@ -504,25 +633,15 @@ impl Trainer {
     /// If `data` does not fit the model.
     pub fn evaluate(&self, data: &Dataset) -> Result<Evaluation, TrainConfigError> {
         check_data_fits(&self.config.model, data)?;
-        let mut confusion = ConfusionMatrix::new(self.config.model.n_classes());
-        let mut loss_sum = 0.0_f64;
-        let indices: Vec<usize> = (0..data.len()).collect();
-        for chunk in indices.chunks(EVAL_CHUNK) {
-            let (inputs, labels) = data.batch(chunk, self.config.normalization);
+        let mut evaluator = Evaluator::new(data.len(), self.config.model.n_classes());
+        while let Some(range) = evaluator.next_chunk(EVAL_CHUNK) {
+            let chunk: Vec<usize> = range.collect();
+            let (inputs, labels) = data.batch(&chunk, self.config.normalization);
             let logits = self.network.infer(inputs.view());
-            loss_sum += f64::from(self.config.loss.evaluate(logits.view(), &labels).loss)
-                * labels.len() as f64;
-            for (row, &label) in logits.rows().into_iter().zip(&labels) {
-                confusion.record(usize::from(label), argmax(row.iter().copied()));
-            }
+            let loss = self.config.loss.evaluate(logits.view(), &labels).loss;
+            evaluator.record(logits.view(), &labels, loss);
         }
-        let mean_loss = (loss_sum / data.len().max(1) as f64) as f32;
-        Ok(Evaluation {
-            n_samples: data.len(),
-            accuracy: confusion.accuracy(),
-            mean_loss: mean_loss.is_finite().then_some(mean_loss),
-            confusion,
-        })
+        Ok(evaluator.finish())
     }
 
     /// Class probabilities for one image of raw pixels (row-major, 0 = background).
@@ -567,7 +686,7 @@ fn check_data_fits(model: &ModelConfig, data: &Dataset) -> Result<(), TrainConfi
 }
 
 /// Index of the largest value (the first on ties; NaN never wins).
-fn argmax(values: impl Iterator<Item = f32>) -> usize {
+pub(crate) fn argmax(values: impl Iterator<Item = f32>) -> usize {
     let mut best = (0, f32::NEG_INFINITY);
     for (idx, v) in values.enumerate() {
         if v > best.1 {

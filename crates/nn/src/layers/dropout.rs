@@ -48,6 +48,53 @@ impl Dropout {
         (&x * &mask, DropoutCache { mask: Some(mask) })
     }
 
+    /// Forward pass in place on an owned input: in [`Mode::Eval`] `x` comes back untouched and
+    /// uncopied.
+    ///
+    /// # Shapes
+    /// `x`: any → `y`: same
+    pub fn forward_owned<D: Dimension>(
+        &self,
+        mut x: Array<f32, D>,
+        mode: Mode,
+        rng: &mut Rng,
+    ) -> (Array<f32, D>, DropoutCache<D>) {
+        assert!(
+            (0.0..1.0).contains(&self.p),
+            "Dropout: p = {} is not in [0, 1)",
+            self.p
+        );
+        if mode == Mode::Eval || self.p == 0.0 {
+            return (x, DropoutCache { mask: None });
+        }
+        let keep_scale = 1.0 / (1.0 - self.p);
+        let mask = Array::from_shape_simple_fn(x.raw_dim(), || {
+            if uniform_unit(rng) < self.p {
+                0.0
+            } else {
+                keep_scale
+            }
+        });
+        x *= &mask;
+        (x, DropoutCache { mask: Some(mask) })
+    }
+
+    /// Backward pass in place on an owned `dy`.
+    ///
+    /// # Shapes
+    /// `dy`: the forward shape → `dx`: same
+    pub fn backward_owned<D: Dimension>(
+        &self,
+        cache: &DropoutCache<D>,
+        mut dy: Array<f32, D>,
+    ) -> Array<f32, D> {
+        if let Some(mask) = &cache.mask {
+            assert_eq!(dy.shape(), mask.shape(), "Dropout: dy has the wrong shape");
+            dy *= mask;
+        }
+        dy
+    }
+
     /// Backward pass: `dx = dy ⊙ mask`.
     ///
     /// # Shapes

@@ -36,6 +36,14 @@ impl Linear {
         Self { w, b }
     }
 
+    /// A layer with weights from `N(0, std²)` and zero biases (BERT's initialisation, std 0.02).
+    pub fn normal(d_in: usize, d_out: usize, std: f32, rng: &mut Rng) -> Self {
+        Self {
+            w: Array2::from_shape_simple_fn((d_in, d_out), || std * crate::rng::normal(rng)),
+            b: Array1::zeros(d_out),
+        }
+    }
+
     /// Input width.
     pub fn d_in(&self) -> usize {
         self.w.nrows()
@@ -53,6 +61,15 @@ impl Linear {
     pub fn forward(&self, x: ArrayView2<'_, f32>) -> (Array2<f32>, LinearCache) {
         let y = self.infer(x);
         (y, LinearCache { x: x.to_owned() })
+    }
+
+    /// Forward pass that keeps `x` itself (no copy) for backward.
+    ///
+    /// # Shapes
+    /// `x`: `[n, d_in]` → `y`: `[n, d_out]`
+    pub fn forward_owned(&self, x: Array2<f32>) -> (Array2<f32>, LinearCache) {
+        let y = self.infer(x.view());
+        (y, LinearCache { x })
     }
 
     /// Forward pass without a cache (inference).
@@ -109,11 +126,31 @@ impl Linear {
             "Linear: dy width {d_out} != d_out {}",
             self.d_out()
         );
-        general_mat_mul(1.0, &cache.x.t(), &dy, 1.0, &mut grads.dw);
-        grads.db += &dy.sum_axis(Axis(0));
         let mut dx = Array2::zeros((n, self.d_in()));
-        general_mat_mul(1.0, &dy, &self.w.t(), 0.0, &mut dx);
+        self.backward_into(cache.x.view(), dy, grads, dx.view_mut());
         dx
+    }
+
+    /// Backward pass given the forward input `x`: adds `xᵀ·dy` into `dw`, `Σₙ dy` into `db`
+    /// and `dy·wᵀ` into `dx` (caller-owned, not cleared), so layers that share one input
+    /// (attention's query, key and value) sum their input gradients without temporaries.
+    ///
+    /// # Shapes
+    /// `x`: `[n, d_in]`, `dy`: `[n, d_out]`, `dx`: `[n, d_in]`
+    pub fn backward_into(
+        &self,
+        x: ArrayView2<'_, f32>,
+        dy: ArrayView2<'_, f32>,
+        grads: &mut LinearGrads,
+        mut dx: ArrayViewMut2<'_, f32>,
+    ) {
+        let (n, d_out) = dy.dim();
+        assert_eq!(x.dim(), (n, self.d_in()), "Linear: input shape");
+        assert_eq!(d_out, self.d_out(), "Linear: dy width");
+        assert_eq!(dx.dim(), (n, self.d_in()), "Linear: dx shape");
+        general_mat_mul(1.0, &x.t(), &dy, 1.0, &mut grads.dw);
+        grads.db += &dy.sum_axis(Axis(0));
+        general_mat_mul(1.0, &dy, &self.w.t(), 1.0, &mut dx);
     }
 
     /// The parameters paired with their gradients, in a fixed order (`w`, `b`).
@@ -122,6 +159,13 @@ impl Linear {
             ParamGrad::new(self.w.view_mut().into_dyn(), grads.dw.view().into_dyn()),
             ParamGrad::new(self.b.view_mut().into_dyn(), grads.db.view().into_dyn()),
         ]
+    }
+}
+
+impl LinearCache {
+    /// The forward pass's input, `[n, d_in]`.
+    pub fn input(&self) -> ArrayView2<'_, f32> {
+        self.x.view()
     }
 }
 

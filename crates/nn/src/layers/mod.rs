@@ -10,16 +10,26 @@
 //! which makes im2col a sequence of slice copies. Layers without parameters (ReLU, dropout,
 //! flatten, max-pool) have no grads struct.
 
+mod activation;
+mod attention;
 mod conv2d;
 mod dropout;
+mod embedding;
 mod flatten;
+mod layer_norm;
 mod linear;
 mod maxpool2d;
 mod relu;
 
+pub use activation::{
+    Gelu, GeluCache, Tanh, TanhCache, erf, exp, gelu, gelu_and_derivative, gelu_derivative,
+};
+pub use attention::{AttentionMask, SelfAttention, SelfAttentionCache, SelfAttentionGrads};
 pub use conv2d::{Conv2d, Conv2dCache, Conv2dGrads};
 pub use dropout::{Dropout, DropoutCache};
+pub use embedding::{Embedding, EmbeddingCache, EmbeddingGrads};
 pub use flatten::{Flatten, FlattenCache};
+pub use layer_norm::{LayerNorm, LayerNormCache, LayerNormGrads};
 pub use linear::{Linear, LinearCache, LinearGrads};
 pub use maxpool2d::{MaxPool2d, MaxPool2dCache};
 pub use relu::{Relu, ReluCache};

@@ -1,0 +1,942 @@
+//! BERT-tiny (Turc et al. 2019, `google/bert_uncased_L-2_H-128_A-2`): the transformer encoder of
+//! BERT with 2 layers, hidden width 128, 2 heads and an intermediate width of 512, a [CLS]
+//! pooler with a classifier head, and a masked-LM head whose decoder is tied to the token
+//! embeddings. Hugging Face's `BertForSequenceClassification` with the same sizes computes the
+//! same function.
+//!
+//! - GELU is the exact erf form ([`crate::layers::gelu`]), as HF's `"gelu"`.
+//! - LayerNorm ε is 1e-12; dropout 0.1 after the embeddings, on the attention probabilities,
+//!   after each sub-layer's output projection, and before the classifier.
+//! - Padded keys get −10,000 added to their attention scores ([`AttentionMask`]).
+//! - The token, position and segment embeddings' gradients are sparse rows
+//!   ([`EmbeddingGrads`]): a step touches only the rows the batch used.
+
+pub mod mlm;
+pub mod naive_bayes;
+pub mod pretrain;
+pub mod safetensors;
+pub mod train;
+
+use ndarray::{Array1, Array2, ArrayView2, Axis, Slice, linalg::general_mat_mul};
+
+use crate::layers::{
+    AttentionMask, Dropout, DropoutCache, Embedding, EmbeddingCache, EmbeddingGrads, Gelu,
+    GeluCache, LayerNorm, LayerNormCache, LayerNormGrads, Linear, LinearCache, LinearGrads, Mode,
+    SelfAttention, SelfAttentionCache, SelfAttentionGrads, Tanh, TanhCache,
+};
+use crate::model::Model;
+use crate::param::{ParamGrad, SparseRowsGrad};
+use crate::rng::Rng;
+
+/// BERT's sizes and regularisation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BertConfig {
+    /// Token vocabulary (30,522 for bert-base-uncased's WordPiece vocabulary).
+    pub vocab_size: usize,
+    /// Hidden width `d` (128).
+    pub hidden: usize,
+    /// Encoder layers (2).
+    pub n_layers: usize,
+    /// Attention heads (2); divides `hidden`.
+    pub n_heads: usize,
+    /// Feed-forward width (512).
+    pub intermediate: usize,
+    /// Position embeddings, the longest sequence (512).
+    pub max_positions: usize,
+    /// Segment (token type) embeddings (2).
+    pub n_segments: usize,
+    /// Dropout on hidden states (0.1).
+    pub hidden_dropout: f32,
+    /// Dropout on attention probabilities (0.1).
+    pub attention_dropout: f32,
+    /// LayerNorm ε (1e-12).
+    pub layer_norm_eps: f32,
+    /// Standard deviation of the initial weights (0.02).
+    pub init_std: f32,
+    /// Classes of the classifier head (2).
+    pub n_classes: usize,
+}
+
+impl BertConfig {
+    /// BERT-tiny over bert-base-uncased's vocabulary, with a two-class head.
+    pub fn bert_tiny() -> Self {
+        Self {
+            vocab_size: 30_522,
+            hidden: 128,
+            n_layers: 2,
+            n_heads: 2,
+            intermediate: 512,
+            max_positions: 512,
+            n_segments: 2,
+            hidden_dropout: 0.1,
+            attention_dropout: 0.1,
+            layer_norm_eps: 1e-12,
+            init_std: 0.02,
+            n_classes: 2,
+        }
+    }
+
+    /// Checks the sizes.
+    ///
+    /// # Errors
+    /// A zero size, heads that do not divide the width, or a dropout outside `[0, 1)`.
+    pub fn validate(&self) -> Result<(), BertConfigError> {
+        for (value, name) in [
+            (self.vocab_size, "the vocabulary size"),
+            (self.hidden, "the hidden width"),
+            (self.n_layers, "the number of layers"),
+            (self.n_heads, "the number of heads"),
+            (self.intermediate, "the intermediate width"),
+            (self.max_positions, "the number of positions"),
+            (self.n_segments, "the number of segments"),
+            (self.n_classes, "the number of classes"),
+        ] {
+            if value == 0 {
+                return Err(BertConfigError::Zero(name));
+            }
+        }
+        if !self.hidden.is_multiple_of(self.n_heads) {
+            return Err(BertConfigError::Heads {
+                hidden: self.hidden,
+                n_heads: self.n_heads,
+            });
+        }
+        for p in [self.hidden_dropout, self.attention_dropout] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(BertConfigError::Dropout(p));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A rejected [`BertConfig`] or batch.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum BertConfigError {
+    /// A size is zero.
+    #[error("{0} must be positive")]
+    Zero(&'static str),
+    /// Heads must split the width evenly.
+    #[error("{n_heads} heads do not divide the hidden width {hidden}")]
+    Heads {
+        /// Hidden width.
+        hidden: usize,
+        /// Heads.
+        n_heads: usize,
+    },
+    /// A dropout probability outside `[0, 1)`.
+    #[error("a dropout probability must be in [0, 1), not {0}")]
+    Dropout(f32),
+}
+
+/// A batch of token sequences, padded to one length `t`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenBatch {
+    /// Token ids, `[n, t]` (each below the vocabulary size).
+    pub token_ids: Array2<u32>,
+    /// Segment ids, `[n, t]` (0 or 1).
+    pub segment_ids: Array2<u8>,
+    /// 1 for a real token, 0 for padding, `[n, t]`.
+    pub attention_mask: Array2<u8>,
+}
+
+impl TokenBatch {
+    /// `(n, t)`.
+    pub fn dim(&self) -> (usize, usize) {
+        self.token_ids.dim()
+    }
+
+    /// Stacks already-encoded sequences (each starting with `[CLS]`), padding with id 0 (`[PAD]`)
+    /// to the longest; all segment ids 0.
+    pub fn from_sequences(sequences: &[&[u32]]) -> Self {
+        let n = sequences.len();
+        let t = sequences.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
+        let mut token_ids = Array2::zeros((n, t));
+        let mut attention_mask = Array2::zeros((n, t));
+        for (b, seq) in sequences.iter().enumerate() {
+            for (i, &id) in seq.iter().enumerate() {
+                token_ids[(b, i)] = id;
+                attention_mask[(b, i)] = 1;
+            }
+        }
+        Self {
+            token_ids,
+            segment_ids: Array2::zeros((n, t)),
+            attention_mask,
+        }
+    }
+}
+
+/// One encoder layer: self-attention, dropout, residual, LayerNorm; feed-forward (GELU),
+/// dropout, residual, LayerNorm (post-norm, as BERT).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncoderLayer {
+    /// `attention.self` and `attention.output.dense`.
+    pub attention: SelfAttention,
+    /// `attention.output.LayerNorm`.
+    pub attention_norm: LayerNorm,
+    /// `intermediate.dense`, `[d, intermediate]`.
+    pub intermediate: Linear,
+    /// `output.dense`, `[intermediate, d]`.
+    pub output: Linear,
+    /// `output.LayerNorm`.
+    pub output_norm: LayerNorm,
+    /// Hidden dropout.
+    pub dropout: Dropout,
+}
+
+/// Gradients of an [`EncoderLayer`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncoderLayerGrads {
+    /// Of `attention`.
+    pub attention: SelfAttentionGrads,
+    /// Of `attention_norm`.
+    pub attention_norm: LayerNormGrads,
+    /// Of `intermediate`.
+    pub intermediate: LinearGrads,
+    /// Of `output`.
+    pub output: LinearGrads,
+    /// Of `output_norm`.
+    pub output_norm: LayerNormGrads,
+}
+
+/// What [`EncoderLayer::backward`] needs.
+#[derive(Clone, Debug)]
+pub struct EncoderLayerCache {
+    attention: SelfAttentionCache,
+    attention_dropout: DropoutCache<ndarray::Ix2>,
+    attention_norm: LayerNormCache,
+    intermediate: LinearCache,
+    gelu: GeluCache<ndarray::Ix2>,
+    output: LinearCache,
+    output_dropout: DropoutCache<ndarray::Ix2>,
+    output_norm: LayerNormCache,
+}
+
+impl EncoderLayer {
+    /// A freshly initialised layer.
+    pub fn new(config: &BertConfig, rng: &mut Rng) -> Self {
+        let d = config.hidden;
+        Self {
+            attention: SelfAttention::new(
+                d,
+                config.n_heads,
+                config.attention_dropout,
+                config.init_std,
+                rng,
+            ),
+            attention_norm: LayerNorm::new(d, config.layer_norm_eps),
+            intermediate: Linear::normal(d, config.intermediate, config.init_std, rng),
+            output: Linear::normal(config.intermediate, d, config.init_std, rng),
+            output_norm: LayerNorm::new(d, config.layer_norm_eps),
+            dropout: Dropout {
+                p: config.hidden_dropout,
+            },
+        }
+    }
+
+    /// Forward pass.
+    ///
+    /// # Shapes
+    /// `x`: `[n·t, d]`, `mask`: `(n, t)` → `y`: `[n·t, d]`
+    pub fn forward(
+        &self,
+        x: ArrayView2<'_, f32>,
+        mask: &AttentionMask,
+        mode: Mode,
+        rng: &mut Rng,
+    ) -> (Array2<f32>, EncoderLayerCache) {
+        // Owned arrays move into the caches and through dropout and GELU in place: no copies.
+        let (a, attention) = self.attention.forward(x, mask, mode, rng);
+        let (mut a, attention_dropout) = self.dropout.forward_owned(a, mode, rng);
+        a += &x;
+        let (h1, attention_norm) = self.attention_norm.forward(a.view());
+        let (i, intermediate) = self.intermediate.forward_owned(h1);
+        let (i, gelu) = Gelu.forward_owned(i);
+        let (o, output) = self.output.forward_owned(i);
+        let (mut o, output_dropout) = self.dropout.forward_owned(o, mode, rng);
+        o += &intermediate.input();
+        let (y, output_norm) = self.output_norm.forward(o.view());
+        (
+            y,
+            EncoderLayerCache {
+                attention,
+                attention_dropout,
+                attention_norm,
+                intermediate,
+                gelu,
+                output,
+                output_dropout,
+                output_norm,
+            },
+        )
+    }
+
+    /// Backward pass; adds into `grads`.
+    ///
+    /// # Shapes
+    /// `dy`: `[n·t, d]` → `dx`: `[n·t, d]`
+    pub fn backward(
+        &self,
+        cache: &EncoderLayerCache,
+        dy: ArrayView2<'_, f32>,
+        grads: &mut EncoderLayerGrads,
+    ) -> Array2<f32> {
+        let d_o = self
+            .output_norm
+            .backward(&cache.output_norm, dy, &mut grads.output_norm);
+        let d_out = self.dropout.backward(&cache.output_dropout, d_o.view());
+        let d_i = self
+            .output
+            .backward(&cache.output, d_out.view(), &mut grads.output);
+        let d_i = Gelu.backward_owned(&cache.gelu, d_i);
+        let mut d_h1 =
+            self.intermediate
+                .backward(&cache.intermediate, d_i.view(), &mut grads.intermediate);
+        d_h1 += &d_o;
+        let d_a = self.attention_norm.backward(
+            &cache.attention_norm,
+            d_h1.view(),
+            &mut grads.attention_norm,
+        );
+        let d_att = self.dropout.backward(&cache.attention_dropout, d_a.view());
+        let mut dx = self
+            .attention
+            .backward(&cache.attention, d_att.view(), &mut grads.attention);
+        dx += &d_a;
+        dx
+    }
+
+    fn params_and_grads<'a>(&'a mut self, grads: &'a EncoderLayerGrads) -> Vec<ParamGrad<'a>> {
+        let mut out = self.attention.params_and_grads(&grads.attention);
+        out.extend(self.attention_norm.params_and_grads(&grads.attention_norm));
+        out.extend(self.intermediate.params_and_grads(&grads.intermediate));
+        out.extend(self.output.params_and_grads(&grads.output));
+        out.extend(self.output_norm.params_and_grads(&grads.output_norm));
+        out
+    }
+}
+
+impl EncoderLayerGrads {
+    /// Zeros shaped like `layer`'s parameters.
+    pub fn zeros_like(layer: &EncoderLayer) -> Self {
+        Self {
+            attention: SelfAttentionGrads::zeros_like(&layer.attention),
+            attention_norm: LayerNormGrads::zeros_like(&layer.attention_norm),
+            intermediate: LinearGrads::zeros_like(&layer.intermediate),
+            output: LinearGrads::zeros_like(&layer.output),
+            output_norm: LayerNormGrads::zeros_like(&layer.output_norm),
+        }
+    }
+
+    fn fill_zero(&mut self) {
+        self.attention.fill_zero();
+        self.attention_norm.fill_zero();
+        self.intermediate.fill_zero();
+        self.output.fill_zero();
+        self.output_norm.fill_zero();
+    }
+}
+
+/// BERT's embeddings: token + position + segment, then LayerNorm and dropout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BertEmbeddings {
+    /// `word_embeddings`, `[vocab, d]`.
+    pub word: Embedding,
+    /// `position_embeddings`, `[max_positions, d]`.
+    pub position: Embedding,
+    /// `token_type_embeddings`, `[n_segments, d]`.
+    pub segment: Embedding,
+    /// `LayerNorm`.
+    pub norm: LayerNorm,
+    /// Hidden dropout.
+    pub dropout: Dropout,
+}
+
+/// Gradients of [`BertEmbeddings`] (sparse rows for the three tables).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BertEmbeddingsGrads {
+    /// Of `word`.
+    pub word: EmbeddingGrads,
+    /// Of `position`.
+    pub position: EmbeddingGrads,
+    /// Of `segment`.
+    pub segment: EmbeddingGrads,
+    /// Of `norm`.
+    pub norm: LayerNormGrads,
+}
+
+/// What [`BertEmbeddings::backward`] needs.
+#[derive(Clone, Debug)]
+pub struct BertEmbeddingsCache {
+    word: EmbeddingCache,
+    position: EmbeddingCache,
+    segment: EmbeddingCache,
+    norm: LayerNormCache,
+    dropout: DropoutCache<ndarray::Ix2>,
+}
+
+/// What [`BertClassifier`]'s backward pass needs.
+#[derive(Clone, Debug)]
+pub struct BertCache {
+    n: usize,
+    t: usize,
+    embeddings: BertEmbeddingsCache,
+    layers: Vec<EncoderLayerCache>,
+    pooler: LinearCache,
+    pooler_tanh: TanhCache<ndarray::Ix2>,
+    classifier_dropout: DropoutCache<ndarray::Ix2>,
+    classifier: LinearCache,
+}
+
+/// What [`BertClassifier::encode`] returns beside the hidden states.
+#[derive(Clone, Debug)]
+pub struct EncoderCache {
+    n: usize,
+    t: usize,
+    embeddings: BertEmbeddingsCache,
+    layers: Vec<EncoderLayerCache>,
+}
+
+/// Gradients of a [`BertClassifier`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct BertGrads {
+    /// Of the embeddings.
+    pub embeddings: BertEmbeddingsGrads,
+    /// Per encoder layer.
+    pub layers: Vec<EncoderLayerGrads>,
+    /// Of the pooler's dense layer.
+    pub pooler: LinearGrads,
+    /// Of the classifier.
+    pub classifier: LinearGrads,
+}
+
+/// `BertForSequenceClassification`: embeddings, encoder, [CLS] pooler (dense + tanh), dropout,
+/// classifier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BertClassifier {
+    config: BertConfig,
+    /// Token, position and segment embeddings.
+    pub embeddings: BertEmbeddings,
+    /// Encoder layers, input first.
+    pub layers: Vec<EncoderLayer>,
+    /// Pooler dense layer, `[d, d]`.
+    pub pooler: Linear,
+    /// Classifier, `[d, n_classes]`.
+    pub classifier: Linear,
+    /// Dropout before the classifier.
+    pub dropout: Dropout,
+}
+
+impl BertClassifier {
+    /// A seeded, freshly initialised model (HF's initialisation: `N(0, 0.02²)` weights and
+    /// embeddings, zero biases, LayerNorm `γ = 1`, `β = 0`, the `[PAD]` row zero).
+    ///
+    /// # Errors
+    /// If the configuration does not validate.
+    pub fn new(config: &BertConfig, rng: &mut Rng) -> Result<Self, BertConfigError> {
+        config.validate()?;
+        let d = config.hidden;
+        let mut word = Embedding::new(config.vocab_size, d, config.init_std, rng);
+        word.table.row_mut(0).fill(0.0);
+        let embeddings = BertEmbeddings {
+            word,
+            position: Embedding::new(config.max_positions, d, config.init_std, rng),
+            segment: Embedding::new(config.n_segments, d, config.init_std, rng),
+            norm: LayerNorm::new(d, config.layer_norm_eps),
+            dropout: Dropout {
+                p: config.hidden_dropout,
+            },
+        };
+        let layers = (0..config.n_layers)
+            .map(|_| EncoderLayer::new(config, rng))
+            .collect();
+        Ok(Self {
+            config: config.clone(),
+            embeddings,
+            layers,
+            pooler: Linear::normal(d, d, config.init_std, rng),
+            classifier: Linear::normal(d, config.n_classes, config.init_std, rng),
+            dropout: Dropout {
+                p: config.hidden_dropout,
+            },
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &BertConfig {
+        &self.config
+    }
+
+    /// Checks that a batch fits: ids inside the tables, length within the positions.
+    ///
+    /// # Errors
+    /// A sentence of what is out of range.
+    pub fn check_batch(&self, batch: &TokenBatch) -> Result<(), BatchError> {
+        let (n, t) = batch.dim();
+        if batch.segment_ids.dim() != (n, t) || batch.attention_mask.dim() != (n, t) {
+            return Err(BatchError::Shapes);
+        }
+        if t > self.config.max_positions {
+            return Err(BatchError::TooLong {
+                t,
+                max: self.config.max_positions,
+            });
+        }
+        if let Some(&id) = batch
+            .token_ids
+            .iter()
+            .find(|&&id| id as usize >= self.config.vocab_size)
+        {
+            return Err(BatchError::TokenId {
+                id,
+                vocab_size: self.config.vocab_size,
+            });
+        }
+        if let Some(&id) = batch
+            .segment_ids
+            .iter()
+            .find(|&&id| usize::from(id) >= self.config.n_segments)
+        {
+            return Err(BatchError::SegmentId(id));
+        }
+        Ok(())
+    }
+
+    /// Embeddings and encoder: the hidden state of every token.
+    ///
+    /// # Shapes
+    /// `batch`: `(n, t)` → hidden: `[n·t, d]`
+    ///
+    /// # Panics
+    /// If the batch does not pass [`check_batch`](Self::check_batch).
+    pub fn encode(
+        &self,
+        batch: &TokenBatch,
+        mode: Mode,
+        rng: &mut Rng,
+    ) -> (Array2<f32>, EncoderCache) {
+        if let Err(error) = self.check_batch(batch) {
+            panic!("BertClassifier: {error}");
+        }
+        let (n, t) = batch.dim();
+        let ids: Vec<usize> = batch.token_ids.iter().map(|&id| id as usize).collect();
+        let positions: Vec<usize> = (0..n).flat_map(|_| 0..t).collect();
+        let segments: Vec<usize> = batch
+            .segment_ids
+            .iter()
+            .map(|&id| usize::from(id))
+            .collect();
+        let e = &self.embeddings;
+        let (mut x, word) = e.word.forward(&ids);
+        let (p, position) = e.position.forward(&positions);
+        let (sg, segment) = e.segment.forward(&segments);
+        x += &p;
+        x += &sg;
+        let (x, norm) = e.norm.forward(x.view());
+        let (mut h, dropout) = e.dropout.forward(x.view(), mode, rng);
+        let mask = AttentionMask::from_mask(batch.attention_mask.view());
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            let (y, cache) = layer.forward(h.view(), &mask, mode, rng);
+            layers.push(cache);
+            h = y;
+        }
+        (
+            h,
+            EncoderCache {
+                n,
+                t,
+                embeddings: BertEmbeddingsCache {
+                    word,
+                    position,
+                    segment,
+                    norm,
+                    dropout,
+                },
+                layers,
+            },
+        )
+    }
+
+    /// Backward through the encoder and embeddings; adds into `grads`.
+    ///
+    /// # Shapes
+    /// `d_hidden`: `[n·t, d]`
+    pub fn backward_encoder(
+        &self,
+        cache: &EncoderCache,
+        d_hidden: Array2<f32>,
+        grads: &mut BertGrads,
+    ) {
+        let parts = EncoderCacheRef {
+            embeddings: &cache.embeddings,
+            layers: &cache.layers,
+        };
+        self.backward_encoder_parts(parts, d_hidden, grads);
+    }
+
+    /// Forward pass to class logits.
+    ///
+    /// # Shapes
+    /// `batch`: `(n, t)` → logits: `[n, n_classes]`
+    pub fn forward_batch(
+        &self,
+        batch: &TokenBatch,
+        mode: Mode,
+        rng: &mut Rng,
+    ) -> (Array2<f32>, BertCache) {
+        let (h, encoder) = self.encode(batch, mode, rng);
+        let (n, t) = (encoder.n, encoder.t);
+        let cls = h
+            .slice_axis(Axis(0), Slice::new(0, None, t as isize))
+            .to_owned();
+        assert_eq!(cls.nrows(), n);
+        let (pooled, pooler) = self.pooler.forward(cls.view());
+        let (pooled, pooler_tanh) = Tanh.forward(pooled.view());
+        let (pooled, classifier_dropout) = self.dropout.forward(pooled.view(), mode, rng);
+        let (logits, classifier) = self.classifier.forward(pooled.view());
+        (
+            logits,
+            BertCache {
+                n,
+                t,
+                embeddings: encoder.embeddings,
+                layers: encoder.layers,
+                pooler,
+                pooler_tanh,
+                classifier_dropout,
+                classifier,
+            },
+        )
+    }
+
+    /// Inference: logits in [`Mode::Eval`] (no dropout, no random draws).
+    ///
+    /// # Shapes
+    /// `batch`: `(n, t)` → logits: `[n, n_classes]`
+    pub fn infer(&self, batch: &TokenBatch) -> Array2<f32> {
+        self.forward_batch(batch, Mode::Eval, &mut crate::rng::rng_from_seed(0))
+            .0
+    }
+
+    /// Backward pass from the logits; adds into `grads`.
+    ///
+    /// # Shapes
+    /// `dlogits`: `[n, n_classes]`
+    pub fn backward_batch(
+        &self,
+        cache: &BertCache,
+        dlogits: ArrayView2<'_, f32>,
+        grads: &mut BertGrads,
+    ) {
+        let (n, t) = (cache.n, cache.t);
+        assert_eq!(
+            dlogits.nrows(),
+            n,
+            "BertClassifier: one dlogits row per sequence"
+        );
+        let d_pooled = self
+            .classifier
+            .backward(&cache.classifier, dlogits, &mut grads.classifier);
+        let d_pooled = self
+            .dropout
+            .backward(&cache.classifier_dropout, d_pooled.view());
+        let d_pooled = Tanh.backward(&cache.pooler_tanh, d_pooled.view());
+        let d_cls = self
+            .pooler
+            .backward(&cache.pooler, d_pooled.view(), &mut grads.pooler);
+        let mut d_hidden = Array2::zeros((n * t, self.config.hidden));
+        d_hidden
+            .slice_axis_mut(Axis(0), Slice::new(0, None, t as isize))
+            .assign(&d_cls);
+        // The encoder cache's parts, borrowed back from the classifier cache.
+        let encoder = EncoderCacheRef {
+            embeddings: &cache.embeddings,
+            layers: &cache.layers,
+        };
+        self.backward_encoder_parts(encoder, d_hidden, grads);
+    }
+
+    fn backward_encoder_parts(
+        &self,
+        cache: EncoderCacheRef<'_>,
+        d_hidden: Array2<f32>,
+        grads: &mut BertGrads,
+    ) {
+        let mut dh = d_hidden;
+        for ((layer, c), g) in self
+            .layers
+            .iter()
+            .zip(cache.layers)
+            .zip(&mut grads.layers)
+            .rev()
+        {
+            dh = layer.backward(c, dh.view(), g);
+        }
+        let e = &self.embeddings;
+        let c = cache.embeddings;
+        let g = &mut grads.embeddings;
+        let dx = e.dropout.backward(&c.dropout, dh.view());
+        let dx = e.norm.backward(&c.norm, dx.view(), &mut g.norm);
+        e.word.backward(&c.word, dx.view(), &mut g.word);
+        e.position.backward(&c.position, dx.view(), &mut g.position);
+        e.segment.backward(&c.segment, dx.view(), &mut g.segment);
+    }
+
+    /// Zero gradients.
+    pub fn zero_grads(&self) -> BertGrads {
+        let e = &self.embeddings;
+        BertGrads {
+            embeddings: BertEmbeddingsGrads {
+                word: EmbeddingGrads::zeros_like(&e.word),
+                position: EmbeddingGrads::zeros_like(&e.position),
+                segment: EmbeddingGrads::zeros_like(&e.segment),
+                norm: LayerNormGrads::zeros_like(&e.norm),
+            },
+            layers: self
+                .layers
+                .iter()
+                .map(EncoderLayerGrads::zeros_like)
+                .collect(),
+            pooler: LinearGrads::zeros_like(&self.pooler),
+            classifier: LinearGrads::zeros_like(&self.classifier),
+        }
+    }
+
+    /// Number of trainable scalars (4,386,178 for BERT-tiny with two classes).
+    pub fn n_params(&self) -> usize {
+        let e = &self.embeddings;
+        let dense = |l: &Linear| l.w.len() + l.b.len();
+        e.word.table.len()
+            + e.position.table.len()
+            + e.segment.table.len()
+            + 2 * e.norm.gamma.len()
+            + self
+                .layers
+                .iter()
+                .map(|l| {
+                    let a = &l.attention;
+                    dense(&a.query)
+                        + dense(&a.key)
+                        + dense(&a.value)
+                        + dense(&a.output)
+                        + 2 * l.attention_norm.gamma.len()
+                        + dense(&l.intermediate)
+                        + dense(&l.output)
+                        + 2 * l.output_norm.gamma.len()
+                })
+                .sum::<usize>()
+            + dense(&self.pooler)
+            + dense(&self.classifier)
+    }
+}
+
+struct EncoderCacheRef<'a> {
+    embeddings: &'a BertEmbeddingsCache,
+    layers: &'a [EncoderLayerCache],
+}
+
+/// A batch the model cannot take.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// Token ids, segment ids and mask differ in shape.
+    #[error("the token ids, segment ids and attention mask must have the same shape")]
+    Shapes,
+    /// Longer than the position table.
+    #[error("a sequence of {t} tokens is longer than the model's {max} positions")]
+    TooLong {
+        /// Length.
+        t: usize,
+        /// Positions.
+        max: usize,
+    },
+    /// A token id outside the vocabulary.
+    #[error("token id {id} is outside the vocabulary of {vocab_size}")]
+    TokenId {
+        /// The id.
+        id: u32,
+        /// Vocabulary size.
+        vocab_size: usize,
+    },
+    /// A segment id other than 0 or 1.
+    #[error("segment id {0} is not 0 or 1")]
+    SegmentId(u8),
+}
+
+impl BertGrads {
+    /// Resets to zero (the embeddings' cost is the rows touched, not the tables).
+    pub fn fill_zero(&mut self) {
+        let e = &mut self.embeddings;
+        e.word.fill_zero();
+        e.position.fill_zero();
+        e.segment.fill_zero();
+        e.norm.fill_zero();
+        self.layers
+            .iter_mut()
+            .for_each(EncoderLayerGrads::fill_zero);
+        self.pooler.fill_zero();
+        self.classifier.fill_zero();
+    }
+}
+
+impl Model for BertClassifier {
+    type Input = TokenBatch;
+    type Grads = BertGrads;
+    type Cache = BertCache;
+
+    fn forward(&self, x: &TokenBatch, mode: Mode, rng: &mut Rng) -> (Array2<f32>, BertCache) {
+        self.forward_batch(x, mode, rng)
+    }
+
+    fn backward(&self, cache: &BertCache, dlogits: ArrayView2<'_, f32>, grads: &mut BertGrads) {
+        self.backward_batch(cache, dlogits, grads);
+    }
+
+    fn zero_grads(&self) -> BertGrads {
+        BertClassifier::zero_grads(self)
+    }
+
+    fn clear_grads(&self, grads: &mut BertGrads) {
+        grads.fill_zero();
+    }
+
+    /// Embedding LayerNorm, each layer (attention q, k, v, output, its LayerNorm, intermediate,
+    /// output, its LayerNorm), pooler, classifier.
+    fn params_and_grads<'a>(&'a mut self, grads: &'a BertGrads) -> Vec<ParamGrad<'a>> {
+        self.all_params_and_grads(grads).0
+    }
+
+    /// The dense list, and the word, position and segment tables as sparse rows.
+    fn all_params_and_grads<'a>(
+        &'a mut self,
+        grads: &'a BertGrads,
+    ) -> (Vec<ParamGrad<'a>>, Vec<SparseRowsGrad<'a>>) {
+        let BertEmbeddings {
+            word,
+            position,
+            segment,
+            norm,
+            ..
+        } = &mut self.embeddings;
+        let g = &grads.embeddings;
+        let sparse = vec![
+            word.sparse_param_and_grad(&g.word),
+            position.sparse_param_and_grad(&g.position),
+            segment.sparse_param_and_grad(&g.segment),
+        ];
+        let mut dense = Vec::new();
+        dense.extend(norm.params_and_grads(&g.norm));
+        for (layer, g) in self.layers.iter_mut().zip(&grads.layers) {
+            dense.extend(layer.params_and_grads(g));
+        }
+        dense.extend(self.pooler.params_and_grads(&grads.pooler));
+        dense.extend(self.classifier.params_and_grads(&grads.classifier));
+        (dense, sparse)
+    }
+}
+
+/// The masked-LM head (`cls.predictions`): dense + GELU + LayerNorm, then a decoder tied to the
+/// token embeddings, `logits = h · Eᵀ + bias`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MlmHead {
+    /// `transform.dense`, `[d, d]`.
+    pub transform: Linear,
+    /// `transform.LayerNorm`.
+    pub norm: LayerNorm,
+    /// Decoder bias, `[vocab]`.
+    pub bias: Array1<f32>,
+}
+
+/// Gradients of an [`MlmHead`] (the tied decoder's weight gradient goes to the word embeddings).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MlmHeadGrads {
+    /// Of `transform`.
+    pub transform: LinearGrads,
+    /// Of `norm`.
+    pub norm: LayerNormGrads,
+    /// Of `bias`.
+    pub dbias: Array1<f32>,
+}
+
+/// What [`MlmHead::backward`] needs.
+#[derive(Clone, Debug)]
+pub struct MlmHeadCache {
+    transform: LinearCache,
+    gelu: GeluCache<ndarray::Ix2>,
+    norm: LayerNormCache,
+    h: Array2<f32>,
+}
+
+impl MlmHead {
+    /// A fresh head for `config`.
+    pub fn new(config: &BertConfig, rng: &mut Rng) -> Self {
+        Self {
+            transform: Linear::normal(config.hidden, config.hidden, config.init_std, rng),
+            norm: LayerNorm::new(config.hidden, config.layer_norm_eps),
+            bias: Array1::zeros(config.vocab_size),
+        }
+    }
+
+    /// Vocabulary logits for the hidden states of the masked positions.
+    ///
+    /// # Shapes
+    /// `hidden`: `[m, d]`, `word_embeddings`: `[vocab, d]` → logits: `[m, vocab]`
+    pub fn forward(
+        &self,
+        hidden: ArrayView2<'_, f32>,
+        word_embeddings: &Embedding,
+    ) -> (Array2<f32>, MlmHeadCache) {
+        let (x, transform) = self.transform.forward(hidden);
+        let (x, gelu) = Gelu.forward(x.view());
+        let (h, norm) = self.norm.forward(x.view());
+        let mut logits = Array2::zeros((h.nrows(), self.bias.len()));
+        logits.assign(&self.bias);
+        general_mat_mul(1.0, &h, &word_embeddings.table.t(), 1.0, &mut logits);
+        (
+            logits,
+            MlmHeadCache {
+                transform,
+                gelu,
+                norm,
+                h,
+            },
+        )
+    }
+
+    /// Backward pass; adds into `grads` and the tied table's `word_grads` (every row: the
+    /// decoder's gradient is dense). Returns the gradient of the hidden states.
+    ///
+    /// # Shapes
+    /// `dlogits`: `[m, vocab]` → `d_hidden`: `[m, d]`
+    pub fn backward(
+        &self,
+        cache: &MlmHeadCache,
+        dlogits: ArrayView2<'_, f32>,
+        word_embeddings: &Embedding,
+        grads: &mut MlmHeadGrads,
+        word_grads: &mut EmbeddingGrads,
+    ) -> Array2<f32> {
+        grads.dbias += &dlogits.sum_axis(Axis(0));
+        word_grads.add_dense(dlogits.t().dot(&cache.h).view());
+        let dh = dlogits.dot(&word_embeddings.table);
+        let dx = self.norm.backward(&cache.norm, dh.view(), &mut grads.norm);
+        let dx = Gelu.backward(&cache.gelu, dx.view());
+        self.transform
+            .backward(&cache.transform, dx.view(), &mut grads.transform)
+    }
+}
+
+impl MlmHeadGrads {
+    /// Zeros shaped like `head`'s parameters.
+    pub fn zeros_like(head: &MlmHead) -> Self {
+        Self {
+            transform: LinearGrads::zeros_like(&head.transform),
+            norm: LayerNormGrads::zeros_like(&head.norm),
+            dbias: Array1::zeros(head.bias.len()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

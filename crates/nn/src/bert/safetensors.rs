@@ -1,0 +1,549 @@
+//! Reading and writing [safetensors](https://huggingface.co/docs/safetensors) files, F32 only,
+//! and a [`BertClassifier`] under Hugging Face's `BertForSequenceClassification` tensor names.
+//!
+//! The format: an 8-byte little-endian header length `N`, `N` bytes of JSON mapping each tensor
+//! name to `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets into the data that
+//! follows) plus an optional `"__metadata__"` map of strings, then the raw little-endian data.
+//!
+//! Hugging Face stores a `Linear` weight as `[out, in]`; this crate's [`crate::layers::Linear`]
+//! holds `[in, out]`, so weights are transposed on the way in and out.
+//!
+//! Nothing here panics on a bad file, and nothing is allocated from a size the file claims
+//! before that size is checked against the bytes actually present and the caps below.
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array1, Array2, ArrayD, IxDyn};
+
+use super::{BertClassifier, BertConfig};
+use crate::layers::{LayerNorm, Linear};
+
+/// A header longer than this is refused (BERT-tiny's is about 6 KB).
+pub const MAX_HEADER_BYTES: u64 = 1 << 20;
+/// More tensors than this is refused.
+pub const MAX_TENSORS: usize = 10_000;
+
+/// Why a safetensors file was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SafetensorsError {
+    /// Shorter than its 8-byte header length, or than its header says.
+    #[error("the file is truncated: {0}")]
+    Truncated(String),
+    /// A header length beyond the cap.
+    #[error(
+        "the header claims {0} bytes, more than the {MAX_HEADER_BYTES} a safetensors header may have here"
+    )]
+    AbsurdHeader(u64),
+    /// The header is not the JSON the format describes.
+    #[error("the header is not valid: {0}")]
+    BadHeader(String),
+    /// A dtype other than F32.
+    #[error("tensor `{name}` is {dtype}; only F32 (32-bit float) tensors can be read")]
+    Dtype {
+        /// Tensor.
+        name: String,
+        /// Its dtype.
+        dtype: String,
+    },
+    /// Offsets that do not match the shape or overlap the end.
+    #[error("tensor `{name}`: {problem}")]
+    Offsets {
+        /// Tensor.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A tensor the model needs is absent.
+    #[error("tensor `{0}` is missing")]
+    Missing(String),
+    /// A tensor the model does not have.
+    #[error("tensor `{0}` is not part of this model")]
+    Unknown(String),
+    /// A tensor of the wrong shape.
+    #[error("tensor `{name}` has shape {found:?}, the model needs {expected:?}")]
+    Shape {
+        /// Tensor.
+        name: String,
+        /// The model's.
+        expected: Vec<usize>,
+        /// The file's.
+        found: Vec<usize>,
+    },
+}
+
+/// One tensor's place in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TensorInfo {
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// Byte range within the data section.
+    pub begin: usize,
+    /// See `begin`.
+    pub end: usize,
+}
+
+/// A parsed safetensors file borrowing its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SafeTensors<'a> {
+    /// Tensors by name.
+    pub tensors: BTreeMap<String, TensorInfo>,
+    /// `__metadata__`.
+    pub metadata: BTreeMap<String, String>,
+    data: &'a [u8],
+}
+
+impl<'a> SafeTensors<'a> {
+    /// Parses and checks a file: header size, JSON, dtypes (F32 only), offsets within the data.
+    ///
+    /// # Errors
+    /// A sentence of the first problem.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, SafetensorsError> {
+        let Some((len_bytes, rest)) = bytes.split_first_chunk::<8>() else {
+            return Err(SafetensorsError::Truncated(format!(
+                "{} bytes, less than the 8-byte header length",
+                bytes.len()
+            )));
+        };
+        let header_len = u64::from_le_bytes(*len_bytes);
+        if header_len > MAX_HEADER_BYTES {
+            return Err(SafetensorsError::AbsurdHeader(header_len));
+        }
+        let header_len = header_len as usize;
+        if header_len > rest.len() {
+            return Err(SafetensorsError::Truncated(format!(
+                "the header needs {header_len} bytes, {} remain",
+                rest.len()
+            )));
+        }
+        let (header, data) = rest.split_at(header_len);
+        let json: serde_json::Value = serde_json::from_slice(header)
+            .map_err(|e| SafetensorsError::BadHeader(e.to_string()))?;
+        let object = json
+            .as_object()
+            .ok_or_else(|| SafetensorsError::BadHeader("not a JSON object".into()))?;
+        if object.len() > MAX_TENSORS + 1 {
+            return Err(SafetensorsError::BadHeader(format!(
+                "{} entries",
+                object.len()
+            )));
+        }
+        let mut tensors = BTreeMap::new();
+        let mut metadata = BTreeMap::new();
+        for (name, entry) in object {
+            if name == "__metadata__" {
+                let map = entry.as_object().ok_or_else(|| {
+                    SafetensorsError::BadHeader("`__metadata__` is not an object".into())
+                })?;
+                for (key, value) in map {
+                    let value = value.as_str().ok_or_else(|| {
+                        SafetensorsError::BadHeader(format!("metadata `{key}` is not a string"))
+                    })?;
+                    metadata.insert(key.clone(), value.to_string());
+                }
+                continue;
+            }
+            tensors.insert(name.clone(), tensor_info(name, entry, data.len())?);
+        }
+        Ok(Self {
+            tensors,
+            metadata,
+            data,
+        })
+    }
+
+    /// The values of a tensor, in its file shape.
+    ///
+    /// # Errors
+    /// If the tensor is absent.
+    pub fn tensor(&self, name: &str) -> Result<ArrayD<f32>, SafetensorsError> {
+        let info = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| SafetensorsError::Missing(name.to_string()))?;
+        let values: Vec<f32> = self.data[info.begin..info.end]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        ArrayD::from_shape_vec(IxDyn(&info.shape), values).map_err(|e| SafetensorsError::Offsets {
+            name: name.to_string(),
+            problem: e.to_string(),
+        })
+    }
+}
+
+fn tensor_info(
+    name: &str,
+    entry: &serde_json::Value,
+    data_len: usize,
+) -> Result<TensorInfo, SafetensorsError> {
+    let bad = |problem: &str| SafetensorsError::Offsets {
+        name: name.to_string(),
+        problem: problem.to_string(),
+    };
+    let dtype = entry
+        .get("dtype")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| bad("no dtype"))?;
+    if dtype != "F32" {
+        return Err(SafetensorsError::Dtype {
+            name: name.to_string(),
+            dtype: dtype.to_string(),
+        });
+    }
+    let shape = entry
+        .get("shape")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| bad("no shape"))?
+        .iter()
+        .map(|d| d.as_u64().and_then(|d| usize::try_from(d).ok()))
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| bad("the shape is not a list of sizes"))?;
+    let offsets = entry
+        .get("data_offsets")
+        .and_then(serde_json::Value::as_array)
+        .filter(|o| o.len() == 2)
+        .ok_or_else(|| bad("no data_offsets pair"))?;
+    let offset = |i: usize| offsets[i].as_u64().and_then(|o| usize::try_from(o).ok());
+    let (Some(begin), Some(end)) = (offset(0), offset(1)) else {
+        return Err(bad("data_offsets are not byte positions"));
+    };
+    let n_bytes = shape
+        .iter()
+        .try_fold(4_usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| bad("the shape is too large"))?;
+    if end < begin || end - begin != n_bytes {
+        return Err(bad(&format!(
+            "data_offsets [{begin}, {end}] do not hold {n_bytes} bytes for shape {shape:?}"
+        )));
+    }
+    if end > data_len {
+        return Err(SafetensorsError::Truncated(format!(
+            "tensor `{name}` ends at byte {end} of the data, which has {data_len}"
+        )));
+    }
+    Ok(TensorInfo { shape, begin, end })
+}
+
+/// Writes named F32 tensors (sorted by name, the header padded to a multiple of 8 bytes).
+///
+/// # Panics
+/// If a tensor's values do not match its shape (an internal invariant of the callers here).
+pub fn write(tensors: &[(String, Vec<usize>, Vec<f32>)], metadata: &[(&str, &str)]) -> Vec<u8> {
+    let mut sorted: Vec<&(String, Vec<usize>, Vec<f32>)> = tensors.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut header = serde_json::Map::new();
+    if !metadata.is_empty() {
+        let map = metadata
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), serde_json::Value::from(*v)))
+            .collect();
+        header.insert("__metadata__".into(), serde_json::Value::Object(map));
+    }
+    let mut offset = 0;
+    for (name, shape, values) in &sorted {
+        assert_eq!(
+            shape.iter().product::<usize>(),
+            values.len(),
+            "{name}: values and shape differ"
+        );
+        let end = offset + 4 * values.len();
+        header.insert(
+            name.clone(),
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, end]}),
+        );
+        offset = end;
+    }
+    let mut header = serde_json::Value::Object(header).to_string().into_bytes();
+    while !header.len().is_multiple_of(8) {
+        header.push(b' ');
+    }
+    let mut out = Vec::with_capacity(8 + header.len() + offset);
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(&header);
+    for (_, _, values) in sorted {
+        for v in values {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// A Hugging Face `BertForSequenceClassification` checkpoint may carry this buffer (int64
+/// positions 0..512); it is not a parameter and is skipped.
+const POSITION_IDS: &str = "bert.embeddings.position_ids";
+
+/// Every tensor of `model` under its Hugging Face name, HF layout (`Linear` weights `[out, in]`).
+pub fn bert_tensors(model: &BertClassifier) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+    let mut out = Vec::new();
+    let mut matrix = |name: String, a: &Array2<f32>| {
+        out.push((name, a.shape().to_vec(), a.iter().copied().collect()));
+    };
+    let e = &model.embeddings;
+    matrix(
+        "bert.embeddings.word_embeddings.weight".into(),
+        &e.word.table,
+    );
+    matrix(
+        "bert.embeddings.position_embeddings.weight".into(),
+        &e.position.table,
+    );
+    matrix(
+        "bert.embeddings.token_type_embeddings.weight".into(),
+        &e.segment.table,
+    );
+    let mut all = out;
+    let push_ln = |all: &mut Vec<_>, prefix: &str, ln: &LayerNorm| {
+        all.push((
+            format!("{prefix}.weight"),
+            vec![ln.gamma.len()],
+            ln.gamma.to_vec(),
+        ));
+        all.push((
+            format!("{prefix}.bias"),
+            vec![ln.beta.len()],
+            ln.beta.to_vec(),
+        ));
+    };
+    let push_linear = |all: &mut Vec<_>, prefix: &str, l: &Linear| {
+        let w = l.w.t();
+        all.push((
+            format!("{prefix}.weight"),
+            w.shape().to_vec(),
+            w.iter().copied().collect(),
+        ));
+        all.push((format!("{prefix}.bias"), vec![l.b.len()], l.b.to_vec()));
+    };
+    push_ln(&mut all, "bert.embeddings.LayerNorm", &e.norm);
+    for (idx, layer) in model.layers.iter().enumerate() {
+        let p = format!("bert.encoder.layer.{idx}");
+        let a = &layer.attention;
+        push_linear(&mut all, &format!("{p}.attention.self.query"), &a.query);
+        push_linear(&mut all, &format!("{p}.attention.self.key"), &a.key);
+        push_linear(&mut all, &format!("{p}.attention.self.value"), &a.value);
+        push_linear(&mut all, &format!("{p}.attention.output.dense"), &a.output);
+        push_ln(
+            &mut all,
+            &format!("{p}.attention.output.LayerNorm"),
+            &layer.attention_norm,
+        );
+        push_linear(
+            &mut all,
+            &format!("{p}.intermediate.dense"),
+            &layer.intermediate,
+        );
+        push_linear(&mut all, &format!("{p}.output.dense"), &layer.output);
+        push_ln(
+            &mut all,
+            &format!("{p}.output.LayerNorm"),
+            &layer.output_norm,
+        );
+    }
+    push_linear(&mut all, "bert.pooler.dense", &model.pooler);
+    push_linear(&mut all, "classifier", &model.classifier);
+    all
+}
+
+/// `model` as a safetensors file with HF names and `{"format": "pt"}` metadata.
+pub fn bert_to_safetensors(model: &BertClassifier) -> Vec<u8> {
+    write(
+        &bert_tensors(model),
+        &[("format", "pt"), ("model", "bert-tiny")],
+    )
+}
+
+/// A model of `config`'s sizes with the weights of a safetensors file.
+///
+/// # Errors
+/// A malformed file, a non-F32 tensor, or a missing, unknown or wrongly shaped tensor.
+pub fn bert_from_safetensors(
+    bytes: &[u8],
+    config: &BertConfig,
+) -> Result<BertClassifier, SafetensorsError> {
+    let file = SafeTensors::parse(bytes)?;
+    // The template fixes the names and shapes; its values are overwritten.
+    let mut model = BertClassifier::new(config, &mut crate::rng::rng_from_seed(0))
+        .map_err(|e| SafetensorsError::BadHeader(e.to_string()))?;
+    let expected = bert_tensors(&model);
+    for name in file.tensors.keys() {
+        if name != POSITION_IDS && !expected.iter().any(|(n, _, _)| n == name) {
+            return Err(SafetensorsError::Unknown(name.clone()));
+        }
+    }
+    let mut loaded: BTreeMap<String, ArrayD<f32>> = BTreeMap::new();
+    for (name, shape, _) in &expected {
+        let info = file
+            .tensors
+            .get(name)
+            .ok_or_else(|| SafetensorsError::Missing(name.clone()))?;
+        if &info.shape != shape {
+            return Err(SafetensorsError::Shape {
+                name: name.clone(),
+                expected: shape.clone(),
+                found: info.shape.clone(),
+            });
+        }
+        loaded.insert(name.clone(), file.tensor(name)?);
+    }
+    let mut take = |name: &str| {
+        loaded
+            .remove(name)
+            .unwrap_or_else(|| unreachable!("checked above"))
+    };
+    let matrix = |a: ArrayD<f32>| -> Array2<f32> {
+        a.into_dimensionality()
+            .unwrap_or_else(|_| unreachable!("shape checked"))
+    };
+    let vector = |a: ArrayD<f32>| -> Array1<f32> {
+        a.into_dimensionality()
+            .unwrap_or_else(|_| unreachable!("shape checked"))
+    };
+    let e = &mut model.embeddings;
+    e.word.table = matrix(take("bert.embeddings.word_embeddings.weight"));
+    e.position.table = matrix(take("bert.embeddings.position_embeddings.weight"));
+    e.segment.table = matrix(take("bert.embeddings.token_type_embeddings.weight"));
+    let set_ln = |ln: &mut LayerNorm, prefix: &str, take: &mut dyn FnMut(&str) -> ArrayD<f32>| {
+        ln.gamma = vector(take(&format!("{prefix}.weight")));
+        ln.beta = vector(take(&format!("{prefix}.bias")));
+    };
+    let set_linear = |l: &mut Linear, prefix: &str, take: &mut dyn FnMut(&str) -> ArrayD<f32>| {
+        l.w = matrix(take(&format!("{prefix}.weight")))
+            .reversed_axes()
+            .as_standard_layout()
+            .into_owned();
+        l.b = vector(take(&format!("{prefix}.bias")));
+    };
+    set_ln(&mut e.norm, "bert.embeddings.LayerNorm", &mut take);
+    for (idx, layer) in model.layers.iter_mut().enumerate() {
+        let p = format!("bert.encoder.layer.{idx}");
+        let a = &mut layer.attention;
+        set_linear(
+            &mut a.query,
+            &format!("{p}.attention.self.query"),
+            &mut take,
+        );
+        set_linear(&mut a.key, &format!("{p}.attention.self.key"), &mut take);
+        set_linear(
+            &mut a.value,
+            &format!("{p}.attention.self.value"),
+            &mut take,
+        );
+        set_linear(
+            &mut a.output,
+            &format!("{p}.attention.output.dense"),
+            &mut take,
+        );
+        set_ln(
+            &mut layer.attention_norm,
+            &format!("{p}.attention.output.LayerNorm"),
+            &mut take,
+        );
+        set_linear(
+            &mut layer.intermediate,
+            &format!("{p}.intermediate.dense"),
+            &mut take,
+        );
+        set_linear(&mut layer.output, &format!("{p}.output.dense"), &mut take);
+        set_ln(
+            &mut layer.output_norm,
+            &format!("{p}.output.LayerNorm"),
+            &mut take,
+        );
+    }
+    set_linear(&mut model.pooler, "bert.pooler.dense", &mut take);
+    set_linear(&mut model.classifier, "classifier", &mut take);
+    Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bert::TokenBatch;
+    use crate::rng::rng_from_seed;
+
+    fn small() -> BertConfig {
+        BertConfig {
+            vocab_size: 30,
+            hidden: 8,
+            intermediate: 16,
+            max_positions: 12,
+            ..BertConfig::bert_tiny()
+        }
+    }
+
+    #[test]
+    fn a_round_trip_gives_identical_predictions_and_hf_names() {
+        let model = BertClassifier::new(&small(), &mut rng_from_seed(3)).unwrap();
+        let bytes = bert_to_safetensors(&model);
+        let file = SafeTensors::parse(&bytes).unwrap();
+        assert_eq!(file.metadata.get("format").map(String::as_str), Some("pt"));
+        // HF layout: `[out, in]`.
+        assert_eq!(
+            file.tensors["bert.encoder.layer.1.intermediate.dense.weight"].shape,
+            vec![16, 8]
+        );
+        assert_eq!(file.tensors["classifier.weight"].shape, vec![2, 8]);
+        assert_eq!(file.tensors.len(), 5 + 16 * 2 + 4);
+        let loaded = bert_from_safetensors(&bytes, &small()).unwrap();
+        assert_eq!(loaded, model);
+        let batch = TokenBatch::from_sequences(&[&[2, 7, 9, 3], &[2, 5, 3]]);
+        assert_eq!(loaded.infer(&batch), model.infer(&batch));
+    }
+
+    #[test]
+    fn bad_files_get_a_sentence() {
+        let model = BertClassifier::new(&small(), &mut rng_from_seed(3)).unwrap();
+        let good = bert_to_safetensors(&model);
+        let load = |bytes: &[u8]| bert_from_safetensors(bytes, &small()).unwrap_err();
+        assert!(matches!(load(&good[..5]), SafetensorsError::Truncated(_)));
+        assert!(matches!(
+            load(&good[..good.len() - 1]),
+            SafetensorsError::Truncated(_)
+        ));
+        let mut absurd = good.clone();
+        absurd[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(load(&absurd), SafetensorsError::AbsurdHeader(u64::MAX));
+        let mut not_json = good.clone();
+        not_json[8] = b'!';
+        assert!(matches!(load(&not_json), SafetensorsError::BadHeader(_)));
+
+        let mut tensors = bert_tensors(&model);
+        let with = |tensors: &[(String, Vec<usize>, Vec<f32>)]| write(tensors, &[]);
+        let missing = with(&tensors[1..]);
+        assert_eq!(
+            load(&missing),
+            SafetensorsError::Missing(tensors[0].0.clone())
+        );
+        tensors.push(("extra.weight".into(), vec![1], vec![0.0]));
+        assert_eq!(
+            load(&with(&tensors)),
+            SafetensorsError::Unknown("extra.weight".into())
+        );
+        tensors.pop();
+        let (name, shape, values) = tensors.remove(0);
+        tensors.push((name.clone(), vec![shape[1], shape[0]], values));
+        assert!(matches!(
+            load(&with(&tensors)),
+            SafetensorsError::Shape { .. }
+        ));
+
+        let f16 = br#"{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#;
+        let mut bytes = (f16.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(f16);
+        bytes.extend_from_slice(&[0; 4]);
+        let error = load(&bytes);
+        assert_eq!(
+            error.to_string(),
+            "tensor `a` is F16; only F32 (32-bit float) tensors can be read"
+        );
+        // A shape whose size overflows, or offsets past the data, never allocates.
+        let huge =
+            br#"{"a":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,4]}}"#;
+        let mut bytes = (huge.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(huge);
+        assert!(matches!(load(&bytes), SafetensorsError::Offsets { .. }));
+        let past = br#"{"a":{"dtype":"F32","shape":[1000000],"data_offsets":[0,4000000]}}"#;
+        let mut bytes = (past.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(past);
+        assert!(matches!(load(&bytes), SafetensorsError::Truncated(_)));
+    }
+}
