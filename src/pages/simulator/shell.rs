@@ -48,14 +48,20 @@ impl StageContext {
         self.hooks.update_value(|h| h.push(Box::new(hook)));
     }
 
+    /// Runs the stage's hooks on `s`.
+    fn run_hooks(&self, s: &dyn SimSession, built: bool) {
+        self.hooks.with_value(|hooks| {
+            for hook in hooks {
+                hook(s, built);
+            }
+        });
+    }
+
+    /// Runs the stage's hooks on the stored session, if any.
     fn publish(&self, built: bool) {
         self.session.with_value(|s| {
             if let Some(s) = s {
-                self.hooks.with_value(|hooks| {
-                    for hook in hooks {
-                        hook(s.as_ref(), built);
-                    }
-                });
+                self.run_hooks(s.as_ref(), built);
             }
         });
     }
@@ -145,11 +151,7 @@ pub fn SimulatorShell(
             }
         }
         if what.picture {
-            ctx.hooks.with_value(|hooks| {
-                for hook in hooks {
-                    hook(s, false);
-                }
-            });
+            ctx.run_hooks(s, false);
         }
     };
     let sim_loop = use_sim_loop(session, machine.speeds(), DEFAULT_SPEED_IDX, publish);
