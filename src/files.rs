@@ -10,7 +10,8 @@ use wasm_bindgen::closure::Closure;
 /// Offers `text` as a download named `file_name` through `anchor`, a hidden `<a>` that stays in
 /// the page: its `href` is a fresh object URL and its `download` the file name, then it is
 /// clicked. The previous object URL of the anchor is revoked, so at most one is alive per anchor
-/// (and a test can read the last download back through the anchor).
+/// (revoking right after the click can cancel the download in some browsers), and a test can
+/// read the last download back through the anchor. The one download helper of the site.
 ///
 /// # Errors
 /// A sentence to show beside the button when the browser refuses to make the file.
@@ -20,12 +21,35 @@ pub fn download_text(
     mime: &str,
     text: &str,
 ) -> Result<(), String> {
-    let refused = |_| "Your browser refused to create the file; try another browser.".to_owned();
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    download_parts(anchor, file_name, mime, &parts)
+}
+
+/// [`download_text`] for bytes (weights files).
+///
+/// # Errors
+/// As [`download_text`].
+pub fn download_bytes(
+    anchor: &web_sys::HtmlAnchorElement,
+    file_name: &str,
+    mime: &str,
+    bytes: &[u8],
+) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    download_parts(anchor, file_name, mime, &parts)
+}
+
+fn download_parts(
+    anchor: &web_sys::HtmlAnchorElement,
+    file_name: &str,
+    mime: &str,
+    parts: &js_sys::Array,
+) -> Result<(), String> {
+    let refused = |_| "Your browser refused to create the file; try another browser.".to_owned();
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob =
-        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(refused)?;
+        web_sys::Blob::new_with_blob_sequence_and_options(parts, &options).map_err(refused)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(refused)?;
     let previous = anchor.href();
     if previous.starts_with("blob:") {

@@ -4,10 +4,11 @@
 use leptos::html::{Canvas, Input};
 use leptos::prelude::*;
 
-use super::browser::{MAX_UPLOAD_BYTES, download_text, paint_digit, read_file, theme_rgb};
+use super::browser::{MAX_UPLOAD_BYTES, paint_digit, read_file, theme_rgb};
 use super::digit_pad::DigitPad;
 use super::{DataState, LabState, LiveRun, RunPhase};
 use crate::charts::training_curves::{CurveData, CurveKind, chart_colours, draw_training_curves};
+use crate::files::download_text;
 use crate::route::Route;
 use crate::route::replace_url;
 use crate::theme::{Theme, ThemeContext};
@@ -938,9 +939,13 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
 #[component]
 pub fn RunsPanel(state: LabState) -> impl IntoView {
     let export_error = RwSignal::new(None::<String>);
+    let anchor = NodeRef::<leptos::html::A>::new();
     let export = move |_| {
+        let Some(anchor) = anchor.get() else {
+            return;
+        };
         let csv = state.records.with(|r| to_csv(r));
-        export_error.set(download_text("mnist-lab-runs.csv", "text/csv", &csv).err());
+        export_error.set(download_text(&anchor, "mnist-lab-runs.csv", "text/csv", &csv).err());
     };
     view! {
         <section class="mnist-panel" aria-labelledby="mnist-runs-title">
@@ -955,6 +960,7 @@ pub fn RunsPanel(state: LabState) -> impl IntoView {
                 >
                     "Download CSV"
                 </button>
+                <a node_ref=anchor data-testid="mnist-csv-file" hidden aria-hidden="true"></a>
             </div>
             <div class="mnist-scroll">
                 <table class="mnist-table" data-testid="mnist-runs">
