@@ -1,6 +1,6 @@
-//! The page side of the training worker: starts `worker_loader.js` (which loads the `worker`
-//! bin), queues messages until the worker says it is ready, and hands
-//! every decoded [`FromWorker`] to a callback.
+//! The page side of a lab's training worker: starts `worker_loader.js?lab=<name>` (which loads
+//! the `worker` bin, serving that lab), queues messages until the worker says it is ready, and
+//! hands every decoded [`FromWorker`] to a callback.
 //!
 //! The worker's address is resolved against `document.baseURI`, never written as an absolute
 //! path, so it works in a relative build served under any folder and in a `--public-url
@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-use super::protocol::{FromWorker, ToWorker, decode, encode};
+use super::protocol::{FromWorker, LabTask, ToWorker, decode, encode};
 
 /// The worker's loader (`src/bin/worker_loader.js`, copied by trunk beside the `worker` bin's
 /// `worker.js` and `worker_bg.wasm`, whose names trunk never hashes).
@@ -36,15 +36,16 @@ struct Inner {
     queue: Vec<(String, Vec<ArrayBuffer>)>,
 }
 
-/// A running training worker. Dropping it terminates the worker.
-pub struct WorkerClient {
+/// A running training worker for lab `T`. Dropping it terminates the worker.
+pub struct WorkerClient<T: LabTask> {
     worker: Worker,
     inner: Rc<RefCell<Inner>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
+    _lab: std::marker::PhantomData<T>,
 }
 
-impl std::fmt::Debug for WorkerClient {
+impl<T: LabTask> std::fmt::Debug for WorkerClient<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WorkerClient")
             .field("ready", &self.inner.borrow().ready)
@@ -65,17 +66,17 @@ fn post(worker: &Worker, json: &str, buffers: &[ArrayBuffer]) {
     }
 }
 
-impl WorkerClient {
+impl<T: LabTask> WorkerClient<T> {
     /// Starts the worker. `on_message` gets every message after `Ready` (which is handled
     /// here); `on_failure` a sentence if the worker cannot load or crashes.
     ///
     /// # Errors
     /// The browser refused to start a worker.
     pub fn spawn(
-        on_message: impl Fn(FromWorker) + 'static,
+        on_message: impl Fn(FromWorker<T>) + 'static,
         on_failure: impl Fn(String) + 'static,
     ) -> Result<Self, String> {
-        let url = asset_url(WORKER_SCRIPT)?;
+        let url = asset_url(&format!("{WORKER_SCRIPT}?lab={}", T::NAME))?;
         let worker = Worker::new(&url)
             .map_err(|e| format!("The browser did not start the training worker: {e:?}"))?;
         let inner = Rc::new(RefCell::new(Inner {
@@ -92,7 +93,7 @@ impl WorkerClient {
                     .ok()
                     .and_then(|v| v.as_string())
                     .unwrap_or_default();
-                match decode::<FromWorker>(&json) {
+                match decode::<FromWorker<T>>(&json) {
                     Ok(FromWorker::Ready) => {
                         let queued = {
                             let mut inner = inner.borrow_mut();
@@ -122,16 +123,17 @@ impl WorkerClient {
             inner,
             _on_message: on_message,
             _on_error: on_error,
+            _lab: std::marker::PhantomData,
         })
     }
 
     /// Sends a message (queued until the worker is ready).
-    pub fn send(&self, message: &ToWorker) {
+    pub fn send(&self, message: &ToWorker<T>) {
         self.send_with_buffers(message, Vec::new());
     }
 
     /// Sends a message with buffers that are transferred to the worker.
-    pub fn send_with_buffers(&self, message: &ToWorker, buffers: Vec<ArrayBuffer>) {
+    pub fn send_with_buffers(&self, message: &ToWorker<T>, buffers: Vec<ArrayBuffer>) {
         let json = encode(message);
         let mut inner = self.inner.borrow_mut();
         if inner.ready {
@@ -143,7 +145,7 @@ impl WorkerClient {
     }
 }
 
-impl Drop for WorkerClient {
+impl<T: LabTask> Drop for WorkerClient<T> {
     fn drop(&mut self) {
         self.worker.set_onmessage(None);
         self.worker.set_onerror(None);

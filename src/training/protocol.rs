@@ -1,91 +1,70 @@
-//! The messages between the MNIST lab's page and its training Web Worker.
+//! The messages between a lab's page and its training Web Worker, for every lab.
 //!
-//! Every message is one JSON text (serde_json) in the `json` field of a plain JS object; the
-//! four dataset files of [`ToWorker::LoadData`] travel beside it as transferred `ArrayBuffer`s
-//! in a `bytes` array (in [`DataFile::ALL`] order), never inside the JSON. The worker posts
-//! [`FromWorker::Ready`] first: anything sent before that would be lost, so the page queues
-//! its messages until then.
+//! One envelope ([`ToWorker`], [`FromWorker`]) carries what every lab does the same way
+//! (ready, load data, start, cancel, query, started, progress, epoch result, done, error,
+//! answer); a lab's own payloads ride inside it through the associated types of its
+//! [`LabTask`] (what a dataset is called, its settings, what it reports at the end, what can
+//! be asked of a model and what the answer is).
+//!
+//! Every message is one JSON text (serde_json) in the `json` field of a plain JS object; binary
+//! payloads (dataset files, weights) travel beside it as transferred `ArrayBuffer`s in a `bytes`
+//! array, never inside the JSON. The worker posts [`FromWorker::Ready`] first: anything sent
+//! before that would be lost, so the page queues its messages until then.
 //!
 //! One run at a time: `Start` begins run `run_id`, and every message about it carries that id,
 //! so a late message from a cancelled run is recognised and dropped by the page.
 
+use std::fmt::Debug;
+
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::config::RunConfig;
+/// What a payload type must be: plain data that crosses the worker boundary as JSON.
+pub trait Payload: Clone + Debug + PartialEq + Serialize + DeserializeOwned + 'static {}
+impl<T: Clone + Debug + PartialEq + Serialize + DeserializeOwned + 'static> Payload for T {}
 
-/// One of the four IDX files a dataset is made of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DataFile {
-    TrainImages,
-    TrainLabels,
-    TestImages,
-    TestLabels,
+/// A run's settings, as every lab's shared panels need them.
+pub trait RunSettings: Payload {
+    /// One line for tables ("CNN · batch 8 · SGD · lr 0.05 · 10 epochs · seed 1").
+    fn summary(&self) -> String;
 }
 
-impl DataFile {
-    /// The order of the buffers that go with [`ToWorker::LoadData`].
-    pub const ALL: [DataFile; 4] = [
-        Self::TrainImages,
-        Self::TrainLabels,
-        Self::TestImages,
-        Self::TestLabels,
-    ];
+/// A lab's payload types: the envelope is generic over them.
+pub trait LabTask: 'static {
+    /// The name in the worker's address (`worker_loader.js?lab=mnist`).
+    const NAME: &'static str;
+    /// Where a dataset comes from (bundled, the learner's files by name).
+    type Source: Payload;
+    /// One of the files a dataset is made of, named when it is refused.
+    type File: Payload;
+    /// What the page learns about a dataset in use.
+    type DataInfo: Payload;
+    /// A run's checked settings.
+    type Config: RunSettings;
+    /// What the end of a run brings beside its outcome (the misclassified items).
+    type Report: Payload + Default;
+    /// A question to the current model (classify this drawing, this sentence).
+    type Query: Payload;
+    /// Its answer.
+    type Answer: Payload;
 
-    /// Words for a message ("the training images file").
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::TrainImages => "Training images",
-            Self::TrainLabels => "Training labels",
-            Self::TestImages => "Test images",
-            Self::TestLabels => "Test labels",
-        }
-    }
-
-    /// The bundled file's name under `public/data/` (also a `data-testid` suffix).
-    pub fn bundled_name(self) -> &'static str {
-        match self {
-            Self::TrainImages => "train-images-idx3-ubyte.gz",
-            Self::TrainLabels => "train-labels-idx1-ubyte.gz",
-            Self::TestImages => "test-images-idx3-ubyte.gz",
-            Self::TestLabels => "test-labels-idx1-ubyte.gz",
-        }
-    }
-
-    /// A short key (`train-images`…), used in `data-testid`s.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::TrainImages => "train-images",
-            Self::TrainLabels => "train-labels",
-            Self::TestImages => "test-images",
-            Self::TestLabels => "test-labels",
-        }
-    }
-}
-
-/// Where a dataset came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum DataSource {
-    /// The 8,000 + 2,000 digits shipped in `public/data/`.
-    Bundled,
-    /// Files the learner chose, by name.
-    Uploaded { names: Vec<String> },
+    /// A few words on a dataset for the runs table and the CSV ("bundled 8000/2000").
+    fn describe_data(info: &Self::DataInfo) -> String;
 }
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ToWorker {
-    /// Parse the four files that travel beside this message and use them from now on. On any
+#[serde(tag = "type", rename_all = "snake_case", bound = "")]
+pub enum ToWorker<T: LabTask> {
+    /// Parse the files that travel beside this message and use them from now on. On any
     /// problem the worker keeps the dataset it had and answers [`FromWorker::DataRejected`].
-    LoadData { source: DataSource },
+    LoadData { source: T::Source },
     /// Train a fresh model with `config`.
-    Start { run_id: u32, config: RunConfig },
+    Start { run_id: u32, config: T::Config },
     /// Stop run `run_id` at the next slice boundary.
     Cancel { run_id: u32 },
-    /// Classify one 28×28 image (row-major bytes, 0 = background) with the current model.
-    Predict { request_id: u32, pixels: Vec<u8> },
+    /// Ask the current model something.
+    Query { request_id: u32, query: T::Query },
 }
 
 /// A point of the live training curves: the mean over the batches since the previous point.
@@ -99,7 +78,7 @@ pub struct CurvePoint {
     pub accuracy: f32,
 }
 
-/// One finished epoch, with the test set evaluated after it.
+/// One finished epoch of a classifier, with the test set evaluated after it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochRow {
     /// Epoch number, from 1.
@@ -124,21 +103,6 @@ pub struct EpochRow {
     pub confusion: Vec<Vec<u32>>,
 }
 
-/// A test digit the model got wrong.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Misclassified {
-    /// Index in the test set.
-    pub item_idx: usize,
-    /// The true label.
-    pub label: u8,
-    /// What the model said.
-    pub predicted: u8,
-    /// The model's probability for `predicted`.
-    pub confidence: f32,
-    /// The 28×28 pixels.
-    pub pixels: Vec<u8>,
-}
-
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -151,79 +115,76 @@ pub enum RunOutcome {
     Diverged { message: String },
 }
 
+/// What a run is, once the worker has built it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStarted {
+    pub n_batches_per_epoch: usize,
+    /// Training samples in the whole run (epochs × training set).
+    pub n_samples_total: usize,
+    /// The model's trainable parameters.
+    pub n_params: usize,
+}
+
+/// Where a run stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunProgress {
+    /// Training samples processed so far in this run.
+    pub n_samples_done: usize,
+    /// Training samples in the whole run.
+    pub n_samples_total: usize,
+    /// Milliseconds spent training (evaluation excluded).
+    pub train_ms: f64,
+    /// Milliseconds spent evaluating the test set.
+    pub eval_ms: f64,
+    /// New curve points since the last message.
+    pub points: Vec<CurvePoint>,
+}
+
 /// Worker → page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum FromWorker {
+#[serde(tag = "type", rename_all = "snake_case", bound = "")]
+pub enum FromWorker<T: LabTask> {
     /// The worker's wasm is loaded and it listens.
     Ready,
     /// A dataset is in use.
-    DataLoaded {
-        source: DataSource,
-        n_train: usize,
-        n_test: usize,
-    },
+    DataLoaded { info: T::DataInfo },
     /// The files were refused; the previous dataset (if any) stays in use.
     DataRejected {
         /// The file at fault, when one is.
-        file: Option<DataFile>,
+        file: Option<T::File>,
         message: String,
     },
     /// Run `run_id` has begun.
-    Started {
-        run_id: u32,
-        n_batches_per_epoch: usize,
-        n_samples_total: usize,
-        n_params: usize,
-    },
+    Started { run_id: u32, run: RunStarted },
     /// Where run `run_id` stands (posted at most every [`PROGRESS_INTERVAL_MS`]).
-    Progress {
-        run_id: u32,
-        /// Training samples processed so far in this run.
-        n_samples_done: usize,
-        /// Training samples in the whole run (epochs × training set).
-        n_samples_total: usize,
-        /// Milliseconds spent training (evaluation excluded).
-        train_ms: f64,
-        /// Milliseconds spent evaluating the test set.
-        eval_ms: f64,
-        /// New curve points since the last message.
-        points: Vec<CurvePoint>,
-    },
+    Progress { run_id: u32, progress: RunProgress },
     /// An epoch of run `run_id` finished and the test set was evaluated.
     EpochResult { run_id: u32, row: EpochRow },
     /// Run `run_id` ended.
     Done {
         run_id: u32,
         outcome: RunOutcome,
-        /// Misclassified test digits of the last evaluation (at most [`MAX_MISCLASSIFIED`]).
-        misclassified: Vec<Misclassified>,
-        /// Misclassified test digits in all.
-        n_misclassified: usize,
+        report: T::Report,
     },
     /// Something the worker could not do (a bad config, no data yet).
     Error {
         run_id: Option<u32>,
         message: String,
     },
-    /// The answer to [`ToWorker::Predict`].
-    Prediction {
+    /// The answer to [`ToWorker::Query`], with which run's weights gave it and whether that
+    /// run was still training.
+    Answer {
         request_id: u32,
-        class: usize,
-        probabilities: Vec<f32>,
-        /// Which run's weights answered, and whether that run was still training.
         run_id: u32,
         while_training: bool,
+        answer: T::Answer,
     },
-    /// [`ToWorker::Predict`] could not be answered.
-    PredictError { request_id: u32, message: String },
+    /// [`ToWorker::Query`] could not be answered.
+    QueryError { request_id: u32, message: String },
 }
 
 /// Progress messages are posted at most this often (and at every epoch's end).
 pub const PROGRESS_INTERVAL_MS: f64 = 100.0;
-
-/// Misclassified digits sent with [`FromWorker::Done`].
-pub const MAX_MISCLASSIFIED: usize = 60;
 
 /// A message that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -231,7 +192,7 @@ pub const MAX_MISCLASSIFIED: usize = 60;
 pub struct DecodeError(pub String);
 
 /// Serialises a message (infallible for these types).
-pub fn encode<T: Serialize>(message: &T) -> String {
+pub fn encode<M: Serialize>(message: &M) -> String {
     serde_json::to_string(message).unwrap_or_else(|e| {
         // Only maps with non-string keys can fail, and these types have none.
         format!("{{\"type\":\"error\",\"run_id\":null,\"message\":\"encode: {e}\"}}")
@@ -241,82 +202,128 @@ pub fn encode<T: Serialize>(message: &T) -> String {
 /// Reads a message.
 ///
 /// # Errors
-/// Text that is not one of `T`'s messages.
-pub fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, DecodeError> {
+/// Text that is not one of `M`'s messages.
+pub fn decode<M: DeserializeOwned>(text: &str) -> Result<M, DecodeError> {
     serde_json::from_str(text).map_err(|e| DecodeError(e.to_string()))
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::training::config::LabForm;
+
+    /// A lab with the simplest payloads, for the generic parts' tests.
+    #[derive(Clone, Debug, PartialEq)]
+    pub(crate) struct Toy;
+
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub(crate) struct ToyConfig {
+        pub epochs: usize,
+    }
+
+    impl RunSettings for ToyConfig {
+        fn summary(&self) -> String {
+            format!("{} epochs", self.epochs)
+        }
+    }
+
+    impl LabTask for Toy {
+        const NAME: &'static str = "toy";
+        type Source = String;
+        type File = u8;
+        type DataInfo = usize;
+        type Config = ToyConfig;
+        type Report = Vec<u32>;
+        type Query = i32;
+        type Answer = i32;
+
+        fn describe_data(info: &usize) -> String {
+            format!("{info} items")
+        }
+    }
 
     #[test]
     fn every_message_survives_a_round_trip() {
-        let config = LabForm::default().parse().unwrap();
-        let to: Vec<ToWorker> = vec![
+        let to: Vec<ToWorker<Toy>> = vec![
             ToWorker::LoadData {
-                source: DataSource::Bundled,
+                source: "bundled".into(),
             },
-            ToWorker::LoadData {
-                source: DataSource::Uploaded {
-                    names: vec!["train-images-idx3-ubyte".into()],
-                },
+            ToWorker::Start {
+                run_id: 3,
+                config: ToyConfig { epochs: 2 },
             },
-            ToWorker::Start { run_id: 3, config },
             ToWorker::Cancel { run_id: 3 },
-            ToWorker::Predict {
+            ToWorker::Query {
                 request_id: 1,
-                pixels: vec![0, 255, 7],
+                query: -4,
             },
         ];
         for message in to {
-            assert_eq!(decode::<ToWorker>(&encode(&message)), Ok(message));
+            assert_eq!(decode::<ToWorker<Toy>>(&encode(&message)), Ok(message));
         }
-        let from: Vec<FromWorker> = vec![
+        let from: Vec<FromWorker<Toy>> = vec![
             FromWorker::Ready,
+            FromWorker::DataLoaded { info: 12 },
             FromWorker::DataRejected {
-                file: Some(DataFile::TestLabels),
+                file: Some(2),
                 message: "bad".into(),
+            },
+            FromWorker::Started {
+                run_id: 1,
+                run: RunStarted {
+                    n_batches_per_epoch: 2,
+                    n_samples_total: 20,
+                    n_params: 5,
+                },
             },
             FromWorker::Progress {
                 run_id: 1,
-                n_samples_done: 10,
-                n_samples_total: 20,
-                train_ms: 1.5,
-                eval_ms: 0.0,
-                points: vec![CurvePoint {
-                    epoch: 0.5,
-                    loss: 2.25,
-                    accuracy: 0.125,
-                }],
+                progress: RunProgress {
+                    n_samples_done: 10,
+                    n_samples_total: 20,
+                    train_ms: 1.5,
+                    eval_ms: 0.0,
+                    points: vec![CurvePoint {
+                        epoch: 0.5,
+                        loss: 2.25,
+                        accuracy: 0.125,
+                    }],
+                },
             },
             FromWorker::Done {
                 run_id: 1,
                 outcome: RunOutcome::Diverged {
                     message: "boom".into(),
                 },
-                misclassified: vec![],
-                n_misclassified: 0,
+                report: vec![7],
+            },
+            FromWorker::Answer {
+                request_id: 4,
+                run_id: 1,
+                while_training: true,
+                answer: 9,
+            },
+            FromWorker::QueryError {
+                request_id: 4,
+                message: "no".into(),
             },
         ];
         for message in from {
-            assert_eq!(decode::<FromWorker>(&encode(&message)), Ok(message));
+            assert_eq!(decode::<FromWorker<Toy>>(&encode(&message)), Ok(message));
         }
     }
 
     #[test]
     fn the_wire_format_is_tagged_by_type() {
-        assert_eq!(encode(&FromWorker::Ready), r#"{"type":"ready"}"#);
+        assert_eq!(encode(&FromWorker::<Toy>::Ready), r#"{"type":"ready"}"#);
         assert_eq!(
-            encode(&ToWorker::Cancel { run_id: 2 }),
+            encode(&ToWorker::<Toy>::Cancel { run_id: 2 }),
             r#"{"type":"cancel","run_id":2}"#
         );
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        assert!(decode::<ToWorker>("{\"type\":\"launch\"}").is_err());
-        assert!(decode::<FromWorker>("not json").is_err());
+        assert!(decode::<ToWorker<Toy>>("{\"type\":\"launch\"}").is_err());
+        assert!(decode::<FromWorker<Toy>>("not json").is_err());
     }
 }

@@ -1,6 +1,7 @@
-//! The Web Worker side (wasm32 only): moves messages between `postMessage` and a
+//! The Web Worker side (wasm32 only), for every lab: reads which lab it serves from its own
+//! address (`worker_loader.js?lab=mnist`), moves messages between `postMessage` and that lab's
 //! [`WorkerSession`], and runs the session's work in slices of [`SLICE_MS`], yielding to the
-//! event loop between slices so that a cancel or a predict request is answered at once.
+//! event loop between slices so that a cancel or a query is answered at once.
 //!
 //! Yielding goes through a `MessageChannel` rather than `setTimeout(0)`, which browsers clamp
 //! to 4 ms after a few nested calls (10 % of every 40 ms slice).
@@ -13,25 +14,26 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
-use super::protocol::{FromWorker, ToWorker, decode, encode};
-use super::session::WorkerSession;
+use super::mnist::task::Mnist;
+use super::protocol::{FromWorker, LabTask, ToWorker, decode, encode};
+use super::session::{WorkerSession, WorkerTask};
 
 /// Milliseconds of training per slice before the worker looks at its messages again.
 pub const SLICE_MS: f64 = 40.0;
 
-struct State {
-    session: WorkerSession,
+struct State<T: WorkerTask> {
+    session: WorkerSession<T>,
     scope: DedicatedWorkerGlobalScope,
     tick_port: web_sys::MessagePort,
     scheduled: bool,
 }
 
-impl State {
+impl<T: WorkerTask> State<T> {
     fn now(&self) -> f64 {
         self.scope.performance().map_or(0.0, |p| p.now())
     }
 
-    fn post(&self, message: &FromWorker) {
+    fn post(&self, message: &FromWorker<T>) {
         let object = Object::new();
         let _ = Reflect::set(&object, &"json".into(), &encode(message).into());
         let _ = self.scope.post_message(&object);
@@ -60,14 +62,50 @@ fn buffers(data: &JsValue) -> Vec<Vec<u8>> {
         .unwrap_or_default()
 }
 
-/// The worker's entry point: listen, then say "ready".
+/// The lab named in the worker's address (`?lab=…`), MNIST when none is.
+pub fn lab_from_search(search: &str) -> Option<&str> {
+    let lab = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lab="))
+        .unwrap_or(Mnist::NAME);
+    [Mnist::NAME].into_iter().find(|&name| name == lab)
+}
+
+/// The worker's entry point: pick the lab, listen, then say "ready".
 pub fn start() {
     console_error_panic_hook::set_once();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    // `self.location.search`, read through Reflect (no web-sys feature for one string).
+    let search = Reflect::get(&scope, &"location".into())
+        .and_then(|location| Reflect::get(&location, &"search".into()))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    match lab_from_search(&search) {
+        Some(name) if name == Mnist::NAME => serve::<Mnist>(scope),
+        _ => {
+            let object = Object::new();
+            let message = format!("This worker serves no lab called {search:?}.");
+            let _ = Reflect::set(
+                &object,
+                &"json".into(),
+                &encode(&FromWorker::<Mnist>::Error {
+                    run_id: None,
+                    message,
+                })
+                .into(),
+            );
+            let _ = scope.post_message(&object);
+        }
+    }
+}
+
+fn serve<T: WorkerTask>(scope: DedicatedWorkerGlobalScope) {
     let Ok(channel) = MessageChannel::new() else {
         return;
     };
-    let state = Rc::new(RefCell::new(State {
+    let state = Rc::new(RefCell::new(State::<T> {
         session: WorkerSession::new(),
         scope: scope.clone(),
         tick_port: channel.port2(),
@@ -102,7 +140,7 @@ pub fn start() {
                 .ok()
                 .and_then(|v| v.as_string())
                 .unwrap_or_default();
-            let out = match decode::<ToWorker>(&json) {
+            let out = match decode::<ToWorker<T>>(&json) {
                 Ok(message) => {
                     let now = s.now();
                     s.session.handle(message, buffers(&data), now)
@@ -122,4 +160,17 @@ pub fn start() {
     on_message.forget();
 
     state.borrow().post(&FromWorker::Ready);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worker_reads_its_lab_from_its_address() {
+        assert_eq!(lab_from_search(""), Some("mnist"));
+        assert_eq!(lab_from_search("?lab=mnist"), Some("mnist"));
+        assert_eq!(lab_from_search("?v=2&lab=mnist"), Some("mnist"));
+        assert_eq!(lab_from_search("?lab=chess"), None);
+    }
 }

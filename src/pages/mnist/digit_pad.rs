@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::browser::{context_2d_readback as context_2d, paint_digit};
-use crate::training::drawing::mnist_style;
+use crate::training::mnist::drawing::mnist_style;
 
 /// The drawing canvas' side in canvas pixels (ten times MNIST's).
 pub const PAD_SIDE: u32 = 280;

@@ -14,132 +14,63 @@ use leptos::prelude::*;
 
 use crate::route::replace_url;
 use crate::training::client::WorkerClient;
-use crate::training::config::{LabForm, RunConfig, graphcore_sweep};
-use crate::training::protocol::{
-    CurvePoint, DataFile, DataSource, EpochRow, FromWorker, Misclassified, RunOutcome, ToWorker,
+use crate::training::mnist::config::{LabForm, RunConfig, graphcore_sweep};
+use crate::training::mnist::results::RunRecord;
+use crate::training::mnist::task::{
+    DataFile, DataInfo, DataSource, Digit, DigitPrediction, Mistakes, Mnist, ToWorker,
 };
-use crate::training::results::RunRecord;
+use crate::training::protocol::{CurvePoint, EpochRow};
+use crate::training::state::{Answered, DataState, Effect, LabModel, LiveRun};
 
 use panels::{
     ConfusionPanel, CurvesPanel, DataPanel, DoubleSoftmaxNote, DrawPanel, EpochTable,
     MisclassifiedPanel, RunPanel, RunsPanel, SettingsPanel, SweepPanel,
 };
 
-/// The dataset in use, as the page knows it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum DataState {
-    /// The bundled files are being fetched and parsed.
-    Loading,
-    /// A dataset is in use.
-    Ready {
-        source: DataSource,
-        n_train: usize,
-        n_test: usize,
-    },
-    /// The bundled files could not be loaded.
-    Failed(String),
-}
+/// What the page knows: the shared lab reducer over the MNIST lab's payloads.
+pub type Model = LabModel<Mnist>;
 
-impl DataState {
-    /// "bundled 8000/2000" for the records and the CSV.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Ready {
-                source: DataSource::Bundled,
-                n_train,
-                n_test,
-            } => format!("bundled {n_train}/{n_test}"),
-            Self::Ready {
-                source: DataSource::Uploaded { .. },
-                n_train,
-                n_test,
-            } => format!("your files {n_train}/{n_test}"),
-            Self::Loading | Self::Failed(_) => "none".into(),
-        }
-    }
-}
-
-/// Where the current run stands.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RunPhase {
-    Starting,
-    Training,
-    Ended(RunOutcome),
-    Failed(String),
-}
-
-/// The current run's figures.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LiveRun {
-    pub run_id: u32,
-    pub config: RunConfig,
-    pub phase: RunPhase,
-    pub n_samples_done: usize,
-    pub n_samples_total: usize,
-    pub train_ms: f64,
-    pub eval_ms: f64,
-    pub n_params: usize,
-}
-
-impl LiveRun {
-    pub fn is_active(&self) -> bool {
-        matches!(self.phase, RunPhase::Starting | RunPhase::Training)
-    }
-}
-
-/// A prediction for the drawing pad.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PadPrediction {
-    pub class: usize,
-    pub probabilities: Vec<f32>,
-    pub run_id: u32,
-    pub while_training: bool,
-}
-
-/// Everything the panels read and the actions they trigger.
+/// Everything the panels read and the actions they trigger. The worker's messages go through
+/// the pure reducer ([`LabModel::on_message`]); the panels read memos of its parts, so a
+/// progress message re-renders only what it changed.
 #[derive(Clone, Copy, Debug)]
 pub struct LabState {
     pub form: RwSignal<LabForm>,
-    pub data: RwSignal<DataState>,
-    pub upload_errors: RwSignal<Vec<(Option<DataFile>, String)>>,
-    pub upload_note: RwSignal<Option<String>>,
-    pub uploading: RwSignal<bool>,
-    pub current: RwSignal<Option<LiveRun>>,
-    pub points: RwSignal<Vec<CurvePoint>>,
-    pub epochs: RwSignal<Vec<EpochRow>>,
-    pub misclassified: RwSignal<(Vec<Misclassified>, usize)>,
-    pub records: RwSignal<Vec<RunRecord>>,
-    pub sweep_queue: RwSignal<Vec<RunConfig>>,
-    pub prediction: RwSignal<Option<PadPrediction>>,
-    pub predict_error: RwSignal<Option<String>>,
-    pub worker_error: RwSignal<Option<String>>,
-    client: StoredValue<Option<WorkerClient>, LocalStorage>,
-    next_run_id: StoredValue<u32>,
-    next_request_id: StoredValue<u32>,
-    pending_digit: StoredValue<Option<Vec<u8>>>,
+    model: RwSignal<Model>,
+    pub data: Memo<DataState<DataInfo>>,
+    pub uploading: Memo<bool>,
+    pub rejection: Memo<Option<(Option<DataFile>, String)>>,
+    pub current: Memo<Option<LiveRun<RunConfig>>>,
+    pub points: Memo<Vec<CurvePoint>>,
+    pub epochs: Memo<Vec<EpochRow>>,
+    pub misclassified: Memo<Mistakes>,
+    pub records: Memo<Vec<RunRecord>>,
+    pub sweep_queue: Memo<Vec<RunConfig>>,
+    pub prediction: Memo<Option<Answered<DigitPrediction>>>,
+    pub predict_error: Memo<Option<String>>,
+    pub worker_error: Memo<Option<String>>,
+    client: StoredValue<Option<WorkerClient<Mnist>>, LocalStorage>,
 }
 
 impl LabState {
     fn new(form: LabForm) -> Self {
+        let model = RwSignal::new(Model::default());
         Self {
             form: RwSignal::new(form),
-            data: RwSignal::new(DataState::Loading),
-            upload_errors: RwSignal::new(Vec::new()),
-            upload_note: RwSignal::new(None),
-            uploading: RwSignal::new(false),
-            current: RwSignal::new(None),
-            points: RwSignal::new(Vec::new()),
-            epochs: RwSignal::new(Vec::new()),
-            misclassified: RwSignal::new((Vec::new(), 0)),
-            records: RwSignal::new(Vec::new()),
-            sweep_queue: RwSignal::new(Vec::new()),
-            prediction: RwSignal::new(None),
-            predict_error: RwSignal::new(None),
-            worker_error: RwSignal::new(None),
+            model,
+            data: Memo::new(move |_| model.with(|m| m.data.clone())),
+            uploading: Memo::new(move |_| model.with(|m| m.uploading)),
+            rejection: Memo::new(move |_| model.with(|m| m.rejection.clone())),
+            current: Memo::new(move |_| model.with(|m| m.current.clone())),
+            points: Memo::new(move |_| model.with(|m| m.points.clone())),
+            epochs: Memo::new(move |_| model.with(|m| m.epochs.clone())),
+            misclassified: Memo::new(move |_| model.with(|m| m.report.clone())),
+            records: Memo::new(move |_| model.with(|m| m.records.clone())),
+            sweep_queue: Memo::new(move |_| model.with(|m| m.queue.clone())),
+            prediction: Memo::new(move |_| model.with(|m| m.answer.clone())),
+            predict_error: Memo::new(move |_| model.with(|m| m.answer_error.clone())),
+            worker_error: Memo::new(move |_| model.with(|m| m.worker_error.clone())),
             client: StoredValue::new_local(None),
-            next_run_id: StoredValue::new(1),
-            next_request_id: StoredValue::new(1),
-            pending_digit: StoredValue::new(None),
         }
     }
 
@@ -147,6 +78,19 @@ impl LabState {
     pub fn is_running(&self) -> bool {
         self.current
             .with(|c| c.as_ref().is_some_and(LiveRun::is_active))
+    }
+
+    /// Changes the model and carries out what it asks. Safe after the page is gone.
+    fn act(&self, f: impl FnOnce(&mut Model) -> Vec<Effect<Mnist>>) {
+        let Some(effects) = self.model.try_update(f) else {
+            return;
+        };
+        for effect in effects {
+            match effect {
+                Effect::Send(message) => self.send(&message),
+                Effect::ShowSettings(config) => self.set_up(&config),
+            }
+        }
     }
 
     fn send(&self, message: &ToWorker) {
@@ -168,35 +112,19 @@ impl LabState {
         });
     }
 
-    /// Starts `config` as a new run.
-    pub fn start(&self, config: RunConfig) {
-        let run_id = self.next_run_id.get_value();
-        self.next_run_id.set_value(run_id + 1);
-        self.points.set(Vec::new());
-        self.epochs.set(Vec::new());
-        self.misclassified.set((Vec::new(), 0));
-        self.worker_error.set(None);
-        self.current.set(Some(LiveRun {
-            run_id,
-            config,
-            phase: RunPhase::Starting,
-            n_samples_done: 0,
-            n_samples_total: 0,
-            train_ms: 0.0,
-            eval_ms: 0.0,
-            n_params: 0,
-        }));
-        let data = self.data.with_untracked(DataState::describe);
-        self.records.update(|r| {
-            r.push(RunRecord {
-                run_id,
-                config,
-                data,
-                rows: Vec::new(),
-                outcome: None,
-            });
-        });
-        self.send(&ToWorker::Start { run_id, config });
+    /// Files are on their way (`true`), or could not be read here (`false`).
+    pub fn set_uploading(&self, uploading: bool) {
+        let _ = self.model.try_update(|m| m.uploading = uploading);
+    }
+
+    /// Shows why files were refused before they reached the worker (`None` clears it).
+    pub fn set_rejection(&self, rejection: Option<(Option<DataFile>, String)>) {
+        let _ = self.model.try_update(|m| m.rejection = rejection);
+    }
+
+    /// The bundled files are being fetched again, or could not be.
+    pub fn set_data_state(&self, data: DataState<DataInfo>) {
+        let _ = self.model.try_update(|m| m.data = data);
     }
 
     /// Starts the form's run (if it is valid and nothing runs).
@@ -205,214 +133,41 @@ impl LabState {
             return;
         }
         if let Ok(config) = self.form.with_untracked(LabForm::parse) {
-            self.sweep_queue.set(Vec::new());
-            self.start(config);
+            self.act(|m| {
+                m.queue.clear();
+                m.start(config)
+            });
         }
     }
 
     /// Queues the four Graphcore sweep runs with the form's epochs and seed.
     pub fn start_sweep(&self) {
-        if self.is_running() {
-            return;
-        }
         let Ok(base) = self.form.with_untracked(LabForm::parse) else {
             return;
         };
-        let mut runs = graphcore_sweep(base.n_epochs, base.seed);
-        if runs.is_empty() {
-            return;
-        }
-        let first = runs.remove(0);
-        self.set_up(&first);
-        self.sweep_queue.set(runs);
-        self.start(first);
+        let runs = graphcore_sweep(base.n_epochs, base.seed);
+        self.act(|m| m.start_queue(runs));
     }
 
     /// Cancels the current run and any queued sweep runs.
     pub fn cancel(&self) {
-        self.sweep_queue.set(Vec::new());
-        if let Some(run) = self.current.get_untracked().filter(LiveRun::is_active) {
-            self.send(&ToWorker::Cancel { run_id: run.run_id });
-        }
+        self.act(Model::cancel);
     }
 
     /// Asks the worker to classify a drawn digit (only the latest drawing is kept waiting).
     pub fn predict(&self, pixels: Vec<u8>) {
-        let request_id = self.next_request_id.get_value();
-        self.next_request_id.set_value(request_id + 1);
-        self.pending_digit.set_value(Some(pixels.clone()));
-        self.send(&ToWorker::Predict { request_id, pixels });
+        self.act(|m| m.query(Digit { pixels }));
     }
 
     /// Puts `config` in the settings form and in the address bar, as if typed.
     pub fn set_up(&self, config: &RunConfig) {
         let form = config.to_form();
         replace_url(&form.href());
-        self.form.set(form);
+        let _ = self.form.try_set(form);
     }
 
     pub fn clear_prediction(&self) {
-        self.pending_digit.set_value(None);
-        self.prediction.set(None);
-        self.predict_error.set(None);
-    }
-
-    fn current_run_id(&self) -> Option<u32> {
-        self.current
-            .with_untracked(|c| c.as_ref().map(|r| r.run_id))
-    }
-
-    fn update_record(&self, run_id: u32, f: impl FnOnce(&mut RunRecord)) {
-        self.records.update(|records| {
-            if let Some(r) = records.iter_mut().find(|r| r.run_id == run_id) {
-                f(r);
-            }
-        });
-    }
-
-    fn on_message(&self, message: FromWorker) {
-        match message {
-            FromWorker::Ready => {}
-            FromWorker::DataLoaded {
-                source,
-                n_train,
-                n_test,
-            } => {
-                self.uploading.set(false);
-                self.upload_errors.set(Vec::new());
-                if let DataSource::Uploaded { names } = &source {
-                    self.upload_note.set(Some(format!(
-                        "Using your files: {n_train} training and {n_test} test digits ({}).",
-                        names.join(", ")
-                    )));
-                }
-                self.data.set(DataState::Ready {
-                    source,
-                    n_train,
-                    n_test,
-                });
-            }
-            FromWorker::DataRejected { file, message } => {
-                self.uploading.set(false);
-                if self
-                    .data
-                    .with_untracked(|d| matches!(d, DataState::Loading))
-                {
-                    self.data.set(DataState::Failed(format!(
-                        "The bundled data could not be read: {message}"
-                    )));
-                } else {
-                    self.upload_errors.set(vec![(file, message)]);
-                }
-            }
-            FromWorker::Started {
-                run_id,
-                n_samples_total,
-                n_params,
-                ..
-            } if Some(run_id) == self.current_run_id() => {
-                self.current.update(|c| {
-                    if let Some(c) = c {
-                        c.phase = RunPhase::Training;
-                        c.n_samples_total = n_samples_total;
-                        c.n_params = n_params;
-                    }
-                });
-            }
-            FromWorker::Progress {
-                run_id,
-                n_samples_done,
-                n_samples_total,
-                train_ms,
-                eval_ms,
-                points,
-            } if Some(run_id) == self.current_run_id() => {
-                self.current.update(|c| {
-                    if let Some(c) = c {
-                        c.n_samples_done = n_samples_done;
-                        c.n_samples_total = n_samples_total;
-                        c.train_ms = train_ms;
-                        c.eval_ms = eval_ms;
-                    }
-                });
-                if !points.is_empty() {
-                    self.points.update(|p| p.extend(points));
-                }
-            }
-            FromWorker::EpochResult { run_id, row } if Some(run_id) == self.current_run_id() => {
-                self.update_record(run_id, |r| r.rows.push(row.clone()));
-                self.epochs.update(|e| e.push(row));
-            }
-            FromWorker::Done {
-                run_id,
-                outcome,
-                misclassified,
-                n_misclassified,
-            } if Some(run_id) == self.current_run_id() => {
-                self.misclassified.set((misclassified, n_misclassified));
-                self.update_record(run_id, |r| r.outcome = Some(outcome.clone()));
-                let cancelled = outcome == RunOutcome::Cancelled;
-                self.current.update(|c| {
-                    if let Some(c) = c {
-                        c.phase = RunPhase::Ended(outcome);
-                    }
-                });
-                // The drawing on the pad is asked again of the finished model.
-                if let Some(pixels) = self.pending_digit.get_value() {
-                    self.predict(pixels);
-                }
-                let next = if cancelled {
-                    None
-                } else {
-                    let mut queue = self.sweep_queue.get_untracked();
-                    let next = (!queue.is_empty()).then(|| queue.remove(0));
-                    self.sweep_queue.set(queue);
-                    next
-                };
-                if let Some(config) = next {
-                    self.set_up(&config);
-                    self.start(config);
-                }
-            }
-            FromWorker::Error { run_id, message } => {
-                if run_id.is_some() && run_id == self.current_run_id() {
-                    self.sweep_queue.set(Vec::new());
-                    self.current.update(|c| {
-                        if let Some(c) = c {
-                            c.phase = RunPhase::Failed(message.clone());
-                        }
-                    });
-                    if let Some(id) = run_id {
-                        self.update_record(id, |r| r.outcome = Some(RunOutcome::Cancelled));
-                    }
-                }
-                self.worker_error.set(Some(message));
-            }
-            FromWorker::Prediction {
-                class,
-                probabilities,
-                run_id,
-                while_training,
-                ..
-            } => {
-                self.predict_error.set(None);
-                self.prediction.set(Some(PadPrediction {
-                    class,
-                    probabilities,
-                    run_id,
-                    while_training,
-                }));
-            }
-            FromWorker::PredictError { message, .. } => {
-                self.prediction.set(None);
-                self.predict_error.set(Some(message));
-            }
-            // A late message from a run that is no longer the current one.
-            FromWorker::Started { .. }
-            | FromWorker::Progress { .. }
-            | FromWorker::EpochResult { .. }
-            | FromWorker::Done { .. } => {}
-        }
+        let _ = self.model.try_update(Model::clear_answer);
     }
 }
 
@@ -429,7 +184,7 @@ fn load_bundled(state: LabState) {
             match browser::fetch_bytes(&format!("public/data/{}", file.bundled_name())).await {
                 Ok(b) => buffers.push(b),
                 Err(message) => {
-                    let _ = state.data.try_set(DataState::Failed(format!(
+                    state.set_data_state(DataState::Failed(format!(
                         "The bundled data could not be loaded: {message}."
                     )));
                     return;
@@ -448,24 +203,19 @@ pub fn MnistLab(
 ) -> impl IntoView {
     let state = LabState::new(LabForm::from_query(&query));
     match WorkerClient::spawn(
-        move |m| state.on_message(m),
+        move |message| state.act(|m| m.on_message(message)),
         move |failure| {
-            state.worker_error.set(Some(failure.clone()));
-            state.current.update(|c| {
-                if let Some(c) = c.as_mut().filter(|c| c.is_active()) {
-                    c.phase = RunPhase::Failed(failure);
-                }
-            });
+            let _ = state.model.try_update(|m| m.on_worker_failure(failure));
         },
     ) {
         Ok(client) => {
             state.client.set_value(Some(client));
             load_bundled(state);
         }
-        Err(message) => {
-            state.data.set(DataState::Failed(message.clone()));
-            state.worker_error.set(Some(message));
-        }
+        Err(message) => state.model.update(|m| {
+            m.data = DataState::Failed(message.clone());
+            m.on_worker_failure(message);
+        }),
     }
     let client = state.client;
     on_cleanup(move || {

@@ -4,17 +4,20 @@
 use leptos::html::{Canvas, Input};
 use leptos::prelude::*;
 
+use super::LabState;
 use super::browser::{MAX_UPLOAD_BYTES, paint_digit, read_file, theme_rgb};
 use super::digit_pad::DigitPad;
-use super::{DataState, LabState, LiveRun, RunPhase};
 use crate::charts::training_curves::{CurveData, CurveKind, chart_colours, draw_training_curves};
 use crate::files::download_text;
 use crate::route::Route;
 use crate::route::replace_url;
 use crate::theme::{Theme, ThemeContext};
-use crate::training::config::{LabField, ModelKind, OptimizerKind, RunConfig, format_lr};
-use crate::training::protocol::{DataFile, DataSource, RunOutcome};
-use crate::training::results::{format_duration, seconds_left, sweep_rows, to_csv};
+use crate::training::mnist::config::{LabField, ModelKind, OptimizerKind, RunConfig, format_lr};
+use crate::training::mnist::results::{sweep_rows, to_csv};
+use crate::training::mnist::task::{DataFile, DataInfo, DataSource};
+use crate::training::protocol::RunOutcome;
+use crate::training::state::{DataState, LiveRun, RunPhase};
+use crate::training::text::{format_duration, seconds_left};
 
 fn theme_signal() -> Signal<Theme> {
     let theme = use_context::<ThemeContext>().map(|c| c.theme);
@@ -137,7 +140,7 @@ pub fn SettingsPanel(state: LabState) -> impl IntoView {
         .map(|o| (o.as_str(), o.label()))
         .collect();
     let invalid = Memo::new(move |_| state.form.with(|f| f.parse().is_err()));
-    let data_ready = move || state.data.with(|d| matches!(d, DataState::Ready { .. }));
+    let data_ready = move || state.data.with(|d| matches!(d, DataState::Ready(_)));
     let double_softmax = move || state.form.with(|f| f.loss.trim() == "double-softmax");
     let loss_error = move || field_error(state, LabField::Loss);
     view! {
@@ -218,20 +221,20 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
     let status = move || match state.data.get() {
         DataState::Loading => "Loading the bundled digits…".to_string(),
         DataState::Failed(message) => message,
-        DataState::Ready {
+        DataState::Ready(DataInfo {
             source: DataSource::Bundled,
             n_train,
             n_test,
-        } => format!(
+        }) => format!(
             "In use: the bundled MNIST subset, {} training and {} test digits.",
             thousands(n_train),
             thousands(n_test)
         ),
-        DataState::Ready {
+        DataState::Ready(DataInfo {
             source: DataSource::Uploaded { .. },
             n_train,
             n_test,
-        } => format!(
+        }) => format!(
             "In use: your files, {} training and {} test digits.",
             thousands(n_train),
             thousands(n_test)
@@ -239,19 +242,33 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
     };
     let failed = move || state.data.with(|d| matches!(d, DataState::Failed(_)));
     let error_for = move |file: DataFile| {
-        state.upload_errors.with(|e| {
-            e.iter()
-                .find(|(f, _)| *f == Some(file))
+        state.rejection.with(|e| {
+            e.as_ref()
+                .filter(|(f, _)| *f == Some(file))
                 .map(|(_, m)| m.clone())
         })
     };
     let general_error = move || {
-        state
-            .upload_errors
-            .with(|e| e.iter().find(|(f, _)| f.is_none()).map(|(_, m)| m.clone()))
+        state.rejection.with(|e| {
+            e.as_ref()
+                .filter(|(f, _)| f.is_none())
+                .map(|(_, m)| m.clone())
+        })
+    };
+    let upload_note = move || {
+        state.data.with(|d| match d {
+            DataState::Ready(DataInfo {
+                source: DataSource::Uploaded { names },
+                n_train,
+                n_test,
+            }) => Some(format!(
+                "Using your files: {n_train} training and {n_test} test digits ({}).",
+                names.join(", ")
+            )),
+            _ => None,
+        })
     };
     let upload = move |_| {
-        state.upload_note.set(None);
         let mut files = Vec::new();
         for (file, node) in inputs.get_value() {
             let chosen = node
@@ -259,30 +276,30 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
                 .and_then(|i| i.files())
                 .and_then(|l| l.get(0));
             let Some(chosen) = chosen else {
-                state.upload_errors.set(vec![(
+                state.set_rejection(Some((
                     Some(file),
                     format!(
                         "Choose the {} file (raw IDX or .gz).",
                         file.label().to_lowercase()
                     ),
-                )]);
+                )));
                 return;
             };
             if chosen.size() > MAX_UPLOAD_BYTES {
-                state.upload_errors.set(vec![(
+                state.set_rejection(Some((
                     Some(file),
                     format!(
                         "{} is {:.0} MB: more than any MNIST file; the lab reads at most 80 MB.",
                         chosen.name(),
                         chosen.size() / 1_048_576.0
                     ),
-                )]);
+                )));
                 return;
             }
             files.push(chosen);
         }
-        state.upload_errors.set(Vec::new());
-        state.uploading.set(true);
+        state.set_rejection(None);
+        state.set_uploading(true);
         leptos::task::spawn_local(async move {
             let mut buffers = Vec::new();
             let mut names = Vec::new();
@@ -290,10 +307,8 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
                 match read_file(chosen).await {
                     Ok(b) => buffers.push(b),
                     Err(message) => {
-                        let _ = state.uploading.try_set(false);
-                        let _ = state
-                            .upload_errors
-                            .try_set(vec![(Some(*file), format!("{message}."))]);
+                        state.set_uploading(false);
+                        state.set_rejection(Some((Some(*file), format!("{message}."))));
                         return;
                     }
                 }
@@ -306,10 +321,10 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
         state.data.with(|d| {
             matches!(
                 d,
-                DataState::Ready {
+                DataState::Ready(DataInfo {
                     source: DataSource::Uploaded { .. },
                     ..
-                }
+                })
             )
         })
     };
@@ -370,8 +385,7 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
                         prop:hidden=move || !using_upload()
                         prop:disabled=move || state.is_running()
                         on:click=move |_| {
-                            state.upload_note.set(None);
-                            state.data.set(DataState::Loading);
+                            state.set_data_state(DataState::Loading);
                             super::load_bundled(state);
                         }
                     >
@@ -379,14 +393,14 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
                     </button>
                 </div>
                 <p class="mnist-form__error" data-testid="mnist-upload-error" role="alert">{general_error}</p>
-                <p class="mnist-upload__note" data-testid="mnist-upload-note">{move || state.upload_note.get()}</p>
+                <p class="mnist-upload__note" data-testid="mnist-upload-note">{upload_note}</p>
             </details>
         </section>
     }
 }
 
 fn status_text(
-    run: Option<&LiveRun>,
+    run: Option<&LiveRun<RunConfig>>,
     epochs_done: usize,
     last_accuracy: Option<f32>,
     queued: usize,
@@ -754,7 +768,8 @@ pub fn MisclassifiedPanel(state: LabState) -> impl IntoView {
         <section class="mnist-panel mnist-pair__item" aria-labelledby="mnist-mistakes-title">
             <h2 class="mnist-panel__title" id="mnist-mistakes-title">"Misclassified test digits"</h2>
             {move || {
-                let (mistakes, n_total) = state.misclassified.get();
+                let report = state.misclassified.get();
+                let (mistakes, n_total) = (report.shown, report.n_total);
                 if mistakes.is_empty() {
                     return view! { <p class="mnist-empty">"When a run ends: the test digits its model got wrong, the most confident mistakes first."</p> }.into_any();
                 }
@@ -807,13 +822,13 @@ pub fn DrawPanel(state: LabState) -> impl IntoView {
                             view! {
                                 <p class="mnist-draw__class">
                                     "Prediction: "
-                                    <strong data-testid="mnist-prediction">{p.class}</strong>
+                                    <strong data-testid="mnist-prediction">{p.answer.class}</strong>
                                     <span class="mnist-draw__when">{format!(" ({when})")}</span>
                                 </p>
                                 <ol class="mnist-probs" data-testid="mnist-probabilities" start="0">
-                                    {p.probabilities.iter().enumerate().map(|(digit, &prob)| {
+                                    {p.answer.probabilities.iter().enumerate().map(|(digit, &prob)| {
                                         view! {
-                                            <li class="mnist-probs__row" class:mnist-probs__row--top=digit == p.class data-testid=format!("mnist-prob-{digit}")>
+                                            <li class="mnist-probs__row" class:mnist-probs__row--top=digit == p.answer.class data-testid=format!("mnist-prob-{digit}")>
                                                 <span class="mnist-probs__digit">{digit}</span>
                                                 <span class="mnist-probs__track"><span class="mnist-probs__bar" style:width=format!("{:.1}%", prob * 100.0)></span></span>
                                                 <span class="mnist-probs__value">{format!("{:.1} %", prob * 100.0)}</span>
@@ -912,7 +927,7 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
                     prop:disabled=move || {
                         state.is_running()
                             || state.form.with(|f| f.parse().is_err())
-                            || !state.data.with(|d| matches!(d, DataState::Ready { .. }))
+                            || !state.data.with(|d| matches!(d, DataState::Ready(_)))
                     }
                     on:click=move |_| state.start_sweep()
                 >

@@ -1,36 +1,10 @@
 //! Runs the page has seen, as data: the CSV export and the comparison with the IPU's lr sweep.
 
 use super::config::{IPU_SWEEP, RunConfig, format_lr};
-use super::protocol::{EpochRow, RunOutcome};
+use crate::training::text::csv_field;
 
-/// One run as the page recorded it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunRecord {
-    pub run_id: u32,
-    pub config: RunConfig,
-    /// "bundled 8000/2000" or the learner's files.
-    pub data: String,
-    pub rows: Vec<EpochRow>,
-    /// `None` while it runs.
-    pub outcome: Option<RunOutcome>,
-}
-
-impl RunRecord {
-    /// The last epoch's test accuracy.
-    pub fn final_accuracy(&self) -> Option<f32> {
-        self.rows.last().map(|r| r.test_accuracy)
-    }
-
-    /// A word for the outcome.
-    pub fn outcome_word(&self) -> &'static str {
-        match &self.outcome {
-            None => "running",
-            Some(RunOutcome::Finished) => "finished",
-            Some(RunOutcome::Cancelled) => "cancelled",
-            Some(RunOutcome::Diverged { .. }) => "diverged",
-        }
-    }
-}
+/// One run of this lab as the page recorded it.
+pub type RunRecord = crate::training::state::RunRecord<RunConfig>;
 
 const CSV_HEADER: &str = "run,model,optimizer,lr,batch,epochs,seed,loss,data,outcome,epoch,train_loss,train_accuracy,test_loss,test_accuracy,mean_grad_norm,dominant_class,dominant_share,samples_per_s";
 
@@ -78,14 +52,6 @@ pub fn to_csv(records: &[RunRecord]) -> String {
         }
     }
     out
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 /// One learning rate of the Graphcore sweep: the IPU's figure and this browser's latest run.
@@ -139,53 +105,11 @@ pub fn sweep_rows(records: &[RunRecord]) -> Vec<SweepRow> {
         .collect()
 }
 
-/// Seconds left in a run, from its training rate so far and its mean evaluation time per
-/// epoch; `None` before there is a rate to go by.
-pub fn seconds_left(
-    n_samples_done: usize,
-    n_samples_total: usize,
-    train_ms: f64,
-    eval_ms: f64,
-    n_epochs_done: usize,
-    n_epochs: usize,
-) -> Option<f64> {
-    if n_samples_done == 0 || train_ms <= 0.0 {
-        return None;
-    }
-    let rate = n_samples_done as f64 / (train_ms / 1000.0);
-    let training = n_samples_total.saturating_sub(n_samples_done) as f64 / rate;
-    let eval_per_epoch = if n_epochs_done > 0 {
-        eval_ms / 1000.0 / n_epochs_done as f64
-    } else {
-        0.0
-    };
-    Some(training + eval_per_epoch * n_epochs.saturating_sub(n_epochs_done) as f64)
-}
-
-/// "45 s", "3 min 05 s", "1 h 02 min".
-pub fn format_duration(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
-        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::config::{RunConfig, graphcore_sweep};
-
-    #[test]
-    fn time_left_counts_training_at_the_rate_so_far_and_the_evaluations_to_come() {
-        assert_eq!(seconds_left(0, 100, 0.0, 0.0, 0, 1), None);
-        // 1,000 samples in 2 s: 500/s, 3,000 to go = 6 s, plus 2 evaluations of 0.5 s.
-        assert_eq!(seconds_left(1000, 4000, 2000.0, 500.0, 1, 3), Some(7.0));
-        assert_eq!(format_duration(7.4), "7 s");
-        assert_eq!(format_duration(185.0), "3 min 05 s");
-        assert_eq!(format_duration(3720.0), "1 h 02 min");
-    }
+    use crate::training::mnist::config::graphcore_sweep;
+    use crate::training::protocol::{EpochRow, RunOutcome};
 
     fn row(epoch: usize, test_accuracy: f32) -> EpochRow {
         EpochRow {
