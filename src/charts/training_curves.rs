@@ -48,7 +48,7 @@ pub struct ChartColours {
 }
 
 /// Reads the colours from the custom properties on `<html>` (`--surface`, `--text`,
-/// `--text-muted`, `--border`, `--accent`, `--mnist-test`).
+/// `--text-muted`, `--border`, `--accent`, `--lab-test`).
 pub fn chart_colours() -> ChartColours {
     let style = web_sys::window().and_then(|w| {
         let root = w.document()?.document_element()?;
@@ -68,7 +68,7 @@ pub fn chart_colours() -> ChartColours {
         muted: read("--text-muted", "#56606b"),
         grid: read("--border", "#d5dbe3"),
         train: read("--accent", "#1f5fa6"),
-        test: read("--mnist-test", "#b34700"),
+        test: read("--lab-test", "#b34700"),
     }
 }
 

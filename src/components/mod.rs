@@ -1,5 +1,6 @@
 //! Reusable components.
 
+pub mod lab;
 pub mod lesson;
 mod search_box;
 pub mod sim;

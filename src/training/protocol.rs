@@ -19,14 +19,24 @@ use std::fmt::Debug;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// What a payload type must be: plain data that crosses the worker boundary as JSON.
-pub trait Payload: Clone + Debug + PartialEq + Serialize + DeserializeOwned + 'static {}
-impl<T: Clone + Debug + PartialEq + Serialize + DeserializeOwned + 'static> Payload for T {}
+/// What a payload type must be: plain data that crosses the worker boundary as JSON (and can
+/// sit in the page's signals).
+pub trait Payload:
+    Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+}
+impl<T: Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static> Payload
+    for T
+{
+}
 
 /// A run's settings, as every lab's shared panels need them.
 pub trait RunSettings: Payload {
     /// One line for tables ("CNN · batch 8 · SGD · lr 0.05 · 10 epochs · seed 1").
     fn summary(&self) -> String;
+
+    /// Epochs the run will train.
+    fn n_epochs(&self) -> usize;
 }
 
 /// A lab's payload types: the envelope is generic over them.
@@ -223,6 +233,10 @@ pub(crate) mod tests {
     impl RunSettings for ToyConfig {
         fn summary(&self) -> String {
             format!("{} epochs", self.epochs)
+        }
+
+        fn n_epochs(&self) -> usize {
+            self.epochs
         }
     }
 

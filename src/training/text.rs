@@ -1,4 +1,5 @@
-//! Words and figures every lab shows the same way: time left, durations, CSV fields.
+//! Words and figures every lab shows or reads the same way: time left, durations, CSV fields,
+//! and the settings every lab parses (counts, learning rates).
 
 /// Seconds left in a run, from its training rate so far and its mean evaluation time per
 /// epoch; `None` before there is a rate to go by.
@@ -40,6 +41,62 @@ pub fn csv_field(text: &str) -> String {
     } else {
         text.to_string()
     }
+}
+
+/// A whole number from 1 to `max` (`what` names it in the sentence).
+///
+/// # Errors
+/// A sentence for a missing, zero, too large or non-numeric value.
+pub fn parse_count(text: &str, what: &str, max: usize) -> Result<usize, String> {
+    let text = text.trim();
+    match text.parse::<u64>() {
+        Ok(0) => Err(format!("{what} must be at least 1, not 0.")),
+        Ok(n) if n > max as u64 => Err(format!(
+            "{what} must be at most {max} in the browser; {n} is too many."
+        )),
+        Ok(n) => usize::try_from(n).map_err(|_| format!("{what} is too large.")),
+        Err(_) if text.is_empty() => Err(format!("{what} is missing.")),
+        Err(_) => Err(format!("{what} must be a whole number; “{text}” is not.")),
+    }
+}
+
+/// A learning rate above 0 and at most `max`.
+///
+/// # Errors
+/// A sentence for a missing, non-numeric, non-finite, non-positive, too large or (in f32)
+/// vanishing rate.
+pub fn parse_lr(text: &str, max: f64) -> Result<f64, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("The learning rate is missing.".into());
+    }
+    let Ok(lr) = text.parse::<f64>() else {
+        return Err(format!(
+            "The learning rate must be a number such as 0.05; “{text}” is not."
+        ));
+    };
+    if !lr.is_finite() {
+        return Err(format!(
+            "The learning rate must be a finite number, not {text}."
+        ));
+    }
+    if lr <= 0.0 {
+        return Err(format!(
+            "The learning rate must be above 0; {text} would not learn."
+        ));
+    }
+    if lr > max {
+        return Err(format!(
+            "The learning rate must be at most {max}; {text} only ever diverges."
+        ));
+    }
+    // The engine computes in f32: a rate below its smallest normal number is zero in effect.
+    if (lr as f32) < f32::MIN_POSITIVE {
+        return Err(format!(
+            "The learning rate {text} is too small to change any weight."
+        ));
+    }
+    Ok(lr)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
+use super::bert::task::Bert;
 use super::mnist::task::Mnist;
 use super::protocol::{FromWorker, LabTask, ToWorker, decode, encode};
 use super::session::{WorkerSession, WorkerTask};
@@ -69,7 +70,9 @@ pub fn lab_from_search(search: &str) -> Option<&str> {
         .split('&')
         .find_map(|pair| pair.strip_prefix("lab="))
         .unwrap_or(Mnist::NAME);
-    [Mnist::NAME].into_iter().find(|&name| name == lab)
+    [Mnist::NAME, Bert::NAME]
+        .into_iter()
+        .find(|&name| name == lab)
 }
 
 /// The worker's entry point: pick the lab, listen, then say "ready".
@@ -84,6 +87,7 @@ pub fn start() {
         .unwrap_or_default();
     match lab_from_search(&search) {
         Some(name) if name == Mnist::NAME => serve::<Mnist>(scope),
+        Some(name) if name == Bert::NAME => serve::<Bert>(scope),
         _ => {
             let object = Object::new();
             let message = format!("This worker serves no lab called {search:?}.");
@@ -171,6 +175,7 @@ mod tests {
         assert_eq!(lab_from_search(""), Some("mnist"));
         assert_eq!(lab_from_search("?lab=mnist"), Some("mnist"));
         assert_eq!(lab_from_search("?v=2&lab=mnist"), Some("mnist"));
+        assert_eq!(lab_from_search("?lab=bert"), Some("bert"));
         assert_eq!(lab_from_search("?lab=chess"), None);
     }
 }

@@ -293,7 +293,7 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     );
     let total = browser
         .eval(
-            "return [...document.querySelectorAll('[data-testid=mnist-probabilities] .mnist-probs__value')]
+            "return [...document.querySelectorAll('[data-testid=mnist-probabilities] .lab-probs__value')]
                  .reduce((s, e) => s + parseFloat(e.textContent), 0);",
         )
         .await;
@@ -337,8 +337,8 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     );
     assert_no_sideways_scroll(&browser).await;
     screenshot(&browser, "mnist-after").await;
-    screenshot_of(&browser, ".mnist-pair", "mnist-after-pair").await;
-    screenshot_of(&browser, ".mnist-layout__main", "mnist-after-main").await;
+    screenshot_of(&browser, ".lab-pair", "mnist-after-pair").await;
+    screenshot_of(&browser, ".lab-layout__main", "mnist-after-main").await;
     // The same link gives the same numbers: run it again.
     browser.click("[data-testid=mnist-start]").await;
     wait_for_prefix(
@@ -357,8 +357,8 @@ async fn the_mlp_trains_in_the_page_and_the_page_answers_while_a_cnn_trains() {
     // Dark theme after training: the chart and digits redraw in its colours.
     browser.click(".theme-toggle").await;
     screenshot(&browser, "mnist-after-dark").await;
-    screenshot_of(&browser, ".mnist-pair", "mnist-after-dark-pair").await;
-    screenshot_of(&browser, ".mnist-layout__main", "mnist-after-dark-main").await;
+    screenshot_of(&browser, ".lab-pair", "mnist-after-dark-pair").await;
+    screenshot_of(&browser, ".lab-layout__main", "mnist-after-dark-main").await;
     assert_console_clean(&browser).await;
     browser.close().await;
 }

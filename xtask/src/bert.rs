@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use nn::bert::naive_bayes::NaiveBayes;
 use nn::bert::pretrain::{MlmTokens, MlmTrainConfig, MlmTrainer};
-use nn::bert::train::{BertTrainConfig, BertTrainer, EncodedExample};
+use nn::bert::train::{BertTrainConfig, BertTrainer, EncodedExample, frame_examples, unigrams};
 use nn::text_data::read_labelled_tsv;
 use nn::tokenizer::WordPiece;
 use nn::train::{BatchOutcome, DivergenceKind, TrainStatus};
@@ -106,18 +106,16 @@ fn read(path: &str) -> Result<Vec<u8>> {
 
 fn encode(tokenizer: &WordPiece, path: &str, max_len: usize) -> Result<Vec<EncodedExample>> {
     let rows = read_labelled_tsv(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
-    Ok(rows
+    let ids: Vec<(Vec<u32>, u8)> = rows
         .iter()
-        .map(|row| EncodedExample {
-            ids: tokenizer.encode_unpadded(&row.sentence, max_len),
-            label: row.label,
-        })
-        .collect())
-}
-
-/// The tokens of an example without its `[CLS]` and `[SEP]`.
-fn strip(e: &EncodedExample) -> (&[u32], u8) {
-    (&e.ids[1..e.ids.len().saturating_sub(1).max(1)], e.label)
+        .map(|row| (tokenizer.token_ids(&row.sentence), row.label))
+        .collect();
+    Ok(frame_examples(
+        ids.iter().map(|(ids, label)| (ids.as_slice(), *label)),
+        tokenizer.cls_id,
+        tokenizer.sep_id,
+        max_len,
+    ))
 }
 
 /// Entry point.
@@ -141,10 +139,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let test = encode(&tokenizer, SENTIMENT_TEST, options.max_len)?;
 
     // The baseline: unigram counts of the same WordPiece tokens ([CLS]/[SEP] left out).
-    let nb = NaiveBayes::fit(train.iter().map(strip), tokenizer.vocab_size(), 2, 1.0);
+    let nb = NaiveBayes::fit(train.iter().map(unigrams), tokenizer.vocab_size(), 2, 1.0);
     println!(
         "baseline model=naive-bayes features=wordpiece-unigrams alpha=1 test_accuracy={:.4}",
-        nb.accuracy(test.iter().map(strip))
+        nb.accuracy(test.iter().map(unigrams))
     );
 
     println!(

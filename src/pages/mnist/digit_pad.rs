@@ -176,9 +176,9 @@ pub fn DigitPad(
         }
     };
     view! {
-        <div class="mnist-pad">
+        <div class="lab-pad">
             <canvas
-                class="mnist-pad__canvas"
+                class="lab-pad__canvas"
                 data-testid="mnist-pad"
                 node_ref=pad
                 width=PAD_SIDE
@@ -194,16 +194,16 @@ pub fn DigitPad(
                 on:pointercancel=move |_| finish()
                 on:lostpointercapture=move |_| finish()
             ></canvas>
-            <div class="mnist-pad__side">
-                <button type="button" class="mnist-button" data-testid="mnist-pad-clear" on:click=move |_| clear_all()>
+            <div class="lab-pad__side">
+                <button type="button" class="lab-button" data-testid="mnist-pad-clear" on:click=move |_| clear_all()>
                     "Clear"
                 </button>
-                <p class="mnist-pad__caption">
+                <p class="lab-pad__caption">
                     "Keyboard: arrow keys draw from the centre, Enter asks the model, Delete clears."
                 </p>
-                <p class="mnist-pad__caption">"What the model sees (28×28):"</p>
+                <p class="lab-pad__caption">"What the model sees (28×28):"</p>
                 <canvas
-                    class="mnist-digit mnist-digit--preview"
+                    class="lab-digit lab-digit--preview"
                     data-testid="mnist-pad-preview"
                     node_ref=preview
                     width="28"

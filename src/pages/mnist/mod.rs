@@ -22,10 +22,16 @@ use crate::training::mnist::task::{
 use crate::training::protocol::{CurvePoint, EpochRow};
 use crate::training::state::{Answered, DataState, Effect, LabModel, LiveRun};
 
-use panels::{
-    ConfusionPanel, CurvesPanel, DataPanel, DoubleSoftmaxNote, DrawPanel, EpochTable,
-    MisclassifiedPanel, RunPanel, RunsPanel, SettingsPanel, SweepPanel,
+use crate::components::lab::{
+    ConfusionPanel, CurvesPanel, EpochTable, LabView, RunPanel, RunsPanel,
 };
+use crate::training::mnist::results::to_csv;
+use panels::{
+    DataPanel, DoubleSoftmaxNote, DrawPanel, MisclassifiedPanel, SettingsPanel, SweepPanel,
+};
+
+/// The digit classes, for the shared panels.
+const DIGITS: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 /// What the page knows: the shared lab reducer over the MNIST lab's payloads.
 pub type Model = LabModel<Mnist>;
@@ -71,6 +77,20 @@ impl LabState {
             predict_error: Memo::new(move |_| model.with(|m| m.answer_error.clone())),
             worker_error: Memo::new(move |_| model.with(|m| m.worker_error.clone())),
             client: StoredValue::new_local(None),
+        }
+    }
+
+    /// What the shared lab panels read.
+    pub fn lab_view(&self) -> LabView<RunConfig> {
+        let queue = self.sweep_queue;
+        LabView {
+            prefix: "mnist",
+            current: self.current,
+            points: self.points,
+            epochs: self.epochs,
+            records: self.records,
+            queued: Signal::derive(move || queue.with(Vec::len)),
+            worker_error: self.worker_error,
         }
     }
 
@@ -223,24 +243,35 @@ pub fn MnistLab(
         let _ = client.try_set_value(None);
     });
 
+    let lab = state.lab_view();
     view! {
-        <div class="mnist-lab" data-testid="mnist-lab">
-            <div class="mnist-layout">
-                <div class="mnist-layout__side">
+        <div class="lab-page" data-testid="mnist-lab">
+            <div class="lab-layout">
+                <div class="lab-layout__side">
                     <SettingsPanel state />
                     <DataPanel state />
                 </div>
-                <div class="mnist-layout__main">
-                    <RunPanel state />
-                    <CurvesPanel state />
-                    <EpochTable state />
-                    <div class="mnist-pair">
-                        <ConfusionPanel state />
+                <div class="lab-layout__main">
+                    <RunPanel lab />
+                    <CurvesPanel lab />
+                    <EpochTable
+                        lab
+                        class_labels=DIGITS
+                        items="digits"
+                        collapse_context=", as the IPU's run at lr 0.5 did"
+                    />
+                    <div class="lab-pair">
+                        <ConfusionPanel lab class_labels=DIGITS items="digits" class_word="digit" />
                         <MisclassifiedPanel state />
                     </div>
                     <DrawPanel state />
                     <SweepPanel state />
-                    <RunsPanel state />
+                    <RunsPanel
+                        lab
+                        to_csv=to_csv
+                        file_name="mnist-lab-runs.csv"
+                        on_use=Callback::new(move |config| state.set_up(&config))
+                    />
                 </div>
             </div>
             <DoubleSoftmaxNote />

@@ -14,6 +14,7 @@ use nn::train::{DEFAULT_DIVERGENCE_THRESHOLD, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::route::Route;
+use crate::training::text::{parse_count, parse_lr};
 
 /// Largest batch the lab accepts.
 pub const MAX_BATCH: usize = 1024;
@@ -378,7 +379,9 @@ impl LabForm {
         let n_epochs = parse_count(&self.epochs, "The number of epochs", MAX_EPOCHS)
             .map_err(|m| fail(LabField::Epochs, m))
             .ok();
-        let lr = parse_lr(&self.lr).map_err(|m| fail(LabField::Lr, m)).ok();
+        let lr = parse_lr(&self.lr, MAX_LR)
+            .map_err(|m| fail(LabField::Lr, m))
+            .ok();
         let seed = match self.seed.trim().parse::<u64>() {
             Ok(seed) => Some(seed),
             Err(_) => {
@@ -422,53 +425,6 @@ impl LabForm {
             _ => Err(errors),
         }
     }
-}
-
-fn parse_count(text: &str, what: &str, max: usize) -> Result<usize, String> {
-    let text = text.trim();
-    match text.parse::<u64>() {
-        Ok(0) => Err(format!("{what} must be at least 1, not 0.")),
-        Ok(n) if n > max as u64 => Err(format!(
-            "{what} must be at most {max} in the browser; {n} is too many."
-        )),
-        Ok(n) => usize::try_from(n).map_err(|_| format!("{what} is too large.")),
-        Err(_) if text.is_empty() => Err(format!("{what} is missing.")),
-        Err(_) => Err(format!("{what} must be a whole number; “{text}” is not.")),
-    }
-}
-
-fn parse_lr(text: &str) -> Result<f64, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("The learning rate is missing.".into());
-    }
-    let Ok(lr) = text.parse::<f64>() else {
-        return Err(format!(
-            "The learning rate must be a number such as 0.05; “{text}” is not."
-        ));
-    };
-    if !lr.is_finite() {
-        return Err(format!(
-            "The learning rate must be a finite number, not {text}."
-        ));
-    }
-    if lr <= 0.0 {
-        return Err(format!(
-            "The learning rate must be above 0; {text} would not learn."
-        ));
-    }
-    if lr > MAX_LR {
-        return Err(format!(
-            "The learning rate must be at most {MAX_LR}; {text} only ever diverges."
-        ));
-    }
-    // The engine computes in f32: a rate below its smallest normal number is zero in effect.
-    if (lr as f32) < f32::MIN_POSITIVE {
-        return Err(format!(
-            "The learning rate {text} is too small to change any weight."
-        ));
-    }
-    Ok(lr)
 }
 
 /// The Graphcore lr sweep's learning rates, with what the real IPU reported for each

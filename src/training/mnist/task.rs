@@ -140,6 +140,10 @@ impl RunSettings for RunConfig {
     fn summary(&self) -> String {
         RunConfig::summary(self)
     }
+
+    fn n_epochs(&self) -> usize {
+        self.n_epochs
+    }
 }
 
 impl LabTask for Mnist {

@@ -146,6 +146,24 @@ impl TokenBatch {
         self.token_ids.dim()
     }
 
+    /// One encoded sequence padded with `[PAD]` (id 0) to exactly `len` positions, the mask
+    /// hiding the padding: the fixed shape a compiled model sees. A sequence longer than `len`
+    /// keeps its first `len` ids.
+    pub fn padded(ids: &[u32], len: usize) -> Self {
+        let len = len.max(1);
+        let mut token_ids = Array2::zeros((1, len));
+        let mut attention_mask = Array2::zeros((1, len));
+        for (i, &id) in ids.iter().take(len).enumerate() {
+            token_ids[(0, i)] = id;
+            attention_mask[(0, i)] = 1;
+        }
+        Self {
+            token_ids,
+            segment_ids: Array2::zeros((1, len)),
+            attention_mask,
+        }
+    }
+
     /// Stacks already-encoded sequences (each starting with `[CLS]`), padding with id 0 (`[PAD]`)
     /// to the longest; all segment ids 0.
     pub fn from_sequences(sequences: &[&[u32]]) -> Self {
@@ -609,6 +627,25 @@ impl BertClassifier {
                 classifier,
             },
         )
+    }
+
+    /// Inference with the attention maps: logits in [`Mode::Eval`] and, per layer, the
+    /// attention probabilities (padding columns are 0: the mask hides them).
+    ///
+    /// # Shapes
+    /// `batch`: `(n, t)` → logits: `[n, n_classes]`, maps: `n_layers × [n, heads, t, t]`
+    pub fn infer_with_attention(
+        &self,
+        batch: &TokenBatch,
+    ) -> (Array2<f32>, Vec<ndarray::Array4<f32>>) {
+        let (logits, cache) =
+            self.forward_batch(batch, Mode::Eval, &mut crate::rng::rng_from_seed(0));
+        let maps = cache
+            .layers
+            .iter()
+            .map(|layer| layer.attention.probabilities().to_owned())
+            .collect();
+        (logits, maps)
     }
 
     /// Inference: logits in [`Mode::Eval`] (no dropout, no random draws).

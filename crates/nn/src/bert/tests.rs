@@ -296,3 +296,27 @@ fn bad_examples_and_configs_are_typed_errors() {
         Err(BertConfigError::Heads { .. })
     ));
 }
+
+#[test]
+fn attention_maps_are_rows_of_probabilities_that_skip_padding() {
+    let model = BertClassifier::new(&small_config(), &mut rng_from_seed(4)).unwrap();
+    let (batch, _) = small_batch();
+    let (logits, maps) = model.infer_with_attention(&batch);
+    assert_eq!(logits, model.infer(&batch));
+    assert_eq!(maps.len(), 2);
+    for map in &maps {
+        assert_eq!(map.dim(), (2, 2, 5, 5));
+        for b in 0..2 {
+            for h in 0..2 {
+                for i in 0..5 {
+                    let row: Vec<f32> = (0..5).map(|j| map[(b, h, i, j)]).collect();
+                    let sum: f32 = row.iter().sum();
+                    assert!((sum - 1.0).abs() < 1e-5, "row {b} {h} {i}: {row:?}");
+                    if b == 1 {
+                        assert_eq!(&row[3..], &[0.0, 0.0], "padding draws no attention");
+                    }
+                }
+            }
+        }
+    }
+}

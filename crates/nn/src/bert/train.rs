@@ -403,6 +403,36 @@ pub fn evaluate_chunk(
     }
 }
 
+/// `[CLS] ids [SEP]` of each sentence's token ids (as [`WordPiece::token_ids`] gives them),
+/// truncated to `max_len` ids in all, with its label.
+///
+/// [`WordPiece::token_ids`]: crate::tokenizer::WordPiece::token_ids
+pub fn frame_examples<'a>(
+    sentences: impl IntoIterator<Item = (&'a [u32], u8)>,
+    cls_id: u32,
+    sep_id: u32,
+    max_len: usize,
+) -> Vec<EncodedExample> {
+    sentences
+        .into_iter()
+        .map(|(ids, label)| {
+            let keep = ids.len().min(max_len.saturating_sub(2));
+            let mut framed = Vec::with_capacity(keep + 2);
+            framed.push(cls_id);
+            framed.extend_from_slice(&ids[..keep]);
+            framed.push(sep_id);
+            EncodedExample { ids: framed, label }
+        })
+        .collect()
+}
+
+/// The tokens of an example without its `[CLS]` and `[SEP]`, with its label: what the Naive
+/// Bayes baseline counts.
+pub fn unigrams(example: &EncodedExample) -> (&[u32], u8) {
+    let end = example.ids.len().saturating_sub(1).max(1);
+    (example.ids.get(1..end).unwrap_or(&[]), example.label)
+}
+
 /// Class probabilities for one encoded sentence.
 pub fn predict(model: &BertClassifier, ids: &[u32]) -> Vec<f32> {
     let batch = TokenBatch::from_sequences(&[ids]);

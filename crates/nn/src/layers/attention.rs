@@ -82,6 +82,17 @@ pub struct SelfAttentionCache {
     output: LinearCache,
 }
 
+impl SelfAttentionCache {
+    /// The attention probabilities (before dropout): row `i` of head `h` of sequence `b` is
+    /// how much token `i` draws from each token.
+    ///
+    /// # Shapes
+    /// `[n, heads, t, t]`
+    pub fn probabilities(&self) -> ndarray::ArrayView4<'_, f32> {
+        self.probs.view()
+    }
+}
+
 impl SelfAttention {
     /// `d`-wide attention with `n_heads` heads, weights from `N(0, std²)`, zero biases.
     ///

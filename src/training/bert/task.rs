@@ -1,0 +1,915 @@
+//! The BERT-tiny lab as a [`WorkerTask`]: its payloads (a vocabulary and two TSV files of
+//! labelled sentences; a sentence, or the Groq example's dummy input, to classify; the
+//! misclassified test sentences) and its run: fine-tuning a from-scratch BERT-tiny one batch at
+//! a time, and after each epoch the test set evaluated in chunks through `nn`'s [`Evaluator`].
+//!
+//! Every sentence is tokenized once, when the data loads (WordPiece ids without `[CLS]` and
+//! `[SEP]`); a run frames and truncates them to its length. The Naive Bayes baseline is fitted
+//! on the same tokens at load, so the page can show what the transformer buys.
+
+use nn::bert::TokenBatch;
+use nn::bert::naive_bayes::NaiveBayes;
+use nn::bert::train::{BertTrainer, EncodedExample, batch_of, frame_examples, unigrams};
+use nn::loss::{softmax, softmax_cross_entropy};
+use nn::text_data::{LabelledSentence, read_labelled_tsv};
+use nn::tokenizer::WordPiece;
+use nn::train::{BatchOutcome, DivergenceKind, EpochSummary, Evaluator, TrainStatus};
+use serde::{Deserialize, Serialize};
+
+use super::config::BertRunConfig;
+use crate::training::protocol::{EpochRow, LabTask, RunStarted};
+use crate::training::session::{BatchStats, Step, WorkerTask};
+
+/// Test sentences per evaluation step.
+pub const EVAL_CHUNK: usize = 64;
+/// Misclassified sentences sent at the end of a run.
+pub const MAX_MISCLASSIFIED: usize = 40;
+/// Tokens of a sentence whose attention is sent to the page (a 48×48 map per head and layer).
+pub const MAX_ATTENTION_TOKENS: usize = 48;
+/// The longest sentence the page may ask about, in characters.
+pub const MAX_QUERY_CHARS: usize = 2_000;
+/// The id the Groq example's dummy input repeats (`torch.ones`): `[unused0]` in this vocabulary.
+pub const DUMMY_ID: u32 = 1;
+/// The two classes, by label.
+pub const CLASSES: [&str; 2] = ["negative", "positive"];
+const N_CLASSES: usize = 2;
+
+/// The BERT-tiny lab (its payload types and its worker task).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bert;
+
+/// The BERT lab's messages.
+pub type ToWorker = crate::training::protocol::ToWorker<Bert>;
+/// The BERT lab's messages.
+pub type FromWorker = crate::training::protocol::FromWorker<Bert>;
+
+/// One of the three files a dataset is made of, in the order they travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BertFile {
+    Vocab,
+    Train,
+    Test,
+}
+
+impl BertFile {
+    /// The order of the buffers that go with a `LoadData` message.
+    pub const ALL: [BertFile; 3] = [Self::Vocab, Self::Train, Self::Test];
+
+    /// The bundled file's name under `public/data/`.
+    pub fn bundled_name(self) -> &'static str {
+        match self {
+            Self::Vocab => "bert-base-uncased-vocab.txt",
+            Self::Train => "sentiment-train.tsv.gz",
+            Self::Test => "sentiment-test.tsv.gz",
+        }
+    }
+
+    /// Words for a message.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Vocab => "The vocabulary",
+            Self::Train => "The training sentences",
+            Self::Test => "The test sentences",
+        }
+    }
+
+    /// A short key, used in `data-testid`s.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Vocab => "vocab",
+            Self::Train => "train",
+            Self::Test => "test",
+        }
+    }
+}
+
+/// Where a dataset came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BertSource {
+    /// The bundled sentences (VADER's crowd ratings on the movie-review snippets).
+    Bundled,
+    /// The learner's TSV files in place of the bundled ones, by name.
+    Uploaded {
+        train: Option<String>,
+        test: Option<String>,
+    },
+}
+
+/// What the page learns about the data in use.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BertDataInfo {
+    pub source: BertSource,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub vocab_size: usize,
+    /// Test accuracy of Naive Bayes on WordPiece unigrams fitted on the training sentences.
+    pub naive_bayes_accuracy: f32,
+    /// Share of positive training labels.
+    pub positive_share: f32,
+    /// Training sentences longer than each of [`LENGTHS`](super::config::LENGTHS) (with
+    /// `[CLS]` and `[SEP]`): what truncation cuts.
+    pub n_cut: Vec<(usize, usize)>,
+}
+
+/// A test sentence the model got wrong.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SentenceMistake {
+    pub item_idx: usize,
+    pub text: String,
+    pub label: u8,
+    pub predicted: u8,
+    pub confidence: f32,
+}
+
+/// The end of a run: the last evaluation's mistakes, most confident first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SentenceMistakes {
+    pub shown: Vec<SentenceMistake>,
+    pub n_total: usize,
+}
+
+/// What to classify.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BertQuery {
+    /// A sentence, tokenized and padded to `max_len`.
+    Sentence { text: String, max_len: usize },
+    /// The Groq example's dummy input: `max_len` ids of 1, all attended.
+    Dummy { max_len: usize },
+}
+
+/// The model's answer, with what it saw.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BertAnswer {
+    /// The tokens of the real (attended) positions, `[CLS]` … `[SEP]`.
+    pub pieces: Vec<String>,
+    /// Their ids.
+    pub ids: Vec<u32>,
+    /// The padded length the model ran at.
+    pub max_len: usize,
+    /// Whether the sentence lost its tail to `max_len`.
+    pub truncated: bool,
+    /// Class probabilities (negative, positive).
+    pub probabilities: Vec<f32>,
+    /// Attention of the first [`MAX_ATTENTION_TOKENS`] real tokens, `[layer][head][i][j]`.
+    pub attention: Vec<Vec<Vec<Vec<f32>>>>,
+}
+
+impl LabTask for Bert {
+    const NAME: &'static str = "bert";
+    type Source = BertSource;
+    type File = BertFile;
+    type DataInfo = BertDataInfo;
+    type Config = BertRunConfig;
+    type Report = SentenceMistakes;
+    type Query = BertQuery;
+    type Answer = BertAnswer;
+
+    fn describe_data(info: &BertDataInfo) -> String {
+        match &info.source {
+            BertSource::Bundled => format!("bundled {}/{}", info.n_train, info.n_test),
+            BertSource::Uploaded { .. } => {
+                format!("your files {}/{}", info.n_train, info.n_test)
+            }
+        }
+    }
+}
+
+/// Labelled sentences with their WordPiece ids.
+#[derive(Clone, Debug)]
+pub struct TokenizedSet {
+    pub sentences: Vec<LabelledSentence>,
+    pub ids: Vec<Vec<u32>>,
+}
+
+impl TokenizedSet {
+    fn new(tokenizer: &WordPiece, sentences: Vec<LabelledSentence>) -> Self {
+        let ids = sentences
+            .iter()
+            .map(|s| tokenizer.token_ids(&s.sentence))
+            .collect();
+        Self { sentences, ids }
+    }
+
+    /// The first `n` (or all) sentences framed for a model of `max_len` tokens.
+    fn examples(
+        &self,
+        tokenizer: &WordPiece,
+        max_len: usize,
+        n: Option<usize>,
+    ) -> Vec<EncodedExample> {
+        let n = n.unwrap_or(self.ids.len()).min(self.ids.len());
+        frame_examples(
+            self.ids
+                .iter()
+                .zip(&self.sentences)
+                .take(n)
+                .map(|(ids, s)| (ids.as_slice(), s.label)),
+            tokenizer.cls_id,
+            tokenizer.sep_id,
+            max_len,
+        )
+    }
+}
+
+/// A loaded dataset.
+#[derive(Clone, Debug)]
+pub struct BertData {
+    pub tokenizer: WordPiece,
+    pub train: TokenizedSet,
+    pub test: TokenizedSet,
+    pub naive_bayes_accuracy: f32,
+}
+
+/// Reads the vocabulary and the two TSV files (raw or gzip).
+///
+/// # Errors
+/// The file at fault and a sentence naming the line.
+pub fn load_data(files: &[Vec<u8>]) -> Result<BertData, (Option<BertFile>, String)> {
+    let [vocab, train, test] = files else {
+        return Err((
+            None,
+            format!("Three files are needed; {} arrived.", files.len()),
+        ));
+    };
+    let vocab = std::str::from_utf8(vocab).map_err(|_| {
+        (
+            Some(BertFile::Vocab),
+            "The vocabulary is not UTF-8 text: a vocab.txt has one token per line.".to_string(),
+        )
+    })?;
+    let tokenizer = WordPiece::from_vocab_txt(vocab)
+        .map_err(|e| (Some(BertFile::Vocab), sentence_case(&e.to_string())))?;
+    let read = |file: BertFile, bytes: &[u8]| {
+        let rows = read_labelled_tsv(bytes)
+            .map_err(|e| (Some(file), format!("{}: {e}.", file.label())))?;
+        if rows.is_empty() {
+            return Err((
+                Some(file),
+                format!("{} file has no sentences.", file.label()),
+            ));
+        }
+        if let Some(row) = rows.iter().find(|r| usize::from(r.label) >= N_CLASSES) {
+            return Err((
+                Some(file),
+                format!("{}: the label {} is not 0 or 1.", file.label(), row.label),
+            ));
+        }
+        Ok(TokenizedSet::new(&tokenizer, rows))
+    };
+    let train = read(BertFile::Train, train)?;
+    let test = read(BertFile::Test, test)?;
+    let framed = |set: &TokenizedSet| set.examples(&tokenizer, usize::MAX, None);
+    let (train_examples, test_examples) = (framed(&train), framed(&test));
+    let nb = NaiveBayes::fit(
+        train_examples.iter().map(unigrams),
+        tokenizer.vocab_size(),
+        N_CLASSES,
+        1.0,
+    );
+    let naive_bayes_accuracy = nb.accuracy(test_examples.iter().map(unigrams));
+    Ok(BertData {
+        tokenizer,
+        train,
+        test,
+        naive_bayes_accuracy,
+    })
+}
+
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+/// The test-set pass after an epoch, a chunk at a time.
+#[derive(Clone, Debug)]
+struct EvalState {
+    summary: EpochSummary,
+    evaluator: Evaluator,
+    mistakes: Vec<(usize, u8, u8, f32)>,
+}
+
+/// A run of the BERT lab.
+#[derive(Clone, Debug)]
+pub struct BertRun {
+    trainer: BertTrainer,
+    max_len: usize,
+    test: Vec<EncodedExample>,
+    n_train: usize,
+    n_samples_done: usize,
+    eval: Option<Box<EvalState>>,
+    last_mistakes: SentenceMistakes,
+}
+
+impl WorkerTask for Bert {
+    type Data = BertData;
+    type Run = BertRun;
+    const NO_MODEL: &'static str =
+        "Train a model first (or load weights): there is nothing to ask yet.";
+
+    fn load(_: &BertSource, files: Vec<Vec<u8>>) -> Result<BertData, (Option<BertFile>, String)> {
+        load_data(&files)
+    }
+
+    fn data_info(source: &BertSource, data: &BertData) -> BertDataInfo {
+        let n_train = data.train.ids.len();
+        let positives = data.train.sentences.iter().filter(|s| s.label == 1).count();
+        BertDataInfo {
+            source: source.clone(),
+            n_train,
+            n_test: data.test.ids.len(),
+            vocab_size: data.tokenizer.vocab_size(),
+            naive_bayes_accuracy: data.naive_bayes_accuracy,
+            positive_share: positives as f32 / n_train.max(1) as f32,
+            n_cut: super::config::LENGTHS
+                .iter()
+                .map(|&len| {
+                    let n = data
+                        .train
+                        .ids
+                        .iter()
+                        .filter(|ids| ids.len() + 2 > len)
+                        .count();
+                    (len, n)
+                })
+                .collect(),
+        }
+    }
+
+    fn start(config: &BertRunConfig, data: &BertData) -> Result<(BertRun, RunStarted), String> {
+        let train = data
+            .train
+            .examples(&data.tokenizer, config.max_len, config.n_train);
+        let n_train = train.len();
+        let test = data.test.examples(&data.tokenizer, config.max_len, None);
+        let trainer = BertTrainer::new(config.train_config(), train).map_err(|e| e.to_string())?;
+        let started = RunStarted {
+            n_batches_per_epoch: trainer.n_batches_per_epoch(),
+            n_samples_total: n_train * config.n_epochs,
+            n_params: trainer.model().n_params(),
+        };
+        Ok((
+            BertRun {
+                trainer,
+                max_len: config.max_len,
+                test,
+                n_train,
+                n_samples_done: 0,
+                eval: None,
+                last_mistakes: SentenceMistakes::default(),
+            },
+            started,
+        ))
+    }
+
+    fn step(run: &mut BertRun, data: &BertData) -> Step {
+        if run.eval.is_some() {
+            run.eval_step(data)
+        } else {
+            run.train_step()
+        }
+    }
+
+    fn report(run: &mut BertRun, _: &BertData) -> SentenceMistakes {
+        std::mem::take(&mut run.last_mistakes)
+    }
+
+    fn answer(run: &BertRun, data: &BertData, query: &BertQuery) -> Result<BertAnswer, String> {
+        answer(run.trainer.model(), &data.tokenizer, query, run.max_len)
+    }
+}
+
+/// Classifies `query` with `model`; `default_len` is used when the query's length is not one
+/// the lab offers.
+///
+/// # Errors
+/// An empty or over-long sentence.
+pub fn answer(
+    model: &nn::bert::BertClassifier,
+    tokenizer: &WordPiece,
+    query: &BertQuery,
+    default_len: usize,
+) -> Result<BertAnswer, String> {
+    let pick = |len: usize| {
+        if super::config::LENGTHS.contains(&len) {
+            len
+        } else {
+            default_len
+        }
+    };
+    let (ids, max_len, truncated) = match query {
+        BertQuery::Sentence { text, max_len } => {
+            if text.trim().is_empty() {
+                return Err("Type a sentence first.".into());
+            }
+            if text.chars().count() > MAX_QUERY_CHARS {
+                return Err(format!(
+                    "That is {} characters; the lab classifies at most {MAX_QUERY_CHARS}.",
+                    text.chars().count()
+                ));
+            }
+            let max_len = pick(*max_len);
+            let all = tokenizer.token_ids(text);
+            let truncated = all.len() + 2 > max_len;
+            let framed = frame_examples(
+                [(all.as_slice(), 0)],
+                tokenizer.cls_id,
+                tokenizer.sep_id,
+                max_len,
+            );
+            let ids = framed.into_iter().next().map(|e| e.ids).unwrap_or_default();
+            (ids, max_len, truncated)
+        }
+        BertQuery::Dummy { max_len } => {
+            let max_len = pick(*max_len);
+            (vec![DUMMY_ID; max_len], max_len, false)
+        }
+    };
+    // Padded to max_len with the mask hiding the padding, as a fixed-shape compiled model
+    // would see it.
+    let batch = TokenBatch::padded(&ids, max_len);
+    let (logits, maps) = model.infer_with_attention(&batch);
+    let probabilities = softmax(logits.view()).row(0).to_vec();
+    let shown = ids.len().min(MAX_ATTENTION_TOKENS);
+    let attention = maps
+        .iter()
+        .map(|map| {
+            (0..map.dim().1)
+                .map(|h| {
+                    (0..shown)
+                        .map(|i| (0..shown).map(|j| map[(0, h, i, j)]).collect())
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let pieces = ids
+        .iter()
+        .map(|&id| tokenizer.id_to_token(id).unwrap_or("[UNK]").to_string())
+        .collect();
+    Ok(BertAnswer {
+        pieces,
+        ids,
+        max_len,
+        truncated,
+        probabilities,
+        attention,
+    })
+}
+
+impl BertRun {
+    fn train_step(&mut self) -> Step {
+        match self.trainer.train_batch() {
+            BatchOutcome::Trained(metrics) => {
+                self.n_samples_done += metrics.n_samples;
+                let epoch_ended = self.trainer.history().len() > metrics.epoch_idx;
+                if let Some(summary) = self.trainer.history().last().filter(|_| epoch_ended) {
+                    self.eval = Some(Box::new(EvalState {
+                        summary: *summary,
+                        evaluator: Evaluator::new(self.test.len(), N_CLASSES),
+                        mistakes: Vec::new(),
+                    }));
+                }
+                Step::Trained {
+                    batch: BatchStats {
+                        loss: metrics.loss,
+                        accuracy: metrics.accuracy,
+                        n_samples: metrics.n_samples,
+                    },
+                    epoch: (self.n_samples_done as f64 / self.n_train.max(1) as f64) as f32,
+                    epoch_ended,
+                }
+            }
+            BatchOutcome::Diverged(d) => {
+                let what = match d.kind {
+                    DivergenceKind::NonFiniteLoss => "the loss was not a finite number".to_string(),
+                    DivergenceKind::ExplodingLoss { loss } => {
+                        format!("the loss exploded to {loss:.3e}")
+                    }
+                };
+                Step::Diverged(format!(
+                    "Training diverged in epoch {}, batch {}: {what}. No update was applied from that batch; try a smaller learning rate.",
+                    d.epoch_idx + 1,
+                    d.batch_idx + 1
+                ))
+            }
+            // Nothing left to train (cannot happen while a run is live): end it cleanly.
+            BatchOutcome::Stopped(_) => Step::Evaluated {
+                row: None,
+                last: true,
+            },
+        }
+    }
+
+    fn eval_step(&mut self, data: &BertData) -> Step {
+        let not_yet = Step::Evaluated {
+            row: None,
+            last: false,
+        };
+        let Some(state) = self.eval.as_mut() else {
+            return not_yet;
+        };
+        if let Some(range) = state.evaluator.next_chunk(EVAL_CHUNK) {
+            let indices: Vec<usize> = range.collect();
+            let (batch, labels) = batch_of(&self.test, &indices);
+            let logits = self.trainer.model().infer(&batch);
+            let loss = softmax_cross_entropy(logits.view(), &labels).loss;
+            state.evaluator.record(logits.view(), &labels, loss);
+            let probabilities = softmax(logits.view());
+            for ((row, &label), &item_idx) in
+                probabilities.rows().into_iter().zip(&labels).zip(&indices)
+            {
+                let (predicted, confidence) = if row[1] > row[0] {
+                    (1u8, row[1])
+                } else {
+                    (0u8, row[0])
+                };
+                if predicted != label {
+                    state
+                        .mistakes
+                        .push((item_idx, label, predicted, confidence));
+                }
+            }
+        }
+        if !state.evaluator.is_done() {
+            return not_yet;
+        }
+        let Some(state) = self.eval.take() else {
+            return not_yet;
+        };
+        let mut state = *state;
+        let evaluation = state.evaluator.finish();
+        let (dominant_class, dominant_share) = evaluation.confusion.dominant_prediction();
+        let confusion = (0..N_CLASSES)
+            .map(|t| {
+                (0..N_CLASSES)
+                    .map(|p| evaluation.confusion.count(t, p))
+                    .collect()
+            })
+            .collect();
+        state
+            .mistakes
+            .sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+        self.last_mistakes = SentenceMistakes {
+            n_total: state.mistakes.len(),
+            shown: state
+                .mistakes
+                .iter()
+                .take(MAX_MISCLASSIFIED)
+                .map(
+                    |&(item_idx, label, predicted, confidence)| SentenceMistake {
+                        item_idx,
+                        text: data
+                            .test
+                            .sentences
+                            .get(item_idx)
+                            .map(|s| s.sentence.clone())
+                            .unwrap_or_default(),
+                        label,
+                        predicted,
+                        confidence,
+                    },
+                )
+                .collect(),
+        };
+        Step::Evaluated {
+            row: Some(EpochRow {
+                epoch: state.summary.epoch_idx + 1,
+                train_loss: state.summary.mean_loss,
+                train_accuracy: state.summary.train_accuracy,
+                test_loss: evaluation.mean_loss,
+                test_accuracy: evaluation.accuracy,
+                mean_grad_norm: state.summary.mean_grad_norm,
+                dominant_class,
+                dominant_share,
+                samples_per_s: 0.0,
+                confusion,
+            }),
+            last: self.trainer.status() == TrainStatus::Finished,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::training::protocol::{RunOutcome, RunProgress};
+    use crate::training::session::WorkerSession;
+
+    type Session = WorkerSession<Bert>;
+
+    /// A vocabulary with the specials, a few words and a `##` piece.
+    fn vocab() -> Vec<u8> {
+        let mut lines = vec!["[PAD]", "[unused0]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+        lines.extend([
+            "good", "great", "bad", "awful", "film", "plot", "the", "was", "##s", "!",
+        ]);
+        lines.join("\n").into_bytes()
+    }
+
+    /// `n` sentences: positive ones say good/great, negative ones bad/awful.
+    fn tsv(n: usize, offset: usize) -> Vec<u8> {
+        let mut out = String::from("sentence\tlabel\n");
+        for i in 0..n {
+            let positive = (i + offset).is_multiple_of(2);
+            let word = match (positive, i % 3) {
+                (true, 0) => "good",
+                (true, _) => "great",
+                (false, 0) => "bad",
+                (false, _) => "awful",
+            };
+            out.push_str(&format!("the film was {word} !\t{}\n", u8::from(positive)));
+        }
+        out.into_bytes()
+    }
+
+    fn loaded(n_train: usize, n_test: usize) -> Session {
+        let mut session = Session::new();
+        let out = session.handle(
+            ToWorker::LoadData {
+                source: BertSource::Bundled,
+            },
+            vec![vocab(), tsv(n_train, 0), tsv(n_test, 1)],
+            0.0,
+        );
+        match out.as_slice() {
+            [FromWorker::DataLoaded { info }] => {
+                assert_eq!(
+                    (info.n_train, info.n_test, info.vocab_size),
+                    (n_train, n_test, 16)
+                );
+                assert_eq!(
+                    info.naive_bayes_accuracy, 1.0,
+                    "the words give the label away"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        session
+    }
+
+    fn config(epochs: usize) -> BertRunConfig {
+        BertRunConfig {
+            batch_size: 8,
+            lr: 3e-3,
+            n_epochs: epochs,
+            max_len: 64,
+            seed: 1,
+            n_train: None,
+        }
+    }
+
+    fn run_to_end(session: &mut Session) -> Vec<FromWorker> {
+        let mut now = 0.0;
+        let mut clock = move || {
+            now += 1.0;
+            now
+        };
+        let mut out = Vec::new();
+        for _ in 0..10_000 {
+            if !session.is_busy() {
+                return out;
+            }
+            out.extend(session.work(&mut clock, 20.0));
+        }
+        panic!("the run never ended");
+    }
+
+    #[test]
+    fn bert_tiny_learns_an_easy_split_and_answers_with_its_attention() {
+        let mut session = loaded(64, 32);
+        let started = session.handle(
+            ToWorker::Start {
+                run_id: 1,
+                config: config(3),
+            },
+            Vec::new(),
+            0.0,
+        );
+        assert!(matches!(
+            started.as_slice(),
+            [FromWorker::Started { run_id: 1, run }] if run.n_batches_per_epoch == 8 && run.n_samples_total == 192
+        ));
+        let out = run_to_end(&mut session);
+        let accuracies: Vec<f32> = out
+            .iter()
+            .filter_map(|m| match m {
+                FromWorker::EpochResult { row, .. } => Some(row.test_accuracy),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(accuracies.len(), 3);
+        assert!(
+            *accuracies.last().unwrap() > 0.9,
+            "a from-scratch BERT-tiny reads good/bad: {accuracies:?}"
+        );
+        assert!(out.iter().any(|m| matches!(
+            m,
+            FromWorker::Progress {
+                progress: RunProgress {
+                    n_samples_done: 192,
+                    ..
+                },
+                ..
+            }
+        )));
+        assert!(matches!(
+            out.last(),
+            Some(FromWorker::Done {
+                outcome: RunOutcome::Finished,
+                ..
+            })
+        ));
+        let ask = |session: &mut Session, query: BertQuery| match session
+            .handle(
+                ToWorker::Query {
+                    request_id: 1,
+                    query,
+                },
+                Vec::new(),
+                0.0,
+            )
+            .as_slice()
+        {
+            [FromWorker::Answer { answer, .. }] => answer.clone(),
+            other => panic!("{other:?}"),
+        };
+        let good = ask(
+            &mut session,
+            BertQuery::Sentence {
+                text: "The films was GREAT!".into(),
+                max_len: 128,
+            },
+        );
+        assert_eq!(
+            good.pieces,
+            ["[CLS]", "the", "film", "##s", "was", "great", "!", "[SEP]"]
+        );
+        assert_eq!((good.max_len, good.truncated), (128, false));
+        assert!(good.probabilities[1] > 0.5, "{:?}", good.probabilities);
+        assert_eq!(good.attention.len(), 2);
+        assert_eq!(good.attention[0].len(), 2);
+        assert_eq!(good.attention[0][0].len(), 8);
+        let row_sum: f32 = good.attention[1][1][3].iter().sum();
+        assert!(
+            (row_sum - 1.0).abs() < 1e-4,
+            "attention rows of real tokens sum to 1"
+        );
+        // The Groq example's dummy input: all ones, every position attended.
+        let dummy = ask(&mut session, BertQuery::Dummy { max_len: 256 });
+        assert_eq!((dummy.ids.len(), dummy.max_len), (256, 256));
+        assert!(dummy.ids.iter().all(|&id| id == DUMMY_ID));
+        assert_eq!(dummy.attention[0][0].len(), MAX_ATTENTION_TOKENS);
+        // Padding does not change a sentence's answer: 64 and 256 give the same probabilities.
+        let short = ask(
+            &mut session,
+            BertQuery::Sentence {
+                text: "the film was bad".into(),
+                max_len: 64,
+            },
+        );
+        let long = ask(
+            &mut session,
+            BertQuery::Sentence {
+                text: "the film was bad".into(),
+                max_len: 256,
+            },
+        );
+        for (a, b) in short.probabilities.iter().zip(&long.probabilities) {
+            assert!((a - b).abs() < 1e-5);
+        }
+        assert!(short.probabilities[0] > 0.5);
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_a_sentence_and_the_data_in_use_stays() {
+        let mut session = loaded(16, 8);
+        let check =
+            |session: &mut Session, files: Vec<Vec<u8>>, file: BertFile, start: &str| match session
+                .handle(
+                    ToWorker::LoadData {
+                        source: BertSource::Uploaded {
+                            train: Some("mine.tsv".into()),
+                            test: None,
+                        },
+                    },
+                    files,
+                    0.0,
+                )
+                .as_slice()
+            {
+                [
+                    FromWorker::DataRejected {
+                        file: Some(f),
+                        message,
+                    },
+                ] => {
+                    assert_eq!(*f, file);
+                    assert!(message.starts_with(start), "{message}");
+                }
+                other => panic!("{other:?}"),
+            };
+        check(
+            &mut session,
+            vec![vocab(), b"only one column\n".to_vec(), tsv(4, 0)],
+            BertFile::Train,
+            "The training sentences: line 1",
+        );
+        check(
+            &mut session,
+            vec![vocab(), tsv(4, 0), b"a sentence\t7\n".to_vec()],
+            BertFile::Test,
+            "The test sentences",
+        );
+        check(
+            &mut session,
+            vec![vec![0xff, 0xfe, 0], tsv(4, 0), tsv(4, 0)],
+            BertFile::Vocab,
+            "The vocabulary is not UTF-8 text",
+        );
+        check(
+            &mut session,
+            vec![b"hello\nworld".to_vec(), tsv(4, 0), tsv(4, 0)],
+            BertFile::Vocab,
+            "",
+        );
+        // The bundled-like set is still in use.
+        let _ = session.handle(
+            ToWorker::Start {
+                run_id: 2,
+                config: config(1),
+            },
+            Vec::new(),
+            0.0,
+        );
+        let out = run_to_end(&mut session);
+        assert!(out.iter().any(|m| matches!(
+            m,
+            FromWorker::Progress {
+                progress: RunProgress {
+                    n_samples_total: 16,
+                    ..
+                },
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn a_subset_and_questions_out_of_bounds_are_handled() {
+        let mut session = loaded(64, 8);
+        let out = session.handle(
+            ToWorker::Start {
+                run_id: 1,
+                config: BertRunConfig {
+                    n_train: Some(40),
+                    ..config(1)
+                },
+            },
+            Vec::new(),
+            0.0,
+        );
+        assert!(matches!(
+            out.as_slice(),
+            [FromWorker::Started { run, .. }] if run.n_samples_total == 40
+        ));
+        for (query, start) in [
+            (
+                BertQuery::Sentence {
+                    text: "   ".into(),
+                    max_len: 64,
+                },
+                "Type a sentence first.",
+            ),
+            (
+                BertQuery::Sentence {
+                    text: "x".repeat(MAX_QUERY_CHARS + 1),
+                    max_len: 64,
+                },
+                "That is 2001 characters",
+            ),
+        ] {
+            match session
+                .handle(
+                    ToWorker::Query {
+                        request_id: 5,
+                        query,
+                    },
+                    Vec::new(),
+                    0.0,
+                )
+                .as_slice()
+            {
+                [FromWorker::QueryError { message, .. }] => {
+                    assert!(message.starts_with(start), "{message}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
