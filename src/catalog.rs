@@ -123,6 +123,12 @@ pub const LABS: &[LabEntry] = &[
         status: Status::Ready,
     },
     LabEntry {
+        name: "bert",
+        title: "BERT-tiny: fine-tune, tokenize, look inside",
+        redoes: "The model of the Groq homework, trained from scratch in your browser: WordPieces, attention maps, a Naive Bayes baseline, and the dummy input against your own sentence.",
+        status: Status::Ready,
+    },
+    LabEntry {
         name: "cerebras-batch",
         title: "BERT: batch size and step time",
         redoes: "The Cerebras homework: how step time and throughput change with batch size, beside the CS-2's numbers.",

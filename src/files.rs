@@ -4,8 +4,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use js_sys::ArrayBuffer;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen_futures::JsFuture;
 
 /// Offers `text` as a download named `file_name` through `anchor`, a hidden `<a>` that stays in
 /// the page: its `href` is a fresh object URL and its `download` the file name, then it is
@@ -112,4 +114,58 @@ pub fn read_picked_file(
         reader.set_onloadend(None);
         finish(Err(unreadable.to_owned()));
     }
+}
+
+/// The URL of a file of the build, relative to the page's base (so a relative build works
+/// under any folder, and a `--public-url /course/` build under `/course/`).
+///
+/// # Errors
+/// A page without a base address, or a path that does not resolve.
+pub fn asset_url(path: &str) -> Result<String, String> {
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .ok_or("the page has no base address")?;
+    web_sys::Url::new_with_base(path, &base)
+        .map(|u| u.href())
+        .map_err(|_| format!("cannot resolve {path} against {base}"))
+}
+
+/// Fetches a file of the build (relative to the page's base) as bytes.
+/// # Errors
+/// A sentence when the file cannot be fetched or read.
+pub async fn fetch_bytes(path: &str) -> Result<ArrayBuffer, String> {
+    let url = asset_url(path)?;
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(&url))
+        .await
+        .map_err(|_| format!("{path} could not be fetched (is the site served over HTTP?)"))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| format!("{path}: not an HTTP response"))?;
+    if !response.ok() {
+        return Err(format!(
+            "{path} could not be loaded: HTTP {}",
+            response.status()
+        ));
+    }
+    let promise = response
+        .array_buffer()
+        .map_err(|_| format!("{path}: the body could not be read"))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|_| format!("{path}: the body could not be read"))?
+        .dyn_into::<ArrayBuffer>()
+        .map_err(|_| format!("{path}: the body is not bytes"))
+}
+
+/// Reads a chosen file as bytes.
+/// # Errors
+/// A sentence when the browser cannot read it.
+pub async fn read_file(file: &web_sys::File) -> Result<ArrayBuffer, String> {
+    JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| format!("{} could not be read", file.name()))?
+        .dyn_into::<ArrayBuffer>()
+        .map_err(|_| format!("{} could not be read", file.name()))
 }

@@ -2,6 +2,7 @@
 //! themes' canvas colours, and canvas sizing. Charts never import components or pages.
 
 pub mod canvas;
+pub mod heatmap;
 pub mod palette;
 pub mod roofline;
 pub mod training_curves;

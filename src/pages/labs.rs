@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::app::LocationContext;
 use crate::catalog::{self, Status};
 use crate::pages::NotFoundPage;
+use crate::pages::bert::BertLab;
 use crate::pages::catalogue::{coming_notice, status_badge};
 use crate::pages::mnist::MnistLab;
 use crate::route::Route;
@@ -38,7 +39,7 @@ pub fn LabsPage() -> impl IntoView {
 
 #[component]
 pub fn LabPage(name: String) -> impl IntoView {
-    // The MNIST lab reads its settings from the query once; its own `replaceState` writes fire
+    // A lab reads its settings from the query once; its own `replaceState` writes fire
     // no `hashchange`, and a followed link with other settings rebuilds it.
     let location = use_context::<LocationContext>().map(|c| c.0);
     let query = Memo::new(move |_| {
@@ -55,6 +56,7 @@ pub fn LabPage(name: String) -> impl IntoView {
                     <MnistLab query=query.get() />
                 }
                 .into_any(),
+                ("bert", Status::Ready) => view! { <BertLab query=query.get() /> }.into_any(),
                 _ => ().into_any(),
             };
             view! {

@@ -1,5 +1,6 @@
 //! One module per page or section. Each page renders its own `<h1>`.
 
+pub mod bert;
 mod catalogue;
 mod home;
 mod labs;

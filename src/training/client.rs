@@ -14,22 +14,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
+use crate::files::asset_url;
+
 use super::protocol::{FromWorker, LabTask, ToWorker, decode, encode};
 
 /// The worker's loader (`src/bin/worker_loader.js`, copied by trunk beside the `worker` bin's
 /// `worker.js` and `worker_bg.wasm`, whose names trunk never hashes).
 pub const WORKER_SCRIPT: &str = "worker_loader.js";
-
-/// The URL of a file of the build, relative to the page's base.
-pub fn asset_url(path: &str) -> Result<String, String> {
-    let base = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
-        .ok_or("the page has no base address")?;
-    web_sys::Url::new_with_base(path, &base)
-        .map(|u| u.href())
-        .map_err(|_| format!("cannot resolve {path} against {base}"))
-}
 
 struct Inner {
     ready: bool,

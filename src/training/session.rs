@@ -89,6 +89,55 @@ pub trait WorkerTask: LabTask {
     ) -> Result<Self::Answer, String>;
 }
 
+/// A wrong answer found while evaluating: `(item, label, predicted, confidence)`.
+pub type Mistake = (usize, u8, u8, f32);
+
+/// The most probable class of one item and whether it is wrong: a [`Mistake`] when it is.
+pub fn judge(
+    item_idx: usize,
+    label: u8,
+    probabilities: impl IntoIterator<Item = f32>,
+) -> Option<Mistake> {
+    let (predicted, confidence) =
+        probabilities
+            .into_iter()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |best, (c, p)| {
+                if p > best.1 { (c, p) } else { best }
+            });
+    let predicted = u8::try_from(predicted).unwrap_or(u8::MAX);
+    (predicted != label).then_some((item_idx, label, predicted, confidence))
+}
+
+/// Sorts mistakes most confident first (ties in test order).
+pub fn most_confident_first(mistakes: &mut [Mistake]) {
+    mistakes.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+}
+
+/// An epoch's row: the trainer's summary of the epoch and the test evaluation after it (the
+/// session fills in the throughput).
+pub fn epoch_row(
+    summary: &nn::train::EpochSummary,
+    evaluation: &nn::train::Evaluation,
+) -> EpochRow {
+    let n = evaluation.confusion.n_classes();
+    let (dominant_class, dominant_share) = evaluation.confusion.dominant_prediction();
+    EpochRow {
+        epoch: summary.epoch_idx + 1,
+        train_loss: summary.mean_loss,
+        train_accuracy: summary.train_accuracy,
+        test_loss: evaluation.mean_loss,
+        test_accuracy: evaluation.accuracy,
+        mean_grad_norm: summary.mean_grad_norm,
+        dominant_class,
+        dominant_share,
+        samples_per_s: 0.0,
+        confusion: (0..n)
+            .map(|t| (0..n).map(|p| evaluation.confusion.count(t, p)).collect())
+            .collect(),
+    }
+}
+
 /// Means over the batches since the last curve point.
 #[derive(Clone, Debug, Default)]
 struct CurveAccumulator {
@@ -377,8 +426,40 @@ impl<R> Live<R> {
     }
 }
 
+/// Test helpers shared by the labs' task tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{FromWorker, WorkerSession, WorkerTask};
+
+    /// A clock that advances 1 ms each time it is read.
+    pub(crate) fn ticking() -> impl FnMut() -> f64 {
+        let mut now = 0.0;
+        move || {
+            now += 1.0;
+            now
+        }
+    }
+
+    /// Works the session in slices of `slice_ms` until its run ends; every message heard.
+    pub(crate) fn run_to_end<T: WorkerTask>(
+        session: &mut WorkerSession<T>,
+        slice_ms: f64,
+    ) -> Vec<FromWorker<T>> {
+        let mut clock = ticking();
+        let mut out = Vec::new();
+        for _ in 0..10_000 {
+            if !session.is_busy() {
+                return out;
+            }
+            out.extend(session.work(&mut clock, slice_ms));
+        }
+        panic!("the run never ended");
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::ticking;
     use super::*;
     use crate::training::protocol::tests::{Toy, ToyConfig};
 
@@ -485,15 +566,6 @@ mod tests {
         }
     }
 
-    /// A clock that advances 1 ms each time it is read.
-    fn ticking() -> impl FnMut() -> f64 {
-        let mut now = 0.0;
-        move || {
-            now += 1.0;
-            now
-        }
-    }
-
     fn loaded() -> WorkerSession<Toy> {
         let mut session = WorkerSession::<Toy>::new();
         let out = session.handle(
@@ -519,15 +591,7 @@ mod tests {
     }
 
     fn run_to_end(session: &mut WorkerSession<Toy>) -> Vec<FromWorker<Toy>> {
-        let mut clock = ticking();
-        let mut out = Vec::new();
-        for _ in 0..10_000 {
-            if !session.is_busy() {
-                return out;
-            }
-            out.extend(session.work(&mut clock, 5.0));
-        }
-        panic!("the run never ended");
+        super::testing::run_to_end(session, 5.0)
     }
 
     #[test]

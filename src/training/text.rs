@@ -99,6 +99,48 @@ pub fn parse_lr(text: &str, max: f64) -> Result<f64, String> {
     Ok(lr)
 }
 
+/// The epoch columns every lab's CSV ends with.
+const EPOCH_COLUMNS: &str = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,mean_grad_norm,dominant_class,dominant_share,samples_per_s";
+
+/// Every epoch of every run, one CSV line each: `run`, the lab's settings columns (named in
+/// `settings_header`, written by `settings`), `data`, `outcome`, then the epoch's figures. A run
+/// with no finished epoch gets one line with empty figures, so its outcome is still there.
+pub fn runs_csv<C>(
+    records: &[crate::training::state::RunRecord<C>],
+    settings_header: &str,
+    settings: impl Fn(&C) -> String,
+) -> String {
+    let mut out = format!("run,{settings_header},data,outcome,{EPOCH_COLUMNS}\n");
+    let empty = ",".repeat(EPOCH_COLUMNS.split(',').count() - 1);
+    for record in records {
+        let prefix = format!(
+            "{},{},{},{}",
+            record.run_id,
+            settings(&record.config),
+            csv_field(&record.data),
+            record.outcome_word(),
+        );
+        if record.rows.is_empty() {
+            out.push_str(&format!("{prefix},{empty}\n"));
+        }
+        for row in &record.rows {
+            out.push_str(&format!(
+                "{prefix},{},{:.6},{:.6},{},{:.6},{:.6},{},{:.6},{:.1}\n",
+                row.epoch,
+                row.train_loss,
+                row.train_accuracy,
+                row.test_loss.map_or(String::new(), |l| format!("{l:.6}")),
+                row.test_accuracy,
+                row.mean_grad_norm,
+                row.dominant_class,
+                row.dominant_share,
+                row.samples_per_s,
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

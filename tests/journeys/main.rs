@@ -5,6 +5,7 @@
 
 mod support;
 
+mod bert;
 mod lessons;
 mod mnist;
 mod shell;

@@ -32,21 +32,9 @@ async fn wait_until(browser: &Browser, script: &str, what: &str, patience: Durat
 
 /// Waits until the element's text starts with `prefix`, and returns it.
 async fn wait_for_prefix(browser: &Browser, css: &str, prefix: &str, patience: Duration) -> String {
-    let started = Instant::now();
-    loop {
-        if let Ok(e) = browser.client.find(Locator::Css(css)).await
-            && let Ok(text) = e.text().await
-            && text.starts_with(prefix)
-        {
-            return text;
-        }
-        assert!(
-            started.elapsed() < patience,
-            "waited {patience:?} for `{css}` to start with {prefix:?}; status: {}",
-            browser.text_of("[data-testid=mnist-status]").await
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    browser
+        .wait_for_prefix(css, prefix, patience, "[data-testid=mnist-status]")
+        .await
 }
 
 async fn type_into(browser: &Browser, testid: &str, value: &str) {
@@ -60,13 +48,7 @@ async fn type_into(browser: &Browser, testid: &str, value: &str) {
 }
 
 async fn assert_console_clean(browser: &Browser) {
-    let bad: Vec<Value> = browser
-        .console_entries()
-        .await
-        .into_iter()
-        .filter(|e| e["level"] == "SEVERE" || e["level"] == "WARNING")
-        .collect();
-    assert!(bad.is_empty(), "console errors or warnings: {bad:?}");
+    browser.assert_console_clean().await;
 }
 
 /// The page never scrolls sideways (wide tables scroll inside their panels).
@@ -82,24 +64,9 @@ async fn assert_no_sideways_scroll(browser: &Browser) {
     );
 }
 
-/// Saves a screenshot when `TESTBED_SCREENSHOTS` names a folder (for looking, not checking).
+/// Saves a screenshot of the whole page when `TESTBED_SCREENSHOTS` names a folder.
 async fn screenshot(browser: &Browser, name: &str) {
-    if let Some(dir) = std::env::var_os("TESTBED_SCREENSHOTS") {
-        // The whole page, then back to the journeys' window size.
-        let height = browser
-            .eval("return document.documentElement.scrollHeight;")
-            .await
-            .as_u64()
-            .unwrap_or(900) as u32;
-        let _ = browser
-            .client
-            .set_window_size(1280, height.clamp(900, 4000))
-            .await;
-        let png = browser.client.screenshot().await.expect("screenshot");
-        let _ = browser.client.set_window_size(1280, 900).await;
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
-            .expect("write png");
-    }
+    browser.screenshot_page(name).await;
 }
 
 /// Saves a screenshot of one element (see [`screenshot`]).

@@ -286,6 +286,65 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
+    /// Fails on any error or warning in the browser console since the last read.
+    pub async fn assert_console_clean(&self) {
+        let bad: Vec<Value> = self
+            .console_entries()
+            .await
+            .into_iter()
+            .filter(|e| e["level"] == "SEVERE" || e["level"] == "WARNING")
+            .collect();
+        assert!(bad.is_empty(), "console errors or warnings: {bad:?}");
+    }
+
+    /// Waits until the element's text starts with `prefix`, and returns it; on failure the
+    /// text of `status_css` says where the page was.
+    pub async fn wait_for_prefix(
+        &self,
+        css: &str,
+        prefix: &str,
+        patience: Duration,
+        status_css: &str,
+    ) -> String {
+        let started = Instant::now();
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = e.text().await
+                && text.starts_with(prefix)
+            {
+                return text;
+            }
+            assert!(
+                started.elapsed() < patience,
+                "waited {patience:?} for `{css}` to start with {prefix:?}; status: {}",
+                self.text_of(status_css).await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Saves a PNG of the whole page (not only the window) as `<name>.png` in
+    /// `$TESTBED_SCREENSHOTS`, when that is set, then restores the journeys' window size.
+    pub async fn screenshot_page(&self, name: &str) {
+        let Some(dir) = std::env::var_os("TESTBED_SCREENSHOTS") else {
+            return;
+        };
+        let height = self
+            .eval("return document.documentElement.scrollHeight;")
+            .await
+            .as_u64()
+            .unwrap_or(900) as u32;
+        let _ = self
+            .client
+            .set_window_size(1280, height.clamp(900, 4000))
+            .await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let _ = self.client.set_window_size(1280, 900).await;
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write png");
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
         let _ = std::fs::remove_dir_all(&self.profile);

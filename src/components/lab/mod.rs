@@ -4,6 +4,10 @@
 //! gives them a [`LabView`] (memos of its `LabModel`'s parts and its test-id prefix); its own
 //! panels (data, settings, drawing pad, sentences) stay with the lab's page.
 
+mod handle;
+
+pub use handle::LabHandle;
+
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
@@ -69,6 +73,82 @@ pub fn thousands(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// A labelled setting (a text box, or a choice when `options` are given) with its hint and
+/// its error sentence beside it; ids and test ids are `prefix-key` and `prefix-error-key`.
+#[component]
+pub fn SettingsField(
+    prefix: &'static str,
+    key: &'static str,
+    label: &'static str,
+    /// The text as typed.
+    value: Signal<String>,
+    /// Why the text is not accepted.
+    error: Signal<Option<String>>,
+    disabled: Signal<bool>,
+    on_input: Callback<String>,
+    #[prop(optional)] hint: &'static str,
+    /// `(value, text)` of each choice (none: a text box).
+    #[prop(optional)]
+    options: Vec<(&'static str, &'static str)>,
+) -> impl IntoView {
+    let id = format!("{prefix}-{key}");
+    let error_id = format!("{prefix}-error-{key}");
+    let control = if options.is_empty() {
+        view! {
+            <input
+                id=id.clone()
+                class="lab-form__input"
+                class:lab-form__input--invalid=move || error.with(Option::is_some)
+                type="text"
+                inputmode="decimal"
+                autocomplete="off"
+                spellcheck="false"
+                data-testid=id.clone()
+                prop:value=move || value.get()
+                prop:disabled=move || disabled.get()
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=error_id.clone()
+                on:input=move |ev| on_input.run(event_target_value(&ev))
+            />
+        }
+        .into_any()
+    } else {
+        view! {
+            <select
+                id=id.clone()
+                class="lab-form__input"
+                class:lab-form__input--invalid=move || error.with(Option::is_some)
+                data-testid=id.clone()
+                prop:disabled=move || disabled.get()
+                aria-describedby=error_id.clone()
+                on:change=move |ev| on_input.run(event_target_value(&ev))
+            >
+                {options
+                    .into_iter()
+                    .map(|(choice, text)| {
+                        view! {
+                            <option value=choice selected=move || value.with(|v| v == choice)>
+                                {text}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="lab-form__row">
+            <label class="lab-form__label" for=id>{label}</label>
+            {control}
+            {(!hint.is_empty()).then(|| view! { <p class="lab-form__hint">{hint}</p> })}
+            <p class="lab-form__error" id=error_id.clone() data-testid=error_id role="alert">
+                {move || error.get()}
+            </p>
+        </div>
+    }
 }
 
 /// The run panel's status sentence.

@@ -1,50 +1,10 @@
-//! The few browser calls the MNIST lab needs: fetching the bundled data, reading chosen files,
-//! downloading a CSV, and painting 28×28 digits.
+//! The browser calls only the MNIST lab needs: painting 28×28 digits and reading theme colours.
 
-use js_sys::ArrayBuffer;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
-
-use crate::training::client::asset_url;
 
 /// Largest file the lab reads from disk (the full MNIST training images are 47 MB raw).
 pub const MAX_UPLOAD_BYTES: f64 = 80.0 * 1024.0 * 1024.0;
-
-/// Fetches a file of the build (relative to the page's base) as bytes.
-pub async fn fetch_bytes(path: &str) -> Result<ArrayBuffer, String> {
-    let url = asset_url(path)?;
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(&url))
-        .await
-        .map_err(|_| format!("{path} could not be fetched (is the site served over HTTP?)"))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| format!("{path}: not an HTTP response"))?;
-    if !response.ok() {
-        return Err(format!(
-            "{path} could not be loaded: HTTP {}",
-            response.status()
-        ));
-    }
-    let promise = response
-        .array_buffer()
-        .map_err(|_| format!("{path}: the body could not be read"))?;
-    JsFuture::from(promise)
-        .await
-        .map_err(|_| format!("{path}: the body could not be read"))?
-        .dyn_into::<ArrayBuffer>()
-        .map_err(|_| format!("{path}: the body is not bytes"))
-}
-
-/// Reads a chosen file as bytes.
-pub async fn read_file(file: &web_sys::File) -> Result<ArrayBuffer, String> {
-    JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|_| format!("{} could not be read", file.name()))?
-        .dyn_into::<ArrayBuffer>()
-        .map_err(|_| format!("{} could not be read", file.name()))
-}
 
 /// A 2D context for `canvas`.
 pub fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {

@@ -5,9 +5,10 @@ use leptos::html::{Canvas, Input};
 use leptos::prelude::*;
 
 use super::LabState;
-use super::browser::{MAX_UPLOAD_BYTES, paint_digit, read_file, theme_rgb};
+use super::browser::{MAX_UPLOAD_BYTES, paint_digit, theme_rgb};
 use super::digit_pad::DigitPad;
-use crate::components::lab::{theme_signal, thousands};
+use crate::components::lab::{SettingsField, theme_signal, thousands};
+use crate::files::read_file;
 use crate::route::Route;
 use crate::route::replace_url;
 use crate::training::mnist::config::{LabField, ModelKind, OptimizerKind, RunConfig, format_lr};
@@ -32,80 +33,32 @@ fn set_field(state: LabState, field: LabField, value: String) {
     state.form.set(next);
 }
 
-/// A labelled text field with its error beside it.
-#[component]
-fn TextField(
+/// One of the form's settings, through the shared settings field.
+fn field(
     state: LabState,
     field: LabField,
     label: &'static str,
     hint: &'static str,
+    options: Vec<(&'static str, &'static str)>,
 ) -> impl IntoView {
-    let key = field.key();
-    let error_id = format!("mnist-error-{key}");
-    let error = move || field_error(state, field);
     view! {
-        <div class="lab-form__row">
-            <label class="lab-form__label" for=format!("mnist-{key}")>{label}</label>
-            <input
-                id=format!("mnist-{key}")
-                class="lab-form__input"
-                class:lab-form__input--invalid=move || error().is_some()
-                type="text"
-                inputmode="decimal"
-                autocomplete="off"
-                spellcheck="false"
-                data-testid=format!("mnist-{key}")
-                prop:value=move || state.form.with(|f| f.field(field).to_string())
-                prop:disabled=move || state.is_running()
-                aria-invalid=move || error().is_some().then_some("true")
-                aria-describedby=error_id.clone()
-                on:input=move |ev| set_field(state, field, event_target_value(&ev))
-            />
-            <p class="lab-form__hint">{hint}</p>
-            <p class="lab-form__error" id=error_id data-testid=format!("mnist-error-{key}") role="alert">
-                {error}
-            </p>
-        </div>
+        <SettingsField
+            prefix="mnist"
+            key=field.key()
+            label
+            hint
+            options
+            value=Signal::derive(move || state.form.with(|f| f.field(field).to_string()))
+            error=Signal::derive(move || field_error(state, field))
+            disabled=Signal::derive(move || state.is_running())
+            on_input=Callback::new(move |value| set_field(state, field, value))
+        />
     }
 }
 
 /// The settings, start/cancel and the Graphcore defaults.
 #[component]
 pub fn SettingsPanel(state: LabState) -> impl IntoView {
-    let select_row = move |field: LabField,
-                           label: &'static str,
-                           options: Vec<(&'static str, &'static str)>| {
-        let key = field.key();
-        let error = move || field_error(state, field);
-        view! {
-            <div class="lab-form__row">
-                <label class="lab-form__label" for=format!("mnist-{key}")>{label}</label>
-                <select
-                    id=format!("mnist-{key}")
-                    class="lab-form__input"
-                    class:lab-form__input--invalid=move || error().is_some()
-                    data-testid=format!("mnist-{key}")
-                    prop:disabled=move || state.is_running()
-                    aria-describedby=format!("mnist-error-{key}")
-                    on:change=move |ev| set_field(state, field, event_target_value(&ev))
-                >
-                    {options
-                        .into_iter()
-                        .map(|(value, text)| {
-                            view! {
-                                <option value=value selected=move || state.form.with(|f| f.field(field) == value)>
-                                    {text}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-                <p class="lab-form__error" id=format!("mnist-error-{key}") data-testid=format!("mnist-error-{key}") role="alert">
-                    {error}
-                </p>
-            </div>
-        }
-    };
     let models = ModelKind::ALL
         .iter()
         .map(|m| (m.as_str(), m.label()))
@@ -128,12 +81,12 @@ pub fn SettingsPanel(state: LabState) -> impl IntoView {
             }
         >
             <h2 class="lab-panel__title">"Settings"</h2>
-            {select_row(LabField::Model, "Model", models)}
-            <TextField state field=LabField::Batch label="Batch size" hint="Digits per SGD step, 1 to 1024." />
-            <TextField state field=LabField::Lr label="Learning rate" hint="Above 0, at most 10 (e.g. 0.05)." />
-            <TextField state field=LabField::Epochs label="Epochs" hint="Passes over the training digits, 1 to 100." />
-            {select_row(LabField::Optimizer, "Optimizer", optimizers)}
-            <TextField state field=LabField::Seed label="Seed" hint="Same seed, same settings: the same numbers." />
+            {field(state, LabField::Model, "Model", "", models)}
+            {field(state, LabField::Batch, "Batch size", "Digits per SGD step, 1 to 1024.", vec![])}
+            {field(state, LabField::Lr, "Learning rate", "Above 0, at most 10 (e.g. 0.05).", vec![])}
+            {field(state, LabField::Epochs, "Epochs", "Passes over the training digits, 1 to 100.", vec![])}
+            {field(state, LabField::Optimizer, "Optimizer", "", optimizers)}
+            {field(state, LabField::Seed, "Seed", "Same seed, same settings: the same numbers.", vec![])}
             <div class="lab-form__row lab-form__row--check">
                 <label class="lab-form__check">
                     <input
@@ -429,7 +382,7 @@ pub fn MisclassifiedPanel(state: LabState) -> impl IntoView {
 pub fn DrawPanel(state: LabState) -> impl IntoView {
     let on_digit = Callback::new(move |pixels: Vec<u8>| state.predict(pixels));
     let on_clear = Callback::new(move |()| state.clear_prediction());
-    let has_model = move || state.current.with(Option::is_some);
+    let has_model = move || state.lab.current.with(Option::is_some);
     view! {
         <section class="lab-panel" aria-labelledby="mnist-draw-title">
             <h2 class="lab-panel__title" id="mnist-draw-title">"Draw a digit"</h2>

@@ -3,4 +3,5 @@
 //! attention maps).
 
 pub mod config;
+pub mod results;
 pub mod task;

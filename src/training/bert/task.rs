@@ -17,8 +17,10 @@ use nn::train::{BatchOutcome, DivergenceKind, EpochSummary, Evaluator, TrainStat
 use serde::{Deserialize, Serialize};
 
 use super::config::BertRunConfig;
-use crate::training::protocol::{EpochRow, LabTask, RunStarted};
-use crate::training::session::{BatchStats, Step, WorkerTask};
+use crate::training::protocol::{LabTask, RunStarted};
+use crate::training::session::{
+    BatchStats, Mistake, Step, WorkerTask, epoch_row, judge, most_confident_first,
+};
 
 /// Test sentences per evaluation step.
 pub const EVAL_CHUNK: usize = 64;
@@ -291,7 +293,7 @@ fn sentence_case(text: &str) -> String {
 struct EvalState {
     summary: EpochSummary,
     evaluator: Evaluator,
-    mistakes: Vec<(usize, u8, u8, f32)>,
+    mistakes: Vec<Mistake>,
 }
 
 /// A run of the BERT lab.
@@ -524,16 +526,9 @@ impl BertRun {
             for ((row, &label), &item_idx) in
                 probabilities.rows().into_iter().zip(&labels).zip(&indices)
             {
-                let (predicted, confidence) = if row[1] > row[0] {
-                    (1u8, row[1])
-                } else {
-                    (0u8, row[0])
-                };
-                if predicted != label {
-                    state
-                        .mistakes
-                        .push((item_idx, label, predicted, confidence));
-                }
+                state
+                    .mistakes
+                    .extend(judge(item_idx, label, row.iter().copied()));
             }
         }
         if !state.evaluator.is_done() {
@@ -543,18 +538,8 @@ impl BertRun {
             return not_yet;
         };
         let mut state = *state;
-        let evaluation = state.evaluator.finish();
-        let (dominant_class, dominant_share) = evaluation.confusion.dominant_prediction();
-        let confusion = (0..N_CLASSES)
-            .map(|t| {
-                (0..N_CLASSES)
-                    .map(|p| evaluation.confusion.count(t, p))
-                    .collect()
-            })
-            .collect();
-        state
-            .mistakes
-            .sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+        let row = epoch_row(&state.summary, &state.evaluator.finish());
+        most_confident_first(&mut state.mistakes);
         self.last_mistakes = SentenceMistakes {
             n_total: state.mistakes.len(),
             shown: state
@@ -578,18 +563,7 @@ impl BertRun {
                 .collect(),
         };
         Step::Evaluated {
-            row: Some(EpochRow {
-                epoch: state.summary.epoch_idx + 1,
-                train_loss: state.summary.mean_loss,
-                train_accuracy: state.summary.train_accuracy,
-                test_loss: evaluation.mean_loss,
-                test_accuracy: evaluation.accuracy,
-                mean_grad_norm: state.summary.mean_grad_norm,
-                dominant_class,
-                dominant_share,
-                samples_per_s: 0.0,
-                confusion,
-            }),
+            row: Some(row),
             last: self.trainer.status() == TrainStatus::Finished,
         }
     }
@@ -665,19 +639,7 @@ mod tests {
     }
 
     fn run_to_end(session: &mut Session) -> Vec<FromWorker> {
-        let mut now = 0.0;
-        let mut clock = move || {
-            now += 1.0;
-            now
-        };
-        let mut out = Vec::new();
-        for _ in 0..10_000 {
-            if !session.is_busy() {
-                return out;
-            }
-            out.extend(session.work(&mut clock, 20.0));
-        }
-        panic!("the run never ended");
+        crate::training::session::testing::run_to_end(session, 20.0)
     }
 
     #[test]

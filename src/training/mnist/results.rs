@@ -1,23 +1,19 @@
 //! Runs the page has seen, as data: the CSV export and the comparison with the IPU's lr sweep.
 
 use super::config::{IPU_SWEEP, RunConfig, format_lr};
-use crate::training::text::csv_field;
+use crate::training::text::runs_csv;
 
 /// One run of this lab as the page recorded it.
 pub type RunRecord = crate::training::state::RunRecord<RunConfig>;
 
-const CSV_HEADER: &str = "run,model,optimizer,lr,batch,epochs,seed,loss,data,outcome,epoch,train_loss,train_accuracy,test_loss,test_accuracy,mean_grad_norm,dominant_class,dominant_share,samples_per_s";
+/// The MNIST lab's settings columns.
+const SETTINGS_HEADER: &str = "model,optimizer,lr,batch,epochs,seed,loss";
 
-/// Every epoch of every run, one CSV line each (a run with no finished epoch gets one line
-/// with empty figures, so its outcome is still there).
+/// Every epoch of every run, one CSV line each.
 pub fn to_csv(records: &[RunRecord]) -> String {
-    let mut out = String::from(CSV_HEADER);
-    out.push('\n');
-    for record in records {
-        let c = &record.config;
-        let prefix = format!(
-            "{},{},{},{},{},{},{},{},{},{}",
-            record.run_id,
+    runs_csv(records, SETTINGS_HEADER, |c| {
+        format!(
+            "{},{},{},{},{},{},{}",
             c.model.as_str(),
             c.optimizer.as_str(),
             format_lr(c.lr),
@@ -29,29 +25,8 @@ pub fn to_csv(records: &[RunRecord]) -> String {
             } else {
                 "ce"
             },
-            csv_field(&record.data),
-            record.outcome_word(),
-        );
-        if record.rows.is_empty() {
-            out.push_str(&prefix);
-            out.push_str(",,,,,,,,,\n");
-        }
-        for row in &record.rows {
-            out.push_str(&format!(
-                "{prefix},{},{:.6},{:.6},{},{:.6},{:.6},{},{:.6},{:.0}\n",
-                row.epoch,
-                row.train_loss,
-                row.train_accuracy,
-                row.test_loss.map_or(String::new(), |l| format!("{l:.6}")),
-                row.test_accuracy,
-                row.mean_grad_norm,
-                row.dominant_class,
-                row.dominant_share,
-                row.samples_per_s,
-            ));
-        }
-    }
-    out
+        )
+    })
 }
 
 /// One learning rate of the Graphcore sweep: the IPU's figure and this browser's latest run.
@@ -146,17 +121,20 @@ mod tests {
         ];
         let csv = to_csv(&records);
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], CSV_HEADER);
+        assert_eq!(
+            lines[0],
+            "run,model,optimizer,lr,batch,epochs,seed,loss,data,outcome,epoch,train_loss,train_accuracy,test_loss,test_accuracy,mean_grad_norm,dominant_class,dominant_share,samples_per_s"
+        );
         assert_eq!(
             lines[2],
-            "1,cnn,sgd,0.05,8,10,1,double-softmax,\"mine, \"\"v2\"\"\",finished,2,0.500000,0.750000,0.250000,0.875000,1.500000,1,0.125000,1234"
+            "1,cnn,sgd,0.05,8,10,1,double-softmax,\"mine, \"\"v2\"\"\",finished,2,0.500000,0.750000,0.250000,0.875000,1.500000,1,0.125000,1234.4"
         );
         assert_eq!(
             lines[3],
             "2,cnn,sgd,0.05,8,10,1,double-softmax,bundled,cancelled,,,,,,,,,"
         );
         assert_eq!(lines.len(), 4);
-        let n_columns = CSV_HEADER.split(',').count();
+        let n_columns = lines[0].split(',').count();
         assert_eq!(lines[3].split(',').count(), n_columns);
     }
 

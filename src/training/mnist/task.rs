@@ -11,8 +11,10 @@ use nn::train::{DivergenceKind, EpochSummary, Evaluator, TrainStatus, Trainer};
 use serde::{Deserialize, Serialize};
 
 use super::config::RunConfig;
-use crate::training::protocol::{EpochRow, LabTask, RunSettings, RunStarted};
-use crate::training::session::{BatchStats, Step, WorkerTask};
+use crate::training::protocol::{LabTask, RunSettings, RunStarted};
+use crate::training::session::{
+    BatchStats, Mistake, Step, WorkerTask, epoch_row, judge, most_confident_first,
+};
 
 /// Test images per evaluation step.
 pub const EVAL_CHUNK: usize = 100;
@@ -275,8 +277,7 @@ pub fn load_data(files: &[Vec<u8>]) -> Result<LoadedData, DataRejection> {
 struct EvalState {
     summary: EpochSummary,
     evaluator: Evaluator,
-    /// (item, label, predicted, confidence) of every mistake.
-    mistakes: Vec<(usize, u8, u8, f32)>,
+    mistakes: Vec<Mistake>,
 }
 
 /// A run of the MNIST lab.
@@ -411,18 +412,9 @@ impl MnistRun {
             for ((row, &label), &item_idx) in
                 probabilities.rows().into_iter().zip(&labels).zip(&indices)
             {
-                let (predicted, confidence) =
-                    row.iter()
-                        .copied()
-                        .enumerate()
-                        .fold((0, f32::NEG_INFINITY), |best, (c, p)| {
-                            if p > best.1 { (c, p) } else { best }
-                        });
-                if predicted != usize::from(label) {
-                    state
-                        .mistakes
-                        .push((item_idx, label, predicted as u8, confidence));
-                }
+                state
+                    .mistakes
+                    .extend(judge(item_idx, label, row.iter().copied()));
             }
         }
         if !state.evaluator.is_done() {
@@ -438,32 +430,8 @@ impl MnistRun {
             };
         };
         let mut state = *state;
-        let evaluation = state.evaluator.finish();
-        let (dominant_class, dominant_share) = evaluation.confusion.dominant_prediction();
-        let confusion = (0..N_CLASSES)
-            .map(|t| {
-                (0..N_CLASSES)
-                    .map(|p| evaluation.confusion.count(t, p))
-                    .collect()
-            })
-            .collect();
-        let row = EpochRow {
-            epoch: state.summary.epoch_idx + 1,
-            train_loss: state.summary.mean_loss,
-            train_accuracy: state.summary.train_accuracy,
-            test_loss: evaluation.mean_loss,
-            test_accuracy: evaluation.accuracy,
-            mean_grad_norm: state.summary.mean_grad_norm,
-            dominant_class,
-            dominant_share,
-            // Filled by the session, which keeps the time.
-            samples_per_s: 0.0,
-            confusion,
-        };
-        // Most confident mistakes first (ties in test order).
-        state
-            .mistakes
-            .sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+        let row = epoch_row(&state.summary, &state.evaluator.finish());
+        most_confident_first(&mut state.mistakes);
         self.last_mistakes = Mistakes {
             n_total: state.mistakes.len(),
             shown: state
@@ -490,8 +458,9 @@ impl MnistRun {
 mod tests {
     use super::*;
     use crate::training::mnist::config::{LabForm, ModelKind, OptimizerKind};
-    use crate::training::protocol::{CurvePoint, RunOutcome, RunProgress};
+    use crate::training::protocol::{CurvePoint, EpochRow, RunOutcome, RunProgress};
     use crate::training::session::WorkerSession;
+    use crate::training::session::testing::ticking;
     use nn::idx::encode;
 
     type Session = WorkerSession<Mnist>;
@@ -516,15 +485,6 @@ mod tests {
         let (train_images, train_labels) = make(n_train, 0);
         let (test_images, test_labels) = make(n_test, 3);
         vec![train_images, train_labels, test_images, test_labels]
-    }
-
-    /// A clock that advances 1 ms each time it is read.
-    fn ticking() -> impl FnMut() -> f64 {
-        let mut now = 0.0;
-        move || {
-            now += 1.0;
-            now
-        }
     }
 
     fn loaded(n_train: usize, n_test: usize) -> Session {
@@ -561,15 +521,7 @@ mod tests {
     }
 
     fn run_to_end(session: &mut Session) -> Vec<FromWorker> {
-        let mut clock = ticking();
-        let mut out = Vec::new();
-        for _ in 0..10_000 {
-            if !session.is_busy() {
-                return out;
-            }
-            out.extend(session.work(&mut clock, 20.0));
-        }
-        panic!("the run never ended");
+        crate::training::session::testing::run_to_end(session, 20.0)
     }
 
     #[test]

@@ -1,0 +1,298 @@
+//! The BERT-tiny lab: the bundled sentences load and the Naive Bayes baseline is computed; a
+//! short run trains in the page's worker and its test accuracy is read from the page; a typed
+//! sentence gets its WordPieces, a prediction and attention maps; the dummy input and the
+//! sentence at 128 and 256 fill the comparison; a bad TSV gets its sentence and the sentences
+//! in use stay.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+
+use testbed_lab::training::bert::config::BertForm;
+use testbed_lab::training::bert::task::{Bert, BertFile, BertSource};
+use testbed_lab::training::protocol::{FromWorker, ToWorker};
+use testbed_lab::training::session::WorkerSession;
+
+use crate::support::{Browser, PATIENCE, StaticServer, relative_dist};
+
+/// The query of the journey's run: one epoch of `cargo xtask bert`'s defaults (a smaller split
+/// only learns to answer the majority class: from scratch, BERT-tiny needs a few hundred steps).
+const RUN: &str = "epochs=1";
+
+/// The last test accuracy of the same run done natively, through the same worker session the
+/// page's worker runs (with the bundled files read from the build).
+fn native_accuracy(query: &str) -> f32 {
+    let config = BertForm::from_query(&testbed_lab::query::parse(query))
+        .parse()
+        .expect("valid settings");
+    let files: Vec<Vec<u8>> = BertFile::ALL
+        .iter()
+        .map(|f| {
+            std::fs::read(relative_dist().join("public/data").join(f.bundled_name()))
+                .expect("bundled file")
+        })
+        .collect();
+    let mut session = WorkerSession::<Bert>::new();
+    let _ = session.handle(
+        ToWorker::LoadData {
+            source: BertSource::Bundled,
+        },
+        files,
+        0.0,
+    );
+    let _ = session.handle(ToWorker::Start { run_id: 1, config }, Vec::new(), 0.0);
+    let mut now = 0.0;
+    let mut clock = move || {
+        now += 1.0;
+        now
+    };
+    let mut last = None;
+    while session.is_busy() {
+        for message in session.work(&mut clock, 1_000.0) {
+            if let FromWorker::EpochResult { row, .. } = message {
+                last = Some(row.test_accuracy);
+            }
+        }
+    }
+    last.expect("an epoch finished")
+}
+
+const STATUS: &str = "[data-testid=bert-status]";
+const BUNDLED: &str = "In use: the bundled sentences, 8,056 training and 2,014 test sentences, 30,522 WordPieces in the vocabulary.";
+
+async fn type_into(browser: &Browser, testid: &str, value: &str) {
+    let field = browser
+        .client
+        .find(Locator::Css(&format!("[data-testid={testid}]")))
+        .await
+        .unwrap_or_else(|e| panic!("{testid}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+#[tokio::test]
+async fn bert_tiny_trains_in_the_page_and_answers_a_sentence_with_its_attention() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    // One epoch of the native command's defaults.
+    browser
+        .open(&format!("{}/#/labs/bert?{RUN}", server.origin))
+        .await;
+    browser
+        .wait_for_text("[data-testid=bert-data-status]", BUNDLED)
+        .await;
+    let nb: f64 = browser
+        .text_of("[data-testid=bert-nb-accuracy]")
+        .await
+        .parse()
+        .expect("a figure");
+    assert!(
+        (0.75..0.85).contains(&nb),
+        "Naive Bayes on this split: {nb}"
+    );
+    browser.click("[data-testid=bert-start]").await;
+    let status = browser
+        .wait_for_prefix(
+            STATUS,
+            "Finished run 1: test accuracy",
+            Duration::from_secs(600),
+            STATUS,
+        )
+        .await;
+    let accuracy: f32 = browser
+        .text_of("[data-testid=bert-test-accuracy-1]")
+        .await
+        .parse()
+        .expect("a figure");
+    let rate = browser.text_of("[data-testid=bert-rate]").await;
+    let native = native_accuracy(RUN);
+    println!("BERT-tiny in the page: {status} ({rate} sentences/s); natively {native:.4}");
+    assert!(accuracy > 0.65, "one epoch learns: {accuracy}");
+    // The same figure as the engine natively (wasm and native may round sums differently).
+    assert!(
+        (accuracy - native).abs() <= 0.01,
+        "page {accuracy} vs native {native}"
+    );
+    assert_eq!(
+        browser.text_of("[data-testid=bert-last-accuracy]").await,
+        format!("{accuracy:.4}")
+    );
+    browser
+        .wait_until(
+            "the confusion table's four cells sum to the test set",
+            "const cells = [...document.querySelectorAll('[data-testid=bert-confusion] td')];\
+             return cells.length === 4 && cells.reduce((s, c) => s + Number(c.textContent || 0), 0) === 2014;",
+        )
+        .await;
+    assert!(
+        browser
+            .text_of("[data-testid=bert-mistakes]")
+            .await
+            .contains("→"),
+        "the misclassified sentences are listed"
+    );
+
+    // A sentence: its pieces (as the tokenizer gives them natively), the padding to 128, a
+    // prediction and four attention maps.
+    let sentence = "The soundtrack was unbearably saccharine!";
+    let vocab =
+        std::fs::read_to_string(relative_dist().join("public/data/bert-base-uncased-vocab.txt"))
+            .expect("vocabulary");
+    let tokenizer = nn::tokenizer::WordPiece::from_vocab_txt(&vocab).expect("vocabulary");
+    let expected = tokenizer.tokenize(sentence);
+    assert!(
+        expected.iter().any(|p| p.starts_with("##")),
+        "the sentence has a word split into pieces: {expected:?}"
+    );
+    type_into(&browser, "bert-sentence", sentence).await;
+    browser.click("[data-testid=bert-ask]").await;
+    let n = expected.len() + 2;
+    browser
+        .wait_for_prefix(
+            "[data-testid=bert-shape]",
+            "",
+            PATIENCE,
+            "[data-testid=bert-ask-error]",
+        )
+        .await;
+    let pieces = browser
+        .eval(
+            "return [...document.querySelectorAll('[data-testid=bert-pieces] .lab-pieces__piece span')]\
+             .map(s => s.textContent);",
+        )
+        .await;
+    let mut want = vec!["[CLS]".to_string()];
+    want.extend(expected.iter().map(|p| p.to_string()));
+    want.push("[SEP]".into());
+    assert_eq!(pieces, serde_json::json!(want));
+    assert_eq!(
+        browser.text_of("[data-testid=bert-shape]").await,
+        format!(
+            "{n} tokens + {} padding = length 128 (run 1's weights).",
+            128 - n
+        )
+    );
+    let prediction = browser.text_of("[data-testid=bert-prediction]").await;
+    assert!(prediction.starts_with("The model says "), "{prediction}");
+    let n_maps = browser
+        .eval("return document.querySelectorAll('[data-testid=bert-attention] canvas').length;")
+        .await;
+    assert_eq!(n_maps, 4, "2 layers × 2 heads");
+    let label = browser
+        .eval("return document.querySelector('[data-testid=bert-attention-0-0]').getAttribute('aria-label');")
+        .await;
+    assert!(
+        label
+            .as_str()
+            .unwrap_or("")
+            .contains("[CLS] attends most to"),
+        "{label}"
+    );
+    browser.screenshot_page("bert-after").await;
+
+    // The dummy input at 128 and 256, and the sentence at 256: the comparison fills in.
+    browser.click("[data-testid=bert-ask-dummy]").await;
+    browser
+        .wait_for_text(
+            "[data-testid=bert-shape]",
+            "128 tokens + 0 padding = length 128 (run 1's weights).",
+        )
+        .await;
+    browser
+        .client
+        .find(Locator::Css("[data-testid=bert-ask-len]"))
+        .await
+        .expect("length")
+        .select_by_value("256")
+        .await
+        .expect("choose 256");
+    browser.click("[data-testid=bert-ask-dummy]").await;
+    browser
+        .wait_for_text(
+            "[data-testid=bert-shape]",
+            "256 tokens + 0 padding = length 256 (run 1's weights).",
+        )
+        .await;
+    browser.click("[data-testid=bert-ask]").await;
+    browser
+        .wait_until(
+            "four rows in the comparison",
+            "return document.querySelectorAll('[data-testid=bert-compare] tbody tr').length === 4;",
+        )
+        .await;
+    let rows = browser
+        .eval(
+            "return [...document.querySelectorAll('[data-testid=bert-compare] tbody tr')]\
+             .map(r => [...r.cells].map(c => c.textContent));",
+        )
+        .await;
+    let rows = rows.as_array().expect("rows");
+    // The sentence's padding is masked: 128 and 256 give the same probability.
+    let sentence: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0].as_str().is_some_and(|t| t.starts_with('“')))
+        .map(|r| r[2].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(sentence.len(), 2, "{rows:?}");
+    assert_eq!(sentence[0], sentence[1], "{rows:?}");
+    browser.assert_console_clean().await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_bad_tsv_gets_its_sentence_and_the_sentences_in_use_stay() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/labs/bert?len=100", server.origin))
+        .await;
+    browser
+        .wait_for_text("[data-testid=bert-data-status]", BUNDLED)
+        .await;
+    // A bad length in the address: its sentence beside the field, and no start.
+    browser
+        .wait_for_text(
+            "[data-testid=bert-error-len]",
+            "The sequence length must be 64, 128 or 256; “100” is not one of them.",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('[data-testid=bert-start]').disabled;")
+            .await,
+        true
+    );
+    let dir = std::env::temp_dir().join(format!("bert-journey-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bad = dir.join("bad.tsv");
+    std::fs::write(&bad, "a fine film\t1\nanother one\tpositive\n").expect("write");
+    browser
+        .click("[data-testid=bert-upload-details] summary")
+        .await;
+    browser
+        .client
+        .find(Locator::Css("[data-testid=bert-file-train]"))
+        .await
+        .expect("file input")
+        .send_keys(&bad.to_string_lossy())
+        .await
+        .expect("choose");
+    browser.click("[data-testid=bert-upload]").await;
+    let error = browser
+        .wait_for_prefix(
+            "[data-testid=bert-file-error-train]",
+            "The training sentences: line 2",
+            PATIENCE,
+            "[data-testid=bert-data-status]",
+        )
+        .await;
+    assert!(error.len() > 40, "{error}");
+    assert_eq!(
+        browser.text_of("[data-testid=bert-data-status]").await,
+        BUNDLED
+    );
+    browser.screenshot_page("bert-bad-file").await;
+    let _ = std::fs::remove_dir_all(&dir);
+    browser.assert_console_clean().await;
+    browser.close().await;
+}
