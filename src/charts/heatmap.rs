@@ -1,5 +1,6 @@
 //! `draw_heatmap`: an attention map (row `i`: how much token `i` draws from each token) as a
-//! grid of squares whose strength is the probability, tokens named along both edges.
+//! grid of squares whose strength is the probability relative to the map's largest, tokens
+//! named along both edges.
 
 use web_sys::HtmlCanvasElement;
 
@@ -27,9 +28,14 @@ pub fn draw_heatmap(
     };
     ctx.set_fill_style_str(palette.background);
     ctx.fill_rect(0.0, 0.0, LABEL_ROOM + grid, height);
+    let largest = matrix
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f32::MIN_POSITIVE, f32::max);
     for (i, row) in matrix.iter().enumerate() {
         for (j, &p) in row.iter().enumerate() {
-            ctx.set_global_alpha(f64::from(p.clamp(0.0, 1.0)).sqrt());
+            ctx.set_global_alpha(f64::from((p / largest).clamp(0.0, 1.0)));
             ctx.set_fill_style_str(palette.memory_bar);
             ctx.fill_rect(
                 LABEL_ROOM + j as f64 * cell,

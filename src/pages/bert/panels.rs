@@ -420,6 +420,24 @@ fn AttentionMap(
     }
 }
 
+/// The words the pieces spell (`##` pieces joined to the one before), without `[CLS]` and
+/// `[SEP]`: the sentence as the model read it (lower-cased, accents stripped).
+fn words(pieces: &[String]) -> String {
+    let mut out = String::new();
+    for piece in pieces.iter().filter(|p| *p != "[CLS]" && *p != "[SEP]") {
+        match piece.strip_prefix("##") {
+            Some(rest) => out.push_str(rest),
+            None => {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(piece);
+            }
+        }
+    }
+    out
+}
+
 fn is_dummy(answer: &BertAnswer) -> bool {
     answer.ids.len() == answer.max_len && answer.ids.iter().all(|&id| id == DUMMY_ID)
 }
@@ -437,17 +455,7 @@ pub fn AskPanel(state: BertState) -> impl IntoView {
             let what = if is_dummy(&a.answer) {
                 "dummy input (all ids 1)".to_string()
             } else {
-                format!(
-                    "“{}”",
-                    a.answer
-                        .pieces
-                        .iter()
-                        .skip(1)
-                        .take(a.answer.pieces.len().saturating_sub(2))
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                )
+                format!("“{}”", words(&a.answer.pieces))
             };
             let p = a.answer.probabilities.get(1).copied().unwrap_or(0.0);
             history.update(|h| {
@@ -517,6 +525,10 @@ pub fn AskPanel(state: BertState) -> impl IntoView {
                     a.probabilities.first().copied().unwrap_or(0.0),
                     a.probabilities.get(1).copied().unwrap_or(0.0)
                 )}
+            </p>
+            <p class="lab-form__hint">
+                "Each map: a row is a token attending, a column a token attended to; the darkest square "
+                "is the map's strongest link. Each row sums to 1 over the real tokens (padding gets none)."
             </p>
             <div class="lab-attention" data-testid="bert-attention">
                 {a.attention.iter().enumerate().flat_map(|(layer, heads)| {
@@ -595,6 +607,17 @@ pub fn AskPanel(state: BertState) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_spell_the_words_back() {
+        let pieces: Vec<String> = [
+            "[CLS]", "un", "##be", "##ara", "##bly", "dull", "!", "[SEP]",
+        ]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+        assert_eq!(words(&pieces), "unbearably dull !");
+    }
 
     #[test]
     fn the_status_names_the_data_and_its_size() {
