@@ -118,6 +118,7 @@ pub mod budget;
 pub mod engine;
 pub mod error;
 pub mod gpu;
+pub mod groq;
 pub mod ipu;
 pub mod metrics;
 pub mod rng;
