@@ -10,7 +10,10 @@ use std::sync::Arc;
 use super::config::{GroqConfig, SliceKind};
 use super::event::GroqEvent;
 use super::program::{GroqProgram, Mnemonic, Port, Work, compile};
-use super::values::{InputValues, Values, no_values_reason, reference_f64, values_bytes};
+use super::values::{
+    InputValues, Values, no_values_reason, reference_op, reference_start, reference_units,
+    values_bytes,
+};
 use crate::budget::HOST_MEMORY_BUDGET;
 use crate::engine::{Engine, RunStatus, StepOutcome};
 use crate::error::SimError;
@@ -18,6 +21,11 @@ use crate::metrics::{RunMetrics, UnitActivity};
 use crate::trace::{EventKind, TraceEvent};
 use crate::units::{Bytes, Cycle};
 use crate::workload::Workload;
+
+/// Multiply-adds of the f64 reference done per simulated cycle (the reference of an op
+/// is computed after the run finishes that op, a little each cycle, so no frame does it
+/// all at once).
+pub const REFERENCE_MACS_PER_CYCLE: u64 = 32_768;
 
 /// What one cell (a slice on a superlane) does on a cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -118,7 +126,11 @@ pub struct GroqRun {
     op_started: Vec<bool>,
     violations: Vec<String>,
     values: Option<Values>,
-    start_values: Option<Arc<Values>>,
+    /// The f64 reference's tensors, each op computed when the run finishes that op (so the
+    /// work is spread over the run rather than done in one frame at the end).
+    reference: Option<Vec<Vec<f64>>>,
+    /// Ops finished by the run whose reference is still to compute: (op, next unit).
+    reference_queue: VecDeque<(usize, u64)>,
     no_values: Option<&'static str>,
     flops_done: u64,
     bytes_moved: u64,
@@ -206,7 +218,8 @@ impl GroqRun {
             landed,
             op_started: vec![false; op_left.len()],
             op_left,
-            start_values: values.clone().map(Arc::new),
+            reference: values.as_ref().map(reference_start),
+            reference_queue: VecDeque::new(),
             values,
             no_values,
             workload: Arc::new(workload.clone()),
@@ -265,12 +278,15 @@ impl GroqRun {
         self.values.as_ref()?.output(&self.workload)
     }
 
-    /// The f64 reference of the last op's output (`None` for a timing-only run).
+    /// The f64 reference of the last op's output, once the run is over (`None` before, or
+    /// for a timing-only run).
     #[must_use]
     pub fn reference(&self) -> Option<Vec<f64>> {
-        self.start_values
-            .as_ref()
-            .map(|v| reference_f64(&self.workload, v))
+        if !self.finished {
+            return None;
+        }
+        let op = self.workload.ops.last()?;
+        self.reference.as_ref()?.get(op.output.0).cloned()
     }
 
     /// Why this run computes no values, if it does not.
@@ -422,6 +438,9 @@ impl GroqRun {
                 self.op_left[op] = self.op_left[op].saturating_sub(1);
                 if self.op_left[op] == 0 {
                     self.flops_done += self.workload.ops[op].kind.flops();
+                    if self.reference.is_some() {
+                        self.reference_queue.push_back((op, 0));
+                    }
                     let name = self.workload.ops[op].name.clone();
                     self.push_event(self.now, GroqEvent::OpDone { op: name });
                 }
@@ -435,7 +454,9 @@ impl GroqRun {
             let t = &program.transfers[tr];
             t.depart.0 + t.count + t.distance() + horizon > now + 1
         });
+        self.advance_reference(REFERENCE_MACS_PER_CYCLE);
         if self.next == self.program.instructions.len() && self.in_flight.is_empty() {
+            self.advance_reference(u64::MAX);
             self.finished = true;
             self.push_event(
                 self.now,
@@ -444,6 +465,30 @@ impl GroqRun {
                     predicted: self.program.length,
                 },
             );
+        }
+    }
+
+    /// Computes at most about `budget` multiply-adds of the reference's queued ops (at least
+    /// one unit when any is queued), oldest op first.
+    fn advance_reference(&mut self, budget: u64) {
+        let Some(reference) = self.reference.as_mut() else {
+            return;
+        };
+        let mut spent = 0u64;
+        while let Some(&(op, next)) = self.reference_queue.front() {
+            let (units, cost) = reference_units(&self.workload, op);
+            let room = budget.saturating_sub(spent) / cost.max(1);
+            let end = units.min(next.saturating_add(room.max(1)));
+            reference_op(&self.workload, op, next..end, reference);
+            spent = spent.saturating_add((end - next).saturating_mul(cost));
+            if end >= units {
+                self.reference_queue.pop_front();
+            } else if let Some(front) = self.reference_queue.front_mut() {
+                front.1 = end;
+            }
+            if spent >= budget {
+                break;
+            }
         }
     }
 

@@ -214,78 +214,120 @@ fn gelu64(x: f64) -> f64 {
     0.5 * x * (1.0 + (c * (x + 0.044_715 * x * x * x)).tanh())
 }
 
-/// The workload's last output computed in f64 from the run's starting values, op by op in
-/// the plainest order (no blocks), independently of the schedule.
+/// The starting values in f64: the reference's own copy of every tensor.
 #[must_use]
-pub fn reference_f64(workload: &Workload, start: &Values) -> Vec<f64> {
-    let mut t: Vec<Vec<f64>> = start
+pub fn reference_start(start: &Values) -> Vec<Vec<f64>> {
+    start
         .tensors
         .iter()
         .map(|v| v.iter().map(|&x| f64::from(x)).collect())
-        .collect();
-    for op in &workload.ops {
-        let get = |k: usize| op.inputs.get(k).map_or(0, |t| t.0);
-        let a = t[get(0)].clone();
-        let out: Vec<f64> = match op.kind {
-            OpKind::MatMul { batch, m, k, n } => {
-                let b = &t[get(1)];
-                let batched = batch > 1 && b.len() as u64 == batch * k * n;
-                let (m, k, n) = (m as usize, k as usize, n as usize);
-                let mut y = vec![0.0; batch as usize * m * n];
-                for bi in 0..batch as usize {
-                    let bb = if batched { bi * k * n } else { 0 };
-                    for r in 0..m {
-                        for c in 0..n {
-                            y[(bi * m + r) * n + c] = (0..k)
-                                .map(|kk| a[(bi * m + r) * k + kk] * b[bb + kk * n + c])
-                                .sum();
-                        }
+        .collect()
+}
+
+/// Work units of op `op_idx` for the reference, and the multiply-adds one unit costs: a
+/// matmul's output rows, a softmax's or layer norm's rows, or an elementwise op's blocks of
+/// [`REFERENCE_BLOCK`] elements.
+#[must_use]
+pub fn reference_units(workload: &Workload, op_idx: usize) -> (u64, u64) {
+    match workload.ops.get(op_idx).map(|o| o.kind) {
+        Some(OpKind::MatMul { batch, m, k, n }) => (batch * m, k * n),
+        Some(OpKind::Softmax { rows, cols } | OpKind::LayerNorm { rows, cols }) => (rows, cols),
+        Some(OpKind::Binary { len, .. } | OpKind::Activation { len, .. }) => {
+            (len.div_ceil(REFERENCE_BLOCK), REFERENCE_BLOCK)
+        }
+        _ => (0, 1),
+    }
+}
+
+/// Elements per unit of an elementwise op in the reference.
+pub const REFERENCE_BLOCK: u64 = 1_024;
+
+/// Computes units `units` of op `op_idx` of `workload` in f64 into `t` (by tensor index),
+/// in the plainest order (no blocks of the schedule), independently of the run's values.
+pub fn reference_op(
+    workload: &Workload,
+    op_idx: usize,
+    units: std::ops::Range<u64>,
+    t: &mut [Vec<f64>],
+) {
+    let Some(op) = workload.ops.get(op_idx) else {
+        return;
+    };
+    let mut y = std::mem::take(&mut t[op.output.0]);
+    let get = |k: usize| op.inputs.get(k).map_or(0, |t| t.0);
+    let a = &t[get(0)];
+    let (lo, hi) = (units.start as usize, units.end as usize);
+    match op.kind {
+        OpKind::MatMul { batch, m, k, n } => {
+            let b = &t[get(1)];
+            let batched = batch > 1 && b.len() as u64 == batch * k * n;
+            let (m, k, n) = (m as usize, k as usize, n as usize);
+            for row in lo..hi {
+                let bb = if batched { (row / m) * k * n } else { 0 };
+                for c in 0..n {
+                    y[row * n + c] = (0..k).map(|kk| a[row * k + kk] * b[bb + kk * n + c]).sum();
+                }
+            }
+        }
+        OpKind::Binary { op: bin, len } => {
+            let b = &t[get(1)];
+            let nb = b.len().max(1);
+            let block = REFERENCE_BLOCK as usize;
+            for e in lo * block..(hi * block).min(len as usize) {
+                y[e] = match bin {
+                    Binary::Add => a[e] + b[e % nb],
+                    Binary::Mul => a[e] * b[e % nb],
+                };
+            }
+        }
+        OpKind::Activation { func, len } => {
+            let block = REFERENCE_BLOCK as usize;
+            for e in lo * block..(hi * block).min(len as usize) {
+                y[e] = match func {
+                    Activation::Relu => a[e].max(0.0),
+                    Activation::Gelu => gelu64(a[e]),
+                };
+            }
+        }
+        OpKind::Softmax { cols, .. } | OpKind::LayerNorm { cols, .. } => {
+            let c = cols as usize;
+            for r in lo..hi {
+                let row = &a[r * c..(r + 1) * c];
+                let out = &mut y[r * c..(r + 1) * c];
+                if matches!(op.kind, OpKind::Softmax { .. }) {
+                    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    let mut sum = 0.0;
+                    for (o, x) in out.iter_mut().zip(row) {
+                        *o = (x - max).exp();
+                        sum += *o;
+                    }
+                    for o in out.iter_mut() {
+                        *o /= sum;
+                    }
+                } else {
+                    let n = c as f64;
+                    let mean = row.iter().sum::<f64>() / n;
+                    let var = row.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+                    let inv = 1.0 / (var + LAYER_NORM_EPS).sqrt();
+                    for (o, x) in out.iter_mut().zip(row) {
+                        *o = (x - mean) * inv;
                     }
                 }
-                y
             }
-            OpKind::Binary { op: bin, .. } => {
-                let b = &t[get(1)];
-                let nb = b.len().max(1);
-                a.iter()
-                    .enumerate()
-                    .map(|(e, &x)| match bin {
-                        Binary::Add => x + b[e % nb],
-                        Binary::Mul => x * b[e % nb],
-                    })
-                    .collect()
-            }
-            OpKind::Activation { func, .. } => a
-                .iter()
-                .map(|&x| match func {
-                    Activation::Relu => x.max(0.0),
-                    Activation::Gelu => gelu64(x),
-                })
-                .collect(),
-            OpKind::Softmax { cols, .. } => a
-                .chunks(cols as usize)
-                .flat_map(|row| {
-                    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let e: Vec<f64> = row.iter().map(|x| (x - max).exp()).collect();
-                    let s: f64 = e.iter().sum();
-                    e.into_iter().map(move |x| x / s)
-                })
-                .collect(),
-            OpKind::LayerNorm { cols, .. } => a
-                .chunks(cols as usize)
-                .flat_map(|row| {
-                    let c = row.len() as f64;
-                    let mean = row.iter().sum::<f64>() / c;
-                    let var = row.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / c;
-                    let inv = 1.0 / (var + LAYER_NORM_EPS).sqrt();
-                    row.iter()
-                        .map(move |x| (x - mean) * inv)
-                        .collect::<Vec<_>>()
-                })
-                .collect(),
-            OpKind::Conv2d { .. } | OpKind::MaxPool { .. } => Vec::new(),
-        };
-        t[op.output.0] = out;
+        }
+        OpKind::Conv2d { .. } | OpKind::MaxPool { .. } => {}
+    }
+    t[op.output.0] = y;
+}
+
+/// The workload's last output computed in f64 from the run's starting values, op by op
+/// ([`reference_op`]).
+#[must_use]
+pub fn reference_f64(workload: &Workload, start: &Values) -> Vec<f64> {
+    let mut t = reference_start(start);
+    for op_idx in 0..workload.ops.len() {
+        let (units, _) = reference_units(workload, op_idx);
+        reference_op(workload, op_idx, 0..units, &mut t);
     }
     workload
         .ops
