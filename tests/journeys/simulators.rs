@@ -686,6 +686,22 @@ async fn the_groq_bert_layer_runs_beside_the_real_chip_and_a_bad_superlane_count
         .await;
     fastest(&browser).await;
     browser.click("[data-testid=sim-play]").await;
+    // Pause half way to look at the chip: instructions rippling up, vectors on the streams.
+    browser
+        .wait_until(
+            "the run to pass cycle 1,500",
+            "return Number(document.querySelector('[data-testid=sim-cycle]').textContent) > 1500;",
+        )
+        .await;
+    browser.click("[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Paused")
+        .await;
+    browser
+        .eval("document.querySelector('[data-testid=sim-groq-canvas]').scrollIntoView({block: 'center'}); return 0;")
+        .await;
+    browser.screenshot("groq-bert-layer-running").await;
+    browser.click("[data-testid=sim-play]").await;
     browser
         .wait_for_text("[data-testid=sim-status]", "Finished")
         .await;
@@ -699,6 +715,10 @@ async fn the_groq_bert_layer_runs_beside_the_real_chip_and_a_bad_superlane_count
     let check = browser.text_of("[data-testid=sim-result]").await;
     assert!(check.starts_with("Correct: all 16,384 outputs"), "{check}");
     browser.screenshot("groq-bert-layer").await;
+    browser
+        .eval("document.querySelector('[data-testid=sim-groq-latency]').scrollIntoView({block: 'start'}); return 0;")
+        .await;
+    browser.screenshot("groq-bert-layer-latency").await;
     // A longer input is a new compile with a new, longer prediction.
     set_param(&browser, "seq", "256").await;
     browser
