@@ -136,4 +136,33 @@ proptest! {
         prop_assert_eq!(sliced.now(), whole.now());
         prop_assert_eq!(sliced.result(), whole.result());
     }
+
+    #[test]
+    fn any_sizes_give_a_run_or_a_sentence_never_a_panic(
+        superlanes in 0u32..70,
+        mem in 0u32..6,
+        batch in 0u64..300,
+        d_in in 0u64..2_000,
+        d_out in 0u64..2_000,
+        seq in 0u64..600,
+    ) {
+        let mut config = GroqConfig::small(superlanes);
+        config.mem_per_hemisphere = mem;
+        for w in [
+            sim::workload::presets::linear(batch, d_in, d_out, true),
+            sim::workload::presets::bert_tiny_encoder_layer_seq(seq),
+        ] {
+            let Ok(w) = w else { continue };
+            match compile(&config, &w) {
+                Ok(program) => {
+                    prop_assert!(program.length.0 > 0);
+                    let mut run = GroqRun::timing_only(config.clone(), &w).expect("compiled");
+                    let _ = run.run_until(Cycle(20_000));
+                    prop_assert!(run.violations().is_empty());
+                    prop_assert_eq!(run.is_finished(), program.length.0 <= 20_000);
+                }
+                Err(e) => prop_assert!(e.to_string().ends_with('.'), "{e}"),
+            }
+        }
+    }
 }
