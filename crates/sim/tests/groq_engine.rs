@@ -319,3 +319,48 @@ fn where_every_tensor_is_is_known_before_the_run() {
     ));
     assert_eq!(program.mem_used[4], Bytes(1024));
 }
+
+#[test]
+fn instructions_ripple_north_and_vectors_move_one_slice_per_cycle() {
+    use sim::groq::CellState;
+    // One 64-element vector on 4 superlanes: MEM 0 (slice 3) reads at cycle 0, the vector
+    // leaves at 2 and moves east one slice per cycle; the VXM (slice 7) takes it at 6.
+    let mut b = Workload::builder("relu");
+    let x = b.input("x", &[64], DType::F32);
+    b.op(
+        "relu",
+        OpKind::Activation {
+            func: Activation::Relu,
+            len: 64,
+        },
+        &[x],
+    );
+    let w = b.build().expect("a valid workload");
+    let mut run = GroqRun::new(GroqConfig::small(4), &w, 1).unwrap();
+    let n = 15;
+    // After cycle 0: the read is on superlane 0 only.
+    let _ = run.run_until(Cycle(1));
+    let snap = run.snapshot();
+    assert_eq!(snap.cells[3], CellState::Reading);
+    assert_eq!(snap.cells[n + 3], CellState::Idle);
+    // After cycle 1: it has rippled up to superlane 1.
+    let _ = run.run_until(Cycle(2));
+    let snap = run.snapshot();
+    assert_eq!(snap.cells[n + 3], CellState::Reading);
+    assert_eq!(snap.cells[3], CellState::Idle);
+    // On cycle 3 the vector is one slice east of MEM 0 on superlane 0, just leaving on
+    // superlane 1, and not yet out on superlane 2.
+    let _ = run.run_until(Cycle(4));
+    let snap = run.snapshot();
+    let heads: Vec<(u32, f64)> = snap.streams.iter().map(|s| (s.superlane, s.head)).collect();
+    assert_eq!(heads, [(0, 4.0), (1, 3.0)]);
+    assert!(snap.streams.iter().all(|s| s.east));
+    // On cycle 6 the VXM computes on superlane 0, on cycle 9 on superlane 3.
+    let _ = run.run_until(Cycle(7));
+    assert_eq!(run.snapshot().cells[7], CellState::Computing);
+    let _ = run.run_until(Cycle(10));
+    let snap = run.snapshot();
+    assert_eq!(snap.cells[3 * n + 7], CellState::Computing);
+    assert_eq!(snap.cells[7], CellState::Idle);
+    assert_eq!(run_to_end(&mut run), Cycle(18));
+}
