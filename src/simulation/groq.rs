@@ -142,6 +142,23 @@ pub fn prediction_line(run: &GroqRun) -> String {
     )
 }
 
+/// What compiling the same setup again gives: the same program, cycle for cycle (a
+/// compile depends on shapes only), or the engine's sentence.
+pub fn recompile_line(s: &GroqSession) -> String {
+    match sim::groq::compile(s.run.config(), &s.workload) {
+        Ok(p) if p == *s.run.program() => format!(
+            "Compiled again: {} cycles and the same {} instructions at the same cycles. The same shapes always give the same program.",
+            thousands(p.length.0),
+            thousands(p.instructions.len() as u64)
+        ),
+        Ok(p) => format!(
+            "Compiled again: {} cycles, a different program from the first compile.",
+            thousands(p.length.0)
+        ),
+        Err(e) => sentence(&e),
+    }
+}
+
 /// The run against the prediction, once it is over.
 pub fn executed_line(run: &GroqRun) -> Option<String> {
     if !run.is_finished() {
@@ -382,6 +399,11 @@ mod tests {
             s.setup_line()
         );
         assert!(executed_line(&s.run).is_none());
+        assert!(
+            recompile_line(&s).contains("the same 36 instructions"),
+            "{}",
+            recompile_line(&s)
+        );
         let slice = advance(&mut s, u64::MAX / 2);
         assert_eq!(
             slice.status,

@@ -611,6 +611,19 @@ async fn the_groq_mlp_runs_to_exactly_the_cycle_count_its_compiler_predicted() {
     );
     let predicted = first_number(&predicted_text);
     assert_eq!(predicted, expected, "{predicted_text}");
+    // Compiling again gives the same program: the compile depends on shapes only.
+    browser.click("[data-testid=sim-groq-compile]").await;
+    browser
+        .wait_until(
+            "the second compile's report",
+            "return document.querySelector('[data-testid=sim-groq-recompiled]').textContent.length > 0;",
+        )
+        .await;
+    let recompiled = browser.text_of("[data-testid=sim-groq-recompiled]").await;
+    assert!(
+        recompiled.starts_with(&format!("Compiled again: {predicted} cycles and the same")),
+        "{recompiled}"
+    );
     let rows = browser
         .eval(
             "return document.querySelectorAll('[data-testid=sim-groq-schedule] tbody tr').length;",

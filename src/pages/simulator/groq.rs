@@ -13,7 +13,7 @@ use crate::components::sim::groq_canvas::GanttData;
 use crate::components::sim::{GroqCanvas, LabelValueList, SimLegend};
 use crate::simulation::groq::{
     GroqSession, InstructionRow, executed_line, instruction_rows, latency_lines, op_rows,
-    prediction_line, thousands,
+    prediction_line, recompile_line, thousands,
 };
 
 /// Instructions listed in the schedule table (the rest are counted).
@@ -58,6 +58,11 @@ pub fn GroqStage(
     let ops = RwSignal::new(Vec::<OpRow>::new());
     let schedule = RwSignal::new((Vec::<InstructionRow>::new(), 0usize));
     let latency = RwSignal::new(None::<Result<Vec<(String, String)>, String>>);
+    let recompiled = RwSignal::new(String::new());
+    let compile_again = move |_| {
+        let line = ctx.with_session::<GroqSession, _>(recompile_line);
+        recompiled.set(line.unwrap_or_default());
+    };
     ctx.on_picture(move |s, built| {
         if let Some(groq) = s.as_any().downcast_ref::<GroqSession>() {
             snapshot.update(|snap| groq.run.snapshot_into(snap));
@@ -69,6 +74,7 @@ pub fn GroqStage(
                 )
             }));
             if built {
+                recompiled.set(String::new());
                 gantt.set(gantt_of(groq));
                 predicted.set(prediction_line(&groq.run));
                 ops.set(op_rows(&groq.run));
@@ -117,6 +123,20 @@ pub fn GroqStage(
             </p>
             <p class="sim-groq__executed" data-testid="sim-groq-executed" aria-live="polite">
                 {move || executed.get()}
+            </p>
+            <p class="sim-panel__note">
+                <button
+                    type="button"
+                    class="sim-button"
+                    data-testid="sim-groq-compile"
+                    on:click=compile_again
+                >
+                    "Compile again"
+                </button>
+                " "
+                <span data-testid="sim-groq-recompiled" aria-live="polite">
+                    {move || recompiled.get()}
+                </span>
             </p>
         </section>
         <p class="sim-panel__note" data-testid="sim-groq-running">
