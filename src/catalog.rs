@@ -111,7 +111,7 @@ pub const SIMULATORS: &[SimulatorEntry] = &[
         arch: SimArch::Groq,
         name: "Groq TSP",
         models: "A static schedule fixed to the cycle by the compiler: instructions flow north, data flows east and west.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
 ];
 

@@ -18,6 +18,9 @@ pub use sim::workload::{Preset, PresetSizes};
 
 /// The workload sizes `preset` takes, as form fields.
 pub fn preset_fields(preset: Preset) -> &'static [&'static FieldSpec] {
+    if preset.takes_seq() {
+        return &[&SEQ];
+    }
     match (preset.takes_dims(), preset.takes_batch()) {
         (true, true) => &[&D_IN, &D_OUT, &BATCH],
         (true, false) => &[&D_IN, &D_OUT],
@@ -81,8 +84,16 @@ pub const BATCH: FieldSpec = FieldSpec {
     kind: FieldKind::Size,
     default: |preset| if preset == Preset::Mlp { "4" } else { "1" },
 };
+/// The BERT layer's sequence length (a new shape: on Groq, a new compile).
+pub const SEQ: FieldSpec = FieldSpec {
+    key: "seq",
+    label: "Sequence length",
+    what: "sequence length",
+    kind: FieldKind::Size,
+    default: |_| "128",
+};
 /// Every workload field, in form order.
-pub const WORKLOAD_FIELDS: [&FieldSpec; 3] = [&D_IN, &D_OUT, &BATCH];
+pub const WORKLOAD_FIELDS: [&FieldSpec; 4] = [&D_IN, &D_OUT, &BATCH, &SEQ];
 
 /// Largest weight matrix (elements) a page builds: its values live in the tab's memory.
 pub const MAX_PAGE_MATRIX: u64 = 1 << 22;
@@ -231,6 +242,7 @@ impl SimForm {
             d_in: 1,
             d_out: 1,
             batch: 1,
+            seq: 128,
             machine: Vec::new(),
         };
         for field in Self::fields_for(machine, preset) {
@@ -252,7 +264,7 @@ impl SimForm {
                         })?,
                 ),
             };
-            if field.is(&D_IN) || field.is(&D_OUT) || field.is(&BATCH) {
+            if field.is(&D_IN) || field.is(&D_OUT) || field.is(&BATCH) || field.is(&SEQ) {
                 let FieldValue::Size(n) = value else { continue };
                 // Name the size the learner typed, not the tensor dimension it becomes.
                 if n == 0 {
@@ -262,6 +274,8 @@ impl SimForm {
                     setup.d_in = n;
                 } else if field.is(&D_OUT) {
                     setup.d_out = n;
+                } else if field.is(&SEQ) {
+                    setup.seq = n;
                 } else {
                     setup.batch = n;
                 }
@@ -336,6 +350,8 @@ pub struct SimSetup {
     pub d_out: u32,
     /// The batch (MLP, CNN).
     pub batch: u32,
+    /// The sequence length (BERT layer).
+    pub seq: u32,
     /// The machine's own settings, by key.
     pub machine: Vec<(&'static str, FieldValue)>,
 }
@@ -370,6 +386,7 @@ impl SimSetup {
             d_in: u64::from(self.d_in),
             d_out: u64::from(self.d_out),
             batch: u64::from(self.batch),
+            seq: u64::from(self.seq),
         })
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod form;
 pub mod gpu;
+pub mod groq;
 pub mod ipu;
 pub mod session;
 pub mod text;
@@ -28,7 +29,8 @@ pub fn machine(arch: SimArch) -> Option<&'static dyn Machine> {
         SimArch::Gpu => Some(&gpu::GpuMachine),
         SimArch::Wse => Some(&wse::WseMachine),
         SimArch::Ipu => Some(&ipu::IpuMachine),
-        SimArch::Rdu | SimArch::Groq => None,
+        SimArch::Groq => Some(&groq::GroqMachine),
+        SimArch::Rdu => None,
     }
 }
 

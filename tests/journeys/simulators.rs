@@ -10,6 +10,7 @@ use sim::engine::Engine;
 use sim::units::Cycle;
 use testbed_lab::simulation::SimSession;
 use testbed_lab::simulation::gpu::{GpuMachine, GpuSession};
+use testbed_lab::simulation::groq::{GroqMachine, GroqSession};
 use testbed_lab::simulation::ipu::{IpuMachine, IpuSession};
 use testbed_lab::simulation::wse::{WseMachine, WseSession};
 use testbed_lab::simulation::{Machine, SimForm};
@@ -554,6 +555,205 @@ async fn the_ipu_cnn_shows_its_epoch_beside_the_real_run_and_1472_tiles_animate(
     browser
         .wait_for_text("[data-testid=sim-status]", "Ready")
         .await;
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
+
+/// The compiler's predicted cycle count for the Groq setup in `query`, checked natively to
+/// be the run's own.
+fn native_groq(query: &str) -> u64 {
+    let setup = form_on(&GroqMachine, query)
+        .parse(&GroqMachine)
+        .expect("a valid setup");
+    let mut s = GroqSession::build(&setup).expect("the setup builds");
+    let predicted = s.predicted_cycles().0;
+    let _ = s.engine().run_until(Cycle(u64::MAX));
+    assert_eq!(
+        s.run.now().0,
+        predicted,
+        "the run takes what the compiler predicts"
+    );
+    predicted
+}
+
+/// The first whole number in `text`, read with its thousands separators.
+fn first_number(text: &str) -> u64 {
+    let digits: String = text
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number in {text:?}"))
+}
+
+#[tokio::test]
+async fn the_groq_mlp_runs_to_exactly_the_cycle_count_its_compiler_predicted() {
+    let query = "preset=mlp";
+    let expected = native_groq(query);
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/simulators/groq?{query}", server.origin))
+        .await;
+    browser.wait_for_text("main h1", "Groq TSP simulator").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    browser.wait_for_text("[data-testid=sim-cycle]", "0").await;
+    // The compile's prediction is on the page before anything runs.
+    let predicted_text = browser.text_of("[data-testid=sim-groq-predicted]").await;
+    assert!(
+        predicted_text.starts_with("The compiler predicts"),
+        "{predicted_text}"
+    );
+    let predicted = first_number(&predicted_text);
+    assert_eq!(predicted, expected, "{predicted_text}");
+    // Compiling again gives the same program: the compile depends on shapes only.
+    browser.click("[data-testid=sim-groq-compile]").await;
+    browser
+        .wait_until(
+            "the second compile's report",
+            "return document.querySelector('[data-testid=sim-groq-recompiled]').textContent.length > 0;",
+        )
+        .await;
+    let recompiled = browser.text_of("[data-testid=sim-groq-recompiled]").await;
+    assert!(
+        recompiled.starts_with(&format!("Compiled again: {predicted} cycles and the same")),
+        "{recompiled}"
+    );
+    let rows = browser
+        .eval(
+            "return document.querySelectorAll('[data-testid=sim-groq-schedule] tbody tr').length;",
+        )
+        .await;
+    assert!(rows.as_u64().is_some_and(|n| n > 3), "{rows}");
+    fastest(&browser).await;
+    browser.click("[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    // The run, read from the page, reaches exactly the predicted count.
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &predicted.to_string())
+        .await;
+    let executed_text = browser.text_of("[data-testid=sim-groq-executed]").await;
+    assert!(executed_text.contains("exactly the"), "{executed_text}");
+    assert_eq!(first_number(&executed_text), predicted, "{executed_text}");
+    let cycle = browser.text_of("[data-testid=sim-cycle]").await;
+    assert_eq!(first_number(&cycle), predicted);
+    let check = browser.text_of("[data-testid=sim-result]").await;
+    assert!(check.starts_with("Correct: all 512 outputs"), "{check}");
+    let log = browser.text_of("[data-testid=sim-log]").await;
+    assert!(log.contains("the compiler predicted"), "{log}");
+    // Inspect MEM slice 1 (index 4) by keyboard alone: type the number, press Enter.
+    let field = browser
+        .client
+        .find(Locator::Css("[data-testid=sim-inspect-x]"))
+        .await
+        .expect("inspect field");
+    field.clear().await.expect("clear");
+    field
+        .send_keys(&format!("4{}", char::from(Key::Enter)))
+        .await
+        .expect("type");
+    browser
+        .wait_for_text("[data-testid=sim-inspector-title]", "slice 4")
+        .await;
+    let inspected = browser.text_of("[data-testid=sim-inspector]").await;
+    assert!(inspected.contains("of 1.00 MiB"), "{inspected}");
+    browser.screenshot("groq-mlp").await;
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_groq_bert_layer_runs_beside_the_real_chip_and_a_bad_superlane_count_recovers() {
+    let expected = native_groq("preset=bert-layer");
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/simulators/groq?preset=bert-layer",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let latency = browser.text_of("[data-testid=sim-groq-latency]").await;
+    assert!(latency.contains("26.6 µs at sequence 128"), "{latency}");
+    assert!(latency.contains("1.61× on the real chip"), "{latency}");
+    assert!(latency.contains("not Groq's"), "{latency}");
+    let predicted = first_number(&browser.text_of("[data-testid=sim-groq-predicted]").await);
+    assert_eq!(predicted, expected);
+    // Main-thread tasks while the default BERT layer animates (reported, not asserted).
+    browser
+        .eval(
+            "window.__longest = 0; new PerformanceObserver(l => { for (const e of l.getEntries())
+               window.__longest = Math.max(window.__longest, e.duration); })
+               .observe({ type: 'longtask', buffered: false }); return 0;",
+        )
+        .await;
+    fastest(&browser).await;
+    browser.click("[data-testid=sim-play]").await;
+    // Pause half way to look at the chip: instructions rippling up, vectors on the streams.
+    browser
+        .wait_until(
+            "the run to pass cycle 1,500",
+            "return Number(document.querySelector('[data-testid=sim-cycle]').textContent) > 1500;",
+        )
+        .await;
+    browser.click("[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Paused")
+        .await;
+    browser
+        .eval("document.querySelector('[data-testid=sim-groq-canvas]').scrollIntoView({block: 'center'}); return 0;")
+        .await;
+    browser.screenshot("groq-bert-layer-running").await;
+    browser.click("[data-testid=sim-play]").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    let longest = browser.eval("return window.__longest;").await;
+    println!(
+        "Groq BERT-tiny layer (seq 128, 8 superlanes, {expected} cycles): longest main-thread task {longest} ms (0 = none over 50 ms)"
+    );
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
+        .await;
+    let check = browser.text_of("[data-testid=sim-result]").await;
+    assert!(check.starts_with("Correct: all 16,384 outputs"), "{check}");
+    browser.screenshot("groq-bert-layer").await;
+    browser
+        .eval("document.querySelector('[data-testid=sim-groq-latency]').scrollIntoView({block: 'start'}); return 0;")
+        .await;
+    browser.screenshot("groq-bert-layer-latency").await;
+    // A longer input is a new compile with a new, longer prediction.
+    set_param(&browser, "seq", "256").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let longer = first_number(&browser.text_of("[data-testid=sim-groq-predicted]").await);
+    assert_eq!(longer, native_groq("preset=bert-layer&seq=256"));
+    assert!(longer > predicted, "{longer} > {predicted}");
+    // A bad setting gets its sentence, and a good one brings the run back.
+    set_param(&browser, "superlanes", "0").await;
+    browser
+        .wait_for_text(
+            "[data-testid=sim-error]",
+            "Number of superlanes must be at least 1, but it is 0.",
+        )
+        .await;
+    set_param(&browser, "superlanes", "8").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let h = hash(&browser).await;
+    assert!(h.contains("seq=256") && h.contains("superlanes=8"), "{h}");
     assert_console_clean(&browser).await;
     browser.close().await;
 }

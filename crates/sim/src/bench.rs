@@ -91,6 +91,42 @@ pub fn mesh_pe_cycles_on(width: u32, height: u32, n_cycles: u64) -> Result<u64, 
     Ok(u64::from(width) * u64::from(height) * done)
 }
 
+/// Simulates `n_cycles` cycles of a Groq run as a page does (slices of `slice` cycles, a
+/// snapshot after each) and returns the lane-slice-cycles simulated (slices × vector
+/// length × cycles, the page's unit of work). When the program ends first, a fresh copy
+/// continues. `values` computes the numbers as the page does; without, timing only.
+///
+/// # Errors
+/// A config or workload the compiler refuses.
+pub fn groq_lane_slice_cycles(
+    config: crate::groq::GroqConfig,
+    workload: &crate::workload::Workload,
+    values: bool,
+    slice: u64,
+    n_cycles: u64,
+) -> Result<u64, SimError> {
+    let mut config = config;
+    config.trace_capacity = 0;
+    let fresh = if values {
+        crate::groq::GroqRun::new(config.clone(), workload, 0)?
+    } else {
+        crate::groq::GroqRun::timing_only(config.clone(), workload)?
+    };
+    let mut run = fresh.clone();
+    let mut snap = crate::groq::GroqSnapshot::default();
+    let mut done = 0u64;
+    while done < n_cycles {
+        let start = run.now();
+        let status = run.run_until(start + Cycle((n_cycles - done).min(slice.max(1))));
+        run.snapshot_into(&mut snap);
+        done += (run.now() - start).0;
+        if !matches!(status, RunStatus::DeadlineReached) {
+            run = fresh.clone();
+        }
+    }
+    Ok(u64::from(config.n_slices()) * config.vector_len() * done)
+}
+
 /// One benchmark: a name, the unit its work is counted in, and one timed repetition.
 pub struct BenchCase {
     pub name: &'static str,
@@ -104,8 +140,9 @@ impl std::fmt::Debug for BenchCase {
     }
 }
 
-/// The simulator benchmarks, identical on native and wasm: a busy 64×64 and 32×32 mesh, and
-/// the MNIST CNN on a 1,472-tile IPU (cycle slices with snapshots, and whole runs).
+/// The simulator benchmarks, identical on native and wasm: a busy 64×64 and 32×32 mesh,
+/// the MNIST CNN on a 1,472-tile IPU (cycle slices with snapshots, and whole runs), and
+/// Groq runs (the page's BERT layer with values, and BERT-tiny on the real floorplan).
 /// A run that fails (it cannot, for these fixed sizes) counts as no work.
 pub fn cases() -> Vec<BenchCase> {
     vec![
@@ -129,12 +166,63 @@ pub fn cases() -> Vec<BenchCase> {
             unit: "supersteps",
             run: Box::new(|| ipu_supersteps(20).map_or(0.0, |n| n as f64)),
         },
+        BenchCase {
+            name: "sim.groq_bert_page",
+            unit: "lane-slice-cycles",
+            run: Box::new(|| {
+                // The page's default: the BERT layer on 8 superlanes, values on, 34-cycle frames.
+                crate::workload::presets::bert_tiny_encoder_layer()
+                    .and_then(|w| {
+                        groq_lane_slice_cycles(
+                            crate::groq::GroqConfig::small(8),
+                            &w,
+                            true,
+                            34,
+                            4_000,
+                        )
+                    })
+                    .map_or(0.0, |n| n as f64)
+            }),
+        },
+        BenchCase {
+            name: "sim.groq_tsp_timing",
+            unit: "lane-slice-cycles",
+            run: Box::new(|| {
+                // BERT-tiny's two layers on the 95-slice floorplan, timing only.
+                crate::workload::presets::bert_tiny_encoder(128, 2)
+                    .and_then(|w| {
+                        groq_lane_slice_cycles(
+                            crate::groq::GroqConfig::tsp(),
+                            &w,
+                            false,
+                            256,
+                            20_000,
+                        )
+                    })
+                    .map_or(0.0, |n| n as f64)
+            }),
+        },
     ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groq_bench_counts_lane_slice_cycles() {
+        let w = crate::workload::presets::mnist_mlp_layer(4).unwrap();
+        let c = crate::groq::GroqConfig::small(4);
+        // 15 slices × 64 lanes × 3,000 cycles, over several fresh copies of the run.
+        assert_eq!(
+            groq_lane_slice_cycles(c.clone(), &w, true, 34, 3_000).unwrap(),
+            15 * 64 * 3_000
+        );
+        assert_eq!(
+            groq_lane_slice_cycles(c, &w, false, 256, 10).unwrap(),
+            15 * 64 * 10
+        );
+    }
 
     #[test]
     fn bench_counts_pe_cycles() {
@@ -150,6 +238,6 @@ mod tests {
         assert_eq!(ipu_tile_cycles(1_000).unwrap(), 1_472 * 1_000);
         // The CNN's forward program has 13 supersteps (see the IPU tests).
         assert_eq!(ipu_supersteps(2).unwrap(), 26);
-        assert_eq!(cases().len(), 4);
+        assert_eq!(cases().len(), 6);
     }
 }

@@ -174,6 +174,39 @@ pub enum SimError {
         /// Bytes a tile has.
         capacity: Bytes,
     },
+    /// A tensor larger than one MEM slice of the Groq chip (the compiler keeps each tensor
+    /// in one slice).
+    #[error(
+        "The tensor \"{tensor}\" needs {needed}, but a MEM slice holds only {capacity}; use more superlanes (each adds 128 KiB to every MEM slice) or a smaller workload."
+    )]
+    GroqTensorTooLarge {
+        /// The tensor's name.
+        tensor: String,
+        /// Bytes it needs (whole vectors).
+        needed: Bytes,
+        /// Bytes a MEM slice holds.
+        capacity: Bytes,
+    },
+    /// A workload whose tensors do not fit the Groq chip's MEM slices together.
+    #[error(
+        "The workload's tensors need {needed}, but the {n_slices} MEM slices hold only {capacity} in all; use more superlanes, the TSP floorplan, or a smaller workload."
+    )]
+    GroqMemoryFull {
+        /// Bytes all tensors need.
+        needed: Bytes,
+        /// Bytes all MEM slices hold.
+        capacity: Bytes,
+        /// MEM slices.
+        n_slices: u32,
+    },
+    /// A Groq slice index outside the chip.
+    #[error("Slice {slice} is outside the chip, which has slices 0 to {last}.", last = n_slices.saturating_sub(1))]
+    SliceOutOfRange {
+        /// Slice asked for.
+        slice: u32,
+        /// Slices on the chip.
+        n_slices: u32,
+    },
 }
 
 /// `text` with its first letter upper case.

@@ -37,6 +37,11 @@
 //!   (as GEMMs) and elementwise ops on the tiles; [`ipu::IpuRun`] runs the program cycle by
 //!   cycle; [`ipu::epoch_estimate`] costs a training epoch of the Graphcore MNIST example
 //!   and sets it next to the real Bow run (~8.65 s per epoch).
+//! - [`groq`]: a Groq TSP-style chip: functional slices (MEM, VXM, MXM, SXM) west to east,
+//!   stream registers moving vectors one slice per cycle, instructions rippling north one
+//!   superlane per cycle. [`groq::compile`] fixes every instruction's cycle before the run;
+//!   [`groq::GroqRun`] replays it and ends exactly on the predicted cycle, whatever the
+//!   values; [`groq::latency`] sets BERT-tiny at sequence 128 and 256 beside the real chip.
 //!
 //! # Driving a run from a page
 //! ```
@@ -82,6 +87,9 @@
 //!   compiler-scheduled exchange \[P\] (Graphcore patents and the IPU Programmer's Guide, as
 //!   summarised in the course facts); the real MNIST epoch times \[P\] (the student's log).
 //!   See [`ipu::config`] and [`ipu::epoch`].
+//! - Groq TSP: 900 MHz \[P\]; 20 superlanes × 16 lanes, the slice order, 88 MEM slices of
+//!   2.5 MiB, 32 streams each way \[S\]; BERT-tiny's on-chip 26.6 / 42.8 µs \[P\]/\[D\]
+//!   (the student's log). See [`groq::config`] and [`groq::latency`].
 //!
 //! # Modelling choices (not sourced; named so nobody mistakes them for hardware facts)
 //! - WSE: router and task queue depths (2 wavelets per color), one FP32 multiply-add per CE
@@ -104,6 +112,9 @@
 //!   tiles that use them, the compiler's split search and exchange schedule, and the costing
 //!   of the backward pass (twice the forward GEMM compute). See [`ipu::program`] and
 //!   [`ipu::epoch`]; nothing is calibrated to the real run.
+//! - Groq: every instruction latency, the MXM's weight-install time, one tensor per MEM
+//!   slice, one read and one write port per MEM slice, and the greedy compiler
+//!   ([`groq::MODEL_ASSUMPTIONS`]).
 //! - Energy: 45 nm figures applied to 7 nm machines; HBM charged as DRAM; a fabric hop
 //!   charged like a local SRAM access of 4 bytes; wires, control and leakage left out.
 //!
@@ -118,6 +129,7 @@ pub mod budget;
 pub mod engine;
 pub mod error;
 pub mod gpu;
+pub mod groq;
 pub mod ipu;
 pub mod metrics;
 pub mod rng;

@@ -4,6 +4,7 @@
 //! event log; the page does not re-word it.
 
 pub use crate::gpu::GpuEvent;
+pub use crate::groq::GroqEvent;
 pub use crate::ipu::IpuEvent;
 use crate::units::Cycle;
 pub use crate::wse::WseEvent;
@@ -34,6 +35,8 @@ pub enum EventKind {
     Wse(WseEvent),
     /// Something the IPU's tiles did.
     Ipu(IpuEvent),
+    /// Something the Groq chip's slices did.
+    Groq(GroqEvent),
     /// A free-form milestone ("pipeline filled: the first result leaves the mesh").
     Milestone(String),
 }
@@ -62,6 +65,7 @@ impl fmt::Display for EventKind {
             EventKind::Gpu(e) => e.fmt(f),
             EventKind::Wse(e) => e.fmt(f),
             EventKind::Ipu(e) => e.fmt(f),
+            EventKind::Groq(e) => e.fmt(f),
             EventKind::Milestone(text) => f.write_str(text),
         }
     }

@@ -4,6 +4,7 @@
 pub mod controls;
 pub mod event_log;
 pub mod gpu_canvas;
+pub mod groq_canvas;
 pub mod ipu_canvas;
 pub mod mesh_canvas;
 pub mod mesh_layout;
@@ -15,6 +16,7 @@ pub mod use_sim_loop;
 pub use controls::{SimControls, SimLegend};
 pub use event_log::{EventLog, LogLines};
 pub use gpu_canvas::GpuCanvas;
+pub use groq_canvas::GroqCanvas;
 pub use ipu_canvas::IpuCanvas;
 pub use mesh_canvas::MeshCanvas;
 pub use panels::{CompareTable, LabelValueList, MetricsTable, PeInspector, TrafficTable};

@@ -123,36 +123,83 @@ pub fn graphcore_mnist_cnn(batch: u64) -> Result<Workload, SimError> {
     b.build()
 }
 
-/// One BERT-tiny encoder layer: sequence 128, hidden 128, 2 heads (head size 64),
+/// Longest sequence the BERT presets accept: BERT's 512 positions.
+pub const MAX_SEQ: u64 = 512;
+/// The sequence length the BERT presets default to: the course's `max_seq_length`.
+pub const DEFAULT_SEQ: u64 = 128;
+
+/// One BERT-tiny encoder layer at sequence 128 ([`bert_tiny_encoder_layer_seq`]).
+///
+/// # Errors
+/// None for this fixed shape; the `Result` keeps presets uniform.
+pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
+    bert_tiny_encoder_layer_seq(DEFAULT_SEQ)
+}
+
+/// One BERT-tiny encoder layer: sequence `seq`, hidden 128, 2 heads (head size 64),
 /// feed-forward 512. Ops: Q, K, V projections; per-head scores `Q·Kᵀ`; softmax; per-head
 /// `scores·V`; output projection; residual add; layer norm; FFN up, GELU, FFN down;
 /// residual add; layer norm. Biases and the 1/√d scale are left out.
 ///
 /// # Errors
-/// None for this fixed shape; the `Result` keeps presets uniform.
-pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
-    let (seq, hidden, heads, ffn) = (128u64, 128u64, 2u64, 512u64);
+/// `seq` zero or above [`MAX_SEQ`].
+pub fn bert_tiny_encoder_layer_seq(seq: u64) -> Result<Workload, SimError> {
+    crate::error::check_size("sequence length", seq, MAX_SEQ)?;
+    let mut b = Workload::builder(&format!(
+        "BERT-tiny encoder layer (seq {seq}, hidden 128, 2 heads)"
+    ));
+    let x = b.input("x", &[seq, 128], DType::F32);
+    encoder_layer(&mut b, x, seq, "");
+    b.build()
+}
+
+/// The encoder of BERT-tiny: `n_layers` encoder layers (the model has 2) at sequence
+/// `seq`; embeddings, pooler and classifier left out.
+///
+/// # Errors
+/// `seq` or `n_layers` zero, or `seq` above [`MAX_SEQ`], `n_layers` above 24.
+pub fn bert_tiny_encoder(seq: u64, n_layers: u64) -> Result<Workload, SimError> {
+    crate::error::check_size("sequence length", seq, MAX_SEQ)?;
+    crate::error::check_size("number of layers", n_layers, 24)?;
+    let mut b = Workload::builder(&format!(
+        "BERT-tiny encoder, {n_layers} layers (seq {seq}, hidden 128, 2 heads)"
+    ));
+    let mut x = b.input("x", &[seq, 128], DType::F32);
+    for l in 0..n_layers {
+        x = encoder_layer(&mut b, x, seq, &format!("l{l}."));
+    }
+    b.build()
+}
+
+/// Appends one encoder layer reading `x: [seq, 128]`; names start with `prefix`. Returns
+/// the layer's output.
+fn encoder_layer(
+    b: &mut super::WorkloadBuilder,
+    x: super::TensorId,
+    seq: u64,
+    prefix: &str,
+) -> super::TensorId {
+    let (hidden, heads, ffn) = (128u64, 2u64, 512u64);
     let head = hidden / heads;
     let f = DType::F32;
-    let mut b = Workload::builder("BERT-tiny encoder layer (seq 128, hidden 128, 2 heads)");
-    let x = b.input("x", &[seq, hidden], f);
+    let name = |n: &str| format!("{prefix}{n}");
     let proj = OpKind::MatMul {
         batch: 1,
         m: seq,
         k: hidden,
         n: hidden,
     };
-    let wq = b.weight("wq", &[hidden, hidden], f);
-    let wk = b.weight("wk", &[hidden, hidden], f);
-    let wv = b.weight("wv", &[hidden, hidden], f);
-    let wo = b.weight("wo", &[hidden, hidden], f);
-    let w1 = b.weight("ffn.w1", &[hidden, ffn], f);
-    let w2 = b.weight("ffn.w2", &[ffn, hidden], f);
-    let q = b.op("q_proj", proj, &[x, wq]);
-    let k = b.op("k_proj", proj, &[x, wk]);
-    let v = b.op("v_proj", proj, &[x, wv]);
+    let wq = b.weight(&name("wq"), &[hidden, hidden], f);
+    let wk = b.weight(&name("wk"), &[hidden, hidden], f);
+    let wv = b.weight(&name("wv"), &[hidden, hidden], f);
+    let wo = b.weight(&name("wo"), &[hidden, hidden], f);
+    let w1 = b.weight(&name("ffn.w1"), &[hidden, ffn], f);
+    let w2 = b.weight(&name("ffn.w2"), &[ffn, hidden], f);
+    let q = b.op(&name("q_proj"), proj, &[x, wq]);
+    let k = b.op(&name("k_proj"), proj, &[x, wk]);
+    let v = b.op(&name("v_proj"), proj, &[x, wv]);
     let s = b.op(
-        "scores",
+        &name("scores"),
         OpKind::MatMul {
             batch: heads,
             m: seq,
@@ -162,7 +209,7 @@ pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
         &[q, k],
     );
     let p = b.op(
-        "softmax",
+        &name("softmax"),
         OpKind::Softmax {
             rows: heads * seq,
             cols: seq,
@@ -170,7 +217,7 @@ pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
         &[s],
     );
     let c = b.op(
-        "context",
+        &name("context"),
         OpKind::MatMul {
             batch: heads,
             m: seq,
@@ -179,10 +226,10 @@ pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
         },
         &[p, v],
     );
-    let o = b.op("out_proj", proj, &[c, wo]);
+    let o = b.op(&name("out_proj"), proj, &[c, wo]);
     let len = seq * hidden;
     let r = b.op(
-        "residual1",
+        &name("residual1"),
         OpKind::Binary {
             op: Binary::Add,
             len,
@@ -190,7 +237,7 @@ pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
         &[o, x],
     );
     let h = b.op(
-        "norm1",
+        &name("norm1"),
         OpKind::LayerNorm {
             rows: seq,
             cols: hidden,
@@ -198,7 +245,7 @@ pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
         &[r],
     );
     let u = b.op(
-        "ffn_up",
+        &name("ffn_up"),
         OpKind::MatMul {
             batch: 1,
             m: seq,
@@ -208,7 +255,7 @@ pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
         &[h, w1],
     );
     let g = b.op(
-        "gelu",
+        &name("gelu"),
         OpKind::Activation {
             func: Activation::Gelu,
             len: seq * ffn,
@@ -216,7 +263,7 @@ pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
         &[u],
     );
     let d = b.op(
-        "ffn_down",
+        &name("ffn_down"),
         OpKind::MatMul {
             batch: 1,
             m: seq,
@@ -226,7 +273,7 @@ pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
         &[g, w2],
     );
     let r2 = b.op(
-        "residual2",
+        &name("residual2"),
         OpKind::Binary {
             op: Binary::Add,
             len,
@@ -234,14 +281,13 @@ pub fn bert_tiny_encoder_layer() -> Result<Workload, SimError> {
         &[d, h],
     );
     b.op(
-        "norm2",
+        &name("norm2"),
         OpKind::LayerNorm {
             rows: seq,
             cols: hidden,
         },
         &[r2],
-    );
-    b.build()
+    )
 }
 
 /// A GEMV `y = W·x` with `W: [d_out, d_in]` (stored as `[d_in, d_out]`), batch 1.
@@ -282,12 +328,12 @@ pub enum Preset {
     Mlp,
     /// The Graphcore MNIST CNN's forward pass ([`graphcore_mnist_cnn`]).
     Cnn,
-    /// One BERT-tiny encoder layer ([`bert_tiny_encoder_layer`]).
+    /// One BERT-tiny encoder layer at a sequence length ([`bert_tiny_encoder_layer_seq`]).
     BertLayer,
 }
 
 /// The sizes a preset may take; each preset reads only those it needs
-/// ([`Preset::takes_dims`], [`Preset::takes_batch`]).
+/// ([`Preset::takes_dims`], [`Preset::takes_batch`], [`Preset::takes_seq`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PresetSizes {
     /// Input length (GEMV).
@@ -296,6 +342,20 @@ pub struct PresetSizes {
     pub d_out: u64,
     /// Samples (MLP layer, CNN).
     pub batch: u64,
+    /// Sequence length (BERT layer), 1 to [`MAX_SEQ`].
+    pub seq: u64,
+}
+
+impl Default for PresetSizes {
+    /// The course's sizes: a 256 × 256 GEMV, batch 1, sequence 128.
+    fn default() -> Self {
+        Self {
+            d_in: 256,
+            d_out: 256,
+            batch: 1,
+            seq: DEFAULT_SEQ,
+        }
+    }
 }
 
 impl Preset {
@@ -342,6 +402,12 @@ impl Preset {
         matches!(self, Self::Mlp | Self::Cnn)
     }
 
+    /// Whether [`Preset::build`] reads `seq`.
+    #[must_use]
+    pub fn takes_seq(self) -> bool {
+        self == Self::BertLayer
+    }
+
     /// The workload, from the sizes this preset takes (the others are ignored).
     ///
     /// # Errors
@@ -351,7 +417,7 @@ impl Preset {
             Self::Gemv => gemv(sizes.d_in, sizes.d_out),
             Self::Mlp => mnist_mlp_layer(sizes.batch),
             Self::Cnn => graphcore_mnist_cnn(sizes.batch),
-            Self::BertLayer => bert_tiny_encoder_layer(),
+            Self::BertLayer => bert_tiny_encoder_layer_seq(sizes.seq),
         }
     }
 }
@@ -372,6 +438,7 @@ mod tests {
             d_in: 32,
             d_out: 8,
             batch: 2,
+            seq: 128,
         };
         let names: Vec<&str> = Preset::ALL.iter().map(|p| p.as_str()).collect();
         assert_eq!(names, ["gemv", "mlp", "cnn", "bert-layer"]);
@@ -390,6 +457,32 @@ mod tests {
         let zero = PresetSizes { batch: 0, ..sizes };
         assert!(Preset::Cnn.build(&zero).is_err());
         assert!(Preset::BertLayer.build(&zero).is_ok());
+        assert_eq!(
+            Preset::BertLayer.build(&sizes).unwrap(),
+            bert_tiny_encoder_layer().unwrap()
+        );
+        // The sequence length changes the shapes, and only the BERT layer reads it.
+        let long = PresetSizes { seq: 256, ..sizes };
+        let bert256 = Preset::BertLayer.build(&long).unwrap();
+        assert_eq!(bert256.tensors[0].shape, vec![256, 128]);
+        assert_eq!(
+            Preset::Mlp.build(&long).unwrap(),
+            mnist_mlp_layer(2).unwrap()
+        );
+        assert_eq!(
+            Preset::BertLayer.build(&PresetSizes { seq: 0, ..sizes }),
+            Err(SimError::ZeroSize {
+                what: "sequence length"
+            })
+        );
+        assert!(
+            Preset::BertLayer
+                .build(&PresetSizes { seq: 513, ..sizes })
+                .is_err()
+        );
+        assert!(Preset::BertLayer.takes_seq() && !Preset::Mlp.takes_seq());
+        assert_eq!(bert_tiny_encoder(128, 2).unwrap().ops.len(), 28);
+        assert_eq!(PresetSizes::default().seq, DEFAULT_SEQ);
         assert!(Preset::Gemv.takes_dims() && !Preset::Gemv.takes_batch());
         assert!(Preset::Mlp.takes_batch() && !Preset::BertLayer.takes_batch());
     }
