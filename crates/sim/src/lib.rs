@@ -120,6 +120,7 @@ pub mod error;
 pub mod gpu;
 pub mod ipu;
 pub mod metrics;
+pub mod rdu;
 pub mod rng;
 pub mod trace;
 pub mod units;

@@ -5,6 +5,7 @@
 
 pub use crate::gpu::GpuEvent;
 pub use crate::ipu::IpuEvent;
+pub use crate::rdu::RduEvent;
 use crate::units::Cycle;
 pub use crate::wse::WseEvent;
 use std::collections::VecDeque;
@@ -34,6 +35,8 @@ pub enum EventKind {
     Wse(WseEvent),
     /// Something the IPU's tiles did.
     Ipu(IpuEvent),
+    /// Something the RDU's pipeline did.
+    Rdu(RduEvent),
     /// A free-form milestone ("pipeline filled: the first result leaves the mesh").
     Milestone(String),
 }
@@ -62,6 +65,7 @@ impl fmt::Display for EventKind {
             EventKind::Gpu(e) => e.fmt(f),
             EventKind::Wse(e) => e.fmt(f),
             EventKind::Ipu(e) => e.fmt(f),
+            EventKind::Rdu(e) => e.fmt(f),
             EventKind::Milestone(text) => f.write_str(text),
         }
     }
