@@ -9,6 +9,7 @@
 pub mod form;
 pub mod gpu;
 pub mod ipu;
+pub mod rdu;
 pub mod session;
 pub mod text;
 pub mod wse;
@@ -28,7 +29,8 @@ pub fn machine(arch: SimArch) -> Option<&'static dyn Machine> {
         SimArch::Gpu => Some(&gpu::GpuMachine),
         SimArch::Wse => Some(&wse::WseMachine),
         SimArch::Ipu => Some(&ipu::IpuMachine),
-        SimArch::Rdu | SimArch::Groq => None,
+        SimArch::Rdu => Some(&rdu::RduMachine),
+        SimArch::Groq => None,
     }
 }
 

@@ -8,6 +8,7 @@
 mod embed;
 mod gpu;
 mod ipu;
+mod rdu;
 mod shell;
 mod wse;
 
@@ -23,6 +24,7 @@ pub fn stage(arch: SimArch, ctx: StageContext) -> AnyView {
         SimArch::Gpu => view! { <gpu::GpuStage ctx /> }.into_any(),
         SimArch::Wse => view! { <wse::WseStage ctx /> }.into_any(),
         SimArch::Ipu => view! { <ipu::IpuStage ctx /> }.into_any(),
-        SimArch::Rdu | SimArch::Groq => ().into_any(),
+        SimArch::Rdu => view! { <rdu::RduStage ctx /> }.into_any(),
+        SimArch::Groq => ().into_any(),
     }
 }
