@@ -17,7 +17,7 @@
 //!   achieved vs peak FLOP/s, arithmetic intensity (a roofline point), and an energy
 //!   estimate from cited per-FLOP and per-byte costs.
 //! - [`trace`]: a bounded event trace the UI drains as text: [`trace::EventKind`] nests each
-//!   machine's own events ([`gpu::GpuEvent`], [`wse::WseEvent`]) and their `Display` is the
+//!   machine's own events ([`gpu::GpuEvent`], [`wse::WseEvent`], [`rdu::RduEvent`]) and their `Display` is the
 //!   sentence a learner reads.
 //! - [`engine`]: the [`Engine`] trait (`step`, `run_until`, `metrics`, `drain_trace`) and
 //!   the `#[must_use]` [`StepOutcome`] / [`RunStatus`].
@@ -37,6 +37,11 @@
 //!   (as GEMMs) and elementwise ops on the tiles; [`ipu::IpuRun`] runs the program cycle by
 //!   cycle; [`ipu::epoch_estimate`] costs a training epoch of the Graphcore MNIST example
 //!   and sets it next to the real Bow run (~8.65 s per epoch).
+//! - [`rdu`]: a SambaNova RDU-style tile: a checkerboard of PCUs (SIMD lanes × pipeline
+//!   stages) and PMUs (scratchpads), switches, and an AGCU to DDR. [`rdu::compile`] places a
+//!   workload as a spatial pipeline cut into sections; [`rdu::RduRun`] streams micro-batches
+//!   through each section cycle by cycle with double-buffered PMUs; [`rdu::scaling`] sets the
+//!   model's data-parallel `--ntasks` scaling beside the student's SN30 runs.
 //!
 //! # Driving a run from a page
 //! ```
@@ -82,6 +87,11 @@
 //!   compiler-scheduled exchange \[P\] (Graphcore patents and the IPU Programmer's Guide, as
 //!   summarised in the course facts); the real MNIST epoch times \[P\] (the student's log).
 //!   See [`ipu::config`] and [`ipu::epoch`].
+//! - RDU: 640 PCUs and 640 PMUs per SN10 \[S\], 8 tiles per SN30 RDU \[P\] and two SN10-class
+//!   dies per SN30 \[S\] (so 160 of each per tile \[D\]), 16 lanes × 8 stages per PCU \[S\]
+//!   (SN40L), 0.5 MB per PMU \[D\]; the compile log's 72 sections and projected 0.6079 s per
+//!   step, and the `--ntasks` runs \[P\] (the student's logs). See [`rdu::config`] and
+//!   [`rdu::scaling`].
 //!
 //! # Modelling choices (not sourced; named so nobody mistakes them for hardware facts)
 //! - WSE: router and task queue depths (2 wavelets per color), one FP32 multiply-add per CE
@@ -104,6 +114,11 @@
 //!   tiles that use them, the compiler's split search and exchange schedule, and the costing
 //!   of the backward pass (twice the forward GEMM compute). See [`ipu::program`] and
 //!   [`ipu::epoch`]; nothing is calibrated to the real run.
+//! - RDU: the 1.95 GHz clock (chosen so 640 PCUs reach SN10's 320 TFLOPS), 32 DDR bytes per
+//!   cycle each way through the AGCU, one cycle per switch hop, 10,000 cycles to load a
+//!   section's configuration, the compiler's greedy sections and PCU shares, buffer depths,
+//!   the ring all-reduce at 50 / 25 GB/s with 10 µs per step, 2-byte gradients. See
+//!   [`rdu::config`]; [`rdu::MODEL_ASSUMPTIONS`] says this to the learner.
 //! - Energy: 45 nm figures applied to 7 nm machines; HBM charged as DRAM; a fabric hop
 //!   charged like a local SRAM access of 4 bytes; wires, control and leakage left out.
 //!
