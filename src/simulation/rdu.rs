@@ -207,8 +207,17 @@ impl SimSession for RduSession {
     fn metrics(&self) -> RunMetrics {
         self.run.metrics()
     }
+    /// The engine's work per simulated cycle is one decision per pipeline stage (it skips
+    /// cycles in which nothing starts or finishes), so the frame's cap counts stages, not
+    /// PCUs and PMUs: the largest section's stage count.
     fn units(&self) -> u64 {
-        2 * u64::from(self.run.config().n_pcus())
+        self.run
+            .program()
+            .sections
+            .iter()
+            .map(|s| s.stages.len() as u64)
+            .max()
+            .unwrap_or(1)
     }
     fn setup_line(&self) -> String {
         let p = self.run.program();
@@ -473,6 +482,25 @@ mod tests {
         assert_eq!(table.len(), 3);
         assert!(table[0][5].contains("below"), "{:?}", table[0]);
         assert!(table[2][5].contains("above"), "{:?}", table[2]);
+    }
+
+    #[test]
+    fn every_preset_runs_on_both_tiles() {
+        for preset in ["gemv", "mlp", "cnn", "bert-layer"] {
+            for tile in ["small", "sn10"] {
+                let mut s = rdu(&format!("preset={preset}&tile={tile}&micro_batches=2")).unwrap();
+                let predicted = s.predicted;
+                let slice = advance(&mut s, u64::MAX / 2);
+                assert_eq!(
+                    slice.status,
+                    sim::engine::RunStatus::Finished { at: predicted },
+                    "{preset} on {tile}"
+                );
+                let check = s.result_check().unwrap();
+                let expected = if preset == "cnn" { "Timing only" } else { "Correct" };
+                assert!(check.starts_with(expected), "{preset} on {tile}: {check}");
+            }
+        }
     }
 
     #[test]
