@@ -178,7 +178,7 @@ pub struct RduSnapshot {
     pub tokens: Vec<Token>,
     /// Latest stage spans of the current section.
     pub spans: Vec<StageSpan>,
-    /// First cycle of the current section's streaming (or of its load before it streams).
+    /// First cycle of the current section's streaming (the current cycle while it loads).
     pub section_start: Cycle,
 }
 
@@ -247,6 +247,7 @@ pub struct RduRun {
     section: usize,
     phase: RunPhase,
     phase_start: Cycle,
+    stream_start: Cycle,
     stages: Vec<StageRun>,
     buffers: Vec<VecDeque<Slot>>,
     decisions: Vec<Decision>,
@@ -340,6 +341,7 @@ impl RduRun {
             section: 0,
             phase: RunPhase::Finished,
             phase_start: Cycle::ZERO,
+            stream_start: Cycle::ZERO,
             stages: Vec::new(),
             buffers: Vec::new(),
             decisions: Vec::new(),
@@ -501,6 +503,7 @@ impl RduRun {
 
     fn begin_streaming(&mut self) {
         self.close_phase();
+        self.stream_start = self.now;
         let Some(sec) = self.program.sections.get(self.section) else {
             self.phase = RunPhase::Finished;
             return;
@@ -956,7 +959,11 @@ impl RduRun {
         } else {
             0
         };
-        snap.section_start = self.phase_start;
+        snap.section_start = if matches!(self.phase, RunPhase::Loading { .. }) {
+            self.now
+        } else {
+            self.stream_start
+        };
         let n = self.config.n_pcus() as usize;
         snap.pcus.clear();
         snap.pcus.resize(n, (u32::MAX, StageState::Idle));
