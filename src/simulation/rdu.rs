@@ -497,7 +497,11 @@ mod tests {
                     "{preset} on {tile}"
                 );
                 let check = s.result_check().unwrap();
-                let expected = if preset == "cnn" { "Timing only" } else { "Correct" };
+                let expected = if preset == "cnn" {
+                    "Timing only"
+                } else {
+                    "Correct"
+                };
                 assert!(check.starts_with(expected), "{preset} on {tile}: {check}");
             }
         }

@@ -674,6 +674,27 @@ async fn the_rdu_streams_the_mlp_layer_to_the_engines_cycle_count() {
     assert!(panel.contains("below the window"), "{panel}");
     assert!(panel.contains("above the window"), "{panel}");
     browser.screenshot("rdu-mlp-finished").await;
+    // The BERT layer on an SN10-class tile: one section, to the engine's cycle count.
+    let sn10 = "preset=bert-layer&tile=sn10&micro_batches=4";
+    let (_, sn10_cycles) = native_rdu(sn10);
+    browser
+        .open(&format!("{}/#/simulators/rdu?{sn10}", server.origin))
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    fastest(&browser).await;
+    browser.click("[data-testid=sim-play]").await;
+    wait_for_part(&browser, "[data-testid=sim-rdu-phase]", "steady state").await;
+    browser.screenshot("rdu-bert-sn10-steady-state").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &sn10_cycles.to_string())
+        .await;
+    let check = browser.text_of("[data-testid=sim-result]").await;
+    assert!(check.starts_with("Correct"), "{check}");
     assert_console_clean(&browser).await;
     browser.close().await;
 }

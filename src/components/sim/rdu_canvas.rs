@@ -7,7 +7,7 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use sim::rdu::{PipelinePhase, RduSnapshot, StageState};
+use sim::rdu::{PipelinePhase, PmuView, RduSnapshot, StageState};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::mesh_layout::{MARGIN, MeshLayout};
@@ -82,9 +82,10 @@ pub fn along_route(a: (f64, f64), b: (f64, f64), t: f64) -> (f64, f64) {
     }
 }
 
-fn stage_colour(stage: u32, p: &Palette) -> &'static str {
-    // Stage 0 is the AGCU's load; op stages take the channel colours in turn.
-    p.channel((stage % 6) as u8)
+/// The colour of pipeline stage `stage`: the channel colours after the first (whose blue is
+/// the PMUs' buffer level), in turn.
+pub fn stage_colour(stage: u32, p: &Palette) -> &'static str {
+    p.channel((1 + stage % 5) as u8)
 }
 
 /// Draws the tile and the occupancy chart; returns the tile's layout for clicks.
@@ -175,22 +176,35 @@ fn draw_tile(ctx: &CanvasRenderingContext2d, snap: &RduSnapshot, layout: &TileLa
         ctx.set_line_width(if s > 10.0 { 2.0 } else { 1.0 });
         ctx.stroke_rect(l + 1.0, t + 1.0, (s - 2.0).max(1.0), (s - 2.0).max(1.0));
     }
-    // PMUs: an outlined box filled from the bottom to the buffer's level.
-    for (i, fill) in snap.pmus.iter().enumerate() {
+    // PMUs: an outlined box, full grey for weights, filled from the bottom to a buffer's
+    // level.
+    for (i, pmu) in snap.pmus.iter().enumerate() {
         let i = i as u32;
         let (y, k) = (i / cols, i % cols);
         let x = 2 * k + 1 - (y % 2);
         let (l, t, s) = layout.cell(x as i32, y as i32);
         let inset = (s * 0.12).min(3.0);
+        let inner = s - 2.0 * inset;
         ctx.set_fill_style_str(p.background);
         ctx.fill_rect(l, t, s, s);
-        ctx.set_stroke_style_str(if fill.is_some() { p.memory_bar } else { p.grid });
+        ctx.set_stroke_style_str(if *pmu == PmuView::Unused {
+            p.grid
+        } else {
+            p.memory_bar
+        });
         ctx.set_line_width(1.0);
-        ctx.stroke_rect(l + inset, t + inset, s - 2.0 * inset, s - 2.0 * inset);
-        if let Some(f) = fill {
-            let level = (s - 2.0 * inset) * f64::from(f.clamp(0.0, 1.0));
-            ctx.set_fill_style_str(p.memory_bar);
-            ctx.fill_rect(l + inset, t + s - inset - level, s - 2.0 * inset, level);
+        ctx.stroke_rect(l + inset, t + inset, inner, inner);
+        match *pmu {
+            PmuView::Unused => {}
+            PmuView::Weights => {
+                ctx.set_fill_style_str(p.muted);
+                ctx.fill_rect(l + inset, t + inset, inner, inner);
+            }
+            PmuView::Buffer(f) => {
+                let level = inner * f64::from(f.clamp(0.0, 1.0));
+                ctx.set_fill_style_str(p.memory_bar);
+                ctx.fill_rect(l + inset, t + s - inset - level, inner, level);
+            }
         }
     }
     // Routes, then the micro-batches moving on them.
@@ -213,14 +227,18 @@ fn draw_tile(ctx: &CanvasRenderingContext2d, snap: &RduSnapshot, layout: &TileLa
             continue;
         };
         let (x, y) = along_route(centre(r.from), centre(r.to), f64::from(token.progress));
-        ctx.set_fill_style_str(p.text);
-        ctx.begin_path();
-        let _ = ctx.arc(x, y, radius + 1.0, 0.0, std::f64::consts::TAU);
-        ctx.fill();
-        ctx.set_fill_style_str(stage_colour(r.stage, p));
-        ctx.begin_path();
-        let _ = ctx.arc(x, y, radius, 0.0, std::f64::consts::TAU);
-        ctx.fill();
+        // A ring in the text colour around the background, with the stage's colour at the
+        // centre: visible on a PCU of the same stage's colour too.
+        for (r_px, colour) in [
+            (radius + 1.5, p.text),
+            (radius, p.background),
+            (radius * 0.55, stage_colour(r.stage, p)),
+        ] {
+            ctx.set_fill_style_str(colour);
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, r_px, 0.0, std::f64::consts::TAU);
+            ctx.fill();
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use sim::rdu::RduSnapshot;
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
+use crate::components::sim::rdu_canvas::stage_colour;
 use crate::components::sim::{RduCanvas, SimLegend};
 use crate::simulation::rdu::{
     RduSession, SectionRow, ddr_sentence, ntasks_notes, ntasks_rows, scaling_rows, section_rows,
@@ -51,7 +52,7 @@ pub fn RduStage(
         let p = palette.get();
         vec![
             (
-                p.channel(1),
+                stage_colour(1, &p),
                 "PCU working on a micro-batch (colour: its stage)",
                 "sim-legend__swatch",
             ),
@@ -67,9 +68,10 @@ pub fn RduStage(
             ),
             (
                 p.memory_bar,
-                "PMU: filled to the share of its buffer in use (weights: full)",
+                "PMU buffer: filled to the share of its slots in use",
                 "sim-legend__swatch",
             ),
+            (p.muted, "PMU holding weights", "sim-legend__swatch"),
             (
                 p.launching,
                 "AGCU: the tile's portal to off-chip DDR",

@@ -72,8 +72,8 @@ pub use program::{
     allreduce_seconds, compile,
 };
 pub use run::{
-    PipelinePhase, RduRun, RduSnapshot, RouteView, StageSpan, StageState, StageView, Token,
-    UnitInspect,
+    PipelinePhase, PmuView, RduRun, RduSnapshot, RouteView, StageSpan, StageState, StageView,
+    Token, UnitInspect,
 };
 pub use scaling::{NtasksComparison, NtasksRow, ScalingPoint, WindowCheck, ntasks_comparison};
 

@@ -146,6 +146,18 @@ pub struct StageView {
     pub n_pcus: u32,
 }
 
+/// What a PMU holds, for the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum PmuView {
+    /// Nothing in this section.
+    #[default]
+    Unused,
+    /// Weights, resident for the section.
+    Weights,
+    /// Part of a buffer: the share of its slots taken (0 to 1).
+    Buffer(f32),
+}
+
 /// A picture of the run for a page. Reuse one with [`RduRun::snapshot_into`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RduSnapshot {
@@ -167,9 +179,8 @@ pub struct RduSnapshot {
     pub out_of_section: u32,
     /// Each PCU's stage in the current section (`u32::MAX`: unused) and state.
     pub pcus: Vec<(u32, StageState)>,
-    /// Each PMU's use: `Some(fill)` for a buffer (fraction of its slots taken), `None` when
-    /// unused; weights show as full.
-    pub pmus: Vec<Option<f32>>,
+    /// What each PMU holds.
+    pub pmus: Vec<PmuView>,
     /// The current section's stages.
     pub stages: Vec<StageView>,
     /// The current section's routes.
@@ -968,7 +979,7 @@ impl RduRun {
         snap.pcus.clear();
         snap.pcus.resize(n, (u32::MAX, StageState::Idle));
         snap.pmus.clear();
-        snap.pmus.resize(n, None);
+        snap.pmus.resize(n, PmuView::Unused);
         snap.stages.clear();
         snap.routes.clear();
         snap.tokens.clear();
@@ -1000,7 +1011,7 @@ impl RduRun {
             for w in &sec.weights {
                 for &p in &w.pmus {
                     if let Some(slot) = snap.pmus.get_mut(p as usize) {
-                        *slot = Some(1.0);
+                        *slot = PmuView::Weights;
                     }
                 }
             }
@@ -1012,7 +1023,7 @@ impl RduRun {
                 };
                 for &p in &buf.pmus {
                     if let Some(slot) = snap.pmus.get_mut(p as usize) {
-                        *slot = Some(fill);
+                        *slot = PmuView::Buffer(fill);
                     }
                 }
             }

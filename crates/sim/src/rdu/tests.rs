@@ -150,7 +150,11 @@ fn the_mlp_layer_fills_streams_and_drains_at_the_slowest_stages_rate() {
     let snap = run.snapshot();
     assert_eq!(snap.spans.len(), s.stages.len() * 8);
     assert_eq!(snap.section_start, s.load_cycles);
-    assert!(snap.spans.iter().all(|sp| sp.start >= s.load_cycles && sp.end <= run.now()));
+    assert!(
+        snap.spans
+            .iter()
+            .all(|sp| sp.start >= s.load_cycles && sp.end <= run.now())
+    );
     let v = run.result().unwrap();
     assert_eq!(v.results.len(), 8);
     assert!(v.worst_difference() <= 1e-5);
