@@ -683,7 +683,7 @@ async fn the_rdu_streams_the_mlp_layer_to_the_engines_cycle_count() {
     browser
         .wait_for_text("[data-testid=sim-status]", "Ready")
         .await;
-    fastest(&browser).await;
+    // At the default speed, so the steady state lasts long enough to be seen.
     browser.click("[data-testid=sim-play]").await;
     wait_for_part(&browser, "[data-testid=sim-rdu-phase]", "steady state").await;
     browser.screenshot("rdu-bert-sn10-steady-state").await;
