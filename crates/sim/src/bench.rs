@@ -54,7 +54,8 @@ pub fn ipu_supersteps(n_runs: u64) -> Result<u64, SimError> {
 
 /// Simulates `n_cycles` cycles of the BERT-tiny encoder layer (8 micro-batches) on an
 /// SN10-class RDU tile as a page does: slices of `slice` cycles, a snapshot after each
-/// (`slice == 1` steps cycle by cycle with [`Engine::step`]). Returns the unit-cycles
+/// (`slice == 1` steps cycle by cycle with [`Engine::step`], from the end of the first
+/// section's load, so every step streams). Returns the unit-cycles
 /// simulated (`(160 PCUs + 160 PMUs) · n_cycles`). When the program ends before `n_cycles`,
 /// a fresh copy continues. The compile is part of the timed work.
 ///
@@ -65,7 +66,16 @@ pub fn rdu_unit_cycles(n_cycles: u64, slice: u64) -> Result<u64, SimError> {
     let mut config = crate::rdu::RduConfig::sn10_tile();
     config.trace_capacity = 0;
     let workload = crate::workload::presets::bert_tiny_encoder_layer()?;
-    let fresh = crate::rdu::RduRun::new(config.clone(), &workload, 8, 1, 0)?;
+    let mut fresh = crate::rdu::RduRun::new(config.clone(), &workload, 8, 1, 0)?;
+    if slice <= 1 {
+        // Step through streaming cycles, not the section's load (where a step does nothing).
+        let load = fresh
+            .program()
+            .sections
+            .first()
+            .map_or(Cycle::ZERO, |s| s.load_cycles);
+        let _ = fresh.run_until(load);
+    }
     let mut run = fresh.clone();
     let mut snap = crate::rdu::RduSnapshot::default();
     let mut done = 0u64;
