@@ -365,6 +365,19 @@ pub fn ddr_sentence(run: &RduRun) -> String {
     }
 }
 
+/// A note when a section has more stages than there are micro-batches: the last one enters
+/// before the first leaves, so the pipeline goes from filling straight to draining.
+pub fn steady_state_note(run: &RduRun) -> Option<String> {
+    let p = run.program();
+    let stages = p.sections.iter().map(|s| s.stages.len()).max().unwrap_or(0);
+    (p.micro_batches as usize <= stages).then(|| {
+        format!(
+            "With {} micro-batches and up to {stages} stages in a section, the last micro-batch enters before the first leaves: the pipeline goes from filling straight to draining, never reaching a steady state. Stream more micro-batches than stages to see one.",
+            p.micro_batches
+        )
+    })
+}
+
 /// The data-parallel rows of the simulated workload: tasks, step time, samples per second,
 /// efficiency.
 pub fn scaling_rows(points: &[ScalingPoint]) -> Vec<[String; 4]> {
@@ -462,6 +475,14 @@ mod tests {
         );
         assert_eq!(section_rows(&s.run).len(), 1);
         assert!(ddr_sentence(&s.run).starts_with("One section"));
+        // 8 micro-batches through 5 stages reach a steady state; 2 through 11 (9 ops, load, store) do not.
+        assert_eq!(steady_state_note(&s.run), None);
+        let few = rdu("preset=bert-layer&micro_batches=2").unwrap();
+        assert!(
+            steady_state_note(&few.run)
+                .unwrap()
+                .starts_with("With 2 micro-batches and up to 11 stages")
+        );
         assert_eq!(s.scaling.len(), SCALING_TASKS.len());
         assert!((s.scaling[0].efficiency - 1.0).abs() < 1e-9);
     }

@@ -713,6 +713,8 @@ async fn the_rdu_cuts_the_bert_layer_into_sections_and_a_bad_tile_gets_its_sente
         .await;
     let ddr = browser.text_of("[data-testid=sim-rdu-ddr]").await;
     assert!(ddr.starts_with("2 sections"), "{ddr}");
+    let steady = browser.text_of("[data-testid=sim-rdu-steady]").await;
+    assert!(steady.contains("never reaching a steady state"), "{steady}");
     watch_frames(&browser).await;
     fastest(&browser).await;
     browser.click("[data-testid=sim-play]").await;

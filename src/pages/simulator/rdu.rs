@@ -11,6 +11,7 @@ use crate::components::sim::rdu_canvas::stage_colour;
 use crate::components::sim::{RduCanvas, SimLegend};
 use crate::simulation::rdu::{
     RduSession, SectionRow, ddr_sentence, ntasks_notes, ntasks_rows, scaling_rows, section_rows,
+    steady_state_note,
 };
 
 /// What the stage shows beside the picture, copied from the session once it is built.
@@ -18,6 +19,7 @@ use crate::simulation::rdu::{
 struct Panels {
     sections: Vec<SectionRow>,
     ddr: String,
+    steady: Option<String>,
     scaling: Vec<[String; 4]>,
     ntasks: Vec<[String; 6]>,
     notes: Vec<String>,
@@ -39,6 +41,7 @@ pub fn RduStage(
                 panels.set(Panels {
                     sections: section_rows(&rdu.run),
                     ddr: ddr_sentence(&rdu.run),
+                    steady: steady_state_note(&rdu.run),
                     scaling: scaling_rows(&rdu.scaling),
                     ntasks: ntasks_rows(&rdu.ntasks),
                     notes: ntasks_notes(&rdu.ntasks),
@@ -110,6 +113,13 @@ pub fn RduStage(
                 "Each section is one configuration of the tile: its ops on PCUs, its buffers and weights in PMUs, loaded in turn. The real BERT-large compile made 72 (partitions 0–71)."
             </p>
             <p class="sim-panel__note" data-testid="sim-rdu-ddr">{move || panels.with(|p| p.ddr.clone())}</p>
+            {move || {
+                panels
+                    .with(|p| p.steady.clone())
+                    .map(|note| {
+                        view! { <p class="sim-panel__note" data-testid="sim-rdu-steady">{note}</p> }
+                    })
+            }}
             <div class="sim-table-wrap">
                 <table class="sim-table" data-testid="sim-rdu-sections">
                     <thead>
