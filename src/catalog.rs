@@ -105,7 +105,7 @@ pub const SIMULATORS: &[SimulatorEntry] = &[
         arch: SimArch::Rdu,
         name: "SambaNova SN30 RDU",
         models: "A spatial pipeline of compute and memory units through which data streams, section by section.",
-        status: Status::Coming,
+        status: Status::Ready,
     },
     SimulatorEntry {
         arch: SimArch::Groq,

@@ -10,6 +10,7 @@ pub mod form;
 pub mod gpu;
 pub mod groq;
 pub mod ipu;
+pub mod rdu;
 pub mod session;
 pub mod text;
 pub mod wse;
@@ -29,8 +30,8 @@ pub fn machine(arch: SimArch) -> Option<&'static dyn Machine> {
         SimArch::Gpu => Some(&gpu::GpuMachine),
         SimArch::Wse => Some(&wse::WseMachine),
         SimArch::Ipu => Some(&ipu::IpuMachine),
+        SimArch::Rdu => Some(&rdu::RduMachine),
         SimArch::Groq => Some(&groq::GroqMachine),
-        SimArch::Rdu => None,
     }
 }
 

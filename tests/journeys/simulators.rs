@@ -12,6 +12,7 @@ use testbed_lab::simulation::SimSession;
 use testbed_lab::simulation::gpu::{GpuMachine, GpuSession};
 use testbed_lab::simulation::groq::{GroqMachine, GroqSession};
 use testbed_lab::simulation::ipu::{IpuMachine, IpuSession};
+use testbed_lab::simulation::rdu::{RduMachine, RduSession};
 use testbed_lab::simulation::wse::{WseMachine, WseSession};
 use testbed_lab::simulation::{Machine, SimForm};
 
@@ -754,6 +755,220 @@ async fn the_groq_bert_layer_runs_beside_the_real_chip_and_a_bad_superlane_count
         .await;
     let h = hash(&browser).await;
     assert!(h.contains("seq=256") && h.contains("superlanes=8"), "{h}");
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
+
+/// The RDU session for `query`, built natively as the page builds it, and the cycle count
+/// its engine reaches.
+fn native_rdu(query: &str) -> (RduSession, u64) {
+    let setup = form_on(&RduMachine, query)
+        .parse(&RduMachine)
+        .expect("a valid setup");
+    let s = RduSession::build(&setup).expect("the setup builds");
+    let mut copy = s.clone();
+    let _ = copy.engine().run_until(Cycle(u64::MAX));
+    assert!(copy.run.is_finished());
+    assert_eq!(copy.run.now(), s.predicted);
+    let cycles = copy.run.now().0;
+    (s, cycles)
+}
+
+/// Waits until the element `css` holds `part` somewhere in its text.
+async fn wait_for_part(browser: &Browser, css: &str, part: &str) {
+    let script = format!(
+        "const e = document.querySelector({css:?}); return !!e && e.textContent.includes({part:?});"
+    );
+    browser
+        .wait_until(&format!("{css} to contain {part:?}"), &script)
+        .await;
+}
+
+/// Starts recording the longest main-thread task (over 50 ms) and the longest gap between
+/// two animation frames.
+async fn watch_frames(browser: &Browser) {
+    browser
+        .eval(
+            "window.__longest = 0; window.__gap = 0; window.__last = 0;
+             new PerformanceObserver(l => { for (const e of l.getEntries())
+               window.__longest = Math.max(window.__longest, e.duration); })
+               .observe({ type: 'longtask', buffered: false });
+             const tick = t => { if (window.__last) window.__gap = Math.max(window.__gap, t - window.__last);
+               window.__last = t; requestAnimationFrame(tick); };
+             requestAnimationFrame(tick); return 0;",
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn the_rdu_streams_the_mlp_layer_to_the_engines_cycle_count() {
+    let query = "preset=mlp";
+    let (native, expected) = native_rdu(query);
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/simulators/rdu?{query}", server.origin))
+        .await;
+    browser
+        .wait_for_text("main h1", "SambaNova SN30 RDU simulator")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let sections = browser
+        .eval("return document.querySelectorAll('[data-testid=sim-rdu-sections] tbody tr').length;")
+        .await;
+    assert_eq!(sections, Value::from(native.run.program().sections.len()));
+    let status = browser.text_of(".sim-status").await;
+    assert!(status.ends_with(&format!("of {expected}")), "{status}");
+    // At the default speed, as a person first sees it: frames are measured.
+    watch_frames(&browser).await;
+    browser.click("[data-testid=sim-play]").await;
+    wait_for_part(&browser, "[data-testid=sim-rdu-phase]", "steady state").await;
+    browser.screenshot("rdu-mlp-steady-state").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    let longest = browser.eval("return window.__longest;").await;
+    let gap = browser.eval("return window.__gap;").await;
+    println!(
+        "RDU MLP on the 4×4 tile at the default speed: longest main-thread task {longest} ms (0 = none over 50 ms), longest gap between frames {gap} ms"
+    );
+    // Reported, not asserted: the machines are shared and timings are for benches.
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
+        .await;
+    let check = browser.text_of("[data-testid=sim-result]").await;
+    assert!(
+        check.starts_with("Correct: the 512 outputs of all 8 micro-batches"),
+        "{check}"
+    );
+    let log = browser.text_of("[data-testid=sim-log]").await;
+    assert!(log.contains("the pipeline is full"), "{log}");
+    assert!(log.contains("micro-batch 7 came out"), "{log}");
+    browser
+        .wait_for_text(
+            "[data-testid=sim-compare-rdu-cycles]",
+            &expected.to_string(),
+        )
+        .await;
+    // Inspect PCU 0 (column 0, row 0) by keyboard.
+    for (key, value) in [("x", "0"), ("y", "0")] {
+        let field = browser
+            .client
+            .find(Locator::Css(&format!("[data-testid=sim-inspect-{key}]")))
+            .await
+            .expect("inspect field");
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+    browser.click("[data-testid=sim-inspect]").await;
+    wait_for_part(&browser, "[data-testid=sim-inspector]", "PCU 0 at (0, 0)").await;
+    let inspected = browser.text_of("[data-testid=sim-inspector]").await;
+    assert!(inspected.contains("matmul"), "{inspected}");
+    let panel = browser.text_of("[data-testid=sim-rdu-ntasks]").await;
+    assert!(panel.contains("2293.25"), "{panel}");
+    assert!(panel.contains("below the window"), "{panel}");
+    assert!(panel.contains("above the window"), "{panel}");
+    browser.screenshot("rdu-mlp-finished").await;
+    // The BERT layer on an SN10-class tile: one section of 16 stages, to the engine's cycle
+    // count. With fewer micro-batches than stages the last one enters before the first
+    // leaves (fill runs straight into drain), so 24 give a steady state to see.
+    let sn10 = "preset=bert-layer&tile=sn10&micro_batches=24";
+    let (_, sn10_cycles) = native_rdu(sn10);
+    browser
+        .open(&format!("{}/#/simulators/rdu?{sn10}", server.origin))
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    // At the default speed, so the steady state lasts long enough to be seen.
+    browser.click("[data-testid=sim-play]").await;
+    wait_for_part(&browser, "[data-testid=sim-rdu-phase]", "steady state").await;
+    browser.screenshot("rdu-bert-sn10-steady-state").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &sn10_cycles.to_string())
+        .await;
+    let check = browser.text_of("[data-testid=sim-result]").await;
+    assert!(check.starts_with("Correct"), "{check}");
+    assert_console_clean(&browser).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_rdu_cuts_the_bert_layer_into_sections_and_a_bad_tile_gets_its_sentence() {
+    let query = "preset=bert-layer&micro_batches=2";
+    let (native, expected) = native_rdu(query);
+    assert_eq!(native.run.program().sections.len(), 2);
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/simulators/rdu?{query}", server.origin))
+        .await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    let ddr = browser.text_of("[data-testid=sim-rdu-ddr]").await;
+    assert!(ddr.starts_with("2 sections"), "{ddr}");
+    let steady = browser.text_of("[data-testid=sim-rdu-steady]").await;
+    assert!(steady.contains("never reaching a steady state"), "{steady}");
+    watch_frames(&browser).await;
+    fastest(&browser).await;
+    browser.click("[data-testid=sim-play]").await;
+    wait_for_part(&browser, "[data-testid=sim-rdu-phase]", "Section 2 of 2").await;
+    browser.screenshot("rdu-bert-section-2").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .await;
+    let longest = browser.eval("return window.__longest;").await;
+    let gap = browser.eval("return window.__gap;").await;
+    println!(
+        "RDU BERT layer on the 4×4 tile at the fastest speed: longest main-thread task {longest} ms, longest gap between frames {gap} ms"
+    );
+    browser
+        .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
+        .await;
+    let check = browser.text_of("[data-testid=sim-result]").await;
+    assert!(
+        check.starts_with("Correct: the 16384 outputs of the first 1 of 2 micro-batches"),
+        "{check}"
+    );
+    // A tile too small for the layer: the engine's sentence, then recovery.
+    let too_small = RduSession::build(
+        &form_on(&RduMachine, &format!("{query}&rows=1&columns=1"))
+            .parse(&RduMachine)
+            .expect("a setup the engine judges"),
+    )
+    .expect_err("one PMU is too few");
+    assert!(
+        too_small.ends_with("use a bigger tile or a smaller layer."),
+        "{too_small}"
+    );
+    set_param(&browser, "rows", "1").await;
+    set_param(&browser, "columns", "1").await;
+    browser
+        .wait_for_text("[data-testid=sim-error]", &too_small)
+        .await;
+    println!("RDU, 1×1 tile: {too_small}");
+    set_param(&browser, "columns", "4").await;
+    set_param(&browser, "rows", "4").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
+    set_param(&browser, "micro_batches", "0").await;
+    browser
+        .wait_for_text(
+            "[data-testid=sim-error]",
+            "Number of micro-batches must be at least 1, but it is 0.",
+        )
+        .await;
+    set_param(&browser, "micro_batches", "2").await;
+    browser
+        .wait_for_text("[data-testid=sim-status]", "Ready")
+        .await;
     assert_console_clean(&browser).await;
     browser.close().await;
 }

@@ -37,6 +37,16 @@ const GOALS: &[Goal] = &[
         met: |n, w| w >= 0.5 * n,
     },
     Goal {
+        case: "sim.rdu_sn10",
+        text: "wasm ≥ 0.5× native",
+        met: |n, w| w >= 0.5 * n,
+    },
+    Goal {
+        case: "sim.rdu_sn10_step",
+        text: "wasm ≥ 0.5× native",
+        met: |n, w| w >= 0.5 * n,
+    },
+    Goal {
         case: "sim.groq_bert_page",
         text: "wasm ≥ 0.5× native",
         met: |n, w| w >= 0.5 * n,

@@ -52,6 +52,50 @@ pub fn ipu_supersteps(n_runs: u64) -> Result<u64, SimError> {
     Ok(supersteps)
 }
 
+/// Simulates `n_cycles` cycles of the BERT-tiny encoder layer (8 micro-batches) on an
+/// SN10-class RDU tile as a page does: slices of `slice` cycles, a snapshot after each
+/// (`slice == 1` steps cycle by cycle with [`Engine::step`], from the end of the first
+/// section's load, so every step streams). Returns the unit-cycles
+/// simulated (`(160 PCUs + 160 PMUs) · n_cycles`). When the program ends before `n_cycles`,
+/// a fresh copy continues. The compile is part of the timed work.
+///
+/// # Errors
+/// None in practice (the workload and tile are fixed); kept so a bench can report rather
+/// than panic.
+pub fn rdu_unit_cycles(n_cycles: u64, slice: u64) -> Result<u64, SimError> {
+    let mut config = crate::rdu::RduConfig::sn10_tile();
+    config.trace_capacity = 0;
+    let workload = crate::workload::presets::bert_tiny_encoder_layer()?;
+    let mut fresh = crate::rdu::RduRun::new(config.clone(), &workload, 8, 1, 0)?;
+    if slice <= 1 {
+        // Step through streaming cycles, not the section's load (where a step does nothing).
+        let load = fresh
+            .program()
+            .sections
+            .first()
+            .map_or(Cycle::ZERO, |s| s.load_cycles);
+        let _ = fresh.run_until(load);
+    }
+    let mut run = fresh.clone();
+    let mut snap = crate::rdu::RduSnapshot::default();
+    let mut done = 0u64;
+    while done < n_cycles {
+        let start = run.now();
+        let finished = if slice <= 1 {
+            matches!(run.step(), crate::engine::StepOutcome::Finished)
+        } else {
+            let status = run.run_until(start + Cycle((n_cycles - done).min(slice)));
+            run.snapshot_into(&mut snap);
+            !matches!(status, RunStatus::DeadlineReached)
+        };
+        done += (run.now() - start).0;
+        if finished {
+            run = fresh.clone();
+        }
+    }
+    Ok(2 * u64::from(config.n_pcus()) * done)
+}
+
 /// Simulates `n_cycles` cycles of a busy 64×64 mesh and returns the PE-cycles simulated
 /// (`64 · 64 · n_cycles`). Time it to get PE-cycles per second.
 ///
@@ -140,9 +184,10 @@ impl std::fmt::Debug for BenchCase {
     }
 }
 
-/// The simulator benchmarks, identical on native and wasm: a busy 64×64 and 32×32 mesh,
-/// the MNIST CNN on a 1,472-tile IPU (cycle slices with snapshots, and whole runs), and
-/// Groq runs (the page's BERT layer with values, and BERT-tiny on the real floorplan).
+/// The simulator benchmarks, identical on native and wasm: a busy 64×64 and 32×32 mesh, the
+/// MNIST CNN on a 1,472-tile IPU (cycle slices with snapshots, and whole runs), the BERT-tiny
+/// layer on an SN10-class RDU tile (page-like slices, and cycle by cycle), and Groq runs (the
+/// page's BERT layer with values, and BERT-tiny on the real floorplan).
 /// A run that fails (it cannot, for these fixed sizes) counts as no work.
 pub fn cases() -> Vec<BenchCase> {
     vec![
@@ -160,6 +205,16 @@ pub fn cases() -> Vec<BenchCase> {
             name: "sim.ipu_1472",
             unit: "tile-cycles",
             run: Box::new(|| ipu_tile_cycles(20_000).map_or(0.0, |n| n as f64)),
+        },
+        BenchCase {
+            name: "sim.rdu_sn10",
+            unit: "unit-cycles",
+            run: Box::new(|| rdu_unit_cycles(400_000, 256).map_or(0.0, |n| n as f64)),
+        },
+        BenchCase {
+            name: "sim.rdu_sn10_step",
+            unit: "unit-cycles",
+            run: Box::new(|| rdu_unit_cycles(20_000, 1).map_or(0.0, |n| n as f64)),
         },
         BenchCase {
             name: "sim.ipu_superstep_1472",
@@ -238,6 +293,12 @@ mod tests {
         assert_eq!(ipu_tile_cycles(1_000).unwrap(), 1_472 * 1_000);
         // The CNN's forward program has 13 supersteps (see the IPU tests).
         assert_eq!(ipu_supersteps(2).unwrap(), 26);
-        assert_eq!(cases().len(), 6);
+        assert_eq!(cases().len(), 8);
+    }
+
+    #[test]
+    fn rdu_bench_counts_unit_cycles() {
+        assert_eq!(rdu_unit_cycles(1_000, 256).unwrap(), 320 * 1_000);
+        assert_eq!(rdu_unit_cycles(50, 1).unwrap(), 320 * 50);
     }
 }

@@ -65,6 +65,13 @@ pub enum Resource {
         /// Color.
         color: u8,
     },
+    /// An RDU stage waiting on a PMU buffer that never fills or frees.
+    PmuBuffer {
+        /// Section index.
+        section: u32,
+        /// Stage index within the section.
+        stage: u32,
+    },
 }
 
 impl fmt::Display for Resource {
@@ -77,6 +84,9 @@ impl fmt::Display for Resource {
             }
             Resource::TaskQueue { x, y, color } => {
                 write!(f, "task input queue of color {color} at PE ({x}, {y})")
+            }
+            Resource::PmuBuffer { section, stage } => {
+                write!(f, "PMU buffers of stage {stage} in section {section}")
             }
             Resource::BlockedTask { x, y } => write!(f, "blocked task at PE ({x}, {y})"),
             Resource::NoRoute { x, y, color } => {

@@ -207,6 +207,34 @@ pub enum SimError {
         /// Slices on the chip.
         n_slices: u32,
     },
+    /// An RDU op whose weights and buffers need more PMUs than the whole tile has, so no
+    /// section can hold it.
+    #[error(
+        "Op \"{op}\" needs {needed_pmus} PMUs of {pmu_capacity} for its weights and buffers, \
+         but a section has only {available_pmus}; use a bigger tile or a smaller layer."
+    )]
+    PmuMemoryExceeded {
+        /// The op's name.
+        op: String,
+        /// PMUs it needs.
+        needed_pmus: u64,
+        /// PMUs in the tile.
+        available_pmus: u64,
+        /// Bytes per PMU.
+        pmu_capacity: Bytes,
+    },
+    /// A grid cell outside the RDU tile.
+    #[error("Unit ({x}, {y}) is outside the tile's {width}×{height} grid.")]
+    UnitOutOfRange {
+        /// Column asked for.
+        x: u32,
+        /// Row asked for.
+        y: u32,
+        /// Grid width.
+        width: u32,
+        /// Grid height.
+        height: u32,
+    },
 }
 
 /// `text` with its first letter upper case.

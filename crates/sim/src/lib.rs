@@ -17,7 +17,8 @@
 //!   achieved vs peak FLOP/s, arithmetic intensity (a roofline point), and an energy
 //!   estimate from cited per-FLOP and per-byte costs.
 //! - [`trace`]: a bounded event trace the UI drains as text: [`trace::EventKind`] nests each
-//!   machine's own events ([`gpu::GpuEvent`], [`wse::WseEvent`]) and their `Display` is the
+//!   machine's own events ([`gpu::GpuEvent`], [`wse::WseEvent`], [`rdu::RduEvent`],
+//!   [`groq::GroqEvent`]) and their `Display` is the
 //!   sentence a learner reads.
 //! - [`engine`]: the [`Engine`] trait (`step`, `run_until`, `metrics`, `drain_trace`) and
 //!   the `#[must_use]` [`StepOutcome`] / [`RunStatus`].
@@ -42,6 +43,11 @@
 //!   superlane per cycle. [`groq::compile`] fixes every instruction's cycle before the run;
 //!   [`groq::GroqRun`] replays it and ends exactly on the predicted cycle, whatever the
 //!   values; [`groq::latency`] sets BERT-tiny at sequence 128 and 256 beside the real chip.
+//! - [`rdu`]: a SambaNova RDU-style tile: a checkerboard of PCUs (SIMD lanes × pipeline
+//!   stages) and PMUs (scratchpads), switches, and an AGCU to DDR. [`rdu::compile`] places a
+//!   workload as a spatial pipeline cut into sections; [`rdu::RduRun`] streams micro-batches
+//!   through each section cycle by cycle with double-buffered PMUs; [`rdu::scaling`] sets the
+//!   model's data-parallel `--ntasks` scaling beside the student's SN30 runs.
 //!
 //! # Driving a run from a page
 //! ```
@@ -90,6 +96,11 @@
 //! - Groq TSP: 900 MHz \[P\]; 20 superlanes × 16 lanes, the slice order, 88 MEM slices of
 //!   2.5 MiB, 32 streams each way \[S\]; BERT-tiny's on-chip 26.6 / 42.8 µs \[P\]/\[D\]
 //!   (the student's log). See [`groq::config`] and [`groq::latency`].
+//! - RDU: 640 PCUs and 640 PMUs per SN10 \[S\], 8 tiles per SN30 RDU \[P\] and two SN10-class
+//!   dies per SN30 \[S\] (so 160 of each per tile \[D\]), 16 lanes × 8 stages per PCU \[S\]
+//!   (SN40L), 0.5 MB per PMU \[D\]; the compile log's 72 sections and projected 0.6079 s per
+//!   step, and the `--ntasks` runs \[P\] (the student's logs). See [`rdu::config`] and
+//!   [`rdu::scaling`].
 //!
 //! # Modelling choices (not sourced; named so nobody mistakes them for hardware facts)
 //! - WSE: router and task queue depths (2 wavelets per color), one FP32 multiply-add per CE
@@ -115,6 +126,11 @@
 //! - Groq: every instruction latency, the MXM's weight-install time, one tensor per MEM
 //!   slice, one read and one write port per MEM slice, and the greedy compiler
 //!   ([`groq::MODEL_ASSUMPTIONS`]).
+//! - RDU: the 1.95 GHz clock (chosen so 640 PCUs reach SN10's 320 TFLOPS), 32 DDR bytes per
+//!   cycle each way through the AGCU, one cycle per switch hop, 10,000 cycles to load a
+//!   section's configuration, the compiler's greedy sections and PCU shares, buffer depths,
+//!   the ring all-reduce at 50 / 25 GB/s with 10 µs per step, 2-byte gradients. See
+//!   [`rdu::config`]; [`rdu::MODEL_ASSUMPTIONS`] says this to the learner.
 //! - Energy: 45 nm figures applied to 7 nm machines; HBM charged as DRAM; a fabric hop
 //!   charged like a local SRAM access of 4 bytes; wires, control and leakage left out.
 //!
@@ -132,6 +148,7 @@ pub mod gpu;
 pub mod groq;
 pub mod ipu;
 pub mod metrics;
+pub mod rdu;
 pub mod rng;
 pub mod trace;
 pub mod units;

@@ -6,6 +6,7 @@
 pub use crate::gpu::GpuEvent;
 pub use crate::groq::GroqEvent;
 pub use crate::ipu::IpuEvent;
+pub use crate::rdu::RduEvent;
 use crate::units::Cycle;
 pub use crate::wse::WseEvent;
 use std::collections::VecDeque;
@@ -37,6 +38,8 @@ pub enum EventKind {
     Ipu(IpuEvent),
     /// Something the Groq chip's slices did.
     Groq(GroqEvent),
+    /// Something the RDU's pipeline did.
+    Rdu(RduEvent),
     /// A free-form milestone ("pipeline filled: the first result leaves the mesh").
     Milestone(String),
 }
@@ -66,6 +69,7 @@ impl fmt::Display for EventKind {
             EventKind::Wse(e) => e.fmt(f),
             EventKind::Ipu(e) => e.fmt(f),
             EventKind::Groq(e) => e.fmt(f),
+            EventKind::Rdu(e) => e.fmt(f),
             EventKind::Milestone(text) => f.write_str(text),
         }
     }

@@ -10,6 +10,7 @@ pub mod mesh_canvas;
 pub mod mesh_layout;
 pub mod panels;
 pub mod param_form;
+pub mod rdu_canvas;
 pub mod roofline_chart;
 pub mod use_sim_loop;
 
@@ -21,6 +22,7 @@ pub use ipu_canvas::IpuCanvas;
 pub use mesh_canvas::MeshCanvas;
 pub use panels::{CompareTable, LabelValueList, MetricsTable, PeInspector, TrafficTable};
 pub use param_form::SimParamsForm;
+pub use rdu_canvas::RduCanvas;
 pub use roofline_chart::RooflineChart;
 pub use use_sim_loop::{Publish, SessionSlot, UseSimLoopReturn, use_sim_loop};
 

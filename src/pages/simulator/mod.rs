@@ -9,6 +9,7 @@ mod embed;
 mod gpu;
 mod groq;
 mod ipu;
+mod rdu;
 mod shell;
 mod wse;
 
@@ -24,7 +25,7 @@ pub fn stage(arch: SimArch, ctx: StageContext) -> AnyView {
         SimArch::Gpu => view! { <gpu::GpuStage ctx /> }.into_any(),
         SimArch::Wse => view! { <wse::WseStage ctx /> }.into_any(),
         SimArch::Ipu => view! { <ipu::IpuStage ctx /> }.into_any(),
+        SimArch::Rdu => view! { <rdu::RduStage ctx /> }.into_any(),
         SimArch::Groq => view! { <groq::GroqStage ctx /> }.into_any(),
-        SimArch::Rdu => ().into_any(),
     }
 }

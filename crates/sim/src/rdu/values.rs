@@ -1,0 +1,335 @@
+//! The numbers an RDU run computes, and a reference to check them against.
+//!
+//! Each micro-batch is one copy of the workload's input with its own values; the weights are
+//! shared by every micro-batch (they sit in PMUs). A PCU accumulates a dot product in `k`
+//! order in f32 (the real chip computes in BF16 with FP32 accumulation; this model uses f32
+//! throughout). The reference evaluates the same graph in f64 and rounds the result once.
+//!
+//! Batched matrix products follow the workload's shapes: `a` is read as `[batch, m, k]` and
+//! `b` as `[batch, k, n]` (or `[k, n]` shared by every batch) from contiguous memory, since
+//! reshapes and transposes are free views in the workload model.
+
+use crate::error::SimError;
+use crate::rng::SplitMix64;
+use crate::units::Bytes;
+use crate::workload::{Activation, Binary, OpKind, TensorKind, Workload};
+
+/// Largest workload (in FLOPs over the micro-batches checked) whose values a run computes:
+/// about 0.1 s of arithmetic in a page, twice (the run and the reference).
+pub const MAX_VALUE_FLOPS: u64 = 1 << 26;
+
+/// Epsilon of the layer norm (a common default; the workload does not fix one).
+pub const LAYER_NORM_EPS: f64 = 1e-5;
+
+/// Why a workload's values are not computed, or `None` when they are.
+#[must_use]
+pub fn no_values_reason(workload: &Workload) -> Option<&'static str> {
+    if workload
+        .ops
+        .iter()
+        .any(|o| matches!(o.kind, OpKind::Conv2d { .. } | OpKind::MaxPool { .. }))
+    {
+        Some(
+            "values are not computed for workloads with a convolution or pooling; this run gives timing only",
+        )
+    } else if workload.flops() > MAX_VALUE_FLOPS {
+        Some(
+            "values are computed only for workloads of up to 2^26 FLOPs per micro-batch (so the page stays responsive); this run gives timing only",
+        )
+    } else {
+        None
+    }
+}
+
+/// How many of `micro_batches` get their values computed: as many as fit
+/// [`MAX_VALUE_FLOPS`], at least one (when the workload has values at all).
+#[must_use]
+pub fn micro_batches_checked(workload: &Workload, micro_batches: u32) -> u32 {
+    if no_values_reason(workload).is_some() {
+        return 0;
+    }
+    let per = workload.flops().max(1);
+    let fit = (MAX_VALUE_FLOPS / per).clamp(1, u64::from(micro_batches));
+    fit as u32
+}
+
+/// Bytes the values take in the page for `checked` micro-batches (f32 tensors and the f64
+/// reference's working copy).
+#[must_use]
+pub fn values_bytes(workload: &Workload, checked: u32) -> Bytes {
+    Bytes(
+        workload
+            .tensors
+            .iter()
+            .fold(0u64, |acc, t| {
+                acc.saturating_add(t.elements().saturating_mul(12))
+            })
+            .saturating_mul(u64::from(checked.max(1))),
+    )
+}
+
+/// A number type the evaluator runs in.
+trait Real:
+    Copy
+    + std::ops::Add<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Div<Output = Self>
+    + PartialOrd
+{
+    const ZERO: Self;
+    const ONE: Self;
+    fn of(x: f64) -> Self;
+    fn exp(self) -> Self;
+    fn tanh(self) -> Self;
+    fn sqrt(self) -> Self;
+}
+
+impl Real for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    fn of(x: f64) -> Self {
+        x as f32
+    }
+    fn exp(self) -> Self {
+        f32::exp(self)
+    }
+    fn tanh(self) -> Self {
+        f32::tanh(self)
+    }
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+}
+
+impl Real for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    fn of(x: f64) -> Self {
+        x
+    }
+    fn exp(self) -> Self {
+        f64::exp(self)
+    }
+    fn tanh(self) -> Self {
+        f64::tanh(self)
+    }
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+}
+
+fn len_usize(n: u64) -> Result<usize, SimError> {
+    usize::try_from(n).map_err(|_| SimError::TooLarge {
+        what: "a tensor's element count",
+        value: n,
+        max: usize::MAX as u64,
+    })
+}
+
+/// The workload's inputs and weights for micro-batch `mb`: weights from `seed` (the same for
+/// every micro-batch), inputs from `seed` and `mb`.
+fn seeded(workload: &Workload, seed: u64, mb: u32) -> Result<Vec<Vec<f32>>, SimError> {
+    let mut weights = SplitMix64::new(seed);
+    let mut inputs =
+        SplitMix64::new(seed ^ (u64::from(mb) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut tensors = Vec::with_capacity(workload.tensors.len());
+    for t in &workload.tensors {
+        let n = len_usize(t.elements())?;
+        tensors.push(match t.kind {
+            TensorKind::Activation => Vec::new(),
+            TensorKind::Weight => (0..n).map(|_| weights.next_small_f32()).collect(),
+            TensorKind::Input => (0..n).map(|_| inputs.next_small_f32()).collect(),
+        });
+    }
+    Ok(tensors)
+}
+
+fn evaluate<R: Real>(workload: &Workload, t: &mut [Vec<R>]) {
+    for op in &workload.ops {
+        let get = |i: usize| -> &[R] {
+            op.inputs
+                .get(i)
+                .and_then(|id| t.get(id.0))
+                .map_or(&[], Vec::as_slice)
+        };
+        let out: Vec<R> = match op.kind {
+            OpKind::MatMul { batch, m, k, n } => {
+                let (a, b) = (get(0), get(1));
+                let (batch, m, k, n) = (batch as usize, m as usize, k as usize, n as usize);
+                let shared = b.len() == k * n;
+                let mut y = vec![R::ZERO; batch * m * n];
+                for bi in 0..batch {
+                    let a0 = bi * m * k;
+                    let b0 = if shared { 0 } else { bi * k * n };
+                    for r in 0..m {
+                        for c in 0..n {
+                            let mut acc = R::ZERO;
+                            for kk in 0..k {
+                                let x = a.get(a0 + r * k + kk).copied().unwrap_or(R::ZERO);
+                                let w = b.get(b0 + kk * n + c).copied().unwrap_or(R::ZERO);
+                                acc = acc + x * w;
+                            }
+                            y[bi * m * n + r * n + c] = acc;
+                        }
+                    }
+                }
+                y
+            }
+            OpKind::Binary { op: bop, .. } => {
+                let (a, b) = (get(0), get(1));
+                a.iter()
+                    .enumerate()
+                    .map(|(i, &x)| {
+                        let v = b.get(i % b.len().max(1)).copied().unwrap_or(R::ZERO);
+                        match bop {
+                            Binary::Add => x + v,
+                            Binary::Mul => x * v,
+                        }
+                    })
+                    .collect()
+            }
+            OpKind::Activation { func, .. } => get(0)
+                .iter()
+                .map(|&x| match func {
+                    Activation::Relu => {
+                        if x > R::ZERO {
+                            x
+                        } else {
+                            R::ZERO
+                        }
+                    }
+                    Activation::Gelu => {
+                        let c = R::of((2.0 / std::f64::consts::PI).sqrt());
+                        R::of(0.5) * x * (R::ONE + (c * (x + R::of(0.044_715) * x * x * x)).tanh())
+                    }
+                })
+                .collect(),
+            OpKind::Softmax { cols, .. } => {
+                let mut y = get(0).to_vec();
+                for row in y.chunks_mut(cols.max(1) as usize) {
+                    let max = row
+                        .iter()
+                        .copied()
+                        .fold(row[0], |a, b| if b > a { b } else { a });
+                    let mut sum = R::ZERO;
+                    for v in row.iter_mut() {
+                        *v = (*v - max).exp();
+                        sum = sum + *v;
+                    }
+                    for v in row.iter_mut() {
+                        *v = *v / sum;
+                    }
+                }
+                y
+            }
+            OpKind::LayerNorm { cols, .. } => {
+                let mut y = get(0).to_vec();
+                for row in y.chunks_mut(cols.max(1) as usize) {
+                    let n = R::of(row.len() as f64);
+                    let mean = row.iter().fold(R::ZERO, |a, &b| a + b) / n;
+                    let var = row
+                        .iter()
+                        .fold(R::ZERO, |a, &v| a + (v - mean) * (v - mean))
+                        / n;
+                    let inv = R::ONE / (var + R::of(LAYER_NORM_EPS)).sqrt();
+                    for v in row.iter_mut() {
+                        *v = (*v - mean) * inv;
+                    }
+                }
+                y
+            }
+            OpKind::Conv2d { .. } | OpKind::MaxPool { .. } => Vec::new(),
+        };
+        if let Some(slot) = t.get_mut(op.output.0) {
+            *slot = out;
+        }
+    }
+}
+
+/// The result of every micro-batch checked: the machine's f32 values and the f64 reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedValues {
+    /// Per micro-batch checked, the last op's output as the PCUs compute it (f32).
+    pub results: Vec<Vec<f32>>,
+    /// Per micro-batch checked, the f64 reference rounded to f32 once.
+    pub references: Vec<Vec<f32>>,
+}
+
+impl CheckedValues {
+    /// Computes the first `checked` micro-batches' results and references from `seed`.
+    ///
+    /// # Errors
+    /// A tensor too large for this machine's address space.
+    pub fn compute(workload: &Workload, seed: u64, checked: u32) -> Result<Self, SimError> {
+        let mut results = Vec::new();
+        let mut references = Vec::new();
+        let Some(last) = workload.ops.last().map(|o| o.output.0) else {
+            return Ok(Self {
+                results,
+                references,
+            });
+        };
+        for mb in 0..checked {
+            let base = seeded(workload, seed, mb)?;
+            let mut f32s = base.clone();
+            evaluate(workload, &mut f32s);
+            let mut f64s: Vec<Vec<f64>> = base
+                .iter()
+                .map(|v| v.iter().map(|&x| f64::from(x)).collect())
+                .collect();
+            evaluate(workload, &mut f64s);
+            results.push(f32s.swap_remove(last));
+            // Rounding to f32 once is the point.
+            references.push(f64s[last].iter().map(|&x| x as f32).collect());
+        }
+        Ok(Self {
+            results,
+            references,
+        })
+    }
+
+    /// The largest difference between result and reference, relative to `1 + |reference|`.
+    #[must_use]
+    pub fn worst_difference(&self) -> f32 {
+        self.results
+            .iter()
+            .zip(&self.references)
+            .flat_map(|(a, b)| a.iter().zip(b))
+            .map(|(a, b)| (a - b).abs() / (1.0 + b.abs()))
+            .fold(0.0f32, f32::max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tiny_linear_layer_matches_a_hand_computation() {
+        // y = relu(x·W + b), x: [1, 2], W: [2, 2], b: [2].
+        let w = crate::workload::presets::linear(1, 2, 2, true).unwrap();
+        let mut t = vec![
+            vec![1.0f32, 2.0],
+            vec![1.0, -1.0, 0.5, 0.25],
+            vec![0.0, -2.0],
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        ];
+        evaluate(&w, &mut t);
+        // x·W = [1·1 + 2·0.5, 1·(−1) + 2·0.25] = [2, −0.5]; + b = [2, −2.5]; relu = [2, 0].
+        assert_eq!(t[5], vec![2.0, 0.0]);
+    }
+
+    #[test]
+    fn batched_products_read_each_head_separately() {
+        let bert = crate::workload::presets::bert_tiny_encoder_layer().unwrap();
+        assert_eq!(micro_batches_checked(&bert, 8), 1);
+        let v = CheckedValues::compute(&bert, 7, 1).unwrap();
+        assert_eq!(v.results[0].len(), 128 * 128);
+        assert!(v.worst_difference() < 1e-4, "{}", v.worst_difference());
+        let cnn = crate::workload::presets::graphcore_mnist_cnn(1).unwrap();
+        assert!(no_values_reason(&cnn).is_some());
+    }
+}
