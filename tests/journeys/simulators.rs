@@ -613,7 +613,7 @@ async fn the_groq_mlp_runs_to_exactly_the_cycle_count_its_compiler_predicted() {
     let predicted = first_number(&predicted_text);
     assert_eq!(predicted, expected, "{predicted_text}");
     // Compiling again gives the same program: the compile depends on shapes only.
-    browser.click("[data-testid=sim-groq-compile]").await;
+    browser.click("[data-testid=sim-groq-compile-again]").await;
     browser
         .wait_until(
             "the second compile's report",

@@ -128,7 +128,7 @@ pub fn GroqStage(
                 <button
                     type="button"
                     class="sim-button"
-                    data-testid="sim-groq-compile"
+                    data-testid="sim-groq-compile-again"
                     on:click=compile_again
                 >
                     "Compile again"
