@@ -242,4 +242,28 @@ mod unit {
             }
         }
     }
+
+    /// Every simulator a lesson embeds runs the lesson's setup: the machine exists, its form
+    /// reads the card's arguments, and the engine builds the run (a preset the machine does
+    /// not map would fail here, not in front of a learner). A test rather than a build.rs
+    /// check: the machines' mapping lives in this crate, which build.rs cannot link.
+    #[test]
+    fn every_embedded_simulator_builds_its_lessons_setup() {
+        let course = crate::course_data::course().expect("the embedded course decodes");
+        let mut n = 0;
+        for (lesson, block) in course.widget_cards() {
+            if let course::Block::SimCard(card) = block {
+                let machine = crate::simulation::machine(card.arch)
+                    .unwrap_or_else(|| panic!("{}: {:?} is not built", lesson.slug, card.arch));
+                let setup = crate::simulation::SimForm::from_query(machine, &card.args)
+                    .parse(machine)
+                    .unwrap_or_else(|e| panic!("{}: {:?}: {e}", lesson.slug, card.args));
+                if let Err(e) = machine.build(&setup) {
+                    panic!("{}: {:?} does not run: {e}", lesson.slug, card);
+                }
+                n += 1;
+            }
+        }
+        assert!(n >= 8, "the lessons embed {n} simulators");
+    }
 }

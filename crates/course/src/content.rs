@@ -219,6 +219,8 @@ impl SimArch {
 pub enum LabName {
     /// Train a small MNIST model.
     Mnist,
+    /// Fine-tune BERT-tiny, look at its tokens and attention.
+    Bert,
     /// The Cerebras batch-size experiment.
     CerebrasBatch,
     /// The Groq input-size experiment.
@@ -229,8 +231,9 @@ pub enum LabName {
 
 impl LabName {
     /// Every lab.
-    pub const ALL: [LabName; 4] = [
+    pub const ALL: [LabName; 5] = [
         LabName::Mnist,
+        LabName::Bert,
         LabName::CerebrasBatch,
         LabName::GroqInput,
         LabName::SambanovaNtasks,
@@ -240,6 +243,7 @@ impl LabName {
     pub fn name(self) -> &'static str {
         match self {
             LabName::Mnist => "mnist",
+            LabName::Bert => "bert",
             LabName::CerebrasBatch => "cerebras-batch",
             LabName::GroqInput => "groq-input",
             LabName::SambanovaNtasks => "sambanova-ntasks",
