@@ -58,8 +58,18 @@ const GOALS: &[Goal] = &[
     },
     Goal {
         case: "nn.cnn_train_b32",
-        text: "wasm ≥ 500 samples/s",
-        met: |_, w| w >= 500.0,
+        text: "wasm ≥ 1,000 samples/s",
+        met: |_, w| w >= 1_000.0,
+    },
+    Goal {
+        case: "nn.bert_train_b32_l64",
+        text: "wasm ≥ 100 sequences/s",
+        met: |_, w| w >= 100.0,
+    },
+    Goal {
+        case: "nn.bert_infer_b1_l128",
+        text: "wasm ≤ 15 ms per sentence",
+        met: |_, w| w >= 1000.0 / 15.0,
     },
     Goal {
         case: "nn.mlp_train_b32",
