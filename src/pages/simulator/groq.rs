@@ -10,7 +10,8 @@ use sim::groq::{CellState, GroqSnapshot, Mnemonic};
 use super::StageContext;
 use crate::charts::palette::use_palette;
 use crate::components::sim::groq_canvas::GanttData;
-use crate::components::sim::{GroqCanvas, LabelValueList, SimLegend};
+use crate::components::sim::panels::ExperimentRows;
+use crate::components::sim::{GroqCanvas, ModelBesideReal, SimLegend};
 use crate::simulation::groq::{
     GroqSession, InstructionRow, executed_line, instruction_rows, latency_lines, op_rows,
     prediction_line, recompile_line, thousands,
@@ -57,7 +58,7 @@ pub fn GroqStage(
     let executed = RwSignal::new(String::new());
     let ops = RwSignal::new(Vec::<OpRow>::new());
     let schedule = RwSignal::new((Vec::<InstructionRow>::new(), 0usize));
-    let latency = RwSignal::new(None::<Result<Vec<(String, String)>, String>>);
+    let latency = RwSignal::new(None::<ExperimentRows>);
     let recompiled = RwSignal::new(String::new());
     let compile_again = move |_| {
         let line = ctx.with_session::<GroqSession, _>(recompile_line);
@@ -155,29 +156,12 @@ pub fn GroqStage(
         </p>
         <GroqCanvas snapshot gantt selected=ctx.selected on_select=ctx.on_select />
         <SimLegend items=legend />
-        {move || {
-            latency
-                .get()
-                .map(|l| {
-                    let body = match l {
-                        Ok(rows) => view! { <LabelValueList rows /> }.into_any(),
-                        Err(message) => {
-                            view! { <p class="sim-error" role="alert">{message}</p> }.into_any()
-                        }
-                    };
-                    view! {
-                        <section class="sim-panel" data-testid="sim-groq-latency">
-                            <h2 class="sim-panel__title">
-                                "The course's experiment: BERT-tiny at sequence 128, then 256"
-                            </h2>
-                            <p class="sim-panel__note">
-                                "A new input shape means a new compile and a new program; new input values never change the timing. The model's microseconds are this simulator's, not Groq's: compare the ratios."
-                            </p>
-                            {body}
-                        </section>
-                    }
-                })
-        }}
+        <ModelBesideReal
+            testid="sim-groq-latency"
+            title="The course's experiment: BERT-tiny at sequence 128, then 256"
+            note="A new input shape means a new compile and a new program; new input values never change the timing. The model's microseconds are this simulator's, not Groq's: compare the ratios."
+            rows=latency.into()
+        />
         <section class="sim-panel sim-program">
             <h2 class="sim-panel__title">"The schedule, op by op"</h2>
             <div class="sim-table-wrap">
