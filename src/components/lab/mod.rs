@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use crate::charts::training_curves::{CurveData, CurveKind, chart_colours, draw_training_curves};
 use crate::files::download_text;
 use crate::theme::{Theme, ThemeContext};
+use crate::training::form::{Form, LabFields};
 use crate::training::protocol::{CurvePoint, EpochRow, RunOutcome, RunSettings};
 use crate::training::state::{LiveRun, RunPhase, RunRecord};
 use crate::training::text::{format_duration, seconds_left};
@@ -73,6 +74,38 @@ pub fn thousands(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// Sets one field of a lab's form, as typed, and puts the form in the address bar.
+pub fn set_form_field<F: LabFields>(form: RwSignal<Form<F>>, field: F, value: &str) {
+    let next = form.get_untracked().with_field(field, value);
+    crate::route::replace_url(&next.href());
+    form.set(next);
+}
+
+/// One field of a lab's form through [`SettingsField`]: its text, its sentence, typing into
+/// it updates the form and the address.
+pub fn form_field<F: LabFields>(
+    form: RwSignal<Form<F>>,
+    field: F,
+    label: &'static str,
+    hint: &'static str,
+    options: Vec<(&'static str, &'static str)>,
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <SettingsField
+            prefix=F::LAB
+            key=field.key()
+            label
+            hint
+            options
+            value=Signal::derive(move || form.with(|f| f.field(field).to_string()))
+            error=Signal::derive(move || form.with(|f| f.error(field)))
+            disabled
+            on_input=Callback::new(move |value: String| set_form_field(form, field, &value))
+        />
+    }
 }
 
 /// A labelled setting (a text box, or a choice when `options` are given) with its hint and

@@ -457,7 +457,7 @@ impl MnistRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::mnist::config::{LabForm, ModelKind, OptimizerKind};
+    use crate::training::mnist::config::{LabField, LabForm, ModelKind, OptimizerKind};
     use crate::training::protocol::{CurvePoint, EpochRow, RunOutcome, RunProgress};
     use crate::training::session::WorkerSession;
     use crate::training::session::testing::ticking;
@@ -510,12 +510,11 @@ mod tests {
     }
 
     fn mlp(epochs: &str) -> RunConfig {
-        LabForm {
-            epochs: epochs.into(),
-            batch: "10".into(),
-            lr: "0.1".into(),
-            ..LabForm::default()
-        }
+        LabForm::with(&[
+            (LabField::Epochs, epochs),
+            (LabField::Batch, "10"),
+            (LabField::Lr, "0.1"),
+        ])
         .parse()
         .unwrap()
     }
