@@ -311,6 +311,20 @@ pub struct InstructionRow {
     pub op: String,
 }
 
+impl InstructionRow {
+    /// The row's cells, in the table's column order.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.issue.to_string(),
+            self.slice.clone(),
+            self.what.clone(),
+            self.vectors.to_string(),
+            self.latency.to_string(),
+            self.op.clone(),
+        ]
+    }
+}
+
 /// The first `max` instructions of the schedule as rows.
 pub fn instruction_rows(run: &GroqRun, workload: &Workload, max: usize) -> Vec<InstructionRow> {
     let p = run.program();

@@ -303,6 +303,21 @@ pub struct SuperstepRow {
     pub exchange: u64,
 }
 
+impl SuperstepRow {
+    /// The row's cells, in the table's column order.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.index.to_string(),
+            self.label.clone(),
+            self.tiles_computing.to_string(),
+            self.compute.to_string(),
+            self.transfers.to_string(),
+            self.bytes.to_string(),
+            self.exchange.to_string(),
+        ]
+    }
+}
+
 /// The compiled program as a table, capped at `max` rows (the rest are counted by the caller).
 pub fn program_rows(run: &IpuRun, max: usize) -> Vec<SuperstepRow> {
     run.program()

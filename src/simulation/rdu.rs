@@ -321,6 +321,21 @@ pub struct SectionRow {
     pub ddr_per_micro_batch: String,
 }
 
+impl SectionRow {
+    /// The row's cells, in the table's column order.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.index.to_string(),
+            self.ops.clone(),
+            self.pcus.to_string(),
+            self.pmus.to_string(),
+            self.load_cycles.to_string(),
+            self.bottleneck.clone(),
+            self.ddr_per_micro_batch.clone(),
+        ]
+    }
+}
+
 /// The compiled sections as a table.
 pub fn section_rows(run: &RduRun) -> Vec<SectionRow> {
     run.program()

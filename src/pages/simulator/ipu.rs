@@ -6,6 +6,7 @@ use sim::ipu::IpuSnapshot;
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
+use crate::components::DataTable;
 use crate::components::sim::panels::ExperimentRows;
 use crate::components::sim::{IpuCanvas, ModelBesideReal, SimLegend};
 use crate::simulation::ipu::{IpuSession, SuperstepRow, epoch_lines, program_rows};
@@ -108,43 +109,14 @@ pub fn IpuStage(
                         })
                 }}
             </p>
-            <div class="sim-table-wrap">
-                <table class="sim-table" data-testid="sim-ipu-program">
-                    <thead>
-                        <tr>
-                            <th scope="col">"#"</th>
-                            <th scope="col">"Computes"</th>
-                            <th scope="col">"Tiles"</th>
-                            <th scope="col">"Compute cycles (slowest tile)"</th>
-                            <th scope="col">"Transfers"</th>
-                            <th scope="col">"Bytes exchanged"</th>
-                            <th scope="col">"Exchange cycles"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            program
-                                .get()
-                                .0
-                                .into_iter()
-                                .map(|r| {
-                                    view! {
-                                        <tr>
-                                            <td>{r.index}</td>
-                                            <th scope="row">{r.label}</th>
-                                            <td>{r.tiles_computing}</td>
-                                            <td>{r.compute}</td>
-                                            <td>{r.transfers}</td>
-                                            <td>{r.bytes.to_string()}</td>
-                                            <td>{r.exchange}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable
+                testid="sim-ipu-program"
+                headers=&["#", "Computes", "Tiles", "Compute cycles (slowest tile)", "Transfers", "Bytes exchanged", "Exchange cycles"]
+                row_header=1
+                rows=Signal::derive(move || {
+                    program.with(|(rows, _)| rows.iter().map(SuperstepRow::cells).collect())
+                })
+            />
         </section>
     }
 }
