@@ -3,6 +3,7 @@
 //! One module per part of the site.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod steps;
 mod support;
 
 mod bert;
