@@ -15,7 +15,7 @@ use sim::units::{Bytes, Cycle};
 use sim::workload::Workload;
 
 use super::form::{FieldKind, FieldSpec, Preset, SimSetup};
-use super::session::{InspectRows, UnitAt, VALUES_SEED};
+use super::session::{InspectRows, Span, SpanKind, UnitAt, VALUES_SEED};
 use super::{Machine, SimSession, sentence};
 
 /// Tiles of the simulated IPU.
@@ -278,6 +278,29 @@ impl SimSession for IpuSession {
             .iter()
             .map(|a| (*a).to_string())
             .collect()
+    }
+    fn timeline(&self) -> Vec<Span> {
+        let sync = self.run.config().sync_latency;
+        let mut t = Cycle::ZERO;
+        let mut spans = Vec::new();
+        for s in &self.run.program().supersteps {
+            for (len, kind, what) in [
+                (s.compute, SpanKind::Compute, "compute"),
+                (sync, SpanKind::Overhead, "sync"),
+                (s.exchange_cycles, SpanKind::Exchange, "exchange"),
+            ] {
+                if len > Cycle::ZERO {
+                    spans.push(Span {
+                        start: t,
+                        end: t + len,
+                        kind,
+                        label: format!("superstep {} ({}): {what}", s.index, s.label),
+                    });
+                }
+                t += len;
+            }
+        }
+        spans
     }
     fn as_any(&self) -> &dyn Any {
         self

@@ -65,15 +65,7 @@ pub fn percent(x: f32) -> String {
 
 /// "60,000".
 pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    sim::units::thousands(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
 /// Sets one field of a lab's form, as typed, and puts the form in the address bar.
