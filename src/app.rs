@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use crate::components::{SiteFooter, SiteHeader, SkipLink};
 use crate::course_data::provide_course;
 use crate::pages::{
-    HomePage, LabPage, LabsPage, LessonPage, LessonsPage, NotFoundPage, ProgressPage,
+    ComparePage, HomePage, LabPage, LabsPage, LessonPage, LessonsPage, NotFoundPage, ProgressPage,
     SimulatorPage, SimulatorsPage,
 };
 use crate::progress_store::{ProgressNotice, provide_progress};
@@ -59,6 +59,7 @@ fn page_for(route: Route) -> AnyView {
         Route::Simulator { arch } => view! { <SimulatorPage arch /> }.into_any(),
         Route::Labs => view! { <LabsPage /> }.into_any(),
         Route::Lab { name } => view! { <LabPage name /> }.into_any(),
+        Route::Compare => view! { <ComparePage /> }.into_any(),
         Route::Progress => view! { <ProgressPage /> }.into_any(),
         Route::NotFound { path } => view! { <NotFoundPage path /> }.into_any(),
     }

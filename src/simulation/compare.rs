@@ -359,26 +359,6 @@ impl Comparison {
             refused: notes,
         }
     }
-
-    /// The table as CSV: a header of machine names, then one line per metric.
-    pub fn csv(&self) -> String {
-        let view = self.table();
-        let mut out = String::from("metric");
-        for arch in &view.columns {
-            out.push(',');
-            out.push_str(&crate::training::text::csv_field(short_name(*arch)));
-        }
-        out.push('\n');
-        for row in &view.rows {
-            out.push_str(&crate::training::text::csv_field(&row.label));
-            for v in &row.values {
-                out.push(',');
-                out.push_str(&crate::training::text::csv_field(v));
-            }
-            out.push('\n');
-        }
-        out
-    }
 }
 
 /// The comparison table as the page shows it.
@@ -390,6 +370,28 @@ pub struct CompareView {
     pub rows: Vec<ReportRow>,
     /// The machines that cannot run the workload, and why.
     pub refused: Vec<(SimArch, String)>,
+}
+
+impl CompareView {
+    /// The table as CSV: a header of machine names, then one line per metric.
+    pub fn csv(&self) -> String {
+        use crate::training::text::csv_field;
+        let mut out = String::from("metric");
+        for arch in &self.columns {
+            out.push(',');
+            out.push_str(&csv_field(short_name(*arch)));
+        }
+        out.push('\n');
+        for row in &self.rows {
+            out.push_str(&csv_field(&row.label));
+            for v in &row.values {
+                out.push(',');
+                out.push_str(&csv_field(v));
+            }
+            out.push('\n');
+        }
+        out
+    }
 }
 
 /// One metric across the machines.
@@ -557,7 +559,7 @@ mod tests {
             }
             // The GPU runs everything, so every headline has at least one figure.
             assert!(matches!(c.columns[0], (SimArch::Gpu, Column::Done(_))));
-            let csv = c.csv();
+            let csv = view.csv();
             assert_eq!(csv.lines().count(), view.rows.len() + 1);
         }
     }
