@@ -200,7 +200,7 @@ pub fn ComparePage() -> impl IntoView {
     view! {
         <h1>"One workload on five machines"</h1>
         <p class="page__lead">
-            "Pick a workload: the GPU, the Cerebras mesh, the Graphcore IPU, the SambaNova RDU and the Groq TSP models each run it, and the table, timeline and roofline put what their engines measured side by side. Every figure here is a simulator's, for the small configuration each machine's own page starts with (named in the first row), not a vendor's measurement; the lessons give the real ones with their sources."
+            "Pick a workload: the GPU, the Cerebras mesh, the Graphcore IPU, the SambaNova RDU and the Groq TSP models each run it, and the table, timeline and roofline put what their engines measured side by side. Every machine does the same work, one pass of the workload (the RDU streams one micro-batch), in the small configuration its own page starts with (named in the first row). Every figure is a simulator's, not a vendor's measurement; the lessons give the real ones with their sources."
         </p>
         <form class="sim-form compare-form" on:submit=on_submit data-testid="compare-form">
             <label class="sim-form__field">

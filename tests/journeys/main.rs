@@ -7,6 +7,7 @@ mod steps;
 mod support;
 
 mod bert;
+mod compare;
 mod lessons;
 mod mnist;
 mod shell;

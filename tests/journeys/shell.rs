@@ -16,6 +16,10 @@ fn every_route() -> Vec<(String, String)> {
         (Route::Simulators.href(), "Simulators".to_string()),
         (Route::Labs.href(), "Labs".to_string()),
         (Route::Progress.href(), "Your progress".to_string()),
+        (
+            Route::Compare.href(),
+            "One workload on five machines".to_string(),
+        ),
         ("#/no/such/page".to_string(), "Page not found".to_string()),
         (
             "#/labs/quantum-annealer".to_string(),
