@@ -22,12 +22,18 @@ pub fn WseStage(
         ..MeshSnapshot::default()
     });
     let capacity = RwSignal::new(0.0f64);
+    // The op running, for a graph mapped op by op (none for a single layer).
+    let phase = RwSignal::new(None::<String>);
     ctx.on_picture(move |s, built| {
         if let Some(w) = s.as_any().downcast_ref::<WseSession>() {
             snapshot.update(|snap| w.run.snapshot_into(snap));
+            let line = w.run.phase_line();
+            if phase.with_untracked(|p| *p != line) {
+                phase.set(line);
+            }
             if built {
                 // u64 → f64: a PE's memory, exact.
-                capacity.set(w.run.mesh().config().memory_per_pe.0 as f64);
+                capacity.set(w.run.config().memory_per_pe.0 as f64);
             }
         }
     });
@@ -65,6 +71,17 @@ pub fn WseStage(
         ]
     });
     view! {
+        {move || {
+            phase
+                .get()
+                .map(|line| {
+                    view! {
+                        <p class="sim-phase" data-testid="sim-wse-phase" aria-live="polite">
+                            {line}
+                        </p>
+                    }
+                })
+        }}
         <MeshCanvas
             snapshot=snapshot
             selected=ctx.selected

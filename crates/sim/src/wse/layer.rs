@@ -93,6 +93,15 @@ pub const ROW_REDUCTION_CYCLES: u64 = 8;
 /// Modelling choice.
 pub const LAYER_TOLERANCE: f32 = 1e-4;
 
+/// What the op-by-op mapping assumes beyond [`super::MODEL_ASSUMPTIONS`], one sentence each,
+/// for a page to show next to the run.
+pub const LAYER_ASSUMPTIONS: &[&str] = &[
+    "The layer runs op by op, each op on the whole mesh in turn; a real compiler would give each op its own region of the wafer and run them as a pipeline.",
+    "Matmuls (and each attention head's products) run wavelet by wavelet on the GEMV dataflow. Loading K and V into the PEs and the row tasks (residual adds, softmax, layer norm, GELU) are scheduled from one wavelet per cycle per link and one hop per cycle, then replayed: the picture shows which PEs compute, not those wavelets.",
+    "Row task costs are modelling choices, not WSE-2 figures: per element 1 cycle for an add, 8 for GELU, 6 for softmax, 5 for layer norm, plus 8 cycles per softmax or layer-norm row.",
+    "Between ops the activations wait beyond the mesh's edges, on the rest of the wafer: moving them there counts as on-chip traffic and the trip from one edge to another takes no cycles. Only the layer's input and output count as off-chip bytes.",
+];
+
 /// What a phase does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhaseKind {
