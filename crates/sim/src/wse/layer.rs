@@ -16,7 +16,8 @@
 //!   north edge link, one wavelet per cycle per column, farthest PE first, one hop per cycle
 //!   down the column, and land in the PEs' memory. Weights need no load phase: they stay in
 //!   the PEs' memory for the whole run (the pipelined execution mode, all weights resident
-//!   on the wafer \[P\] ALCF user guide 2024).
+//!   on the wafer \[P\] ALCF user guide 2024), so a PE's 48 KB must hold its blocks of every
+//!   weight matrix beside the largest working set of any phase.
 //! - **Row phases** (residual adds, softmax, layer norm, GELU): each op's tensor is viewed
 //!   as rows (its last dimension) and the rows are split over the mesh: mesh row `j` gets
 //!   a contiguous share, split again over its PEs. A mesh row's input rows enter through its
@@ -467,7 +468,9 @@ pub struct LayerRun {
 
 impl LayerRun {
     /// Maps `workload` onto a mesh built from `config`, op by op, with values from `seed`.
-    /// Every phase's blocks and rows are checked against a PE's memory before the run.
+    /// Every phase's blocks and rows are checked against a PE's memory before the run, and
+    /// so is the sum of every weight block a PE keeps for the whole run and the largest
+    /// working set of a phase (accumulators, a loaded operand, rows).
     ///
     /// # Errors
     /// [`SimError::UnsupportedWorkload`] for a convolution or pooling op; a bad config, too
@@ -491,6 +494,9 @@ impl LayerRun {
         )?;
         let mut plan = Vec::new();
         let mut largest_block = Bytes::ZERO;
+        // Weights stay in the PEs for the whole run; each phase also needs its working set.
+        let mut resident = 0u64;
+        let mut working = 0u64;
         let zeros: Vec<Vec<f32>> = workload
             .tensors
             .iter()
@@ -517,7 +523,7 @@ impl LayerRun {
                         ),
                     });
                 }
-                let resident = b.kind == TensorKind::Weight;
+                let weight_operand = b.kind == TensorKind::Weight;
                 for head in 0..batch as u32 {
                     let of_heads = if batch > 1 {
                         format!(", head {} of {batch}", head + 1)
@@ -529,8 +535,19 @@ impl LayerRun {
                         config.clone(),
                         matmul_problem(workload, &zeros, op_idx, head)?,
                     )?;
-                    largest_block = largest_block.max(probe.max_block_bytes());
-                    if !resident {
+                    let block = probe.max_block_bytes();
+                    largest_block = largest_block.max(block);
+                    let rows_max = n.div_ceil(n.min(u64::from(config.height)));
+                    let accumulators = 4 * m * rows_max;
+                    if weight_operand {
+                        if head == 0 {
+                            resident += block.0;
+                        }
+                        working = working.max(accumulators);
+                    } else {
+                        working = working.max(block.0 + accumulators);
+                    }
+                    if !weight_operand {
                         plan.push(Phase {
                             op_idx,
                             kind: PhaseKind::Load { head },
@@ -558,6 +575,8 @@ impl LayerRun {
                     .max_by_key(|&(_, m)| *m)
                     && needed > config.memory_per_pe
                 {
+                    // Alone it does not fit (the check with the weights below would also fail,
+                    // but this names the PE).
                     let w = config.width as usize;
                     return Err(SimError::BlockDoesNotFit {
                         x: (pe % w) as u32,
@@ -566,6 +585,7 @@ impl LayerRun {
                         capacity: config.memory_per_pe,
                     });
                 }
+                working = working.max(probe.memory.iter().map(|b| b.0).max().unwrap_or(0));
                 plan.push(Phase {
                     op_idx,
                     kind: PhaseKind::Rows,
@@ -583,6 +603,15 @@ impl LayerRun {
                     ),
                 });
             }
+        }
+        let needed = Bytes(resident + working);
+        if needed > config.memory_per_pe {
+            return Err(SimError::BlockDoesNotFit {
+                x: 0,
+                y: 0,
+                needed,
+                capacity: config.memory_per_pe,
+            });
         }
         let values = seeded_values(workload, seed);
         let reference = values
@@ -1328,6 +1357,14 @@ mod tests {
             text.starts_with("The block placed on PE (0, 0) needs ") && text.ends_with("use a bigger mesh or a smaller matrix."),
             "{text}"
         );
+        // seq 160 on 8×8: ffn_up's block (16 × 64) and accumulators (160 × 64) fit alone
+        // (44 KiB), but not beside the 12 KiB of weight blocks every PE keeps (1 KiB for each
+        // projection, 4 KiB for each FFN matrix): 12 + 40 = 52 KiB.
+        assert_eq!(
+            err(WseConfig::wse2(8, 8), &bert(160)),
+            "The block placed on PE (0, 0) needs 52.00 KiB but a PE has only 48.00 KiB of memory; use a bigger mesh or a smaller matrix."
+        );
+        assert!(LayerRun::from_workload(WseConfig::wse2(8, 8), &bert(128), 1).is_ok());
         let mut two_colors = WseConfig::wse2(4, 4);
         two_colors.n_colors = 2;
         assert_eq!(
