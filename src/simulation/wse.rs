@@ -123,7 +123,7 @@ pub fn wse_config(setup: &SimSetup) -> WseConfig {
 #[derive(Debug, Clone)]
 pub enum WseRun {
     /// A GEMV or MLP layer.
-    Gemv(GemvRun),
+    Gemv(Box<GemvRun>),
     /// A graph of ops, one phase after another on the whole mesh.
     Layer(Box<LayerRun>),
 }
@@ -136,7 +136,7 @@ impl WseRun {
     /// for any other graph (an op it does not map, a block or rows that do not fit a PE).
     pub fn map(config: WseConfig, workload: &Workload, seed: u64) -> Result<Self, SimError> {
         match GemvRun::from_workload(config.clone(), workload, seed) {
-            Ok(run) => Ok(Self::Gemv(run)),
+            Ok(run) => Ok(Self::Gemv(Box::new(run))),
             Err(SimError::UnsupportedWorkload { .. }) => {
                 LayerRun::from_workload(config, workload, seed).map(|r| Self::Layer(Box::new(r)))
             }
@@ -734,7 +734,10 @@ mod tests {
         let begins = lines.iter().filter(|l| l.ends_with(" begins")).count();
         assert_eq!(begins, 20, "{lines:?}");
         assert!(lines.iter().any(|l| l.contains("softmax as row tasks")));
-        assert!(phases.len() > 5 && phases.last().unwrap().contains("norm2"), "{phases:?}");
+        assert!(
+            phases.len() > 5 && phases.last().unwrap().contains("norm2"),
+            "{phases:?}"
+        );
         let m = s.metrics();
         assert_eq!(m.cycles, end.0);
         assert_eq!(m.flops, whole.run.metrics().flops);
@@ -745,11 +748,18 @@ mod tests {
         let assumptions = s.assumptions().join(" ");
         assert!(assumptions.contains("op by op"), "{assumptions}");
         let pe = s.inspect((3, 2)).unwrap();
-        assert!(pe.iter().any(|(l, v)| l == "Program" && v.contains("norm2")), "{pe:?}");
+        assert!(
+            pe.iter()
+                .any(|(l, v)| l == "Program" && v.contains("norm2")),
+            "{pe:?}"
+        );
         // The comparison gets a real WSE column beside the GPU's.
         let mut runs = s.references().to_vec();
         runs.push((SimArch::Wse, m));
-        assert_eq!(compare_rows(&runs).columns, vec![SimArch::Gpu, SimArch::Wse]);
+        assert_eq!(
+            compare_rows(&runs).columns,
+            vec![SimArch::Gpu, SimArch::Wse]
+        );
     }
 
     #[test]
@@ -760,7 +770,11 @@ mod tests {
             err.starts_with("The block placed on PE (0, 0) needs ") && err.contains("48.00 KiB"),
             "{err}"
         );
-        assert!(WseMachine.check(&form("preset=bert-layer").parse(&WseMachine).unwrap()).is_ok());
+        assert!(
+            WseMachine
+                .check(&form("preset=bert-layer").parse(&WseMachine).unwrap())
+                .is_ok()
+        );
     }
 
     #[test]

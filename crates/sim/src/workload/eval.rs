@@ -70,7 +70,6 @@ impl Real for f64 {
     }
 }
 
-
 /// Evaluates one op in `R`, reading its inputs from `t` (by tensor index) and writing its
 /// output there. Convolutions and pooling are not evaluated (their output is left empty).
 pub fn evaluate_op<R: Real>(op: &Op, t: &mut [Vec<R>]) {

@@ -189,7 +189,7 @@ pub fn encoder_layer_sized(dims: EncoderDims) -> Result<Workload, SimError> {
     crate::error::check_size("hidden size", dims.hidden, 1 << 16)?;
     crate::error::check_size("number of heads", dims.heads, dims.hidden.max(1))?;
     crate::error::check_size("feed-forward size", dims.ffn, 1 << 16)?;
-    if dims.hidden % dims.heads != 0 {
+    if !dims.hidden.is_multiple_of(dims.heads) {
         return Err(SimError::InvalidWorkload {
             reason: format!(
                 "the hidden size {} is not a multiple of the {} heads.",

@@ -291,13 +291,12 @@ impl Scheduled {
     fn load(config: &WseConfig, words: &[Vec<u64>]) -> Self {
         let (w, n) = (config.width as usize, config.n_pes());
         let mut s = Self::empty(n, "receive operand");
-        let ph = words.len();
         let pw = words.first().map_or(0, Vec::len);
         for i in 0..pw {
             let mut sent = 0u64;
-            for j in (0..ph).rev() {
+            for (j, row) in words.iter().enumerate().rev() {
                 let pe = j * w + i;
-                let count = words[j][i];
+                let count = row[i];
                 sent += count;
                 // The last of its wavelets entered on cycle `sent - 1` and takes j + 1 hops.
                 let arrival = sent + j as u64;
@@ -485,14 +484,10 @@ impl LayerRun {
         config.validate()?;
         workload.validate()?;
         let n_ops = workload.ops.len();
-        let values_estimate = workload
-            .tensors
-            .iter()
-            .fold(0u64, |acc, t| acc.saturating_add(t.elements().saturating_mul(12)));
-        check_budget(
-            &format!("The values of {}", workload.name),
-            values_estimate,
-        )?;
+        let values_estimate = workload.tensors.iter().fold(0u64, |acc, t| {
+            acc.saturating_add(t.elements().saturating_mul(12))
+        });
+        check_budget(&format!("The values of {}", workload.name), values_estimate)?;
         let mut plan = Vec::new();
         let mut largest_block = Bytes::ZERO;
         // Weights stay in the PEs for the whole run; each phase also needs its working set.
@@ -569,11 +564,8 @@ impl LayerRun {
             } else if row_costs(&op.kind).is_some() {
                 let (rows, cols, n_in) = row_shape(workload, op_idx);
                 let probe = Scheduled::rows(&config, rows, cols, n_in, (1, 0), "probe", 0);
-                if let Some((pe, &needed)) = probe
-                    .memory
-                    .iter()
-                    .enumerate()
-                    .max_by_key(|&(_, m)| *m)
+                if let Some((pe, &needed)) =
+                    probe.memory.iter().enumerate().max_by_key(|&(_, m)| *m)
                     && needed > config.memory_per_pe
                 {
                     // Alone it does not fit (the check with the weights below would also fail,
@@ -995,14 +987,17 @@ impl LayerRun {
                 PeInspect {
                     x,
                     y,
-                    state: if now_busy { PeState::Busy } else { PeState::Idle },
+                    state: if now_busy {
+                        PeState::Busy
+                    } else {
+                        PeState::Idle
+                    },
                     task: now_busy.then_some(s.task),
                     busy: Cycle(busy),
                     stalled: Cycle::ZERO,
                     idle: Cycle(s.now - busy),
                     router_stall_cycles: Cycle::ZERO,
-                    tasks_run: s
-                        .busy[pe]
+                    tasks_run: s.busy[pe]
                         .iter()
                         .filter(|&&(start, _)| start < s.now)
                         .count() as u64,
@@ -1035,9 +1030,9 @@ impl LayerRun {
                 program: "no program".to_owned(),
             },
         };
-        out.busy = out.busy + Cycle(t.busy);
-        out.stalled = out.stalled + Cycle(t.stalled);
-        out.idle = out.idle + Cycle(t.idle);
+        out.busy += Cycle(t.busy);
+        out.stalled += Cycle(t.stalled);
+        out.idle += Cycle(t.idle);
         out.tasks_run += t.tasks;
         out.program = format!("{}: {}", phase.label, out.program);
         Ok(out)
@@ -1297,7 +1292,10 @@ mod tests {
         let check = run.check_result().unwrap();
         assert!(check.ok, "{check}");
         assert_eq!(check.matmul_mismatches, 0);
-        assert!(check.to_string().starts_with("Correct: all 2048 outputs"), "{check}");
+        assert!(
+            check.to_string().starts_with("Correct: all 2048 outputs"),
+            "{check}"
+        );
         let m = run.metrics();
         // Every PE's cycles add up to the run's, and the FLOPs cover the workload's.
         for u in &m.units {
@@ -1350,12 +1348,15 @@ mod tests {
     fn bad_sizes_and_graphs_are_sentences() {
         let bert = |seq| presets::bert_tiny_encoder_layer_seq(seq).unwrap();
         let err = |config: WseConfig, w: &Workload| {
-            LayerRun::from_workload(config, w, 1).unwrap_err().to_string()
+            LayerRun::from_workload(config, w, 1)
+                .unwrap_err()
+                .to_string()
         };
         // seq 512 on 4×4: an FFN block keeps 512 accumulators for each of its 32 rows.
         let text = err(WseConfig::wse2(4, 4), &bert(512));
         assert!(
-            text.starts_with("The block placed on PE (0, 0) needs ") && text.ends_with("use a bigger mesh or a smaller matrix."),
+            text.starts_with("The block placed on PE (0, 0) needs ")
+                && text.ends_with("use a bigger mesh or a smaller matrix."),
             "{text}"
         );
         // seq 160 on 8×8: ffn_up's block (16 × 64) and accumulators (160 × 64) fit alone
@@ -1384,8 +1385,18 @@ mod tests {
         // Row tasks that do not fit: a softmax over rows of 16,384 on one PE.
         let mut b = Workload::builder("wide softmax");
         let x = b.input("x", &[1, 16_384], crate::workload::DType::F32);
-        b.op("softmax", OpKind::Softmax { rows: 1, cols: 16_384 }, &[x]);
+        b.op(
+            "softmax",
+            OpKind::Softmax {
+                rows: 1,
+                cols: 16_384,
+            },
+            &[x],
+        );
         let text = err(WseConfig::wse2(2, 2), &b.build().unwrap());
-        assert!(text.starts_with("The block placed on PE (0, 0) needs 128.00 KiB"), "{text}");
+        assert!(
+            text.starts_with("The block placed on PE (0, 0) needs 128.00 KiB"),
+            "{text}"
+        );
     }
 }
