@@ -508,6 +508,7 @@ mod tests {
             Box::new(wse("preset=gemv&width=4&height=4&d_in=16&d_out=16").unwrap());
         let mut lines = Vec::new();
         let mut frames = 0;
+        let (mut streamed, mut busy_in_row_phase) = (false, false);
         let end = loop {
             let units = s.units();
             let slice = advance(s.as_mut(), cycles_this_frame(8, units));
@@ -704,18 +705,25 @@ mod tests {
         let mut lines = Vec::new();
         let mut phases = Vec::new();
         let mut frames = 0;
+        let (mut streamed, mut busy_in_row_phase) = (false, false);
         let end = loop {
             let units = s.units();
-            let slice = advance(s.as_mut(), cycles_this_frame(256, units));
+            let slice = advance(s.as_mut(), cycles_this_frame(32, units));
             lines.extend(slice.lines);
             let run = &s.as_any().downcast_ref::<WseSession>().unwrap().run;
             let line = run.phase_line().unwrap();
             if phases.last() != Some(&line) {
-                phases.push(line);
+                phases.push(line.clone());
             }
             let mut snap = MeshSnapshot::default();
             run.snapshot_into(&mut snap);
             assert_eq!((snap.pes.len(), snap.cycle), (64, slice.cycle));
+            streamed |= snap
+                .wavelets
+                .iter()
+                .any(|w| w.color == sim::wse::layer::DRAWN_IN_COLOR);
+            busy_in_row_phase |=
+                line.contains("row tasks") && snap.pes.iter().any(|p| p.state == PeState::Busy);
             frames += 1;
             assert!(frames < 10_000, "runs to the end");
             if let Some(text) = ending(slice.status) {
@@ -738,6 +746,8 @@ mod tests {
             phases.len() > 5 && phases.last().unwrap().contains("norm2"),
             "{phases:?}"
         );
+        // The picture showed rows streaming in and PEs computing row tasks.
+        assert!(streamed && busy_in_row_phase);
         let m = s.metrics();
         assert_eq!(m.cycles, end.0);
         assert_eq!(m.flops, whole.run.metrics().flops);

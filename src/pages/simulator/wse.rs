@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use sim::wse::MeshSnapshot;
+use sim::wse::layer::{DRAWN_IN_COLOR, DRAWN_OUT_COLOR};
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
@@ -40,7 +41,7 @@ pub fn WseStage(
     let palette = use_palette();
     let legend = Signal::derive(move || {
         let p = palette.get();
-        vec![
+        let mut items = vec![
             (p.idle, "idle PE", "sim-legend__swatch"),
             (p.busy, "busy PE (running a task)", "sim-legend__swatch"),
             (
@@ -68,7 +69,22 @@ pub fn WseStage(
                 "color 2: partial sums east (odd columns)",
                 "sim-legend__swatch sim-legend__swatch--dot",
             ),
-        ]
+        ];
+        if phase.with(Option::is_some) {
+            items.extend([
+                (
+                    p.channel(DRAWN_IN_COLOR),
+                    "rows or K/V streaming in (scheduled from the link rates)",
+                    "sim-legend__swatch sim-legend__swatch--dot",
+                ),
+                (
+                    p.channel(DRAWN_OUT_COLOR),
+                    "a row's results going back west",
+                    "sim-legend__swatch sim-legend__swatch--dot",
+                ),
+            ]);
+        }
+        items
     });
     view! {
         {move || {

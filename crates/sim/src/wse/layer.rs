@@ -38,8 +38,10 @@
 //! arrives, each row task starts and ends and each result leaves is computed from the rules
 //! above when the phase starts (one wavelet per cycle per link, one hop per cycle, one task
 //! at a time per PE), then replayed cycle by cycle, so the picture shows which PEs compute
-//! on which cycle, but the wavelets of those phases are not drawn one by one. Their fabric
-//! traffic is counted (word-hops) when the phase ends.
+//! on which cycle and where the schedule puts the incoming wavelets
+//! ([`DRAWN_IN_COLOR`]) and each row's results heading west (one dot per row,
+//! [`DRAWN_OUT_COLOR`]); no router or queue is simulated for them. Their fabric traffic is
+//! counted (word-hops) when the phase ends.
 //!
 //! # Costs of the row tasks (modelling choices, not WSE-2 figures)
 //! The course facts give no WSE-2 instruction timings or peak FLOPs, so these are chosen, in
@@ -59,7 +61,7 @@
 
 use super::config::WseConfig;
 use super::gemv::{GemvProblem, GemvRun, split_even};
-use super::mesh::{MeshSnapshot, PeInspect, PeState, PeView};
+use super::mesh::{MeshSnapshot, PeInspect, PeState, PeView, Port, WaveletView};
 use crate::budget::check_budget;
 use crate::engine::{Engine, RunStatus, StepOutcome};
 use crate::error::{SimError, check_size};
@@ -263,9 +265,91 @@ struct Scheduled {
     word_hops: u64,
     /// Local-memory bytes read and written.
     sram_bytes: u64,
+    /// Streams of wavelets entering the mesh, for the picture.
+    streams: Vec<Stream>,
+    /// Rows of results travelling back west, for the picture.
+    returns: Vec<Return>,
 }
 
+/// A stream of wavelets entering one mesh row (eastward) or column (southward) through its
+/// edge link, one per cycle from cycle 0: wavelet `w` is in the router `p` hops in at cycle
+/// `w + p`, until it reaches its PE.
+#[derive(Debug, Clone, PartialEq)]
+struct Stream {
+    /// The mesh row (eastward) or column (southward).
+    line: u32,
+    /// Southward (an operand load) or eastward (a row phase's inputs).
+    south: bool,
+    /// In sending order: (end of the PE's wavelets, exclusive; the PE's column or row).
+    ends: Vec<(u64, u32)>,
+}
+
+/// One row's results on their way west: they leave PE `x` when its task ends and leave the
+/// mesh through the west edge link by `leaves`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Return {
+    done: u64,
+    x: u32,
+    y: u32,
+    leaves: u64,
+}
+
+/// Color a scheduled phase's incoming wavelets are drawn in (rows or an operand).
+pub const DRAWN_IN_COLOR: u8 = 3;
+/// Color a row phase's results are drawn in, on their way back west.
+pub const DRAWN_OUT_COLOR: u8 = 4;
+
 impl Scheduled {
+    /// The wavelets in routers on cycle `t`, as the picture shows them (at most `limit`, all
+    /// when 0); returns how many there are.
+    fn wavelets_into(&self, t: u64, limit: usize, out: &mut Vec<WaveletView>) -> u64 {
+        let mut n = 0u64;
+        let mut push = |v: WaveletView| {
+            n += 1;
+            if limit == 0 || out.len() < limit {
+                out.push(v);
+            }
+        };
+        for st in &self.streams {
+            let reach = st.ends.iter().map(|&(_, d)| d).max().unwrap_or(0);
+            for p in 0..=reach {
+                let Some(w) = t.checked_sub(u64::from(p)) else {
+                    break;
+                };
+                let k = st.ends.partition_point(|&(e, _)| e <= w);
+                if st.ends.get(k).is_some_and(|&(_, d)| d >= p) {
+                    push(if st.south {
+                        WaveletView {
+                            x: st.line,
+                            y: p,
+                            color: DRAWN_IN_COLOR,
+                            from: Port::North,
+                        }
+                    } else {
+                        WaveletView {
+                            x: p,
+                            y: st.line,
+                            color: DRAWN_IN_COLOR,
+                            from: Port::West,
+                        }
+                    });
+                }
+            }
+        }
+        for r in &self.returns {
+            if r.done <= t && t < r.leaves {
+                let hops = (t - r.done).min(u64::from(r.x)) as u32;
+                push(WaveletView {
+                    x: r.x - hops,
+                    y: r.y,
+                    color: DRAWN_OUT_COLOR,
+                    from: if hops == 0 { Port::Ramp } else { Port::East },
+                });
+            }
+        }
+        n
+    }
+
     fn finished(&self) -> bool {
         self.now >= self.end
     }
@@ -294,6 +378,11 @@ impl Scheduled {
         let pw = words.first().map_or(0, Vec::len);
         for i in 0..pw {
             let mut sent = 0u64;
+            let mut stream = Stream {
+                line: i as u32,
+                south: true,
+                ends: Vec::new(),
+            };
             for (j, row) in words.iter().enumerate().rev() {
                 let pe = j * w + i;
                 let count = row[i];
@@ -306,7 +395,9 @@ impl Scheduled {
                 s.share[pe] = count;
                 s.word_hops += count * (j as u64 + 1);
                 s.sram_bytes += 4 * count;
+                stream.ends.push((sent, j as u32));
             }
+            s.streams.push(stream);
         }
         s
     }
@@ -323,6 +414,8 @@ impl Scheduled {
             flops: 0,
             word_hops: 0,
             sram_bytes: 0,
+            streams: Vec::new(),
+            returns: Vec::new(),
         }
     }
 
@@ -346,6 +439,11 @@ impl Scheduled {
             let shares = split_even(rows_j, rows_j.min(w).max(1));
             // Inputs: farthest PE first through the west link, one wavelet per cycle.
             let mut sent = 0u64;
+            let mut stream = Stream {
+                line: j as u32,
+                south: false,
+                ends: Vec::new(),
+            };
             // Results reaching the west edge: (cycle, column, words).
             let mut out: Vec<(u64, usize, u64)> = Vec::new();
             for (i, &(_, r_i)) in shares.iter().enumerate().rev() {
@@ -369,11 +467,19 @@ impl Scheduled {
                 // Per element: inputs written from the fabric and read, the result written
                 // and read to send.
                 s.sram_bytes += 4 * r * cols64 * (2 * n_in64 + 2);
+                stream.ends.push((sent, i as u32));
             }
+            s.streams.push(stream);
             out.sort_unstable();
             let mut free = 0u64;
-            for (ready, _, words) in out {
+            for (ready, i, words) in out {
                 free = free.max(ready) + words;
+                s.returns.push(Return {
+                    done: ready - i as u64,
+                    x: i as u32,
+                    y: j as u32,
+                    leaves: free,
+                });
             }
             s.end = s.end.max(free);
         }
@@ -933,7 +1039,10 @@ impl LayerRun {
                     });
                 }
                 snap.wavelets.clear();
-                snap.wavelets_in_flight = 0;
+                snap.wavelets_in_flight = match last {
+                    Some(t) => s.wavelets_into(t, snap.wavelet_limit, &mut snap.wavelets),
+                    None => 0,
+                };
                 snap.left_mesh = 0;
             }
             Current::Failed(_) => {
@@ -1342,6 +1451,31 @@ mod tests {
         let s = Scheduled::rows(&WseConfig::wse2(2, 1), 2, 3, 1, (1, 0), "t", 0);
         assert_eq!(s.busy, vec![vec![(6, 9)], vec![(4, 7)]]);
         assert_eq!(s.end, 14);
+    }
+
+    #[test]
+    fn the_picture_of_a_row_phase_shows_rows_coming_in_and_results_going_back() {
+        // As in the schedule above: on cycle 1, words 0 and 1 of PE 1's row are in the
+        // routers of PEs 1 and 0 (entered on cycles 0 and 1). On cycle 7 PE 1's results are
+        // ready; on cycle 8 they are one hop west, in PE 0's router, and on cycle 12 PE 0's
+        // results wait there for the edge link.
+        let s = Scheduled::rows(&WseConfig::wse2(2, 1), 2, 3, 1, (1, 0), "t", 0);
+        let at = |t| {
+            let mut v = Vec::new();
+            let n = s.wavelets_into(t, 0, &mut v);
+            assert_eq!(n as usize, v.len());
+            v.iter().map(|w| (w.x, w.color, w.from)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            at(1),
+            [
+                (0, DRAWN_IN_COLOR, Port::West),
+                (1, DRAWN_IN_COLOR, Port::West)
+            ]
+        );
+        assert_eq!(at(8), [(0, DRAWN_OUT_COLOR, Port::East)]);
+        assert_eq!(at(12), [(0, DRAWN_OUT_COLOR, Port::Ramp)]);
+        assert!(at(14).is_empty());
     }
 
     #[test]
