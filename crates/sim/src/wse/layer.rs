@@ -1478,6 +1478,35 @@ mod tests {
         assert!(at(14).is_empty());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn any_small_encoder_on_any_small_mesh_runs_right_and_steps_like_it_runs(
+            seq in 1u64..6,
+            head in 1u64..4,
+            heads in 1u64..3,
+            ffn in 1u64..10,
+            width in 1u32..5,
+            height in 1u32..5,
+        ) {
+            let w = presets::encoder_layer_sized(EncoderDims { seq, hidden: head * heads, heads, ffn })
+                .unwrap();
+            let config = WseConfig::wse2(width, height);
+            let whole = run_to_end(config.clone(), &w);
+            let check = whole.check_result().unwrap();
+            proptest::prop_assert!(check.ok, "{}", check);
+            let cycles: u64 = whole.phase_cycles().iter().map(|c| c.0).sum();
+            proptest::prop_assert_eq!(whole.now(), Cycle(cycles));
+            let m = whole.metrics();
+            for u in &m.units {
+                proptest::prop_assert_eq!(u.busy + u.idle + u.stalled, m.cycles);
+            }
+            let mut stepped = LayerRun::from_workload(config, &w, 3).unwrap();
+            while stepped.step() != StepOutcome::Finished {}
+            proptest::prop_assert_eq!(stepped.metrics(), m);
+        }
+    }
+
     #[test]
     fn bad_sizes_and_graphs_are_sentences() {
         let bert = |seq| presets::bert_tiny_encoder_layer_seq(seq).unwrap();
