@@ -508,7 +508,6 @@ mod tests {
             Box::new(wse("preset=gemv&width=4&height=4&d_in=16&d_out=16").unwrap());
         let mut lines = Vec::new();
         let mut frames = 0;
-        let (mut streamed, mut busy_in_row_phase) = (false, false);
         let end = loop {
             let units = s.units();
             let slice = advance(s.as_mut(), cycles_this_frame(8, units));
