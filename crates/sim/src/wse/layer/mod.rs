@@ -329,6 +329,8 @@ pub struct LayerRun {
     matmul_mismatches: usize,
     matmul_phases: usize,
     largest_block: Bytes,
+    /// Per PE, its blocks of every weight matrix, kept for the whole run.
+    resident: Vec<Bytes>,
     trace: Trace,
 }
 
@@ -496,8 +498,17 @@ impl LayerRun {
             matmul_mismatches: 0,
             matmul_phases: 0,
             largest_block,
+            resident: Vec::new(),
             trace,
         };
+        run.resident = vec![Bytes::ZERO; run.config.n_pes()];
+        for op_idx in 0..run.workload.ops.len() {
+            if let Some(blocks) = run.weight_blocks(op_idx) {
+                for (r, b) in run.resident.iter_mut().zip(blocks) {
+                    *r += b;
+                }
+            }
+        }
         run.start_phase();
         Ok(run)
     }
@@ -601,6 +612,41 @@ impl LayerRun {
                 && self.matmul_mismatches == 0
                 && worst <= LAYER_TOLERANCE,
         })
+    }
+
+    /// Per PE, its block of op `op_idx`'s weight matrix, when the op is a matmul by a weight
+    /// (the blocks [`GemvRun`] places: rows of the output by columns of the reduction).
+    fn weight_blocks(&self, op_idx: usize) -> Option<Vec<Bytes>> {
+        let op = &self.workload.ops[op_idx];
+        let (_, _, k, n) = matmul_shape(&op.kind)?;
+        if self.workload.tensor(op.inputs[1]).kind != TensorKind::Weight {
+            return None;
+        }
+        let (w, h) = (self.config.width as usize, self.config.height as usize);
+        let cols = split_even(k as usize, w.min(k as usize));
+        let rows = split_even(n as usize, h.min(n as usize));
+        let mut blocks = vec![Bytes::ZERO; self.config.n_pes()];
+        for (j, &(_, r)) in rows.iter().enumerate() {
+            for (i, &(_, c)) in cols.iter().enumerate() {
+                blocks[j * w + i] = Bytes(4 * (r * c) as u64);
+            }
+        }
+        Some(blocks)
+    }
+
+    /// The memory PE `pe` uses: its weight blocks, plus what the phase adds (`phase`, which
+    /// for a matmul by a weight includes that weight's block, counted once).
+    fn memory_of(&self, pe: usize, phase: Bytes, own: Option<&[Bytes]>) -> Bytes {
+        let own = own.map_or(Bytes::ZERO, |o| o[pe]);
+        Bytes((self.resident[pe].0 + phase.0).saturating_sub(own.0))
+    }
+
+    /// The current op's weight blocks while a matmul by a weight runs on the mesh.
+    fn current_own_blocks(&self) -> Option<Vec<Bytes>> {
+        match self.current {
+            Current::Mesh(_) => self.weight_blocks(self.plan[self.phase_idx].op_idx),
+            _ => None,
+        }
     }
 
     /// Builds the phase at `phase_idx` from the values so far.
@@ -767,7 +813,9 @@ impl LayerRun {
     }
 
     /// A snapshot for drawing (see [`MeshSnapshot`]): the mesh's own picture during a
-    /// matmul; during a load or row phase, the PEs computing on the last cycle, no wavelets.
+    /// matmul; during a load or row phase, the PEs computing on the last cycle and the
+    /// wavelets where the schedule puts them. A PE's memory counts its resident weight
+    /// blocks beside the phase's data.
     #[must_use]
     pub fn snapshot(&self) -> MeshSnapshot {
         let mut s = MeshSnapshot::default();
@@ -822,6 +870,10 @@ impl LayerRun {
                 snap.wavelets.clear();
                 snap.wavelets_in_flight = 0;
             }
+        }
+        let own = self.current_own_blocks();
+        for (pe, view) in snap.pes.iter_mut().enumerate() {
+            view.memory_used = self.memory_of(pe, view.memory_used, own.as_deref());
         }
         snap.cycle = self.now();
         snap.finished = self.finished;
@@ -903,7 +955,11 @@ impl LayerRun {
         out.stalled += Cycle(t.stalled);
         out.idle += Cycle(t.idle);
         out.tasks_run += t.tasks;
-        out.program = format!("{}: {}", phase.label, out.program);
+        out.memory_used = self.memory_of(pe, out.memory_used, self.current_own_blocks().as_deref());
+        out.program = format!(
+            "{}: {} (and {} of weight blocks kept for the whole run)",
+            phase.label, out.program, self.resident[pe]
+        );
         Ok(out)
     }
 }

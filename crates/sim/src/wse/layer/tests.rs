@@ -84,8 +84,8 @@ fn on_one_pe_the_layer_equals_the_f32_graph_bit_for_bit_and_the_f64_one_closely(
 
 #[test]
 fn bert_layer_on_a_mesh_matches_the_f64_reference() {
-    // BERT-tiny's layer at seq 16 on 8×4 PEs: blocks of 16×32 (FFN) and more rows than
-    // PEs in the row phases.
+    // BERT-tiny's layer at seq 16 on 8×4 PEs: blocks of up to 64×32 (ffn_down), and row
+    // phases with fewer rows than PEs (16 rows of a layer norm on 32 PEs).
     let w = presets::bert_tiny_encoder_layer_seq(16).unwrap();
     let run = run_to_end(WseConfig::wse2(8, 4), &w);
     let check = run.check_result().unwrap();
@@ -94,6 +94,15 @@ fn bert_layer_on_a_mesh_matches_the_f64_reference() {
     assert!(
         check.to_string().starts_with("Correct: all 2048 outputs"),
         "{check}"
+    );
+    // PE (0, 0) keeps the biggest blocks of the six weight matrices: 16×32 of each
+    // projection (2 KiB each), 16×128 of ffn_up and 64×32 of ffn_down (8 KiB each): 24 KiB;
+    // and the last layer norm left it one row of 128 in and out (1 KiB).
+    let snap = run.snapshot();
+    assert_eq!(snap.pes[0].memory_used, Bytes(25 * 1024));
+    assert_eq!(
+        run.inspect(0, 0).unwrap().memory_used,
+        snap.pes[0].memory_used
     );
     let m = run.metrics();
     // Every PE's cycles add up to the run's, and the FLOPs cover the workload's.
