@@ -1,8 +1,8 @@
 //! Light and dark themes. The page follows the OS (`prefers-color-scheme`) until the learner
 //! picks one with the toggle; that choice is kept in localStorage and wins from then on.
 //!
-//! `index.html` applies the stored or system theme before the wasm loads, so there is no
-//! flash; this module takes over once the app runs.
+//! `src/scripts/theme.js` applies the stored or system theme before the wasm loads, so there
+//! is no flash; this module takes over once the app runs.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;

@@ -6,6 +6,7 @@
 mod support;
 
 mod bert;
+mod csp;
 mod lessons;
 mod mnist;
 mod shell;

@@ -56,7 +56,7 @@ pub fn serve(args: &[String]) -> Result<()> {
     })?;
     let url = format!("http://127.0.0.1:{port}/");
     println!(
-        "\nServing Testbed Lab at {url}\n(the first build takes 2–3 minutes; trunk rebuilds on every change; Ctrl-C stops)\n"
+        "\nServing Testbed Lab at {url}\n(the first build takes 2–3 minutes; trunk rebuilds on every change, then reload the page; Ctrl-C stops)\n"
     );
     let mut trunk = cmd("trunk");
     trunk.args([
@@ -67,6 +67,9 @@ pub fn serve(args: &[String]) -> Result<()> {
         port,
         "--public-url",
         "/",
+        // trunk's live reload is an inline script, which the page's Content-Security-Policy
+        // refuses: the served site is the deployed one, reload by hand after a rebuild.
+        "--no-autoreload",
     ]);
     if !args.iter().any(|a| a == "--dev") {
         trunk.arg("--release");
