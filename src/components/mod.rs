@@ -6,7 +6,9 @@ mod search_box;
 pub mod sim;
 mod site_chrome;
 mod theme_toggle;
+mod update_banner;
 
 pub use search_box::SearchBox;
 pub use site_chrome::{SiteFooter, SiteHeader, SkipLink};
 pub use theme_toggle::ThemeToggle;
+pub use update_banner::UpdateBanner;

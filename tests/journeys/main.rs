@@ -9,5 +9,6 @@ mod bert;
 mod csp;
 mod lessons;
 mod mnist;
+mod offline;
 mod shell;
 mod simulators;

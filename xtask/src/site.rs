@@ -8,7 +8,7 @@ use flate2::write::GzEncoder;
 
 use crate::proc::{cmd, run};
 use crate::tools::{self, Needs};
-use crate::{Result, project_root};
+use crate::{Result, offline, project_root};
 
 /// The app wasm may not exceed this many gzip bytes (the foundation issue's budget).
 pub const WASM_GZIP_BUDGET: u64 = 1_500_000;
@@ -113,6 +113,14 @@ pub fn build(public_url: Option<&str>, dist: &Path) -> Result<String> {
             dist.display()
         ));
     }
+    // The offline copy: every file of this build, under a version that changes with any byte.
+    let precache = offline::write_precache(dist)?;
+    let offline_line = format!(
+        "offline copy (sw.js): version {}, {} files, {}",
+        precache.version,
+        precache.files.len(),
+        kb(precache.n_bytes)
+    );
     let wasm = app_wasm(dist)?;
     let bytes = std::fs::read(&wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
     let gzip = gzip_len(&bytes);
@@ -130,7 +138,7 @@ pub fn build(public_url: Option<&str>, dist: &Path) -> Result<String> {
         return Err(format!("{line}: over budget"));
     }
     Ok(format!(
-        "built {} ({})\n{line}",
+        "built {} ({})\n{line}\n{offline_line}",
         dist.display(),
         public_url.unwrap_or("public URL ./, relative")
     ))
