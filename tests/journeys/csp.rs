@@ -2,7 +2,9 @@
 //! simulator run, an MNIST run started and cancelled and the BERT lab's data loaded, all
 //! without a single `securitypolicyviolation` (collected from the start of each page by
 //! `src/scripts/csp_violations.js` into `window.__cspViolations`); and the policy is live:
-//! an injected inline script and a `style` attribute are refused and reported.
+//! an injected inline script and a `style` attribute are refused and reported. The headers
+//! README suggests to hosts (the policy as a header, which also reaches the training worker,
+//! with `frame-ancestors`, `nosniff` and the rest) keep the site and a training run working.
 
 use std::time::Duration;
 
@@ -187,5 +189,59 @@ async fn no_page_and_no_run_breaks_the_content_security_policy() {
         .map(|v| v["directive"].as_str().unwrap_or_default().to_string())
         .collect();
     assert_eq!(directives, ["script-src-elem", "style-src-attr"]);
+    browser.close().await;
+}
+
+/// The headers README's "Security headers" suggests a host may add.
+const HOST_HEADERS: &[&str] = &[
+    "Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'self'; worker-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options: nosniff",
+    "Referrer-Policy: no-referrer",
+    "Permissions-Policy: camera=(), microphone=(), geolocation=()",
+];
+
+#[tokio::test]
+async fn the_headers_a_host_may_add_keep_the_site_and_its_worker_working() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    for header in HOST_HEADERS {
+        let name = header.split(':').next().unwrap_or_default();
+        assert!(readme.contains(name), "README does not name {name}");
+    }
+    let server = StaticServer::start_with_headers(&relative_dist(), HOST_HEADERS);
+    let browser = Browser::start().await;
+    let origin = &server.origin;
+    for (hash, heading) in [
+        (Route::Home.href(), "Testbed Lab"),
+        (Route::Progress.href(), "Your progress"),
+    ] {
+        browser.open(&format!("{origin}/{hash}")).await;
+        browser.wait_for_text("main h1", heading).await;
+        assert_no_violations(&browser, &format!("{hash} with the host's headers")).await;
+    }
+    // The worker now runs under the policy too (from its own response's header): it must
+    // still start, read the data and train.
+    browser
+        .open(&format!(
+            "{origin}/#/labs/mnist?model=mlp&batch=32&lr=0.05&epochs=1&opt=sgd&seed=1&loss=ce"
+        ))
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=mnist-data-status]",
+            "In use: the bundled MNIST subset, 8,000 training and 2,000 test digits.",
+        )
+        .await;
+    browser.click("[data-testid=mnist-start]").await;
+    browser
+        .wait_for_prefix(
+            "[data-testid=mnist-status]",
+            "Finished run 1: test accuracy",
+            Duration::from_secs(120),
+            "[data-testid=mnist-status]",
+        )
+        .await;
+    assert_no_violations(&browser, "an MNIST epoch with the host's headers").await;
+    browser.assert_console_clean().await;
     browser.close().await;
 }
