@@ -57,6 +57,17 @@ async fn no_page_and_no_run_breaks_the_content_security_policy() {
         assert_no_violations(&browser, hash).await;
     }
 
+    // Downloads (an object URL on an anchor) are not refused: progress export, a quiz's GIFT.
+    browser.open(&format!("{origin}/#/progress")).await;
+    browser.click("[data-testid='progress-export']").await;
+    browser
+        .wait_until(
+            "the export's object URL",
+            "return document.querySelector(\"[data-testid='progress-export-file']\").href.startsWith('blob:');",
+        )
+        .await;
+    assert_no_violations(&browser, "progress exported").await;
+
     // A quiz: the first question with choices, answered and checked.
     let lesson = Route::Lesson {
         slug: catalog::LESSONS[0].slug.into(),
