@@ -2,7 +2,8 @@
 //! build is saved, and with the server stopped the routes reload, a simulator runs to the end
 //! and the MLP trains an epoch; a new deployment is saved in the background, offered by the
 //! banner while the old build keeps serving, and taken whole on reload; the `--public-url
-//! /course/` build does the same under its folder.
+//! /course/` build does the same under its folder; where the browser has no service workers
+//! (a plain-HTTP host name) the site works online and `#/progress` says so.
 
 use std::path::Path;
 use std::time::Duration;
@@ -387,5 +388,50 @@ async fn the_course_subpath_build_is_saved_under_its_folder_and_trains_offline()
         .await;
     browser.open(&format!("{origin}/course/#/lessons")).await;
     browser.wait_for_text("main h1", "Lessons").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn without_service_workers_the_site_works_online_and_says_so() {
+    let server = StaticServer::start(&relative_dist());
+    let port = server
+        .origin
+        .rsplit(':')
+        .next()
+        .expect("a port")
+        .to_string();
+    // A host name over plain HTTP is not a secure context: no service workers there.
+    let browser =
+        Browser::start_with_args(&["--host-resolver-rules=MAP testbed-lab.test 127.0.0.1"]).await;
+    let origin = format!("http://testbed-lab.test:{port}");
+    browser.open(&format!("{origin}/#/progress")).await;
+    browser.wait_for_text("main h1", "Your progress").await;
+    assert_eq!(
+        browser
+            .eval("return [window.isSecureContext, 'serviceWorker' in navigator];")
+            .await,
+        serde_json::json!([false, false])
+    );
+    browser
+        .wait_for_text(
+            "[data-testid=offline-status]",
+            testbed_lab::offline::OfflineStatus::Unavailable.sentence(),
+        )
+        .await;
+    run_a_simulator(&browser, &origin).await;
+    browser
+        .open(&format!("{origin}/#/labs/mnist?epochs=1"))
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=mnist-data-status]",
+            "In use: the bundled MNIST subset, 8,000 training and 2,000 test digits.",
+        )
+        .await;
+    assert_eq!(
+        browser.eval("return window.__cspViolations.length;").await,
+        0
+    );
+    browser.assert_console_clean().await;
     browser.close().await;
 }

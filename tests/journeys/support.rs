@@ -151,6 +151,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Self {
+        Self::start_with_args(&[]).await
+    }
+
+    /// [`Browser::start`] with more Chromium switches.
+    pub async fn start_with_args(extra_args: &[&str]) -> Self {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let port = free_port();
@@ -187,6 +192,10 @@ impl Browser {
             },
             "goog:loggingPrefs": { "browser": "ALL" }
         });
+        let mut capabilities = capabilities;
+        if let Some(args) = capabilities["goog:chromeOptions"]["args"].as_array_mut() {
+            args.extend(extra_args.iter().map(|a| Value::from(*a)));
+        }
         let Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object")
         };
