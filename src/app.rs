@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::components::{SiteFooter, SiteHeader, SkipLink};
+use crate::components::{SiteFooter, SiteHeader, SkipLink, UpdateBanner};
 use crate::course_data::provide_course;
+use crate::offline::provide_offline;
 use crate::pages::{
     ComparePage, HomePage, LabPage, LabsPage, LessonPage, LessonsPage, NotFoundPage, ProgressPage,
     SimulatorPage, SimulatorsPage,
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
     provide_theme();
     provide_course();
     provide_progress();
+    provide_offline();
     let location = provide_location();
     let route = Memo::new(move |_| location.with(|l| l.route.clone()));
     // The title follows the route (a DOM write, not a signal write).
@@ -83,6 +85,7 @@ pub fn App() -> impl IntoView {
     let section = Signal::derive(move || route.with(Route::section));
     view! {
         <SkipLink />
+        <UpdateBanner />
         <SiteHeader section />
         <main id="main" class="page" tabindex="-1">
             <ProgressNotice />

@@ -8,7 +8,9 @@ mod support;
 
 mod bert;
 mod compare;
+mod csp;
 mod lessons;
 mod mnist;
+mod offline;
 mod shell;
 mod simulators;

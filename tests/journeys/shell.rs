@@ -212,6 +212,19 @@ async fn theme_toggle_choice_survives_a_reload() {
         Value::from(expected),
         "the page is painted in the chosen theme"
     );
+    // The browser's bar follows the chosen theme, whatever the OS prefers.
+    let bar = browser
+        .eval(
+            "return [...document.querySelectorAll('meta[name=theme-color]')].map(m => m.content);",
+        )
+        .await;
+    let colour = if after == "dark" {
+        testbed_lab::theme::Theme::Dark
+    } else {
+        testbed_lab::theme::Theme::Light
+    }
+    .browser_bar_colour();
+    assert_eq!(bar, serde_json::json!([colour, colour]));
 
     // And back: the other choice is kept too.
     browser

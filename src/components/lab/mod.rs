@@ -526,7 +526,9 @@ pub fn ConfusionPanel<C: RunSettings>(
                                                     view! {
                                                         <td
                                                             class=class
-                                                            style=format!("--lab-strength: {strength}%")
+                                                            // A (name, value) pair is set through CSSOM, which the CSP's style-src allows
+                                                            // (a `style` attribute string would be refused).
+                                                            style=("--lab-strength", format!("{strength}%"))
                                                             title=format!("{count} {items}: {} predicted as {}", label(t), label(p))
                                                         >
                                                             {(count > 0).then(|| count.to_string())}
