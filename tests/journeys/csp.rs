@@ -40,6 +40,10 @@ async fn no_page_and_no_run_breaks_the_content_security_policy() {
         (Route::Simulators.href(), "Simulators".to_string()),
         (Route::Labs.href(), "Labs".to_string()),
         (Route::Progress.href(), "Your progress".to_string()),
+        (
+            Route::Compare.href(),
+            "One workload on five machines".to_string(),
+        ),
         ("#/no/such/page".to_string(), "Page not found".to_string()),
     ];
     pages.extend(catalog::LESSONS.iter().map(|l| {
