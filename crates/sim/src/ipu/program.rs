@@ -11,12 +11,21 @@
 //!   needed: each tile of a group sends the other tiles its partial sums for their share of
 //!   the output block, then each sums its share (the "reduce" superstep). A convolution's `k`
 //!   is only cut at input-channel boundaries.
+//! - **Batched matmul** (attention's per-head products, `[batch] · [m, k] × [k, n]`): the
+//!   products are cut into `batch_parts` equal groups of consecutive heads, each group on
+//!   tiles of its own, and each group's GEMM is cut into blocks like a single matmul; a tile
+//!   computes its block of every product in its group, reading `a` as `[batch, m, k]` and `b`
+//!   as `[batch, k, n]` (or one `[k, n]` shared by every product, read once). With two heads
+//!   on 1,472 tiles each head gets 736 tiles ([`OpSplit::BatchedGemm`]). Reshapes and
+//!   transposes cost nothing: the workload model makes them views of the flat buffers, and an
+//!   op's gather reads exactly the flat elements its block needs, wherever they live.
 //! - **Elementwise ops** (activation, binary, max-pool, and softmax and layer norm by whole
 //!   rows): the output is cut into even contiguous blocks, one per tile, of at least
 //!   `min_block_elements` elements (a grain size; modelling choice).
-//! - The compiler picks the split with the lowest estimated cycles (exchange of the inputs,
-//!   compute, and the reduce superstep) among those whose weights fit; a page can force one
-//!   with [`CompileOptions::gemm_split`].
+//! - The compiler picks the split (and, for a batched matmul, the number of head groups) with
+//!   the lowest estimated cycles (exchange of the inputs, compute, and the reduce superstep)
+//!   among those whose weights fit; a page can force one with [`CompileOptions::gemm_split`]
+//!   (a batched matmul then gets as many groups with that split as the tiles hold).
 //!
 //! # Where data lives
 //! The workload's inputs start in even contiguous blocks over the tiles, at least
@@ -81,11 +90,42 @@ impl GemmSplit {
 pub enum OpSplit {
     /// A GEMM grid.
     Gemm(GemmSplit),
+    /// A batched GEMM (one product per attention head): the products cut into
+    /// `batch_parts` groups of consecutive products, each group on its own
+    /// `split.tiles()` tiles, where it is cut like one GEMM (a tile computes its block of
+    /// every product in its group).
+    BatchedGemm {
+        /// Groups of products, each on its own tiles.
+        batch_parts: u32,
+        /// How each group's products are cut.
+        split: GemmSplit,
+    },
     /// Even contiguous blocks of the output over `parts` tiles.
     Blocks {
         /// Tiles used.
         parts: u32,
     },
+}
+
+impl OpSplit {
+    /// The GEMM grid of a matmul or convolution (of each group, for a batched one).
+    #[must_use]
+    pub fn gemm(&self) -> Option<GemmSplit> {
+        match *self {
+            Self::Gemm(s) | Self::BatchedGemm { split: s, .. } => Some(s),
+            Self::Blocks { .. } => None,
+        }
+    }
+
+    /// Tiles the op computes on.
+    #[must_use]
+    pub fn tiles(&self) -> u64 {
+        match *self {
+            Self::Gemm(s) => s.tiles(),
+            Self::BatchedGemm { batch_parts, split } => u64::from(batch_parts) * split.tiles(),
+            Self::Blocks { parts } => u64::from(parts),
+        }
+    }
 }
 
 /// Options of [`compile_with`].
@@ -255,8 +295,7 @@ impl IpuProgram {
 /// Compiles `workload` for `config` with the compiler's own choices.
 ///
 /// # Errors
-/// A bad config or workload, an op this compiler cannot place (a batched matmul), a layer
-/// whose data does not fit a tile ([`SimError::TileMemoryExceeded`] naming the tile and
+/// A bad config or workload, a layer whose data does not fit a tile ([`SimError::TileMemoryExceeded`] naming the tile and
 /// bytes), or a program too big to simulate here ([`SimError::OverMemoryBudget`]).
 pub fn compile(config: &IpuConfig, workload: &Workload) -> Result<IpuProgram, SimError> {
     compile_with(config, workload, &CompileOptions::default())
@@ -315,6 +354,10 @@ fn push_run(runs: &mut Vec<Run>, start: u64, len: u64) {
 /// The GEMM view of a matmul or convolution.
 #[derive(Debug, Clone, Copy)]
 struct GemmOp {
+    /// Independent products (attention heads); 1 for a convolution.
+    batch: u64,
+    /// Whether `b` holds one `[k, n]` matrix per product (else one shared by all).
+    b_batched: bool,
     m: u64,
     k: u64,
     n: u64,
@@ -420,18 +463,7 @@ impl<'a> Compiler<'a> {
         }
         for (op_idx, op) in self.workload.ops.iter().enumerate() {
             match op.kind {
-                OpKind::MatMul { batch: 1, .. } | OpKind::Conv2d { .. } => {
-                    self.gemm(op_idx)?;
-                }
-                OpKind::MatMul { .. } => {
-                    return Err(SimError::UnsupportedWorkload {
-                        reason: format!(
-                            "the IPU compiler places only single matmuls; \"{}\" is a batched \
-                             matmul (one per attention head).",
-                            op.name
-                        ),
-                    });
-                }
+                OpKind::MatMul { .. } | OpKind::Conv2d { .. } => self.gemm(op_idx)?,
                 _ => self.blocks(op_idx)?,
             }
         }
@@ -540,7 +572,9 @@ impl<'a> Compiler<'a> {
 
     fn gemm_view(kind: OpKind) -> Option<GemmOp> {
         match kind {
-            OpKind::MatMul { m, k, n, .. } => Some(GemmOp {
+            OpKind::MatMul { batch, m, k, n } => Some(GemmOp {
+                batch,
+                b_batched: false,
                 m,
                 k,
                 n,
@@ -557,6 +591,8 @@ impl<'a> Compiler<'a> {
             } => {
                 let (ho, wo) = (h + 1 - kh, w + 1 - kw);
                 Some(GemmOp {
+                    batch: 1,
+                    b_batched: false,
                     m: prod(&[batch, ho, wo]),
                     k: prod(&[c_in, kh, kw]),
                     n: c_out,
@@ -567,10 +603,12 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Estimated cycles and per-tile weight bytes of a split (for the choice).
+    /// Estimated cycles and per-tile weight bytes of a split of each of `bp` groups of
+    /// products (for the choice).
     fn estimate(
         &self,
         g: &GemmOp,
+        bp: u64,
         s: GemmSplit,
         b_is_weight: bool,
         ds: u64,
@@ -583,6 +621,9 @@ impl<'a> Compiler<'a> {
         );
         let threads = u64::from(self.config.threads_per_tile);
         let bw = u64::from(self.config.exchange_bytes_per_cycle);
+        // Products per tile, and `b` matrices per tile (one when shared).
+        let hb = div_ceil(g.batch, bp);
+        let b_mats = if g.b_batched { hb } else { 1 };
         let mb = div_ceil(g.m, mp);
         let kb = g.k_block(kp, 0).1;
         let nb = div_ceil(g.n, np);
@@ -590,12 +631,12 @@ impl<'a> Compiler<'a> {
             Some((_, c_in, _, w, kh, kw, _, wo)) => {
                 div_ceil(c_in, kp) * (div_ceil(mb, wo) + kh) * w.max(kw)
             }
-            None => mb * kb,
+            None => hb * mb * kb,
         };
-        let in_b = if b_is_weight { 0 } else { kb * nb };
-        let outs = mb * nb;
+        let in_b = if b_is_weight { 0 } else { b_mats * kb * nb };
+        let outs = hb * mb * nb;
         let ex = div_ceil((in_a + in_b) * ds, bw);
-        let comp = div_ceil(2 * mb * kb * nb * threads, rate * outs.clamp(1, threads));
+        let comp = div_ceil(2 * outs * kb * threads, rate * outs.clamp(1, threads));
         let red = if kp > 1 {
             let part = div_ceil(outs, kp);
             self.config.sync_latency.0
@@ -604,10 +645,16 @@ impl<'a> Compiler<'a> {
         } else {
             0
         };
-        let weights = if b_is_weight { kb * nb * ds } else { 0 };
+        let weights = if b_is_weight {
+            b_mats * kb * nb * ds
+        } else {
+            0
+        };
         (ex + comp + red, weights)
     }
 
+    /// The number of product groups (each on its own tiles; 1 unless the op is batched) and
+    /// the split of each group's GEMM.
     fn choose_split(
         &self,
         g: &GemmOp,
@@ -615,8 +662,10 @@ impl<'a> Compiler<'a> {
         ds: u64,
         rate: u64,
         name: &str,
-    ) -> Result<GemmSplit, SimError> {
+    ) -> Result<(u64, GemmSplit), SimError> {
         let t = self.n_tiles;
+        // Groups get equal numbers of products: `bp` divides the batch.
+        let divides = |bp: &u64| g.batch.is_multiple_of(*bp);
         if let Some(s) = self.options.gemm_split {
             let check = |what: &'static str, parts: u32, len: u64| {
                 if parts == 0 {
@@ -645,33 +694,41 @@ impl<'a> Compiler<'a> {
                     max: t,
                 });
             }
-            return Ok(s);
+            // Each group of products gets the forced split; as many groups as the tiles hold.
+            let bp = (1..=g.batch.min(t / s.tiles()))
+                .rev()
+                .find(divides)
+                .unwrap_or(1);
+            return Ok((bp, s));
         }
         let resident = self.weight_bytes.iter().copied().max().unwrap_or(0);
         let room = self.config.tile_memory.0.saturating_sub(resident);
-        let mut best: Option<(u64, GemmSplit)> = None;
-        let mut fallback: Option<(u64, GemmSplit)> = None;
-        for mp in 1..=g.m.min(t) {
-            for kp in 1..=g.k_cut_max().min(t / mp) {
-                let np = g.n.min(t / (mp * kp));
-                // Each ≤ t ≤ MAX_TILES < 2^32.
-                let s = GemmSplit {
-                    m_parts: mp as u32,
-                    k_parts: kp as u32,
-                    n_parts: np as u32,
-                };
-                let (cost, weights) = self.estimate(g, s, b_is_weight, ds, rate);
-                if weights <= room {
-                    if best.is_none_or(|(c, _)| cost < c) {
-                        best = Some((cost, s));
+        let mut best: Option<(u64, (u64, GemmSplit))> = None;
+        let mut fallback: Option<(u64, (u64, GemmSplit))> = None;
+        for bp in (1..=g.batch.min(t)).filter(divides) {
+            let tg = t / bp;
+            for mp in 1..=g.m.min(tg) {
+                for kp in 1..=g.k_cut_max().min(tg / mp) {
+                    let np = g.n.min(tg / (mp * kp));
+                    // Each ≤ t ≤ MAX_TILES < 2^32.
+                    let s = GemmSplit {
+                        m_parts: mp as u32,
+                        k_parts: kp as u32,
+                        n_parts: np as u32,
+                    };
+                    let (cost, weights) = self.estimate(g, bp, s, b_is_weight, ds, rate);
+                    if weights <= room {
+                        if best.is_none_or(|(c, _)| cost < c) {
+                            best = Some((cost, (bp, s)));
+                        }
+                    } else if fallback.is_none_or(|(w, _)| weights < w) {
+                        fallback = Some((weights, (bp, s)));
                     }
-                } else if fallback.is_none_or(|(w, _)| weights < w) {
-                    fallback = Some((weights, s));
                 }
             }
         }
         best.or(fallback)
-            .map(|(_, s)| s)
+            .map(|(_, choice)| choice)
             .ok_or_else(|| SimError::UnsupportedWorkload {
                 reason: format!("no split of \"{name}\" over the tiles was found."),
             })
@@ -681,14 +738,16 @@ impl<'a> Compiler<'a> {
         let workload = self.workload;
         let op = &workload.ops[op_idx];
         let name = op.name.clone();
-        let Some(g) = Self::gemm_view(op.kind) else {
+        let Some(mut g) = Self::gemm_view(op.kind) else {
             return Ok(());
         };
         let (a_id, b_id, out_id) = (op.inputs[0], op.inputs[1], op.output);
+        g.b_batched =
+            g.batch > 1 && self.workload.tensor(b_id).elements() == prod(&[g.batch, g.k, g.n]);
         let b_is_weight = self.workload.tensor(b_id).kind == TensorKind::Weight;
         let ds = self.dsize(out_id);
         let rate = self.rate(op_idx);
-        let s = self.choose_split(&g, b_is_weight, ds, rate, &name)?;
+        let (bp, s) = self.choose_split(&g, b_is_weight, ds, rate, &name)?;
         let (mp, kp, np) = (
             u64::from(s.m_parts),
             u64::from(s.k_parts),
@@ -700,90 +759,110 @@ impl<'a> Compiler<'a> {
                 let imgs = (div_ceil(g.m, mp) / (g.m / batch).max(1) + 2).min(batch);
                 imgs * (div_ceil(c_in, kp) + div_ceil(g.n, np)) + 8
             }
-            None => 3 * div_ceil(g.m, mp) + div_ceil(g.k, kp) + 8,
+            None => div_ceil(g.batch, bp) * (3 * div_ceil(g.m, mp) + div_ceil(g.k, kp)) + 8,
         };
-        self.budget(s.tiles().saturating_mul(per_tile), &format!("\"{name}\""))?;
+        self.budget(
+            bp.saturating_mul(s.tiles()).saturating_mul(per_tile),
+            &format!("\"{name}\""),
+        )?;
 
         let n_tiles = self.config.n_tiles as usize;
-        let tile_of = |i: u64, j: u64, l: u64| -> u32 { ((i * np + l) * kp + j) as u32 };
+        // Group `bi` of products holds tiles `bi · group ..`; inside it, block (i, j, l).
+        let group = s.tiles();
+        let tile_of = |bi: u64, i: u64, j: u64, l: u64| -> u32 {
+            (bi * group + (i * np + l) * kp + j) as u32
+        };
         let mut incoming = BTreeMap::new();
         let mut needed = vec![0u64; n_tiles];
         let mut vertices = vec![Vec::new(); n_tiles];
-        // Output runs of each (i, l) block, in the block's element order.
-        let mut block_runs: Vec<Vec<Run>> = Vec::with_capacity((mp * np) as usize);
+        // Output runs of each (bi, i, l) block, in the block's element order.
+        let mut block_runs: Vec<Vec<Run>> = Vec::with_capacity((bp * mp * np) as usize);
         let mut transient = vec![0u64; n_tiles];
-        for i in 0..mp {
-            let (r0, mb) = block(g.m, mp, i);
-            for l in 0..np {
-                let (n0, nb) = block(g.n, np, l);
-                let mut out_runs = Vec::new();
-                match g.conv {
-                    None => {
-                        for r in r0..r0 + mb {
-                            push_run(&mut out_runs, r * g.n + n0, nb);
-                        }
-                    }
-                    Some((_, _, _, _, _, _, ho, wo)) => {
-                        let hw = ho * wo;
-                        for c in n0..n0 + nb {
-                            let mut p = r0;
-                            while p < r0 + mb {
-                                let img = p / hw;
-                                let hi = (r0 + mb).min((img + 1) * hw);
-                                push_run(&mut out_runs, (img * g.n + c) * hw + p % hw, hi - p);
-                                p = hi;
-                            }
-                        }
-                    }
-                }
-                block_runs.push(out_runs);
-                for j in 0..kp {
-                    let tile = tile_of(i, j, l);
-                    let (k0, kb) = g.k_block(kp, j);
-                    let mut a_runs = Vec::new();
+        let b_ds = self.dsize(b_id);
+        for bi in 0..bp {
+            // Products h0 .. h0 + hb: `a` is `[batch, m, k]`, the output `[batch, m, n]`.
+            let (h0, hb) = block(g.batch, bp, bi);
+            let b_heads = if g.b_batched { h0..h0 + hb } else { 0..1 };
+            for i in 0..mp {
+                let (r0, mb) = block(g.m, mp, i);
+                for l in 0..np {
+                    let (n0, nb) = block(g.n, np, l);
+                    let mut out_runs = Vec::new();
                     match g.conv {
                         None => {
-                            for r in r0..r0 + mb {
-                                push_run(&mut a_runs, r * g.k + k0, kb);
-                            }
-                        }
-                        Some((_, c_in, h, w, kh, _, ho, wo)) => {
-                            let (c0, cb) = block(c_in, kp, j);
-                            let hw = ho * wo;
-                            let mut p = r0;
-                            while p < r0 + mb {
-                                let img = p / hw;
-                                let hi = (r0 + mb).min((img + 1) * hw);
-                                let (oy_a, oy_b) = ((p % hw) / wo, ((hi - 1) % hw) / wo);
-                                let rows = (oy_b + kh).min(h) - oy_a;
-                                for c in c0..c0 + cb {
-                                    push_run(
-                                        &mut a_runs,
-                                        ((img * c_in + c) * h + oy_a) * w,
-                                        rows * w,
-                                    );
+                            for h in h0..h0 + hb {
+                                for r in r0..r0 + mb {
+                                    push_run(&mut out_runs, (h * g.m + r) * g.n + n0, nb);
                                 }
-                                p = hi;
+                            }
+                        }
+                        Some((_, _, _, _, _, _, ho, wo)) => {
+                            let hw = ho * wo;
+                            for c in n0..n0 + nb {
+                                let mut p = r0;
+                                while p < r0 + mb {
+                                    let img = p / hw;
+                                    let hi = (r0 + mb).min((img + 1) * hw);
+                                    push_run(&mut out_runs, (img * g.n + c) * hw + p % hw, hi - p);
+                                    p = hi;
+                                }
                             }
                         }
                     }
-                    let (a_total, a_remote) = self.gather(a_id, &a_runs, tile, &mut incoming);
-                    let (mut b_total, mut b_remote) = (0, 0);
-                    let b_ds = self.dsize(b_id);
-                    if b_is_weight {
-                        self.weight_bytes[tile as usize] += kb * nb * b_ds;
-                    } else {
-                        let mut b_runs = Vec::new();
-                        for kk in k0..k0 + kb {
-                            push_run(&mut b_runs, kk * g.n + n0, nb);
+                    block_runs.push(out_runs);
+                    for j in 0..kp {
+                        let tile = tile_of(bi, i, j, l);
+                        let (k0, kb) = g.k_block(kp, j);
+                        let mut a_runs = Vec::new();
+                        match g.conv {
+                            None => {
+                                for h in h0..h0 + hb {
+                                    for r in r0..r0 + mb {
+                                        push_run(&mut a_runs, (h * g.m + r) * g.k + k0, kb);
+                                    }
+                                }
+                            }
+                            Some((_, c_in, h, w, kh, _, ho, wo)) => {
+                                let (c0, cb) = block(c_in, kp, j);
+                                let hw = ho * wo;
+                                let mut p = r0;
+                                while p < r0 + mb {
+                                    let img = p / hw;
+                                    let hi = (r0 + mb).min((img + 1) * hw);
+                                    let (oy_a, oy_b) = ((p % hw) / wo, ((hi - 1) % hw) / wo);
+                                    let rows = (oy_b + kh).min(h) - oy_a;
+                                    for c in c0..c0 + cb {
+                                        push_run(
+                                            &mut a_runs,
+                                            ((img * c_in + c) * h + oy_a) * w,
+                                            rows * w,
+                                        );
+                                    }
+                                    p = hi;
+                                }
+                            }
                         }
-                        (b_total, b_remote) = self.gather(b_id, &b_runs, tile, &mut incoming);
+                        let (a_total, a_remote) = self.gather(a_id, &a_runs, tile, &mut incoming);
+                        let (mut b_total, mut b_remote) = (0, 0);
+                        if b_is_weight {
+                            let b_mats = b_heads.end - b_heads.start;
+                            self.weight_bytes[tile as usize] += b_mats * kb * nb * b_ds;
+                        } else {
+                            // A shared `b` is read once for all the tile's products.
+                            let mut b_runs = Vec::new();
+                            for h in b_heads.clone() {
+                                for kk in k0..k0 + kb {
+                                    push_run(&mut b_runs, (h * g.k + kk) * g.n + n0, nb);
+                                }
+                            }
+                            (b_total, b_remote) = self.gather(b_id, &b_runs, tile, &mut incoming);
+                        }
+                        needed[tile as usize] = a_remote + b_remote;
+                        let outs = hb * mb * nb;
+                        transient[tile as usize] = a_total + b_total + outs * ds;
+                        vertices[tile as usize] =
+                            self.vertices(op_idx, VertexKind::Partial, outs, 2 * kb, 1);
                     }
-                    needed[tile as usize] = a_remote + b_remote;
-                    let outs = mb * nb;
-                    transient[tile as usize] = a_total + b_total + outs * ds;
-                    vertices[tile as usize] =
-                        self.vertices(op_idx, VertexKind::Partial, outs, 2 * kb, 1);
                 }
             }
         }
@@ -802,14 +881,15 @@ impl<'a> Compiler<'a> {
             completes_op: (kp == 1).then_some(op_idx),
             gemm: true,
         };
+        // (bi, i, l) of every output block, in `block_runs` order.
+        let blocks =
+            (0..bp).flat_map(|bi| (0..mp).flat_map(move |i| (0..np).map(move |l| (bi, i, l))));
         let mut layout = Vec::new();
         if kp == 1 {
-            for i in 0..mp {
-                for l in 0..np {
-                    let tile = tile_of(i, 0, l);
-                    for &(start, len) in &block_runs[(i * np + l) as usize] {
-                        layout.push(Piece { start, len, tile });
-                    }
+            for ((bi, i, l), runs) in blocks.clone().zip(&block_runs) {
+                let tile = tile_of(bi, i, 0, l);
+                for &(start, len) in runs {
+                    layout.push(Piece { start, len, tile });
                 }
             }
         }
@@ -827,36 +907,33 @@ impl<'a> Compiler<'a> {
             let mut needed = vec![0u64; n_tiles];
             let mut vertices = vec![Vec::new(); n_tiles];
             let mut transient = vec![0u64; n_tiles];
-            for i in 0..mp {
-                for l in 0..np {
-                    let runs = &block_runs[(i * np + l) as usize];
-                    let outs: u64 = runs.iter().map(|r| r.1).sum();
-                    for j in 0..kp {
-                        let tile = tile_of(i, j, l);
-                        let (q0, part) = block(outs, kp, j);
-                        for jj in (0..kp).filter(|&jj| jj != j) {
-                            if part > 0 {
-                                incoming.push((tile_of(i, jj, l), tile, out_id, part * ds));
-                            }
+            for ((bi, i, l), runs) in blocks.zip(&block_runs) {
+                let outs: u64 = runs.iter().map(|r| r.1).sum();
+                for j in 0..kp {
+                    let tile = tile_of(bi, i, j, l);
+                    let (q0, part) = block(outs, kp, j);
+                    for jj in (0..kp).filter(|&jj| jj != j) {
+                        if part > 0 {
+                            incoming.push((tile_of(bi, i, jj, l), tile, out_id, part * ds));
                         }
-                        needed[tile as usize] = part * (kp - 1) * ds;
-                        transient[tile as usize] = part * kp * ds;
-                        vertices[tile as usize] =
-                            self.vertices(op_idx, VertexKind::Reduce, part, kp - 1, 1);
-                        // The share's place in the tensor.
-                        let mut q = 0u64;
-                        for &(start, len) in runs {
-                            let lo = q.max(q0);
-                            let hi = (q + len).min(q0 + part);
-                            if lo < hi {
-                                layout.push(Piece {
-                                    start: start + (lo - q),
-                                    len: hi - lo,
-                                    tile,
-                                });
-                            }
-                            q += len;
+                    }
+                    needed[tile as usize] = part * (kp - 1) * ds;
+                    transient[tile as usize] = part * kp * ds;
+                    vertices[tile as usize] =
+                        self.vertices(op_idx, VertexKind::Reduce, part, kp - 1, 1);
+                    // The share's place in the tensor.
+                    let mut q = 0u64;
+                    for &(start, len) in runs {
+                        let lo = q.max(q0);
+                        let hi = (q + len).min(q0 + part);
+                        if lo < hi {
+                            layout.push(Piece {
+                                start: start + (lo - q),
+                                len: hi - lo,
+                                tile,
+                            });
                         }
+                        q += len;
                     }
                 }
             }
@@ -878,10 +955,19 @@ impl<'a> Compiler<'a> {
         layout.sort_by_key(|p| p.start);
         self.items += layout.len() as u64;
         self.layouts[out_id.0] = Some(layout);
+        let split = if g.batch > 1 {
+            OpSplit::BatchedGemm {
+                // bp ≤ n_tiles ≤ u32::MAX.
+                batch_parts: bp as u32,
+                split: s,
+            }
+        } else {
+            OpSplit::Gemm(s)
+        };
         self.ops.push(OpMapping {
             name,
             label: self.workload.ops[op_idx].kind.label(),
-            split: OpSplit::Gemm(s),
+            split,
             flops: self.workload.ops[op_idx].kind.flops(),
             compute_superstep,
             reduce_superstep,
