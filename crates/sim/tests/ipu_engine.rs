@@ -590,3 +590,44 @@ fn bert_layers_that_do_not_fit_or_are_too_long_are_sentences() {
     assert!(finish(&mut long) > Cycle(10_618));
     assert!(long.no_values_reason().is_some());
 }
+
+#[test]
+fn a_later_layers_weights_must_fit_beside_an_earlier_layers_data() {
+    // One tile (624 KiB = 638,976 B). A ReLU of 40,000 floats holds its input and output,
+    // 320,000 B; the GEMV after it holds 40,000 × 2 weights (320,000 B) for the whole run,
+    // so they are on the tile while the ReLU runs too: 640,000 B, 1,024 B too many. The
+    // GEMV's own check passes (320,000 B of weights + 160,008 B of data).
+    let mut b = Workload::builder("relu then gemv");
+    let x = b.input("x", &[1, 40_000], DType::F32);
+    let w = b.weight("w", &[40_000, 2], DType::F32);
+    let y = b.op(
+        "relu",
+        OpKind::Activation {
+            func: Activation::Relu,
+            len: 40_000,
+        },
+        &[x],
+    );
+    b.op(
+        "gemv",
+        OpKind::MatMul {
+            batch: 1,
+            m: 1,
+            k: 40_000,
+            n: 2,
+        },
+        &[y, w],
+    );
+    let err = compile(&IpuConfig::small(1), &b.build().unwrap()).unwrap_err();
+    assert_eq!(
+        err,
+        SimError::TileMemoryExceeded {
+            tile: 0,
+            what:
+                "the weights it holds (312.50 KiB) and the inputs and outputs of relu (312.50 KiB)"
+                    .to_owned(),
+            needed: Bytes(640_000),
+            capacity: Bytes::kib(624),
+        }
+    );
+}

@@ -48,7 +48,9 @@
 //! - A convolution tile receives every full input row its output pixels' windows touch.
 //! - Memory: a tile holds the weights of every op mapped to it for the whole run, plus, during
 //!   one op, that op's inputs, its output block and the partial sums it receives. Activations
-//!   are not kept beyond the op that reads them (no liveness analysis).
+//!   are not kept beyond the op that reads them (no liveness analysis). A program is refused
+//!   when a tile's weights (all of them, including those of ops placed later) and its
+//!   largest op's data exceed its memory.
 //! - Partial sums are exchanged in the op's element type.
 
 use super::config::IpuConfig;
@@ -295,7 +297,8 @@ impl IpuProgram {
 /// Compiles `workload` for `config` with the compiler's own choices.
 ///
 /// # Errors
-/// A bad config or workload, a layer whose data does not fit a tile ([`SimError::TileMemoryExceeded`] naming the tile and
+/// A bad config or workload, a layer whose data does not fit a tile
+/// ([`SimError::TileMemoryExceeded`] naming the tile and
 /// bytes), or a program too big to simulate here ([`SimError::OverMemoryBudget`]).
 pub fn compile(config: &IpuConfig, workload: &Workload) -> Result<IpuProgram, SimError> {
     compile_with(config, workload, &CompileOptions::default())
@@ -405,6 +408,8 @@ struct Compiler<'a> {
     layouts: Vec<Option<Vec<Piece>>>,
     weight_bytes: Vec<u64>,
     peak_transient: Vec<u64>,
+    /// Name of the op whose data set each tile's `peak_transient`.
+    peak_op: Vec<String>,
     stages: Vec<Stage>,
     ops: Vec<OpMapping>,
     items: u64,
@@ -421,6 +426,7 @@ impl<'a> Compiler<'a> {
             layouts: vec![None; workload.tensors.len()],
             weight_bytes: vec![0; n],
             peak_transient: vec![0; n],
+            peak_op: vec![String::new(); n],
             stages: Vec::new(),
             ops: Vec::new(),
             items: 0,
@@ -552,7 +558,16 @@ impl<'a> Compiler<'a> {
 
     fn check_memory(&mut self, tile: u32, transient: u64, op: &str) -> Result<(), SimError> {
         let t = tile as usize;
-        let weights = self.weight_bytes[t];
+        self.fits(tile, self.weight_bytes[t], transient, op)?;
+        if transient > self.peak_transient[t] {
+            self.peak_transient[t] = transient;
+            op.clone_into(&mut self.peak_op[t]);
+        }
+        Ok(())
+    }
+
+    /// Refuses `weights` plus one op's `transient` data on `tile` beyond its memory.
+    fn fits(&self, tile: u32, weights: u64, transient: u64, op: &str) -> Result<(), SimError> {
         let needed = weights.saturating_add(transient);
         if needed > self.config.tile_memory.0 {
             return Err(SimError::TileMemoryExceeded {
@@ -566,7 +581,6 @@ impl<'a> Compiler<'a> {
                 capacity: self.config.tile_memory,
             });
         }
-        self.peak_transient[t] = self.peak_transient[t].max(transient);
         Ok(())
     }
 
@@ -1111,6 +1125,12 @@ impl<'a> Compiler<'a> {
                 estimate: Bytes(total.saturating_mul(BYTES_PER_ITEM)),
                 budget: Bytes(MAX_PROGRAM_ITEMS * BYTES_PER_ITEM),
             });
+        }
+        // Weights stay for the whole run, so a later op's weights must fit beside an earlier
+        // op's data as well.
+        for (t, name) in self.peak_op.iter().enumerate() {
+            // t < n_tiles ≤ u32::MAX.
+            self.fits(t as u32, self.weight_bytes[t], self.peak_transient[t], name)?;
         }
         let bw = u64::from(self.config.exchange_bytes_per_cycle);
         let mut supersteps = Vec::with_capacity(self.stages.len() + 1);
