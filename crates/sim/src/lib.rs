@@ -34,7 +34,7 @@
 //!   wavelet arrival; and the mapping of a GEMV / MLP layer onto it ([`wse::GemvRun`]).
 //! - [`ipu`]: a Graphcore IPU-style machine run in bulk-synchronous supersteps: tiles with
 //!   their own 624 KiB SRAM and six worker threads compute on local data, sync, then exchange
-//!   compiler-scheduled copies. [`ipu::compile`] places a workload's matmuls, convolutions
+//!   compiler-scheduled copies. [`ipu::compile()`] places a workload's matmuls, convolutions
 //!   (as GEMMs) and elementwise ops on the tiles; [`ipu::IpuRun`] runs the program cycle by
 //!   cycle; [`ipu::epoch_estimate`] costs a training epoch of the Graphcore MNIST example
 //!   and sets it next to the real Bow run (~8.65 s per epoch).
@@ -121,8 +121,9 @@
 //!   a 100-cycle sync, a host link of 12.5 GB/s with 50 µs per host call, one vertex per
 //!   worker with a barrel-threaded issue rate and no launch cost, weights resident on the
 //!   tiles that use them, the compiler's split search and exchange schedule, and the costing
-//!   of the backward pass (twice the forward GEMM compute). See [`ipu::program`] and
-//!   [`ipu::epoch`]; nothing is calibrated to the real run.
+//!   of the backward pass (twice the forward GEMM compute). See
+//!   [`ipu::compile`](mod@ipu::compile) and [`ipu::epoch`]; nothing is calibrated to the real
+//!   run.
 //! - Groq: every instruction latency, the MXM's weight-install time, one tensor per MEM
 //!   slice, one read and one write port per MEM slice, and the greedy compiler
 //!   ([`groq::MODEL_ASSUMPTIONS`]).

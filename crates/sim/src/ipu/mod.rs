@@ -3,7 +3,9 @@
 //! own memory, a sync across all tiles, then a compiler-scheduled exchange between tiles).
 //!
 //! - [`config`]: parameters, sourced constants and named modelling choices.
-//! - [`program`]: the mapping step ([`compile`]) and the program as public data.
+//! - [`compile`](mod@compile): the mapping step ([`compile()`]), placing ops on tiles and
+//!   scheduling every superstep.
+//! - [`program`]: the program as public data (supersteps, transfers, placements).
 //! - [`run`]: the engine [`IpuRun`], snapshots, inspection, phase times.
 //! - [`event`]: [`IpuEvent`], what the run reports in words.
 //! - [`values`]: the numbers a run computes and the f64 reference.
@@ -47,6 +49,7 @@
 //! # Ok::<(), sim::SimError>(())
 //! ```
 
+pub mod compile;
 pub mod config;
 pub mod epoch;
 pub mod event;
@@ -63,12 +66,12 @@ pub const MODEL_ASSUMPTIONS: &[&str] = &[
     "Where a layer is split and how its partial sums are reduced is this simulator's own compiler, not Poplar's.",
 ];
 
+pub use compile::{CompileOptions, compile, compile_with};
 pub use config::IpuConfig;
 pub use epoch::{EpochEstimate, epoch_estimate};
 pub use event::IpuEvent;
 pub use program::{
-    CompileOptions, GemmSplit, IpuProgram, OpMapping, OpSplit, Superstep, TileStep, Transfer,
-    Vertex, VertexKind, compile, compile_with,
+    GemmSplit, IpuProgram, OpMapping, OpSplit, Superstep, TileStep, Transfer, Vertex, VertexKind,
 };
 pub use run::{
     IpuPhaseTimes, IpuRun, IpuSnapshot, SuperstepPhase, SuperstepRecord, TileInspect, TilePhase,
