@@ -131,6 +131,42 @@ fn push_run(runs: &mut Vec<Run>, start: u64, len: u64) {
     runs.push((start, len));
 }
 
+/// Pushes the runs of `len` elements from column `offset` of each of `rows` of a row-major
+/// matrix with `row_len` columns.
+fn push_row_runs(
+    runs: &mut Vec<Run>,
+    rows: impl Iterator<Item = u64>,
+    row_len: u64,
+    offset: u64,
+    len: u64,
+) {
+    for r in rows {
+        push_run(runs, r * row_len + offset, len);
+    }
+}
+
+/// Rows `rows` of each product in `heads` of a `[batch, m, ·]` tensor, as rows of its flat
+/// `[batch · m, ·]` view.
+fn batch_rows(
+    heads: std::ops::Range<u64>,
+    rows: std::ops::Range<u64>,
+    m: u64,
+) -> impl Iterator<Item = u64> {
+    heads.flat_map(move |h| rows.clone().map(move |r| h * m + r))
+}
+
+/// Output pixels `p0 .. p0 + len` of a convolution cut at image boundaries (`hw` pixels per
+/// image): (image, first pixel, end pixel) of each piece.
+fn image_spans(p0: u64, len: u64, hw: u64) -> impl Iterator<Item = (u64, u64, u64)> {
+    let end = p0 + len;
+    let piece_end = move |p: u64| end.min((p / hw + 1) * hw);
+    std::iter::successors((p0 < end).then_some(p0), move |&p| {
+        let hi = piece_end(p);
+        (hi < end).then_some(hi)
+    })
+    .map(move |p| (p / hw, p, piece_end(p)))
+}
+
 /// The GEMM view of a matmul or convolution.
 #[derive(Debug, Clone, Copy)]
 struct GemmOp {
@@ -581,21 +617,14 @@ impl<'a> Compiler<'a> {
                     let mut out_runs = Vec::new();
                     match g.conv {
                         None => {
-                            for h in h0..h0 + hb {
-                                for r in r0..r0 + mb {
-                                    push_run(&mut out_runs, (h * g.m + r) * g.n + n0, nb);
-                                }
-                            }
+                            let rows = batch_rows(h0..h0 + hb, r0..r0 + mb, g.m);
+                            push_row_runs(&mut out_runs, rows, g.n, n0, nb);
                         }
                         Some((_, _, _, _, _, _, ho, wo)) => {
                             let hw = ho * wo;
                             for c in n0..n0 + nb {
-                                let mut p = r0;
-                                while p < r0 + mb {
-                                    let img = p / hw;
-                                    let hi = (r0 + mb).min((img + 1) * hw);
+                                for (img, p, hi) in image_spans(r0, mb, hw) {
                                     push_run(&mut out_runs, (img * g.n + c) * hw + p % hw, hi - p);
-                                    p = hi;
                                 }
                             }
                         }
@@ -607,19 +636,13 @@ impl<'a> Compiler<'a> {
                         let mut a_runs = Vec::new();
                         match g.conv {
                             None => {
-                                for h in h0..h0 + hb {
-                                    for r in r0..r0 + mb {
-                                        push_run(&mut a_runs, (h * g.m + r) * g.k + k0, kb);
-                                    }
-                                }
+                                let rows = batch_rows(h0..h0 + hb, r0..r0 + mb, g.m);
+                                push_row_runs(&mut a_runs, rows, g.k, k0, kb);
                             }
                             Some((_, c_in, h, w, kh, _, ho, wo)) => {
                                 let (c0, cb) = block(c_in, kp, j);
                                 let hw = ho * wo;
-                                let mut p = r0;
-                                while p < r0 + mb {
-                                    let img = p / hw;
-                                    let hi = (r0 + mb).min((img + 1) * hw);
+                                for (img, p, hi) in image_spans(r0, mb, hw) {
                                     let (oy_a, oy_b) = ((p % hw) / wo, ((hi - 1) % hw) / wo);
                                     let rows = (oy_b + kh).min(h) - oy_a;
                                     for c in c0..c0 + cb {
@@ -629,7 +652,6 @@ impl<'a> Compiler<'a> {
                                             rows * w,
                                         );
                                     }
-                                    p = hi;
                                 }
                             }
                         }
@@ -641,11 +663,8 @@ impl<'a> Compiler<'a> {
                         } else {
                             // A shared `b` is read once for all the tile's products.
                             let mut b_runs = Vec::new();
-                            for h in b_heads.clone() {
-                                for kk in k0..k0 + kb {
-                                    push_run(&mut b_runs, (h * g.k + kk) * g.n + n0, nb);
-                                }
-                            }
+                            let rows = batch_rows(b_heads.clone(), k0..k0 + kb, g.k);
+                            push_row_runs(&mut b_runs, rows, g.n, n0, nb);
                             (b_total, b_remote) = self.gather(b_id, &b_runs, tile, &mut incoming);
                         }
                         needed[tile as usize] = a_remote + b_remote;
@@ -1024,5 +1043,12 @@ mod tests {
         push_run(&mut runs, 7, 0);
         push_run(&mut runs, 8, 1);
         assert_eq!(runs, [(0, 5), (8, 1)]);
+        // Rows 1..3 of products 1 and 2 of a [3, 4, ·] tensor: flat rows 5, 6, 9, 10.
+        let rows: Vec<u64> = batch_rows(1..3, 1..3, 4).collect();
+        assert_eq!(rows, [5, 6, 9, 10]);
+        // Pixels 3..11 of images of 4 pixels: 3 in image 0, 4..8 in image 1, 8..11 in image 2.
+        let spans: Vec<_> = image_spans(3, 8, 4).collect();
+        assert_eq!(spans, [(0, 3, 4), (1, 4, 8), (2, 8, 11)]);
+        assert_eq!(image_spans(5, 0, 4).count(), 0);
     }
 }
