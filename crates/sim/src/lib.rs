@@ -40,7 +40,7 @@
 //!   and sets it next to the real Bow run (~8.65 s per epoch).
 //! - [`groq`]: a Groq TSP-style chip: functional slices (MEM, VXM, MXM, SXM) west to east,
 //!   stream registers moving vectors one slice per cycle, instructions rippling north one
-//!   superlane per cycle. [`groq::compile`] fixes every instruction's cycle before the run;
+//!   superlane per cycle. [`groq::compile()`] fixes every instruction's cycle before the run;
 //!   [`groq::GroqRun`] replays it and ends exactly on the predicted cycle, whatever the
 //!   values; [`groq::latency`] sets BERT-tiny at sequence 128 and 256 beside the real chip.
 //! - [`rdu`]: a SambaNova RDU-style tile: a checkerboard of PCUs (SIMD lanes × pipeline
