@@ -64,6 +64,7 @@ pub const MODEL_ASSUMPTIONS: &[&str] = &[
     "A sync takes 100 cycles once the last tile arrives, and the exchange moves 4 bytes per tile per cycle each way, with no multicast and no wire delay: modelling choices, not Graphcore figures.",
     "Weights stay on the tiles that use them for the whole run; a run of one program has no host transfers (the CNN's epoch estimate adds them, one host call per device-iterations steps).",
     "Where a layer is split and how its partial sums are reduced is this simulator's own compiler, not Poplar's.",
+    "Attention's per-head products read Q, K and V as reshaped views of their buffers, as the shared workload graph gives them: no transpose is computed or costed. When the tiles allow, each head's product runs on a group of tiles of its own.",
 ];
 
 pub use compile::{CompileOptions, compile, compile_with};
