@@ -316,7 +316,8 @@ mod tests {
         assert_eq!(ipu_tile_cycles(1_000).unwrap(), 1_472 * 1_000);
         // The CNN's forward program has 13 supersteps (see the IPU tests).
         assert_eq!(ipu_supersteps(2).unwrap(), 26);
-        assert_eq!(cases().len(), 8);
+        assert_eq!(ipu_bert_layers(1).unwrap(), 1);
+        assert_eq!(cases().len(), 9);
     }
 
     #[test]
