@@ -3,10 +3,11 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::components::{SiteFooter, SiteHeader, SkipLink};
+use crate::components::{SiteFooter, SiteHeader, SkipLink, UpdateBanner};
 use crate::course_data::provide_course;
+use crate::offline::provide_offline;
 use crate::pages::{
-    HomePage, LabPage, LabsPage, LessonPage, LessonsPage, NotFoundPage, ProgressPage,
+    ComparePage, HomePage, LabPage, LabsPage, LessonPage, LessonsPage, NotFoundPage, ProgressPage,
     SimulatorPage, SimulatorsPage,
 };
 use crate::progress_store::{ProgressNotice, provide_progress};
@@ -59,6 +60,7 @@ fn page_for(route: Route) -> AnyView {
         Route::Simulator { arch } => view! { <SimulatorPage arch /> }.into_any(),
         Route::Labs => view! { <LabsPage /> }.into_any(),
         Route::Lab { name } => view! { <LabPage name /> }.into_any(),
+        Route::Compare => view! { <ComparePage /> }.into_any(),
         Route::Progress => view! { <ProgressPage /> }.into_any(),
         Route::NotFound { path } => view! { <NotFoundPage path /> }.into_any(),
     }
@@ -70,6 +72,7 @@ pub fn App() -> impl IntoView {
     provide_theme();
     provide_course();
     provide_progress();
+    provide_offline();
     let location = provide_location();
     let route = Memo::new(move |_| location.with(|l| l.route.clone()));
     // The title follows the route (a DOM write, not a signal write).
@@ -82,6 +85,7 @@ pub fn App() -> impl IntoView {
     let section = Signal::derive(move || route.with(Route::section));
     view! {
         <SkipLink />
+        <UpdateBanner />
         <SiteHeader section />
         <main id="main" class="page" tabindex="-1">
             <ProgressNotice />

@@ -9,6 +9,7 @@ pub mod charts;
 pub mod components;
 pub mod course_data;
 pub mod files;
+pub mod offline;
 pub mod pages;
 pub mod progress_store;
 pub mod query;

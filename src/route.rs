@@ -25,6 +25,8 @@ pub enum Route {
     Lab {
         name: String,
     },
+    /// One workload on every machine, side by side.
+    Compare,
     /// The learner's progress over the course, with export and import.
     Progress,
     NotFound {
@@ -77,6 +79,7 @@ impl Route {
             },
             ["labs"] => Self::Labs,
             ["labs", name] => Self::Lab { name: owned(name) },
+            ["compare"] => Self::Compare,
             ["progress"] => Self::Progress,
             _ => Self::NotFound {
                 path: format!("/{}", segments.join("/")),
@@ -94,6 +97,7 @@ impl Route {
             Self::Simulator { arch } => format!("#/simulators/{}", arch.name()),
             Self::Labs => "#/labs".into(),
             Self::Lab { name } => format!("#/labs/{name}"),
+            Self::Compare => "#/compare".into(),
             Self::Progress => "#/progress".into(),
             Self::NotFound { path } => format!("#{path}"),
         }
@@ -104,7 +108,7 @@ impl Route {
         match self {
             Self::Home => Section::Home,
             Self::Lessons | Self::Lesson { .. } => Section::Lessons,
-            Self::Simulators | Self::Simulator { .. } => Section::Simulators,
+            Self::Simulators | Self::Simulator { .. } | Self::Compare => Section::Simulators,
             Self::Labs | Self::Lab { .. } => Section::Labs,
             Self::Progress => Section::Progress,
             Self::NotFound { .. } => Section::None,
@@ -118,7 +122,12 @@ impl Route {
             Self::Simulator { arch } => catalog::simulator(*arch).is_some(),
             Self::Lab { name } => catalog::lab(name).is_some(),
             Self::NotFound { .. } => false,
-            Self::Home | Self::Lessons | Self::Simulators | Self::Labs | Self::Progress => true,
+            Self::Home
+            | Self::Lessons
+            | Self::Simulators
+            | Self::Compare
+            | Self::Labs
+            | Self::Progress => true,
         }
     }
 
@@ -132,6 +141,7 @@ impl Route {
             Self::Lessons => "Lessons".into(),
             Self::Simulators => "Simulators".into(),
             Self::Labs => "Labs".into(),
+            Self::Compare => "One workload on five machines".into(),
             Self::Progress => "Your progress".into(),
             Self::Lesson { slug } => {
                 catalog::lesson(slug).map_or_else(String::new, |l| l.title.into())
@@ -237,6 +247,7 @@ mod unit {
             Route::Simulator {
                 arch: course::SimArch::Gpu,
             },
+            Route::Compare,
             Route::Labs,
             Route::Lab {
                 name: "mnist".into(),

@@ -1,8 +1,8 @@
 //! Light and dark themes. The page follows the OS (`prefers-color-scheme`) until the learner
 //! picks one with the toggle; that choice is kept in localStorage and wins from then on.
 //!
-//! `index.html` applies the stored or system theme before the wasm loads, so there is no
-//! flash; this module takes over once the app runs.
+//! `src/scripts/theme.js` applies the stored or system theme before the wasm loads, so there
+//! is no flash; this module takes over once the app runs.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -32,6 +32,16 @@ impl Theme {
             "light" => Some(Self::Light),
             "dark" => Some(Self::Dark),
             _ => None,
+        }
+    }
+
+    /// The browser's own bar colour (`<meta name="theme-color">`) for this theme: the light
+    /// theme's accent, the dark theme's background. `index.html` starts with these two for the
+    /// OS preference; `apply` sets the learner's theme.
+    pub fn browser_bar_colour(self) -> &'static str {
+        match self {
+            Self::Light => "#1f5fa6",
+            Self::Dark => "#0f1318",
         }
     }
 
@@ -72,11 +82,22 @@ fn system_prefers_dark() -> Option<web_sys::MediaQueryList> {
 }
 
 fn apply(theme: Theme) {
-    if let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(root) = document.document_element() {
         let _ = root.set_attribute("data-theme", theme.as_str());
+    }
+    // Both theme-color tags (one per OS preference) take the shown theme's colour.
+    if let Ok(metas) = document.query_selector_all("meta[name='theme-color']") {
+        for idx in 0..metas.length() {
+            if let Some(meta) = metas
+                .item(idx)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            {
+                let _ = meta.set_attribute("content", theme.browser_bar_colour());
+            }
+        }
     }
 }
 
@@ -132,5 +153,20 @@ mod unit {
         assert_eq!(Theme::parse(""), None);
         assert_eq!(Theme::Dark.toggled().toggled(), Theme::Dark);
         assert_eq!(Theme::parse(Theme::Light.as_str()), Some(Theme::Light));
+    }
+
+    #[test]
+    fn the_browser_bar_colours_agree_with_index_html_and_the_manifest() {
+        let index = include_str!("../index.html");
+        for (query, theme) in [("light", Theme::Light), ("dark", Theme::Dark)] {
+            let tag = format!(
+                "<meta name=\"theme-color\" media=\"(prefers-color-scheme: {query})\" content=\"{}\" />",
+                theme.browser_bar_colour()
+            );
+            assert!(index.contains(&tag), "index.html lacks {tag}");
+        }
+        let manifest: serde_json::Value =
+            serde_json::from_str(include_str!("../public/manifest.webmanifest")).expect("JSON");
+        assert_eq!(manifest["theme_color"], Theme::Light.browser_bar_colour());
     }
 }

@@ -5,4 +5,5 @@ pub mod canvas;
 pub mod heatmap;
 pub mod palette;
 pub mod roofline;
+pub mod timeline;
 pub mod training_curves;

@@ -2,6 +2,7 @@
 
 pub mod bert;
 mod catalogue;
+mod compare;
 mod home;
 mod labs;
 pub mod lessons;
@@ -11,6 +12,7 @@ mod progress;
 pub mod simulator;
 mod simulators;
 
+pub use compare::ComparePage;
 pub use home::HomePage;
 pub use labs::{LabPage, LabsPage};
 pub use lessons::{LessonPage, LessonsPage};

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::course_data::use_course;
 use crate::files::{download_text, read_picked_file};
+use crate::offline::use_offline;
 use crate::pages::lessons::progress_summary;
 use crate::progress_store::use_progress;
 use crate::route::Route;
@@ -30,6 +31,7 @@ pub fn ProgressPage() -> impl IntoView {
         }
     };
     let progress = use_progress();
+    let offline = use_offline();
     let map = Memo::new(move |_| progress.progress.with(|p| p.map(course)));
 
     let export_anchor = NodeRef::<leptos::html::A>::new();
@@ -121,6 +123,17 @@ pub fn ProgressPage() -> impl IntoView {
                 </tbody>
             </table>
         </div>
+
+        <section class="progress-files" aria-labelledby="progress-device-title">
+            <h2 id="progress-device-title">"On this device"</h2>
+            <p data-testid="progress-device">
+                "Your progress, your theme and your settings stay on this device, in this browser: nothing is sent anywhere. "
+                "Progress and the theme are kept in the browser's storage; a lab's or a simulator's settings are in the page's address, so a bookmark keeps them; "
+                "a trained model lives in its lab page until you leave it (download a run's figures as CSV from the lab). "
+                "To keep your progress or move it to another browser, export it to a file below and import it there."
+            </p>
+            <p data-testid="offline-status">{move || offline.status.get().sentence()}</p>
+        </section>
 
         <section class="progress-files" aria-labelledby="progress-files-title">
             <h2 id="progress-files-title">"Keep or move your progress"</h2>

@@ -35,6 +35,12 @@ pub fn SimulatorsPage() -> impl IntoView {
                 })
                 .collect_view()}
         </ul>
+        <p class="page__lead">
+            <a href=Route::Compare.href() data-testid="compare-link">
+                "All five machines on one workload, side by side"
+            </a>
+            ": the table, where each spends its time, and the roofline."
+        </p>
     }
 }
 

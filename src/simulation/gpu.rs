@@ -10,6 +10,7 @@ use sim::units::{Bytes, Cycle};
 use sim::workload::Workload;
 
 use super::form::{FieldKind, FieldSpec, SimSetup};
+use super::session::{Span, SpanKind};
 use super::{Machine, SimSession, sentence};
 
 /// The GPU model to run.
@@ -118,6 +119,38 @@ impl SimSession for GpuSession {
             .iter()
             .map(|a| (*a).to_string())
             .collect()
+    }
+    fn timeline(&self) -> Vec<Span> {
+        let mut spans = Vec::new();
+        for k in self.sim.kernels() {
+            let body = k.start + k.launch;
+            spans.push(Span {
+                start: k.start,
+                end: body,
+                kind: SpanKind::Overhead,
+                label: format!("{}: launch", k.name),
+            });
+            let memory_bound = k.memory > k.compute;
+            spans.push(Span {
+                start: body,
+                end: k.end(),
+                kind: if memory_bound {
+                    SpanKind::OffChip
+                } else {
+                    SpanKind::Compute
+                },
+                label: format!(
+                    "{}: {}",
+                    k.name,
+                    if memory_bound {
+                        "waiting on HBM"
+                    } else {
+                        "compute-bound"
+                    }
+                ),
+            });
+        }
+        spans
     }
     fn as_any(&self) -> &dyn Any {
         self

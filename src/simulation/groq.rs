@@ -15,7 +15,7 @@ use sim::units::Cycle;
 use sim::workload::Workload;
 
 use super::form::{FieldKind, FieldSpec, SimSetup};
-use super::session::{InspectRows, UnitAt, VALUES_SEED};
+use super::session::{InspectRows, Span, SpanKind, UnitAt, VALUES_SEED};
 use super::{Machine, SimSession, sentence};
 
 /// Superlanes of the simulated chip (a vector is 16 elements per superlane).
@@ -123,10 +123,7 @@ impl GroqSession {
     }
 }
 
-/// `1234567` → `"1,234,567"`.
-pub fn thousands(n: u64) -> String {
-    sim::ipu::event::thousands(n)
-}
+pub use sim::units::thousands;
 
 /// The compile's report: the prediction before anything runs.
 pub fn prediction_line(run: &GroqRun) -> String {
@@ -274,6 +271,19 @@ impl SimSession for GroqSession {
             .map(|a| (*a).to_string())
             .collect()
     }
+    fn timeline(&self) -> Vec<Span> {
+        self.run
+            .program()
+            .ops
+            .iter()
+            .map(|o| Span {
+                start: o.start,
+                end: o.end,
+                kind: SpanKind::Compute,
+                label: format!("{} ({}), cycles fixed by the compiler", o.name, o.label),
+            })
+            .collect()
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -309,6 +319,20 @@ pub struct InstructionRow {
     pub latency: u64,
     /// Its op.
     pub op: String,
+}
+
+impl InstructionRow {
+    /// The row's cells, in the table's column order.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.issue.to_string(),
+            self.slice.clone(),
+            self.what.clone(),
+            self.vectors.to_string(),
+            self.latency.to_string(),
+            self.op.clone(),
+        ]
+    }
 }
 
 /// The first `max` instructions of the schedule as rows.

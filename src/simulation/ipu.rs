@@ -16,7 +16,7 @@ use sim::units::{Bytes, Cycle};
 use sim::workload::Workload;
 
 use super::form::{FieldKind, FieldSpec, Preset, SimSetup};
-use super::session::{InspectRows, UnitAt, VALUES_SEED};
+use super::session::{InspectRows, Span, SpanKind, UnitAt, VALUES_SEED};
 use super::{Machine, SimSession, sentence};
 
 /// Tiles of the simulated IPU.
@@ -276,6 +276,29 @@ impl SimSession for IpuSession {
             .map(|a| (*a).to_string())
             .collect()
     }
+    fn timeline(&self) -> Vec<Span> {
+        let sync = self.run.config().sync_latency;
+        let mut t = Cycle::ZERO;
+        let mut spans = Vec::new();
+        for s in &self.run.program().supersteps {
+            for (len, kind, what) in [
+                (s.compute, SpanKind::Compute, "compute"),
+                (sync, SpanKind::Overhead, "sync"),
+                (s.exchange_cycles, SpanKind::Exchange, "exchange"),
+            ] {
+                if len > Cycle::ZERO {
+                    spans.push(Span {
+                        start: t,
+                        end: t + len,
+                        kind,
+                        label: format!("superstep {} ({}): {what}", s.index, s.label),
+                    });
+                }
+                t += len;
+            }
+        }
+        spans
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -298,6 +321,21 @@ pub struct SuperstepRow {
     pub bytes: Bytes,
     /// Its exchange phase, in cycles.
     pub exchange: u64,
+}
+
+impl SuperstepRow {
+    /// The row's cells, in the table's column order.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.index.to_string(),
+            self.label.clone(),
+            self.tiles_computing.to_string(),
+            self.compute.to_string(),
+            self.transfers.to_string(),
+            self.bytes.to_string(),
+            self.exchange.to_string(),
+        ]
+    }
 }
 
 /// The compiled program as a table, capped at `max` rows (the rest are counted by the caller).

@@ -6,6 +6,7 @@
 //! check, log lines). [`machine`] is the one dispatch from a [`SimArch`] to its descriptor;
 //! the page shell in `pages/simulator` is written against the two traits only.
 
+pub mod compare;
 pub mod form;
 pub mod gpu;
 pub mod groq;

@@ -10,12 +10,12 @@ use sim::engine::Engine;
 use sim::gpu::{GpuConfig, GpuSim};
 use sim::metrics::RunMetrics;
 use sim::rdu::scaling::{REAL_SOURCE, ScalingPoint, WINDOW_MAX, WINDOW_MIN, scaling_curve};
-use sim::rdu::{NtasksComparison, RduConfig, RduRun, ntasks_comparison};
+use sim::rdu::{NtasksComparison, RduConfig, RduEvent, RduRun, ntasks_comparison};
 use sim::units::Cycle;
 use sim::workload::Workload;
 
 use super::form::{FieldKind, FieldSpec, SimSetup};
-use super::session::{InspectRows, UnitAt, VALUES_SEED};
+use super::session::{InspectRows, Span, SpanKind, UnitAt, VALUES_SEED};
 use super::{Machine, SimSession, sentence};
 
 /// Which tile: a small one sized by the grid fields, or the SN10-class tile.
@@ -142,6 +142,8 @@ pub struct RduSession {
     pub scaling: Vec<ScalingPoint>,
     /// The model's `--ntasks` sweep for BERT-large beside the real runs.
     pub ntasks: NtasksComparison,
+    /// Where the run spends its time, read from the measuring copy's events.
+    pub timeline: Vec<Span>,
 }
 
 impl RduSession {
@@ -163,10 +165,20 @@ impl RduSession {
         )
         .map_err(|e| sentence(&e))?;
         let mut copy = run.clone();
-        let predicted = match copy.run_until(Cycle(u64::MAX)) {
-            sim::RunStatus::Finished { at } => at,
-            _ => copy.now(),
+        let mut timeline = RduTimeline::default();
+        let predicted = loop {
+            let until = Cycle(copy.now().0.saturating_add(TIMELINE_CHUNK));
+            let status = copy.run_until(until);
+            for (at, event) in copy.drain_rdu_events() {
+                timeline.mark(at, &event);
+            }
+            match status {
+                sim::RunStatus::DeadlineReached => {}
+                sim::RunStatus::Finished { at } => break at,
+                sim::RunStatus::Deadlocked { .. } => break copy.now(),
+            }
         };
+        timeline.close(predicted);
         let replica = predicted - run.program().allreduce_cycles;
         let samples = u64::from(run.program().micro_batches) * samples_per_micro_batch(setup);
         let scaling = scaling_curve(
@@ -186,7 +198,74 @@ impl RduSession {
             predicted,
             references: vec![(SimArch::Gpu, gpu)],
             scaling,
+            timeline: timeline.spans,
         })
+    }
+}
+
+/// Cycles run between two reads of the copy's events while measuring it (well under the
+/// event queue's capacity).
+const TIMELINE_CHUNK: u64 = 1_000;
+
+/// The run's phases read from its events: each section's load, then its pipeline filling,
+/// in steady state and draining, then the all-reduce.
+#[derive(Debug, Default)]
+struct RduTimeline {
+    spans: Vec<Span>,
+    open: Option<(Cycle, SpanKind, String)>,
+}
+
+impl RduTimeline {
+    fn switch(&mut self, at: Cycle, next: Option<(SpanKind, String)>) {
+        if let Some((start, kind, label)) = self.open.take()
+            && at > start
+        {
+            self.spans.push(Span {
+                start,
+                end: at,
+                kind,
+                label,
+            });
+        }
+        self.open = next.map(|(kind, label)| (at, kind, label));
+    }
+
+    fn mark(&mut self, at: Cycle, event: &RduEvent) {
+        let next = match event {
+            RduEvent::SectionLoading { section, .. } => (
+                SpanKind::Overhead,
+                format!(
+                    "section {}: loading its configuration and weights",
+                    section + 1
+                ),
+            ),
+            RduEvent::StreamingStarted { section, .. } => (
+                SpanKind::Exchange,
+                format!("section {}: the pipeline fills", section + 1),
+            ),
+            RduEvent::PipelineFull { section, .. } => (
+                SpanKind::Compute,
+                format!("section {}: steady state", section + 1),
+            ),
+            RduEvent::Draining { section, .. } => (
+                SpanKind::Exchange,
+                format!("section {}: the pipeline drains", section + 1),
+            ),
+            RduEvent::AllReduceStarted { .. } => (
+                SpanKind::Exchange,
+                "all-reduce of the gradients across tasks".to_owned(),
+            ),
+            RduEvent::SectionDone { .. } | RduEvent::Finished { .. } => {
+                self.switch(at, None);
+                return;
+            }
+            _ => return,
+        };
+        self.switch(at, Some(next));
+    }
+
+    fn close(&mut self, at: Cycle) {
+        self.switch(at, None);
     }
 }
 
@@ -297,6 +376,9 @@ impl SimSession for RduSession {
             .map(|a| (*a).to_string())
             .collect()
     }
+    fn timeline(&self) -> Vec<Span> {
+        self.timeline.clone()
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -319,6 +401,21 @@ pub struct SectionRow {
     pub bottleneck: String,
     /// DDR bytes in and out per micro-batch.
     pub ddr_per_micro_batch: String,
+}
+
+impl SectionRow {
+    /// The row's cells, in the table's column order.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.index.to_string(),
+            self.ops.clone(),
+            self.pcus.to_string(),
+            self.pmus.to_string(),
+            self.load_cycles.to_string(),
+            self.bottleneck.clone(),
+            self.ddr_per_micro_batch.clone(),
+        ]
+    }
 }
 
 /// The compiled sections as a table.

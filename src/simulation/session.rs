@@ -102,6 +102,18 @@ pub trait SimSession: Any + Send + Sync {
     }
     /// For the machine's own canvas and panels, which downcast to the concrete session.
     fn as_any(&self) -> &dyn Any;
+    /// Where the run spent its time, as spans on one lane in cycle order (read once the run
+    /// has finished). The default is one span for the whole run; a machine with phases
+    /// (kernels and HBM, supersteps, sections, scheduled ops) lists them.
+    fn timeline(&self) -> Vec<Span> {
+        let end = self.total_cycles().unwrap_or(self.metrics().cycles);
+        vec![Span {
+            start: Cycle::ZERO,
+            end,
+            kind: SpanKind::Compute,
+            label: "the whole run".into(),
+        }]
+    }
 }
 
 /// One event as a log line: `cycle N: what happened`, in the engine's words.
@@ -140,6 +152,41 @@ impl Phase {
     pub fn is_over(self) -> bool {
         matches!(self, Self::Finished | Self::Deadlocked)
     }
+}
+
+/// What a stretch of a run was doing, for the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpanKind {
+    /// Arithmetic on the chip.
+    Compute,
+    /// Waiting on off-chip memory (HBM, DDR).
+    OffChip,
+    /// Moving data between units on the chip (an exchange, a stream, a pipeline filling).
+    Exchange,
+    /// Synchronising or reconfiguring (a BSP sync, loading a section, a kernel launch).
+    Overhead,
+}
+
+impl SpanKind {
+    /// In words, for the legend and the text alternative.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Compute => "compute",
+            Self::OffChip => "off-chip memory",
+            Self::Exchange => "on-chip data movement",
+            Self::Overhead => "sync, launch or reconfiguration",
+        }
+    }
+}
+
+/// A stretch of a run: cycles `start..end`, what kind, and what it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: Cycle,
+    pub end: Cycle,
+    pub kind: SpanKind,
+    pub label: String,
 }
 
 /// What one slice of work did.

@@ -140,7 +140,7 @@ pub fn compare_rows(runs: &[(SimArch, RunMetrics)]) -> CompareTable {
 
 /// One machine's roof: flat at its peak, and sloped by its off-chip bandwidth below the ridge
 /// when its operands come from off chip.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Roof {
     /// Whose roof ("GPU", "WSE-2").
     pub label: String,
@@ -154,7 +154,7 @@ pub struct Roof {
 }
 
 /// One run on the chart.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RooflinePoint {
     /// Whose run.
     pub label: String,
@@ -167,7 +167,7 @@ pub struct RooflinePoint {
 }
 
 /// What a roofline chart shows: a roof and a point per machine.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RooflineData {
     /// The machines' roofs.
     pub roofs: Vec<Roof>,

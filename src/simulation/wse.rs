@@ -1,18 +1,23 @@
 //! The Cerebras WSE-2 mesh: its settings (mesh size, colors), its session, the result check,
 //! a PE's inspection and the event log's grouping of result bursts.
+//!
+//! One linear layer (GEMV, MLP) runs on [`GemvRun`]; a graph the GEMV mapping refuses but
+//! the op-by-op mapping takes (the BERT-tiny encoder layer) runs on [`LayerRun`]. [`WseRun`]
+//! is either, behind one interface.
 
 use std::any::Any;
 
 use course::SimArch;
 use sim::SimError;
-use sim::engine::Engine;
+use sim::engine::{Engine, RunStatus, StepOutcome};
 use sim::gpu::{GpuConfig, GpuSim};
 use sim::metrics::RunMetrics;
 use sim::trace::{EventKind, TraceEvent};
+use sim::units::{Bytes, Cycle};
 
 use sim::workload::Workload;
 use sim::wse::config::{WSE2_COLORS, WseConfig};
-use sim::wse::{GemvRun, PeInspect, PeState, WseEvent};
+use sim::wse::{GemvRun, LayerRun, MeshSnapshot, PeInspect, PeState, WseEvent};
 
 use super::form::{FieldKind, FieldSpec, Preset, SimSetup};
 use super::session::{InspectRows, UnitAt, VALUES_SEED, event_line};
@@ -51,8 +56,9 @@ fn mesh_side(preset: Preset) -> &'static str {
 /// Largest mesh side the page animates. The engine accepts up to 1,024 (a wafer), but a
 /// million PEs per cycle does not fit in an animation frame.
 pub const MAX_PAGE_MESH_SIDE: u64 = 128;
-/// Speeds offered, in cycles per frame.
-pub const WSE_SPEEDS: [u64; 7] = [1, 2, 4, 8, 16, 32, 64];
+/// Speeds offered, in cycles per frame (the frame's cap of PE-cycles still applies: 256
+/// cycles on a 16×16 mesh, which a BERT layer's ~150,000 cycles need to end in seconds).
+pub const WSE_SPEEDS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 /// The WSE-2 mesh machine.
 #[derive(Debug)]
@@ -112,11 +118,136 @@ pub fn wse_config(setup: &SimSetup) -> WseConfig {
     config
 }
 
+/// The engine of a WSE run: one linear layer on the GEMV mapping, or a graph of ops mapped
+/// op by op (the BERT layer).
+#[derive(Debug, Clone)]
+pub enum WseRun {
+    /// A GEMV or MLP layer.
+    Gemv(Box<GemvRun>),
+    /// A graph of ops, one phase after another on the whole mesh.
+    Layer(Box<LayerRun>),
+}
+
+impl WseRun {
+    /// Maps `workload`: on the GEMV mapping when it is one linear layer, otherwise op by op.
+    ///
+    /// # Errors
+    /// The GEMV mapping's error for a linear layer it cannot place; the op-by-op mapping's
+    /// for any other graph (an op it does not map, a block or rows that do not fit a PE).
+    pub fn map(config: WseConfig, workload: &Workload, seed: u64) -> Result<Self, SimError> {
+        match GemvRun::from_workload(config.clone(), workload, seed) {
+            Ok(run) => Ok(Self::Gemv(Box::new(run))),
+            Err(SimError::UnsupportedWorkload { .. }) => {
+                LayerRun::from_workload(config, workload, seed).map(|r| Self::Layer(Box::new(r)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The mesh's configuration.
+    pub fn config(&self) -> &WseConfig {
+        match self {
+            Self::Gemv(g) => g.mesh().config(),
+            Self::Layer(l) => l.config(),
+        }
+    }
+
+    /// Bytes of the biggest block of `W` (or of a matmul's right operand) one PE holds.
+    pub fn max_block_bytes(&self) -> Bytes {
+        match self {
+            Self::Gemv(g) => g.max_block_bytes(),
+            Self::Layer(l) => l.max_block_bytes(),
+        }
+    }
+
+    /// See [`MeshSnapshot`]; reuses `snap`'s buffers.
+    pub fn snapshot_into(&self, snap: &mut MeshSnapshot) {
+        match self {
+            Self::Gemv(g) => g.snapshot_into(snap),
+            Self::Layer(l) => l.snapshot_into(snap),
+        }
+    }
+
+    /// The inspection of PE (`x`, `y`).
+    ///
+    /// # Errors
+    /// A PE outside the mesh.
+    pub fn inspect(&self, x: u32, y: u32) -> Result<PeInspect, SimError> {
+        match self {
+            Self::Gemv(g) => g.inspect(x, y),
+            Self::Layer(l) => l.inspect(x, y),
+        }
+    }
+
+    /// The result check as a sentence, once the run is over.
+    pub fn check_text(&self) -> Option<String> {
+        match self {
+            Self::Gemv(g) => g.check_result().map(|c| c.to_string()),
+            Self::Layer(l) => match l.failure() {
+                Some(reason) => Some(format!("No result: a phase could not run. {reason}")),
+                None => l.check_result().map(|c| c.to_string()),
+            },
+        }
+    }
+
+    /// The op (and phase) running, in words, when the run is a graph of ops.
+    pub fn phase_line(&self) -> Option<String> {
+        match self {
+            Self::Gemv(_) => None,
+            Self::Layer(l) => Some(format!(
+                "Phase {} of {} \u{2014} {}",
+                l.phase_index() + 1,
+                l.plan().len(),
+                l.phase().label
+            )),
+        }
+    }
+}
+
+impl Engine for WseRun {
+    fn now(&self) -> Cycle {
+        match self {
+            Self::Gemv(g) => g.now(),
+            Self::Layer(l) => l.now(),
+        }
+    }
+    fn step(&mut self) -> StepOutcome {
+        match self {
+            Self::Gemv(g) => g.step(),
+            Self::Layer(l) => l.step(),
+        }
+    }
+    fn run_until(&mut self, deadline: Cycle) -> RunStatus {
+        match self {
+            Self::Gemv(g) => g.run_until(deadline),
+            Self::Layer(l) => l.run_until(deadline),
+        }
+    }
+    fn is_finished(&self) -> bool {
+        match self {
+            Self::Gemv(g) => g.is_finished(),
+            Self::Layer(l) => l.is_finished(),
+        }
+    }
+    fn metrics(&self) -> RunMetrics {
+        match self {
+            Self::Gemv(g) => g.metrics(),
+            Self::Layer(l) => l.metrics(),
+        }
+    }
+    fn drain_trace(&mut self) -> Vec<TraceEvent> {
+        match self {
+            Self::Gemv(g) => g.drain_trace(),
+            Self::Layer(l) => l.drain_trace(),
+        }
+    }
+}
+
 /// A WSE page's run: the mapped mesh, and the A100 on the same workload for comparison.
 #[derive(Debug, Clone)]
 pub struct WseSession {
     /// The engine.
-    pub run: GemvRun,
+    pub run: WseRun,
     /// The workload it runs.
     pub workload: Workload,
     /// The same workload on the A100 model.
@@ -134,8 +265,7 @@ impl WseSession {
         let config = wse_config(setup);
         config.validate().map_err(|e| sentence(&e))?;
         let workload = setup.workload().map_err(|e| sentence(&e))?;
-        let run =
-            GemvRun::from_workload(config, &workload, VALUES_SEED).map_err(|e| sentence(&e))?;
+        let run = WseRun::map(config, &workload, VALUES_SEED).map_err(|e| sentence(&e))?;
         let gpu = GpuSim::new(GpuConfig::a100_40gb_sxm(), &workload)
             .map_err(|e| sentence(&e))?
             .run_to_end();
@@ -155,26 +285,41 @@ impl SimSession for WseSession {
         self.run.metrics()
     }
     fn units(&self) -> u64 {
-        self.run.mesh().config().n_pes() as u64
+        self.run.config().n_pes() as u64
     }
     fn setup_line(&self) -> String {
-        let config = self.run.mesh().config();
-        format!(
-            "Set up: {} on a {}×{} mesh, {} of W per PE at most. Press Play or Step.",
-            self.workload.name,
-            config.width,
-            config.height,
-            self.run.max_block_bytes()
-        )
+        let config = self.run.config();
+        match &self.run {
+            WseRun::Gemv(_) => format!(
+                "Set up: {} on a {}×{} mesh, {} of W per PE at most. Press Play or Step.",
+                self.workload.name,
+                config.width,
+                config.height,
+                self.run.max_block_bytes()
+            ),
+            WseRun::Layer(l) => format!(
+                "Set up: {} on a {}×{} mesh, op by op in {} phases, each on the whole mesh; {} of a matmul operand per PE at most. Press Play or Step.",
+                self.workload.name,
+                config.width,
+                config.height,
+                l.plan().len(),
+                self.run.max_block_bytes()
+            ),
+        }
     }
     /// The mesh's numbers against the same sums done in the same order on the CPU (bit for
-    /// bit), and against an f64 reference.
+    /// bit), and against an f64 reference (of the whole graph, for a layer).
     fn result_check(&self) -> Option<String> {
-        self.run.check_result().map(|c| c.to_string())
+        self.run.check_text()
     }
     fn assumptions(&self) -> Vec<String> {
+        let layer: &[&str] = match self.run {
+            WseRun::Gemv(_) => &[],
+            WseRun::Layer(_) => sim::wse::layer::LAYER_ASSUMPTIONS,
+        };
         sim::wse::MODEL_ASSUMPTIONS
             .iter()
+            .chain(layer)
             .map(|a| (*a).to_string())
             .collect()
     }
@@ -547,6 +692,97 @@ mod tests {
         assert_eq!(
             wse_config(&setup).validate().unwrap_err().to_string(),
             "mesh width must be at least 1, but it is 0."
+        );
+    }
+
+    #[test]
+    fn a_bert_layer_runs_op_by_op_in_slices_and_checks_its_result() {
+        let query = "preset=bert-layer&seq=8&width=8&height=8";
+        let mut s: Box<dyn SimSession> = Box::new(wse(query).unwrap());
+        let setup = s.setup_line();
+        assert!(setup.contains("op by op in 20 phases"), "{setup}");
+        let mut lines = Vec::new();
+        let mut phases = Vec::new();
+        let mut frames = 0;
+        let (mut streamed, mut busy_in_row_phase) = (false, false);
+        let end = loop {
+            let units = s.units();
+            let slice = advance(s.as_mut(), cycles_this_frame(32, units));
+            lines.extend(slice.lines);
+            let run = &s.as_any().downcast_ref::<WseSession>().unwrap().run;
+            let line = run.phase_line().unwrap();
+            if phases.last() != Some(&line) {
+                phases.push(line.clone());
+            }
+            let mut snap = MeshSnapshot::default();
+            run.snapshot_into(&mut snap);
+            assert_eq!((snap.pes.len(), snap.cycle), (64, slice.cycle));
+            streamed |= snap
+                .wavelets
+                .iter()
+                .any(|w| w.color == sim::wse::layer::DRAWN_IN_COLOR);
+            busy_in_row_phase |=
+                line.contains("row tasks") && snap.pes.iter().any(|p| p.state == PeState::Busy);
+            frames += 1;
+            assert!(frames < 10_000, "runs to the end");
+            if let Some(text) = ending(slice.status) {
+                break (slice.cycle, text);
+            }
+        };
+        // Slices change nothing: the same run in one go ends on the same cycle.
+        let mut whole = wse(query).unwrap();
+        let _ = whole.run.run_until(Cycle(u64::MAX));
+        assert_eq!(end.0, whole.run.now());
+        assert_eq!(end.1, format!("Finished after {} cycles.", end.0.0));
+        let check = s.result_check().unwrap();
+        assert!(check.starts_with("Correct: all 1024 outputs"), "{check}");
+        // The log names every phase as it begins (14 ops; the two heads' loads and products),
+        // and the picture's line follows the phases.
+        let begins = lines.iter().filter(|l| l.ends_with(" begins")).count();
+        assert_eq!(begins, 20, "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("softmax as row tasks")));
+        assert!(
+            phases.len() > 5 && phases.last().unwrap().contains("norm2"),
+            "{phases:?}"
+        );
+        // The picture showed rows streaming in and PEs computing row tasks.
+        assert!(streamed && busy_in_row_phase);
+        let m = s.metrics();
+        assert_eq!(m.cycles, end.0);
+        assert_eq!(m.flops, whole.run.metrics().flops);
+        assert!(m.flops >= whole.workload.flops(), "{m}");
+        // Off chip: the layer's input and output, 8×128 floats each.
+        assert_eq!(m.bytes_off_chip, Bytes(2 * 4 * 8 * 128));
+        assert!(m.bytes_on_chip > m.bytes_off_chip);
+        let assumptions = s.assumptions().join(" ");
+        assert!(assumptions.contains("op by op"), "{assumptions}");
+        let pe = s.inspect((3, 2)).unwrap();
+        assert!(
+            pe.iter()
+                .any(|(l, v)| l == "Program" && v.contains("norm2")),
+            "{pe:?}"
+        );
+        // The comparison gets a real WSE column beside the GPU's.
+        let mut runs = s.references().to_vec();
+        runs.push((SimArch::Wse, m));
+        assert_eq!(
+            compare_rows(&runs).columns,
+            vec![SimArch::Gpu, SimArch::Wse]
+        );
+    }
+
+    #[test]
+    fn a_bert_layer_too_long_for_the_mesh_is_a_sentence() {
+        // seq 512 on 4×4 PEs: the FFN's accumulators (512 rows × 128 outputs per PE) overflow.
+        let err = wse("preset=bert-layer&seq=512&width=4&height=4").unwrap_err();
+        assert!(
+            err.starts_with("The block placed on PE (0, 0) needs ") && err.contains("48.00 KiB"),
+            "{err}"
+        );
+        assert!(
+            WseMachine
+                .check(&form("preset=bert-layer").parse(&WseMachine).unwrap())
+                .is_ok()
         );
     }
 

@@ -16,7 +16,36 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::files::asset_url;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use super::protocol::{FromWorker, LabTask, ToWorker, decode, encode};
+
+/// What a worker speaks: its name in the worker's address (`?lab=<name>`), the messages each
+/// way (JSON), and which message says it is ready. Every lab speaks the lab envelope; the
+/// compare page speaks its own.
+pub trait WorkerProtocol: 'static {
+    /// The name in the worker's address.
+    const NAME: &'static str;
+    /// The worker in words, for its failure sentences ("training worker").
+    const WHAT: &'static str;
+    /// Page → worker.
+    type In: Serialize;
+    /// Worker → page.
+    type Out: DeserializeOwned;
+    /// Whether `message` is the worker's first, "ready".
+    fn is_ready(message: &Self::Out) -> bool;
+}
+
+impl<T: LabTask> WorkerProtocol for T {
+    const NAME: &'static str = <T as LabTask>::NAME;
+    const WHAT: &'static str = "training worker";
+    type In = ToWorker<T>;
+    type Out = FromWorker<T>;
+    fn is_ready(message: &FromWorker<T>) -> bool {
+        matches!(message, FromWorker::Ready)
+    }
+}
 
 /// The worker's loader (`src/bin/worker_loader.js`, copied by trunk beside the `worker` bin's
 /// `worker.js` and `worker_bg.wasm`, whose names trunk never hashes).
@@ -28,7 +57,7 @@ struct Inner {
 }
 
 /// A running training worker for lab `T`. Dropping it terminates the worker.
-pub struct WorkerClient<T: LabTask> {
+pub struct WorkerClient<T: WorkerProtocol> {
     worker: Worker,
     inner: Rc<RefCell<Inner>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -36,7 +65,7 @@ pub struct WorkerClient<T: LabTask> {
     _lab: std::marker::PhantomData<T>,
 }
 
-impl<T: LabTask> std::fmt::Debug for WorkerClient<T> {
+impl<T: WorkerProtocol> std::fmt::Debug for WorkerClient<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WorkerClient")
             .field("ready", &self.inner.borrow().ready)
@@ -57,19 +86,19 @@ fn post(worker: &Worker, json: &str, buffers: &[ArrayBuffer]) {
     }
 }
 
-impl<T: LabTask> WorkerClient<T> {
+impl<T: WorkerProtocol> WorkerClient<T> {
     /// Starts the worker. `on_message` gets every message after `Ready` (which is handled
     /// here); `on_failure` a sentence if the worker cannot load or crashes.
     ///
     /// # Errors
     /// The browser refused to start a worker.
     pub fn spawn(
-        on_message: impl Fn(FromWorker<T>) + 'static,
+        on_message: impl Fn(T::Out) + 'static,
         on_failure: impl Fn(String) + 'static,
     ) -> Result<Self, String> {
         let url = asset_url(&format!("{WORKER_SCRIPT}?lab={}", T::NAME))?;
         let worker = Worker::new(&url)
-            .map_err(|e| format!("The browser did not start the training worker: {e:?}"))?;
+            .map_err(|e| format!("The browser did not start the {}: {e:?}", T::WHAT))?;
         let inner = Rc::new(RefCell::new(Inner {
             ready: false,
             queue: Vec::new(),
@@ -84,8 +113,8 @@ impl<T: LabTask> WorkerClient<T> {
                     .ok()
                     .and_then(|v| v.as_string())
                     .unwrap_or_default();
-                match decode::<FromWorker<T>>(&json) {
-                    Ok(FromWorker::Ready) => {
+                match decode::<T::Out>(&json) {
+                    Ok(message) if T::is_ready(&message) => {
                         let queued = {
                             let mut inner = inner.borrow_mut();
                             inner.ready = true;
@@ -96,7 +125,7 @@ impl<T: LabTask> WorkerClient<T> {
                         }
                     }
                     Ok(message) => on_message(message),
-                    Err(e) => on_failure(format!("The training worker sent an {e}.")),
+                    Err(e) => on_failure(format!("The {} sent an {e}.", T::WHAT)),
                 }
             })
         };
@@ -104,7 +133,8 @@ impl<T: LabTask> WorkerClient<T> {
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
             on_failure(format!(
-                "The training worker stopped: {}. Reload the page to start it again.",
+                "The {} stopped: {}. Reload the page to start it again.",
+                T::WHAT,
                 event.message()
             ));
         });
@@ -119,12 +149,12 @@ impl<T: LabTask> WorkerClient<T> {
     }
 
     /// Sends a message (queued until the worker is ready).
-    pub fn send(&self, message: &ToWorker<T>) {
+    pub fn send(&self, message: &T::In) {
         self.send_with_buffers(message, Vec::new());
     }
 
     /// Sends a message with buffers that are transferred to the worker.
-    pub fn send_with_buffers(&self, message: &ToWorker<T>, buffers: Vec<ArrayBuffer>) {
+    pub fn send_with_buffers(&self, message: &T::In, buffers: Vec<ArrayBuffer>) {
         let json = encode(message);
         let mut inner = self.inner.borrow_mut();
         if inner.ready {
@@ -136,7 +166,7 @@ impl<T: LabTask> WorkerClient<T> {
     }
 }
 
-impl<T: LabTask> Drop for WorkerClient<T> {
+impl<T: WorkerProtocol> Drop for WorkerClient<T> {
     fn drop(&mut self) {
         self.worker.set_onmessage(None);
         self.worker.set_onerror(None);

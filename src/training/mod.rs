@@ -10,6 +10,7 @@
 
 pub mod bert;
 pub mod client;
+pub mod form;
 pub mod mnist;
 pub mod protocol;
 pub mod session;

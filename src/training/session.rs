@@ -429,7 +429,7 @@ impl<R> Live<R> {
 /// Test helpers shared by the labs' task tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::{FromWorker, WorkerSession, WorkerTask};
+    use super::{FromWorker, ToWorker, WorkerSession, WorkerTask};
 
     /// A clock that advances 1 ms each time it is read.
     pub(crate) fn ticking() -> impl FnMut() -> f64 {
@@ -438,6 +438,15 @@ pub(crate) mod testing {
             now += 1.0;
             now
         }
+    }
+
+    /// Asks the session to start run `run_id` with `config`; what it answers.
+    pub(crate) fn start<T: WorkerTask>(
+        session: &mut WorkerSession<T>,
+        run_id: u32,
+        config: T::Config,
+    ) -> Vec<FromWorker<T>> {
+        session.handle(ToWorker::Start { run_id, config }, Vec::new(), 0.0)
     }
 
     /// Works the session in slices of `slice_ms` until its run ends; every message heard.

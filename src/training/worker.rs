@@ -15,9 +15,11 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
 use super::bert::task::Bert;
+use super::client::WorkerProtocol;
 use super::mnist::task::Mnist;
-use super::protocol::{FromWorker, LabTask, ToWorker, decode, encode};
+use super::protocol::{FromWorker, ToWorker, decode, encode};
 use super::session::{WorkerSession, WorkerTask};
+use crate::simulation::compare::{CompareSetup, CompareWorker, Comparison, FromCompare, ToCompare};
 
 /// Milliseconds of training per slice before the worker looks at its messages again.
 pub const SLICE_MS: f64 = 40.0;
@@ -69,10 +71,14 @@ pub fn lab_from_search(search: &str) -> Option<&str> {
         .trim_start_matches('?')
         .split('&')
         .find_map(|pair| pair.strip_prefix("lab="))
-        .unwrap_or(Mnist::NAME);
-    [Mnist::NAME, Bert::NAME]
-        .into_iter()
-        .find(|&name| name == lab)
+        .unwrap_or(<Mnist as WorkerProtocol>::NAME);
+    [
+        <Mnist as WorkerProtocol>::NAME,
+        <Bert as WorkerProtocol>::NAME,
+        <CompareWorker as WorkerProtocol>::NAME,
+    ]
+    .into_iter()
+    .find(|&name| name == lab)
 }
 
 /// The worker's entry point: pick the lab, listen, then say "ready".
@@ -86,8 +92,9 @@ pub fn start() {
         .and_then(|v| v.as_string())
         .unwrap_or_default();
     match lab_from_search(&search) {
-        Some(name) if name == Mnist::NAME => serve::<Mnist>(scope),
-        Some(name) if name == Bert::NAME => serve::<Bert>(scope),
+        Some(name) if name == <Mnist as WorkerProtocol>::NAME => serve::<Mnist>(scope),
+        Some(name) if name == <Bert as WorkerProtocol>::NAME => serve::<Bert>(scope),
+        Some(name) if name == <CompareWorker as WorkerProtocol>::NAME => serve_compare(scope),
         _ => {
             let object = Object::new();
             let message = format!("This worker serves no lab called {search:?}.");
@@ -166,6 +173,105 @@ fn serve<T: WorkerTask>(scope: DedicatedWorkerGlobalScope) {
     state.borrow().post(&FromWorker::Ready);
 }
 
+/// The compare page's worker: one comparison at a time, worked in slices of [`SLICE_MS`],
+/// its report posted after every slice.
+fn serve_compare(scope: DedicatedWorkerGlobalScope) {
+    struct Compare {
+        scope: DedicatedWorkerGlobalScope,
+        tick_port: web_sys::MessagePort,
+        run: Option<(u32, Comparison)>,
+        scheduled: bool,
+    }
+    impl Compare {
+        fn post(&self, message: &FromCompare) {
+            let object = Object::new();
+            let _ = Reflect::set(&object, &"json".into(), &encode(message).into());
+            let _ = self.scope.post_message(&object);
+        }
+        fn schedule(&mut self) {
+            let busy = self.run.as_ref().is_some_and(|(_, c)| !c.is_done());
+            if busy && !self.scheduled {
+                self.scheduled = true;
+                let _ = self.tick_port.post_message(&JsValue::NULL);
+            }
+        }
+    }
+    let Ok(channel) = MessageChannel::new() else {
+        return;
+    };
+    let state = Rc::new(RefCell::new(Compare {
+        scope: scope.clone(),
+        tick_port: channel.port2(),
+        run: None,
+        scheduled: false,
+    }));
+    let on_tick = {
+        let state = Rc::clone(&state);
+        Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| {
+            let mut s = state.borrow_mut();
+            s.scheduled = false;
+            let scope = s.scope.clone();
+            let mut clock = move || scope.performance().map_or(0.0, |p| p.now());
+            let report = s.run.as_mut().map(|(id, c)| {
+                c.step(SLICE_MS, &mut clock);
+                FromCompare::Report {
+                    id: *id,
+                    report: c.report(),
+                }
+            });
+            if let Some(report) = report {
+                s.post(&report);
+            }
+            s.schedule();
+        })
+    };
+    channel
+        .port1()
+        .set_onmessage(Some(on_tick.as_ref().unchecked_ref()));
+    on_tick.forget();
+    let on_message = {
+        let state = Rc::clone(&state);
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let json = Reflect::get(&event.data(), &"json".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let mut s = state.borrow_mut();
+            match decode::<ToCompare>(&json) {
+                Ok(ToCompare::Start { id, query }) => {
+                    match CompareSetup::from_query(&crate::query::parse(&query)) {
+                        Ok(setup) => {
+                            let c = Comparison::new(setup);
+                            s.post(&FromCompare::Report {
+                                id,
+                                report: c.report(),
+                            });
+                            s.run = Some((id, c));
+                        }
+                        Err(message) => {
+                            s.run = None;
+                            s.post(&FromCompare::Refused { id, message });
+                        }
+                    }
+                }
+                Ok(ToCompare::Cancel { id }) => {
+                    if s.run.as_ref().is_some_and(|(i, _)| *i == id) {
+                        s.run = None;
+                    }
+                }
+                Err(e) => s.post(&FromCompare::Refused {
+                    id: 0,
+                    message: e.to_string(),
+                }),
+            }
+            s.schedule();
+        })
+    };
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    state.borrow().post(&FromCompare::Ready);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +283,6 @@ mod tests {
         assert_eq!(lab_from_search("?v=2&lab=mnist"), Some("mnist"));
         assert_eq!(lab_from_search("?lab=bert"), Some("bert"));
         assert_eq!(lab_from_search("?lab=chess"), None);
+        assert_eq!(lab_from_search("?lab=compare"), Some("compare"));
     }
 }

@@ -3,10 +3,14 @@
 //! One module per part of the site.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod steps;
 mod support;
 
 mod bert;
+mod compare;
+mod csp;
 mod lessons;
 mod mnist;
+mod offline;
 mod shell;
 mod simulators;

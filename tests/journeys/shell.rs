@@ -16,6 +16,10 @@ fn every_route() -> Vec<(String, String)> {
         (Route::Simulators.href(), "Simulators".to_string()),
         (Route::Labs.href(), "Labs".to_string()),
         (Route::Progress.href(), "Your progress".to_string()),
+        (
+            Route::Compare.href(),
+            "One workload on five machines".to_string(),
+        ),
         ("#/no/such/page".to_string(), "Page not found".to_string()),
         (
             "#/labs/quantum-annealer".to_string(),
@@ -208,6 +212,19 @@ async fn theme_toggle_choice_survives_a_reload() {
         Value::from(expected),
         "the page is painted in the chosen theme"
     );
+    // The browser's bar follows the chosen theme, whatever the OS prefers.
+    let bar = browser
+        .eval(
+            "return [...document.querySelectorAll('meta[name=theme-color]')].map(m => m.content);",
+        )
+        .await;
+    let colour = if after == "dark" {
+        testbed_lab::theme::Theme::Dark
+    } else {
+        testbed_lab::theme::Theme::Light
+    }
+    .browser_bar_colour();
+    assert_eq!(bar, serde_json::json!([colour, colour]));
 
     // And back: the other choice is kept too.
     browser

@@ -2,6 +2,7 @@
 //! own cycle count and a correct result; bad parameters give the engine's sentence and the
 //! page recovers; the GPU page shows its HBM round trips; a 32×32 mesh animates to the end.
 
+use crate::steps::MainThread;
 use crate::support::{Browser, StaticServer, relative_dist};
 use fantoccini::Locator;
 use fantoccini::key::Key;
@@ -35,32 +36,6 @@ fn native_wse_cycles(query: &str) -> u64 {
     s.run.now().0
 }
 
-/// Picks the fastest speed, as a person would from the select.
-async fn fastest(browser: &Browser) {
-    browser
-        .eval(
-            "const s = document.querySelector('[data-testid=sim-speed]');
-             s.value = String(s.options.length - 1);
-             s.dispatchEvent(new Event('change', { bubbles: true }));
-             return s.value;",
-        )
-        .await;
-}
-
-/// Types `value` into the parameter field `key` and presses Enter.
-async fn set_param(browser: &Browser, key: &str, value: &str) {
-    let field = browser
-        .client
-        .find(Locator::Css(&format!("[data-testid=sim-param-{key}]")))
-        .await
-        .unwrap_or_else(|e| panic!("field {key}: {e}"));
-    field.clear().await.expect("clear");
-    field
-        .send_keys(&format!("{value}{}", char::from(Key::Enter)))
-        .await
-        .expect("type");
-}
-
 async fn assert_console_clean(browser: &Browser) {
     let severe: Vec<Value> = browser
         .console_entries()
@@ -92,21 +67,15 @@ async fn the_gemv_preset_runs_to_completion_with_the_engines_cycle_count() {
     browser
         .wait_for_text("main h1", "Cerebras WSE-2 simulator")
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     browser.wait_for_text("[data-testid=sim-cycle]", "0").await;
     // One step, then run at full speed.
     browser.click("[data-testid=sim-step]").await;
     browser.wait_for_text("[data-testid=sim-cycle]", "1").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Paused")
-        .await;
-    fastest(&browser).await;
+    browser.wait_status("Paused").await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
-        .await;
+    browser.wait_status("Finished").await;
     // The page's final count is the engine's, cycle for cycle (wasm == native).
     browser
         .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
@@ -191,10 +160,8 @@ async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
     assert_eq!(play_disabled, Value::Bool(true));
 
     // Fix it in the form: the run comes back, and the URL follows.
-    set_param(&browser, "width", "8").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.set_param("width", "8").await;
+    browser.wait_status("Ready").await;
     let errors = browser
         .eval("return document.querySelectorAll('[data-testid=sim-error]').length;")
         .await;
@@ -203,17 +170,17 @@ async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
     assert!(h.contains("preset=gemv") && h.contains("width=8"), "{h}");
 
     // Too few colors for the mapping.
-    set_param(&browser, "colors", "2").await;
+    browser.set_param("colors", "2").await;
     browser
         .wait_for_text(
             "[data-testid=sim-error]",
             "This mapping needs 3 colors but the fabric has only 2.",
         )
         .await;
-    set_param(&browser, "colors", "24").await;
+    browser.set_param("colors", "24").await;
     // A block that does not fit a PE's 48 KB: the engine's sentence, exactly.
     // 8,192 inputs over 8 columns and 256 outputs over 16 rows: 1,024 × 16 floats = 64 KiB.
-    set_param(&browser, "d_in", "8192").await;
+    browser.set_param("d_in", "8192").await;
     let Err(expected) = WseSession::build(
         &form("preset=gemv&width=8&d_in=8192")
             .parse(&WseMachine)
@@ -229,7 +196,7 @@ async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
         .wait_for_text("[data-testid=sim-error]", &expected)
         .await;
     // Text that is no number.
-    set_param(&browser, "d_in", "lots").await;
+    browser.set_param("d_in", "lots").await;
     browser
         .wait_for_text(
             "[data-testid=sim-error]",
@@ -237,15 +204,11 @@ async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
         )
         .await;
     // Back to a good value: it runs to the end.
-    set_param(&browser, "d_in", "64").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
-    fastest(&browser).await;
+    browser.set_param("d_in", "64").await;
+    browser.wait_status("Ready").await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
-        .await;
+    browser.wait_status("Finished").await;
     let expected = native_wse_cycles("preset=gemv&width=8&d_in=64");
     browser
         .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
@@ -253,9 +216,7 @@ async fn bad_parameters_show_the_engines_sentence_and_the_page_recovers() {
     // The URL reproduces the setup: a fresh load of it reads the same fields.
     let h = hash(&browser).await;
     browser.open(&format!("{}/{h}", server.origin)).await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     let d_in = browser
         .eval("return document.querySelector('[data-testid=sim-param-d_in]').value;")
         .await;
@@ -283,9 +244,7 @@ async fn the_gpu_page_shows_its_hbm_round_trips_and_runs_every_kernel() {
     browser
         .wait_for_text("main h1", "GPU baseline simulator")
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     let rows = browser
         .eval("return document.querySelectorAll('[data-testid=sim-traffic] tbody tr').length;")
         .await;
@@ -295,11 +254,9 @@ async fn the_gpu_page_shows_its_hbm_round_trips_and_runs_every_kernel() {
         summary.contains("of intermediate results were written to HBM"),
         "{summary}"
     );
-    fastest(&browser).await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
-        .await;
+    browser.wait_status("Finished").await;
     browser
         .wait_for_text("[data-testid=sim-cycle]", &total.to_string())
         .await;
@@ -312,9 +269,7 @@ async fn the_gpu_page_shows_its_hbm_round_trips_and_runs_every_kernel() {
              s.value = 'mlp'; s.dispatchEvent(new Event('change', { bubbles: true }));",
         )
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     let h = hash(&browser).await;
     assert_eq!(h, form_on(&GpuMachine, "preset=mlp").href(&GpuMachine));
     assert_console_clean(&browser).await;
@@ -330,9 +285,7 @@ async fn a_32_by_32_mesh_animates_to_the_end_without_blocking_the_page() {
     browser
         .open(&format!("{}/#/simulators/wse?{query}", server.origin))
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     // Record frame intervals while it plays (reported, not asserted: speed is for benches).
     browser
         .eval(
@@ -350,18 +303,12 @@ async fn a_32_by_32_mesh_animates_to_the_end_without_blocking_the_page() {
         .await;
     browser.click("[data-testid=sim-play]").await;
     // While it plays, the page answers: the controls respond.
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Running")
-        .await;
+    browser.wait_status("Running").await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Paused")
-        .await;
-    fastest(&browser).await;
+    browser.wait_status("Paused").await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
-        .await;
+    browser.wait_status("Finished").await;
     browser
         .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
         .await;
@@ -396,20 +343,16 @@ async fn a_lesson_runs_its_simulator_in_place_with_the_lessons_preset() {
     browser
         .click("[data-testid=sim-embed-wse] [data-testid=sim-embed-toggle]")
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     // Still the lesson, with no parameters form, and the address bar untouched.
     assert_eq!(hash(&browser).await, "#/lessons/cerebras-wse");
     let forms = browser
         .eval("return document.querySelectorAll('[data-testid=sim-form]').length;")
         .await;
     assert_eq!(forms, Value::from(0), "no parameters form in a lesson");
-    fastest(&browser).await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
-        .await;
+    browser.wait_status("Finished").await;
     browser
         .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
         .await;
@@ -460,9 +403,7 @@ async fn the_ipu_runs_its_supersteps_to_the_compilers_cycle_count() {
     browser
         .wait_for_text("main h1", "Graphcore IPU simulator")
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     // The program the compiler made, one row per superstep, before anything runs.
     let rows = browser
         .eval("return document.querySelectorAll('[data-testid=sim-ipu-program] tbody tr').length;")
@@ -470,11 +411,9 @@ async fn the_ipu_runs_its_supersteps_to_the_compilers_cycle_count() {
     assert_eq!(rows, Value::from(supersteps));
     let status = browser.text_of(".sim-status").await;
     assert!(status.ends_with(&format!("of {expected}")), "{status}");
-    fastest(&browser).await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
-        .await;
+    browser.wait_status("Finished").await;
     browser
         .wait_for_text("[data-testid=sim-cycle]", &expected.to_string())
         .await;
@@ -518,26 +457,16 @@ async fn the_ipu_cnn_shows_its_epoch_beside_the_real_run_and_1472_tiles_animate(
             server.origin
         ))
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     let epoch = browser.text_of("[data-testid=sim-ipu-epoch]").await;
     assert!(epoch.contains("8.65 s per epoch"), "{epoch}");
     assert!(epoch.contains("What the model leaves out"), "{epoch}");
     // Main-thread tasks while 1,472 tiles animate (reported, not asserted: speed is for benches).
-    browser
-        .eval(
-            "window.__longest = 0; new PerformanceObserver(l => { for (const e of l.getEntries())
-               window.__longest = Math.max(window.__longest, e.duration); })
-               .observe({ type: 'longtask', buffered: false }); return 0;",
-        )
-        .await;
-    fastest(&browser).await;
+    browser.watch_main_thread().await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
-        .await;
-    let longest = browser.eval("return window.__longest;").await;
+    browser.wait_status("Finished").await;
+    let longest = browser.main_thread().await.longest_task;
     println!(
         "IPU CNN forward on 1,472 tiles: longest main-thread task {longest} ms (0 = none over 50 ms)"
     );
@@ -545,17 +474,15 @@ async fn the_ipu_cnn_shows_its_epoch_beside_the_real_run_and_1472_tiles_animate(
     assert!(check.starts_with("Timing only"), "{check}");
     browser.screenshot("ipu-cnn-1472-tiles").await;
     // A bad setting gets its sentence, and a good one brings the run back.
-    set_param(&browser, "tiles", "0").await;
+    browser.set_param("tiles", "0").await;
     browser
         .wait_for_text(
             "[data-testid=sim-error]",
             "Number of tiles must be at least 1, but it is 0.",
         )
         .await;
-    set_param(&browser, "tiles", "64").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.set_param("tiles", "64").await;
+    browser.wait_status("Ready").await;
     assert_console_clean(&browser).await;
     browser.close().await;
 }
@@ -600,9 +527,7 @@ async fn the_groq_mlp_runs_to_exactly_the_cycle_count_its_compiler_predicted() {
         .open(&format!("{}/#/simulators/groq?{query}", server.origin))
         .await;
     browser.wait_for_text("main h1", "Groq TSP simulator").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     browser.wait_for_text("[data-testid=sim-cycle]", "0").await;
     // The compile's prediction is on the page before anything runs.
     let predicted_text = browser.text_of("[data-testid=sim-groq-predicted]").await;
@@ -631,11 +556,9 @@ async fn the_groq_mlp_runs_to_exactly_the_cycle_count_its_compiler_predicted() {
         )
         .await;
     assert!(rows.as_u64().is_some_and(|n| n > 3), "{rows}");
-    fastest(&browser).await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
-        .await;
+    browser.wait_status("Finished").await;
     // The run, read from the page, reaches exactly the predicted count.
     browser
         .wait_for_text("[data-testid=sim-cycle]", &predicted.to_string())
@@ -681,9 +604,7 @@ async fn the_groq_bert_layer_runs_beside_the_real_chip_and_a_bad_superlane_count
             server.origin
         ))
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     let latency = browser.text_of("[data-testid=sim-groq-latency]").await;
     assert!(latency.contains("26.6 µs at sequence 128"), "{latency}");
     assert!(latency.contains("1.61× on the real chip"), "{latency}");
@@ -691,14 +612,8 @@ async fn the_groq_bert_layer_runs_beside_the_real_chip_and_a_bad_superlane_count
     let predicted = first_number(&browser.text_of("[data-testid=sim-groq-predicted]").await);
     assert_eq!(predicted, expected);
     // Main-thread tasks while the default BERT layer animates (reported, not asserted).
-    browser
-        .eval(
-            "window.__longest = 0; new PerformanceObserver(l => { for (const e of l.getEntries())
-               window.__longest = Math.max(window.__longest, e.duration); })
-               .observe({ type: 'longtask', buffered: false }); return 0;",
-        )
-        .await;
-    fastest(&browser).await;
+    browser.watch_main_thread().await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
     // Pause half way to look at the chip: instructions rippling up, vectors on the streams.
     browser
@@ -708,18 +623,14 @@ async fn the_groq_bert_layer_runs_beside_the_real_chip_and_a_bad_superlane_count
         )
         .await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Paused")
-        .await;
+    browser.wait_status("Paused").await;
     browser
         .eval("document.querySelector('[data-testid=sim-groq-canvas]').scrollIntoView({block: 'center'}); return 0;")
         .await;
     browser.screenshot("groq-bert-layer-running").await;
     browser.click("[data-testid=sim-play]").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
-        .await;
-    let longest = browser.eval("return window.__longest;").await;
+    browser.wait_status("Finished").await;
+    let longest = browser.main_thread().await.longest_task;
     println!(
         "Groq BERT-tiny layer (seq 128, 8 superlanes, {expected} cycles): longest main-thread task {longest} ms (0 = none over 50 ms)"
     );
@@ -734,25 +645,21 @@ async fn the_groq_bert_layer_runs_beside_the_real_chip_and_a_bad_superlane_count
         .await;
     browser.screenshot("groq-bert-layer-latency").await;
     // A longer input is a new compile with a new, longer prediction.
-    set_param(&browser, "seq", "256").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.set_param("seq", "256").await;
+    browser.wait_status("Ready").await;
     let longer = first_number(&browser.text_of("[data-testid=sim-groq-predicted]").await);
     assert_eq!(longer, native_groq("preset=bert-layer&seq=256"));
     assert!(longer > predicted, "{longer} > {predicted}");
     // A bad setting gets its sentence, and a good one brings the run back.
-    set_param(&browser, "superlanes", "0").await;
+    browser.set_param("superlanes", "0").await;
     browser
         .wait_for_text(
             "[data-testid=sim-error]",
             "Number of superlanes must be at least 1, but it is 0.",
         )
         .await;
-    set_param(&browser, "superlanes", "8").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.set_param("superlanes", "8").await;
+    browser.wait_status("Ready").await;
     let h = hash(&browser).await;
     assert!(h.contains("seq=256") && h.contains("superlanes=8"), "{h}");
     assert_console_clean(&browser).await;
@@ -774,32 +681,6 @@ fn native_rdu(query: &str) -> (RduSession, u64) {
     (s, cycles)
 }
 
-/// Waits until the element `css` holds `part` somewhere in its text.
-async fn wait_for_part(browser: &Browser, css: &str, part: &str) {
-    let script = format!(
-        "const e = document.querySelector({css:?}); return !!e && e.textContent.includes({part:?});"
-    );
-    browser
-        .wait_until(&format!("{css} to contain {part:?}"), &script)
-        .await;
-}
-
-/// Starts recording the longest main-thread task (over 50 ms) and the longest gap between
-/// two animation frames.
-async fn watch_frames(browser: &Browser) {
-    browser
-        .eval(
-            "window.__longest = 0; window.__gap = 0; window.__last = 0;
-             new PerformanceObserver(l => { for (const e of l.getEntries())
-               window.__longest = Math.max(window.__longest, e.duration); })
-               .observe({ type: 'longtask', buffered: false });
-             const tick = t => { if (window.__last) window.__gap = Math.max(window.__gap, t - window.__last);
-               window.__last = t; requestAnimationFrame(tick); };
-             requestAnimationFrame(tick); return 0;",
-        )
-        .await;
-}
-
 #[tokio::test]
 async fn the_rdu_streams_the_mlp_layer_to_the_engines_cycle_count() {
     let query = "preset=mlp";
@@ -812,9 +693,7 @@ async fn the_rdu_streams_the_mlp_layer_to_the_engines_cycle_count() {
     browser
         .wait_for_text("main h1", "SambaNova SN30 RDU simulator")
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     let sections = browser
         .eval("return document.querySelectorAll('[data-testid=sim-rdu-sections] tbody tr').length;")
         .await;
@@ -822,15 +701,17 @@ async fn the_rdu_streams_the_mlp_layer_to_the_engines_cycle_count() {
     let status = browser.text_of(".sim-status").await;
     assert!(status.ends_with(&format!("of {expected}")), "{status}");
     // At the default speed, as a person first sees it: frames are measured.
-    watch_frames(&browser).await;
+    browser.watch_main_thread().await;
     browser.click("[data-testid=sim-play]").await;
-    wait_for_part(&browser, "[data-testid=sim-rdu-phase]", "steady state").await;
-    browser.screenshot("rdu-mlp-steady-state").await;
     browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .wait_for_part("[data-testid=sim-rdu-phase]", "steady state")
         .await;
-    let longest = browser.eval("return window.__longest;").await;
-    let gap = browser.eval("return window.__gap;").await;
+    browser.screenshot("rdu-mlp-steady-state").await;
+    browser.wait_status("Finished").await;
+    let MainThread {
+        longest_task: longest,
+        longest_gap: gap,
+    } = browser.main_thread().await;
     println!(
         "RDU MLP on the 4×4 tile at the default speed: longest main-thread task {longest} ms (0 = none over 50 ms), longest gap between frames {gap} ms"
     );
@@ -863,7 +744,9 @@ async fn the_rdu_streams_the_mlp_layer_to_the_engines_cycle_count() {
         field.send_keys(value).await.expect("type");
     }
     browser.click("[data-testid=sim-inspect]").await;
-    wait_for_part(&browser, "[data-testid=sim-inspector]", "PCU 0 at (0, 0)").await;
+    browser
+        .wait_for_part("[data-testid=sim-inspector]", "PCU 0 at (0, 0)")
+        .await;
     let inspected = browser.text_of("[data-testid=sim-inspector]").await;
     assert!(inspected.contains("matmul"), "{inspected}");
     let panel = browser.text_of("[data-testid=sim-rdu-ntasks]").await;
@@ -879,16 +762,14 @@ async fn the_rdu_streams_the_mlp_layer_to_the_engines_cycle_count() {
     browser
         .open(&format!("{}/#/simulators/rdu?{sn10}", server.origin))
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     // At the default speed, so the steady state lasts long enough to be seen.
     browser.click("[data-testid=sim-play]").await;
-    wait_for_part(&browser, "[data-testid=sim-rdu-phase]", "steady state").await;
-    browser.screenshot("rdu-bert-sn10-steady-state").await;
     browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .wait_for_part("[data-testid=sim-rdu-phase]", "steady state")
         .await;
+    browser.screenshot("rdu-bert-sn10-steady-state").await;
+    browser.wait_status("Finished").await;
     browser
         .wait_for_text("[data-testid=sim-cycle]", &sn10_cycles.to_string())
         .await;
@@ -908,23 +789,23 @@ async fn the_rdu_cuts_the_bert_layer_into_sections_and_a_bad_tile_gets_its_sente
     browser
         .open(&format!("{}/#/simulators/rdu?{query}", server.origin))
         .await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.wait_status("Ready").await;
     let ddr = browser.text_of("[data-testid=sim-rdu-ddr]").await;
     assert!(ddr.starts_with("2 sections"), "{ddr}");
     let steady = browser.text_of("[data-testid=sim-rdu-steady]").await;
     assert!(steady.contains("never reaching a steady state"), "{steady}");
-    watch_frames(&browser).await;
-    fastest(&browser).await;
+    browser.watch_main_thread().await;
+    browser.fastest().await;
     browser.click("[data-testid=sim-play]").await;
-    wait_for_part(&browser, "[data-testid=sim-rdu-phase]", "Section 2 of 2").await;
-    browser.screenshot("rdu-bert-section-2").await;
     browser
-        .wait_for_text("[data-testid=sim-status]", "Finished")
+        .wait_for_part("[data-testid=sim-rdu-phase]", "Section 2 of 2")
         .await;
-    let longest = browser.eval("return window.__longest;").await;
-    let gap = browser.eval("return window.__gap;").await;
+    browser.screenshot("rdu-bert-section-2").await;
+    browser.wait_status("Finished").await;
+    let MainThread {
+        longest_task: longest,
+        longest_gap: gap,
+    } = browser.main_thread().await;
     println!(
         "RDU BERT layer on the 4×4 tile at the fastest speed: longest main-thread task {longest} ms, longest gap between frames {gap} ms"
     );
@@ -947,28 +828,24 @@ async fn the_rdu_cuts_the_bert_layer_into_sections_and_a_bad_tile_gets_its_sente
         too_small.ends_with("use a bigger tile or a smaller layer."),
         "{too_small}"
     );
-    set_param(&browser, "rows", "1").await;
-    set_param(&browser, "columns", "1").await;
+    browser.set_param("rows", "1").await;
+    browser.set_param("columns", "1").await;
     browser
         .wait_for_text("[data-testid=sim-error]", &too_small)
         .await;
     println!("RDU, 1×1 tile: {too_small}");
-    set_param(&browser, "columns", "4").await;
-    set_param(&browser, "rows", "4").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
-    set_param(&browser, "micro_batches", "0").await;
+    browser.set_param("columns", "4").await;
+    browser.set_param("rows", "4").await;
+    browser.wait_status("Ready").await;
+    browser.set_param("micro_batches", "0").await;
     browser
         .wait_for_text(
             "[data-testid=sim-error]",
             "Number of micro-batches must be at least 1, but it is 0.",
         )
         .await;
-    set_param(&browser, "micro_batches", "2").await;
-    browser
-        .wait_for_text("[data-testid=sim-status]", "Ready")
-        .await;
+    browser.set_param("micro_batches", "2").await;
+    browser.wait_status("Ready").await;
     assert_console_clean(&browser).await;
     browser.close().await;
 }

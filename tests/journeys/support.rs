@@ -55,9 +55,28 @@ pub struct StaticServer {
     pub origin: String,
 }
 
+/// `http.server` that adds response headers to every file, as a host configured for them
+/// would: argv is the folder, then `Name: value` lines.
+const SERVER_WITH_HEADERS: &str = r#"
+import functools, http.server, sys
+root, headers = sys.argv[1], [h.split(": ", 1) for h in sys.argv[2:]]
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def end_headers(self):
+        for name, value in headers:
+            self.send_header(name, value)
+        super().end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=root))
+port = server.server_address[1]
+print(f"Serving HTTP on 127.0.0.1 port {port} (http://127.0.0.1:{port}/) ...", flush=True)
+server.serve_forever()
+"#;
+
 impl StaticServer {
     pub fn start(root: &Path) -> Self {
-        let mut child = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .args([
                 "-u",
                 "-m",
@@ -67,7 +86,22 @@ impl StaticServer {
                 "127.0.0.1",
                 "--directory",
             ])
+            .arg(root);
+        Self::spawn(command)
+    }
+
+    /// A static server that sends `headers` (`Name: value`) with every file.
+    pub fn start_with_headers(root: &Path, headers: &[&str]) -> Self {
+        let mut command = Command::new("python3");
+        command
+            .args(["-u", "-c", SERVER_WITH_HEADERS])
             .arg(root)
+            .args(headers);
+        Self::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -117,6 +151,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Self {
+        Self::start_with_args(&[]).await
+    }
+
+    /// [`Browser::start`] with more Chromium switches.
+    pub async fn start_with_args(extra_args: &[&str]) -> Self {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let port = free_port();
@@ -153,6 +192,10 @@ impl Browser {
             },
             "goog:loggingPrefs": { "browser": "ALL" }
         });
+        let mut capabilities = capabilities;
+        if let Some(args) = capabilities["goog:chromeOptions"]["args"].as_array_mut() {
+            args.extend(extra_args.iter().map(|a| Value::from(*a)));
+        }
         let Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object")
         };
@@ -345,9 +388,49 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write png");
     }
 
+    /// Pages loaded from now on ignore their Content-Security-Policy. Only for a journey that
+    /// reads a download back with `fetch(blob:…)`, which the site's policy refuses (the site
+    /// itself never fetches a blob); the CSP journey checks the policy.
+    pub async fn bypass_csp(&self) {
+        self.client
+            .issue_cmd(DevToolsCommand {
+                method: "Page.setBypassCSP".into(),
+                params: json!({ "enabled": true }),
+            })
+            .await
+            .expect("Page.setBypassCSP");
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
         let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// A Chrome DevTools Protocol command through chromedriver (outside the W3C standard).
+#[derive(Debug)]
+struct DevToolsCommand {
+    method: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for DevToolsCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.method, "params": self.params }).to_string()),
+        )
     }
 }
 

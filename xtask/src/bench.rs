@@ -32,6 +32,11 @@ const GOALS: &[Goal] = &[
         met: |n, w| w >= 0.5 * n,
     },
     Goal {
+        case: "sim.wse_bert_16x16",
+        text: "wasm ≥ 0.5× native",
+        met: |n, w| w >= 0.5 * n,
+    },
+    Goal {
         case: "sim.ipu_1472",
         text: "wasm ≥ 0.5× native",
         met: |n, w| w >= 0.5 * n,

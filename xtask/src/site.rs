@@ -8,7 +8,7 @@ use flate2::write::GzEncoder;
 
 use crate::proc::{cmd, run};
 use crate::tools::{self, Needs};
-use crate::{Result, project_root};
+use crate::{Result, offline, project_root};
 
 /// The app wasm may not exceed this many gzip bytes (the foundation issue's budget).
 pub const WASM_GZIP_BUDGET: u64 = 1_500_000;
@@ -56,7 +56,7 @@ pub fn serve(args: &[String]) -> Result<()> {
     })?;
     let url = format!("http://127.0.0.1:{port}/");
     println!(
-        "\nServing Testbed Lab at {url}\n(the first build takes 2–3 minutes; trunk rebuilds on every change; Ctrl-C stops)\n"
+        "\nServing Testbed Lab at {url}\n(the first build takes 2–3 minutes; trunk rebuilds on every change, then reload the page; Ctrl-C stops)\n"
     );
     let mut trunk = cmd("trunk");
     trunk.args([
@@ -67,6 +67,9 @@ pub fn serve(args: &[String]) -> Result<()> {
         port,
         "--public-url",
         "/",
+        // trunk's live reload is an inline script, which the page's Content-Security-Policy
+        // refuses: the served site is the deployed one, reload by hand after a rebuild.
+        "--no-autoreload",
     ]);
     if !args.iter().any(|a| a == "--dev") {
         trunk.arg("--release");
@@ -110,6 +113,14 @@ pub fn build(public_url: Option<&str>, dist: &Path) -> Result<String> {
             dist.display()
         ));
     }
+    // The offline copy: every file of this build, under a version that changes with any byte.
+    let precache = offline::write_precache(dist)?;
+    let offline_line = format!(
+        "offline copy (sw.js): version {}, {} files, {}",
+        precache.version,
+        precache.files.len(),
+        kb(precache.n_bytes)
+    );
     let wasm = app_wasm(dist)?;
     let bytes = std::fs::read(&wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
     let gzip = gzip_len(&bytes);
@@ -127,7 +138,7 @@ pub fn build(public_url: Option<&str>, dist: &Path) -> Result<String> {
         return Err(format!("{line}: over budget"));
     }
     Ok(format!(
-        "built {} ({})\n{line}",
+        "built {} ({})\n{line}\n{offline_line}",
         dist.display(),
         public_url.unwrap_or("public URL ./, relative")
     ))

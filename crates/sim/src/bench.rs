@@ -152,6 +152,34 @@ pub fn mesh_pe_cycles_on(width: u32, height: u32, n_cycles: u64) -> Result<u64, 
     Ok(u64::from(width) * u64::from(height) * done)
 }
 
+/// Simulates `n_cycles` cycles of the BERT-tiny encoder layer (seq 128) mapped op by op on
+/// a 16×16 mesh (the WSE page's default) as a page does: slices of `slice` cycles, a
+/// snapshot after each. Returns the PE-cycles simulated (`256 · n_cycles`). When the layer
+/// ends before `n_cycles`, a fresh copy continues. The mapping is part of the timed work.
+///
+/// # Errors
+/// None in practice (the workload and mesh are fixed); kept so a bench can report rather
+/// than panic.
+pub fn wse_layer_pe_cycles(n_cycles: u64, slice: u64) -> Result<u64, SimError> {
+    let mut config = WseConfig::wse2(16, 16);
+    config.trace_capacity = 0;
+    let workload = crate::workload::presets::bert_tiny_encoder_layer()?;
+    let fresh = crate::wse::LayerRun::from_workload(config, &workload, 0)?;
+    let mut run = fresh.clone();
+    let mut snap = crate::wse::MeshSnapshot::default();
+    let mut done = 0u64;
+    while done < n_cycles {
+        let start = run.now();
+        let status = run.run_until(start + Cycle((n_cycles - done).min(slice.max(1))));
+        run.snapshot_into(&mut snap);
+        done += (run.now() - start).0;
+        if !matches!(status, RunStatus::DeadlineReached) {
+            run = fresh.clone();
+        }
+    }
+    Ok(256 * done)
+}
+
 /// Simulates `n_cycles` cycles of a Groq run as a page does (slices of `slice` cycles, a
 /// snapshot after each) and returns the lane-slice-cycles simulated (slices × vector
 /// length × cycles, the page's unit of work). When the program ends first, a fresh copy
@@ -202,6 +230,7 @@ impl std::fmt::Debug for BenchCase {
 }
 
 /// The simulator benchmarks, identical on native and wasm: a busy 64×64 and 32×32 mesh, the
+/// BERT-tiny layer mapped op by op on the WSE page's 16×16 mesh, the
 /// MNIST CNN on a 1,472-tile IPU (cycle slices with snapshots, and whole runs), the BERT-tiny
 /// layer compiled, checked and run on the same IPU, the BERT-tiny layer on an SN10-class RDU
 /// tile (page-like slices, and cycle by cycle), and Groq runs (the page's BERT layer with
@@ -218,6 +247,12 @@ pub fn cases() -> Vec<BenchCase> {
             name: "sim.mesh_32x32",
             unit: "PE-cycles",
             run: Box::new(|| mesh_pe_cycles_on(32, 32, 2000).map_or(0.0, |n| n as f64)),
+        },
+        BenchCase {
+            name: "sim.wse_bert_16x16",
+            unit: "PE-cycles",
+            // A whole BERT layer (150,594 cycles) in the page's 256-cycle slices.
+            run: Box::new(|| wse_layer_pe_cycles(160_000, 256).map_or(0.0, |n| n as f64)),
         },
         BenchCase {
             name: "sim.ipu_1472",
@@ -317,7 +352,12 @@ mod tests {
         // The CNN's forward program has 13 supersteps (see the IPU tests).
         assert_eq!(ipu_supersteps(2).unwrap(), 26);
         assert_eq!(ipu_bert_layers(1).unwrap(), 1);
-        assert_eq!(cases().len(), 9);
+        assert_eq!(cases().len(), 10);
+    }
+
+    #[test]
+    fn wse_layer_bench_counts_pe_cycles() {
+        assert_eq!(wse_layer_pe_cycles(3_000, 256).unwrap(), 256 * 3_000);
     }
 
     #[test]

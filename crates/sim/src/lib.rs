@@ -31,7 +31,9 @@
 //! - [`wse`]: a cycle-level WSE-2-style mesh: PEs with a compute engine, 48 KB of local
 //!   memory and a five-port router; 32-bit wavelets moving one hop per cycle; 24 colors with
 //!   per-PE, per-color routes; bounded queues with back-pressure; data tasks triggered by
-//!   wavelet arrival; and the mapping of a GEMV / MLP layer onto it ([`wse::GemvRun`]).
+//!   wavelet arrival; and the mapping of a GEMV / MLP layer onto it ([`wse::GemvRun`]);
+//!   a graph such as the BERT-tiny encoder layer runs op by op on the whole mesh
+//!   ([`wse::LayerRun`]): matmuls on the GEMV dataflow, the other ops as row tasks.
 //! - [`ipu`]: a Graphcore IPU-style machine run in bulk-synchronous supersteps: tiles with
 //!   their own 624 KiB SRAM and six worker threads compute on local data, sync, then exchange
 //!   compiler-scheduled copies. [`ipu::compile()`] places a workload's matmuls, convolutions
@@ -115,7 +117,10 @@
 //!   kernels. [`gpu::MODEL_ASSUMPTIONS`] says this to the learner.
 //! - WSE mapping: host input enters every top-edge column at one wavelet per cycle with no
 //!   latency (optimistic), and the weights stay resident on the wafer, whereas the course's
-//!   BERT homework ran in weight-streaming mode; [`wse::MODEL_ASSUMPTIONS`] says so.
+//!   BERT homework ran in weight-streaming mode; [`wse::MODEL_ASSUMPTIONS`] says so. The
+//!   op-by-op layer mapping adds the row tasks' per-element costs, one op at a time on the
+//!   whole mesh, and activations held beyond the mesh's edges between ops
+//!   ([`wse::layer::LAYER_ASSUMPTIONS`]).
 //! - Host memory: the simulation's own data stays under [`budget::HOST_MEMORY_BUDGET`].
 //! - IPU: exchange of 4 bytes per tile per cycle each way with no multicast and no wire delay,
 //!   a 100-cycle sync, a host link of 12.5 GB/s with 50 µs per host call, one vertex per
@@ -137,7 +142,8 @@
 //!
 //! # Simplifications of the mesh
 //! No instruction stream: a PE runs one of a few built-in programs (GEMV block, source,
-//! sink) whose tasks have fixed costs. No DSDs, no fabric switches, no color swapping, no
+//! sink) whose tasks have fixed costs; the layer mapping's operand loads and row tasks are
+//! scheduled from the fabric's rates and replayed, not run as programs. No DSDs, no fabric switches, no color swapping, no
 //! control wavelets. Host data enters through edge ports, one wavelet per cycle per link.
 //! A GEMV block keeps one accumulator vector per sample of the batch.
 

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use crate::charts::training_curves::{CurveData, CurveKind, chart_colours, draw_training_curves};
 use crate::files::download_text;
 use crate::theme::{Theme, ThemeContext};
+use crate::training::form::{Form, LabFields};
 use crate::training::protocol::{CurvePoint, EpochRow, RunOutcome, RunSettings};
 use crate::training::state::{LiveRun, RunPhase, RunRecord};
 use crate::training::text::{format_duration, seconds_left};
@@ -64,15 +65,39 @@ pub fn percent(x: f32) -> String {
 
 /// "60,000".
 pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
+    sim::units::thousands(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
+/// Sets one field of a lab's form, as typed, and puts the form in the address bar.
+pub fn set_form_field<F: LabFields>(form: RwSignal<Form<F>>, field: F, value: &str) {
+    let next = form.get_untracked().with_field(field, value);
+    crate::route::replace_url(&next.href());
+    form.set(next);
+}
+
+/// One field of a lab's form through [`SettingsField`]: its text, its sentence, typing into
+/// it updates the form and the address.
+pub fn form_field<F: LabFields>(
+    form: RwSignal<Form<F>>,
+    field: F,
+    label: &'static str,
+    hint: &'static str,
+    options: Vec<(&'static str, &'static str)>,
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <SettingsField
+            prefix=F::LAB
+            key=field.key()
+            label
+            hint
+            options
+            value=Signal::derive(move || form.with(|f| f.field(field).to_string()))
+            error=Signal::derive(move || form.with(|f| f.error(field)))
+            disabled
+            on_input=Callback::new(move |value: String| set_form_field(form, field, &value))
+        />
     }
-    out
 }
 
 /// A labelled setting (a text box, or a choice when `options` are given) with its hint and
@@ -501,7 +526,9 @@ pub fn ConfusionPanel<C: RunSettings>(
                                                     view! {
                                                         <td
                                                             class=class
-                                                            style=format!("--lab-strength: {strength}%")
+                                                            // A (name, value) pair is set through CSSOM, which the CSP's style-src allows
+                                                            // (a `style` attribute string would be refused).
+                                                            style=("--lab-strength", format!("{strength}%"))
                                                             title=format!("{count} {items}: {} predicted as {}", label(t), label(p))
                                                         >
                                                             {(count > 0).then(|| count.to_string())}

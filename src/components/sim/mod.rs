@@ -20,7 +20,9 @@ pub use gpu_canvas::GpuCanvas;
 pub use groq_canvas::GroqCanvas;
 pub use ipu_canvas::IpuCanvas;
 pub use mesh_canvas::MeshCanvas;
-pub use panels::{CompareTable, LabelValueList, MetricsTable, PeInspector, TrafficTable};
+pub use panels::{
+    CompareTable, LabelValueList, MetricsTable, ModelBesideReal, PeInspector, TrafficTable,
+};
 pub use param_form::SimParamsForm;
 pub use rdu_canvas::RduCanvas;
 pub use roofline_chart::RooflineChart;

@@ -305,3 +305,39 @@ pub fn LabelValueList(
         </dl>
     }
 }
+
+/// A machine's own experiment as label/value rows, or the sentence saying why there are none.
+pub type ExperimentRows = Result<Vec<(String, String)>, String>;
+
+/// What a machine's own experiment gives: the model's figures beside the real machine's, as
+/// label/value rows, or the sentence saying why this setup has none. Nothing is shown until
+/// the stage has computed it (`None`).
+#[component]
+pub fn ModelBesideReal(
+    /// The section's `data-testid`.
+    testid: &'static str,
+    /// The panel's heading.
+    title: &'static str,
+    /// What the figures are: whose, and what to compare.
+    note: &'static str,
+    /// The rows, or why there are none.
+    rows: Signal<Option<ExperimentRows>>,
+) -> impl IntoView {
+    move || {
+        rows.get().map(|result| {
+            let body = match result {
+                Ok(rows) => view! { <LabelValueList rows /> }.into_any(),
+                Err(message) => {
+                    view! { <p class="sim-error" role="alert">{message}</p> }.into_any()
+                }
+            };
+            view! {
+                <section class="sim-panel" data-testid=testid>
+                    <h2 class="sim-panel__title">{title}</h2>
+                    <p class="sim-panel__note">{note}</p>
+                    {body}
+                </section>
+            }
+        })
+    }
+}

@@ -8,7 +8,7 @@ use super::{BertState, load_files};
 use crate::charts::canvas::{css_width, use_resize_tick};
 use crate::charts::heatmap::{draw_heatmap, strongest_links};
 use crate::charts::palette::use_palette;
-use crate::components::lab::{SettingsField, percent, thousands};
+use crate::components::lab::{form_field, percent, thousands};
 use crate::files::read_file;
 use crate::route::Route;
 use crate::training::bert::config::{BertField, LENGTHS};
@@ -20,16 +20,7 @@ use crate::training::state::DataState;
 /// Largest TSV file the lab reads (the bundled training file is 1 MB unpacked).
 const MAX_UPLOAD_BYTES: f64 = 20.0 * 1024.0 * 1024.0;
 
-fn field_error(state: BertState, field: BertField) -> Option<String> {
-    state.form.with(|f| {
-        f.parse()
-            .err()?
-            .into_iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message)
-    })
-}
-
+/// One of the form's settings, through the shared settings field.
 fn field(
     state: BertState,
     field: BertField,
@@ -37,23 +28,14 @@ fn field(
     hint: &'static str,
     options: Vec<(&'static str, &'static str)>,
 ) -> impl IntoView {
-    view! {
-        <SettingsField
-            prefix="bert"
-            key=field.key()
-            label
-            hint
-            options
-            value=Signal::derive(move || state.form.with(|f| f.field(field).to_string()))
-            error=Signal::derive(move || field_error(state, field))
-            disabled=Signal::derive(move || state.lab.is_running())
-            on_input=Callback::new(move |value: String| {
-                let next = state.form.get_untracked().with_field(field, &value);
-                crate::route::replace_url(&next.href());
-                state.form.set(next);
-            })
-        />
-    }
+    form_field(
+        state.form,
+        field,
+        label,
+        hint,
+        options,
+        Signal::derive(move || state.lab.is_running()),
+    )
 }
 
 /// The settings, start and cancel.

@@ -7,31 +7,13 @@ use leptos::prelude::*;
 use super::LabState;
 use super::browser::{MAX_UPLOAD_BYTES, paint_digit, theme_rgb};
 use super::digit_pad::DigitPad;
-use crate::components::lab::{SettingsField, theme_signal, thousands};
+use crate::components::lab::{form_field, set_form_field, theme_signal, thousands};
 use crate::files::read_file;
 use crate::route::Route;
-use crate::route::replace_url;
 use crate::training::mnist::config::{LabField, ModelKind, OptimizerKind, RunConfig, format_lr};
 use crate::training::mnist::results::sweep_rows;
 use crate::training::mnist::task::{DataFile, DataInfo, DataSource};
 use crate::training::state::DataState;
-
-/// The error sentence for `field`, if any.
-fn field_error(state: LabState, field: LabField) -> Option<String> {
-    state.form.with(|f| {
-        f.parse()
-            .err()?
-            .into_iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message)
-    })
-}
-
-fn set_field(state: LabState, field: LabField, value: String) {
-    let next = state.form.get_untracked().with_field(field, &value);
-    replace_url(&next.href());
-    state.form.set(next);
-}
 
 /// One of the form's settings, through the shared settings field.
 fn field(
@@ -41,19 +23,14 @@ fn field(
     hint: &'static str,
     options: Vec<(&'static str, &'static str)>,
 ) -> impl IntoView {
-    view! {
-        <SettingsField
-            prefix="mnist"
-            key=field.key()
-            label
-            hint
-            options
-            value=Signal::derive(move || state.form.with(|f| f.field(field).to_string()))
-            error=Signal::derive(move || field_error(state, field))
-            disabled=Signal::derive(move || state.is_running())
-            on_input=Callback::new(move |value| set_field(state, field, value))
-        />
-    }
+    form_field(
+        state.form,
+        field,
+        label,
+        hint,
+        options,
+        Signal::derive(move || state.is_running()),
+    )
 }
 
 /// The settings, start/cancel and the Graphcore defaults.
@@ -69,8 +46,12 @@ pub fn SettingsPanel(state: LabState) -> impl IntoView {
         .collect();
     let invalid = Memo::new(move |_| state.form.with(|f| f.parse().is_err()));
     let data_ready = move || state.data.with(|d| matches!(d, DataState::Ready(_)));
-    let double_softmax = move || state.form.with(|f| f.loss.trim() == "double-softmax");
-    let loss_error = move || field_error(state, LabField::Loss);
+    let double_softmax = move || {
+        state
+            .form
+            .with(|f| f.field(LabField::Loss).trim() == "double-softmax")
+    };
+    let loss_error = move || state.form.with(|f| f.error(LabField::Loss));
     view! {
         <form
             class="lab-panel lab-form"
@@ -96,7 +77,7 @@ pub fn SettingsPanel(state: LabState) -> impl IntoView {
                         prop:disabled=move || state.is_running()
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
-                            set_field(state, LabField::Loss, if on { "double-softmax" } else { "ce" }.into());
+                            set_form_field(state.form, LabField::Loss, if on { "double-softmax" } else { "ce" });
                         }
                     />
                     " Faithful double softmax (the Graphcore example's loss; see the note below)"

@@ -9,8 +9,10 @@ use sim::groq::{CellState, GroqSnapshot, Mnemonic};
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
+use crate::components::DataTable;
 use crate::components::sim::groq_canvas::GanttData;
-use crate::components::sim::{GroqCanvas, LabelValueList, SimLegend};
+use crate::components::sim::panels::ExperimentRows;
+use crate::components::sim::{GroqCanvas, ModelBesideReal, SimLegend};
 use crate::simulation::groq::{
     GroqSession, InstructionRow, executed_line, instruction_rows, latency_lines, op_rows,
     prediction_line, recompile_line, thousands,
@@ -57,7 +59,7 @@ pub fn GroqStage(
     let executed = RwSignal::new(String::new());
     let ops = RwSignal::new(Vec::<OpRow>::new());
     let schedule = RwSignal::new((Vec::<InstructionRow>::new(), 0usize));
-    let latency = RwSignal::new(None::<Result<Vec<(String, String)>, String>>);
+    let latency = RwSignal::new(None::<ExperimentRows>);
     let recompiled = RwSignal::new(String::new());
     let compile_again = move |_| {
         let line = ctx.with_session::<GroqSession, _>(recompile_line);
@@ -155,62 +157,26 @@ pub fn GroqStage(
         </p>
         <GroqCanvas snapshot gantt selected=ctx.selected on_select=ctx.on_select />
         <SimLegend items=legend />
-        {move || {
-            latency
-                .get()
-                .map(|l| {
-                    let body = match l {
-                        Ok(rows) => view! { <LabelValueList rows /> }.into_any(),
-                        Err(message) => {
-                            view! { <p class="sim-error" role="alert">{message}</p> }.into_any()
-                        }
-                    };
-                    view! {
-                        <section class="sim-panel" data-testid="sim-groq-latency">
-                            <h2 class="sim-panel__title">
-                                "The course's experiment: BERT-tiny at sequence 128, then 256"
-                            </h2>
-                            <p class="sim-panel__note">
-                                "A new input shape means a new compile and a new program; new input values never change the timing. The model's microseconds are this simulator's, not Groq's: compare the ratios."
-                            </p>
-                            {body}
-                        </section>
-                    }
-                })
-        }}
+        <ModelBesideReal
+            testid="sim-groq-latency"
+            title="The course's experiment: BERT-tiny at sequence 128, then 256"
+            note="A new input shape means a new compile and a new program; new input values never change the timing. The model's microseconds are this simulator's, not Groq's: compare the ratios."
+            rows=latency.into()
+        />
         <section class="sim-panel sim-program">
             <h2 class="sim-panel__title">"The schedule, op by op"</h2>
-            <div class="sim-table-wrap">
-                <table class="sim-table" data-testid="sim-groq-ops">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Op"</th>
-                            <th scope="col">"Kind"</th>
-                            <th scope="col">"First issue (cycle)"</th>
-                            <th scope="col">"Done on every superlane (cycle)"</th>
-                            <th scope="col">"Instructions"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            ops.get()
-                                .into_iter()
-                                .map(|(name, label, start, end, n)| {
-                                    view! {
-                                        <tr>
-                                            <th scope="row">{name}</th>
-                                            <td>{label}</td>
-                                            <td>{start}</td>
-                                            <td>{end}</td>
-                                            <td>{n}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable
+                testid="sim-groq-ops"
+                headers=&["Op", "Kind", "First issue (cycle)", "Done on every superlane (cycle)", "Instructions"]
+                rows=Signal::derive(move || {
+                    ops.get()
+                        .into_iter()
+                        .map(|(name, label, start, end, n)| {
+                            vec![name, label.to_owned(), start.to_string(), end.to_string(), n.to_string()]
+                        })
+                        .collect()
+                })
+            />
         </section>
         <section class="sim-panel sim-program">
             <h2 class="sim-panel__title">"The schedule, instruction by instruction"</h2>
@@ -232,41 +198,14 @@ pub fn GroqStage(
                         })
                 }}
             </p>
-            <div class="sim-table-wrap">
-                <table class="sim-table" data-testid="sim-groq-schedule">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Cycle"</th>
-                            <th scope="col">"Slice"</th>
-                            <th scope="col">"Instruction"</th>
-                            <th scope="col">"Vectors"</th>
-                            <th scope="col">"Latency"</th>
-                            <th scope="col">"Op"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            schedule
-                                .get()
-                                .0
-                                .into_iter()
-                                .map(|r| {
-                                    view! {
-                                        <tr>
-                                            <td>{r.issue}</td>
-                                            <th scope="row">{r.slice}</th>
-                                            <td>{r.what}</td>
-                                            <td>{r.vectors}</td>
-                                            <td>{r.latency}</td>
-                                            <td>{r.op}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable
+                testid="sim-groq-schedule"
+                headers=&["Cycle", "Slice", "Instruction", "Vectors", "Latency", "Op"]
+                row_header=1
+                rows=Signal::derive(move || {
+                    schedule.with(|(rows, _)| rows.iter().map(InstructionRow::cells).collect())
+                })
+            />
         </section>
     }
 }

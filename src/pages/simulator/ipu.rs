@@ -6,7 +6,9 @@ use sim::ipu::IpuSnapshot;
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
-use crate::components::sim::{IpuCanvas, LabelValueList, SimLegend};
+use crate::components::DataTable;
+use crate::components::sim::panels::ExperimentRows;
+use crate::components::sim::{IpuCanvas, ModelBesideReal, SimLegend};
 use crate::simulation::ipu::{IpuSession, SuperstepRow, epoch_lines, program_rows};
 
 /// Supersteps listed in the program table (the rest are counted).
@@ -20,7 +22,7 @@ pub fn IpuStage(
 ) -> impl IntoView {
     let snapshot = RwSignal::new(IpuSnapshot::default());
     let program = RwSignal::new((Vec::<SuperstepRow>::new(), 0usize));
-    let epoch = RwSignal::new(None::<Result<Vec<(String, String)>, String>>);
+    let epoch = RwSignal::new(None::<ExperimentRows>);
     let phase_times = RwSignal::new(sim::ipu::IpuPhaseTimes::default());
     ctx.on_picture(move |s, built| {
         if let Some(ipu) = s.as_any().downcast_ref::<IpuSession>() {
@@ -87,29 +89,12 @@ pub fn IpuStage(
         </p>
         <IpuCanvas snapshot selected=ctx.selected on_select=ctx.on_select />
         <SimLegend items=legend />
-        {move || {
-            epoch
-                .get()
-                .map(|e| {
-                    let body = match e {
-                        Ok(rows) => view! { <LabelValueList rows /> }.into_any(),
-                        Err(message) => {
-                            view! { <p class="sim-error" role="alert">{message}</p> }.into_any()
-                        }
-                    };
-                    view! {
-                        <section class="sim-panel" data-testid="sim-ipu-epoch">
-                            <h2 class="sim-panel__title">
-                                "The course's workload: one training epoch of the MNIST CNN on a whole IPU"
-                            </h2>
-                            <p class="sim-panel__note">
-                                "The model's figure is this simulator's, not Graphcore's: 60,000 images at this batch on 1,472 tiles, forward, backward and update per step, one host call per device-iterations steps. Change the device iterations to see what the example's 50 saves."
-                            </p>
-                            {body}
-                        </section>
-                    }
-                })
-        }}
+        <ModelBesideReal
+            testid="sim-ipu-epoch"
+            title="The course's workload: one training epoch of the MNIST CNN on a whole IPU"
+            note="The model's figure is this simulator's, not Graphcore's: 60,000 images at this batch on 1,472 tiles, forward, backward and update per step, one host call per device-iterations steps. Change the device iterations to see what the example's 50 saves."
+            rows=epoch.into()
+        />
         <section class="sim-panel sim-program">
             <h2 class="sim-panel__title">"The program the graph compiler made"</h2>
             <p class="sim-panel__note">
@@ -124,43 +109,14 @@ pub fn IpuStage(
                         })
                 }}
             </p>
-            <div class="sim-table-wrap">
-                <table class="sim-table" data-testid="sim-ipu-program">
-                    <thead>
-                        <tr>
-                            <th scope="col">"#"</th>
-                            <th scope="col">"Computes"</th>
-                            <th scope="col">"Tiles"</th>
-                            <th scope="col">"Compute cycles (slowest tile)"</th>
-                            <th scope="col">"Transfers"</th>
-                            <th scope="col">"Bytes exchanged"</th>
-                            <th scope="col">"Exchange cycles"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            program
-                                .get()
-                                .0
-                                .into_iter()
-                                .map(|r| {
-                                    view! {
-                                        <tr>
-                                            <td>{r.index}</td>
-                                            <th scope="row">{r.label}</th>
-                                            <td>{r.tiles_computing}</td>
-                                            <td>{r.compute}</td>
-                                            <td>{r.transfers}</td>
-                                            <td>{r.bytes.to_string()}</td>
-                                            <td>{r.exchange}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable
+                testid="sim-ipu-program"
+                headers=&["#", "Computes", "Tiles", "Compute cycles (slowest tile)", "Transfers", "Bytes exchanged", "Exchange cycles"]
+                row_header=1
+                rows=Signal::derive(move || {
+                    program.with(|(rows, _)| rows.iter().map(SuperstepRow::cells).collect())
+                })
+            />
         </section>
     }
 }

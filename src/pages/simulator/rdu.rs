@@ -7,6 +7,7 @@ use sim::rdu::RduSnapshot;
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
+use crate::components::DataTable;
 use crate::components::sim::rdu_canvas::stage_colour;
 use crate::components::sim::{RduCanvas, SimLegend};
 use crate::simulation::rdu::{
@@ -120,44 +121,15 @@ pub fn RduStage(
                         view! { <p class="sim-panel__note" data-testid="sim-rdu-steady">{note}</p> }
                     })
             }}
-            <div class="sim-table-wrap">
-                <table class="sim-table" data-testid="sim-rdu-sections">
-                    <thead>
-                        <tr>
-                            <th scope="col">"#"</th>
-                            <th scope="col">"Ops"</th>
-                            <th scope="col">"PCUs"</th>
-                            <th scope="col">"PMUs"</th>
-                            <th scope="col">"Load cycles"</th>
-                            <th scope="col">"Slowest stage (sets the rate)"</th>
-                            <th scope="col">"DDR per micro-batch"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            panels
-                                .get()
-                                .sections
-                                .into_iter()
-                                .map(|r| {
-                                    let i = r.index;
-                                    view! {
-                                        <tr class:sim-table__row--current=move || current() == i>
-                                            <td>{r.index}</td>
-                                            <th scope="row">{r.ops}</th>
-                                            <td>{r.pcus}</td>
-                                            <td>{r.pmus}</td>
-                                            <td>{r.load_cycles}</td>
-                                            <td>{r.bottleneck}</td>
-                                            <td>{r.ddr_per_micro_batch}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable
+                testid="sim-rdu-sections"
+                headers=&["#", "Ops", "PCUs", "PMUs", "Load cycles", "Slowest stage (sets the rate)", "DDR per micro-batch"]
+                row_header=1
+                rows=Signal::derive(move || {
+                    panels.with(|p| p.sections.iter().map(SectionRow::cells).collect())
+                })
+                current=Signal::derive(move || Some(current()))
+            />
         </section>
         <section class="sim-panel" data-testid="sim-rdu-ntasks">
             <h2 class="sim-panel__title">"Data parallel: the homework's --ntasks"</h2>
@@ -170,73 +142,21 @@ pub fn RduStage(
                     )
                 }}
             </p>
-            <div class="sim-table-wrap">
-                <table class="sim-table" data-testid="sim-rdu-scaling">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Tasks"</th>
-                            <th scope="col">"Step (run + all-reduce)"</th>
-                            <th scope="col">"Samples/s"</th>
-                            <th scope="col">"Efficiency per task"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            panels
-                                .get()
-                                .scaling
-                                .into_iter()
-                                .map(|[a, b, c, d]| {
-                                    view! {
-                                        <tr>
-                                            <th scope="row">{a}</th>
-                                            <td>{b}</td>
-                                            <td>{c}</td>
-                                            <td>{d}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable
+                testid="sim-rdu-scaling"
+                headers=&["Tasks", "Step (run + all-reduce)", "Samples/s", "Efficiency per task"]
+                rows=Signal::derive(move || {
+                    panels.with(|p| p.scaling.iter().map(|r| r.to_vec()).collect())
+                })
+            />
             <h3 class="sim-panel__subtitle">"BERT-large on the ALCF SN30: the model beside the student's runs"</h3>
-            <div class="sim-table-wrap">
-                <table class="sim-table" data-testid="sim-rdu-ntasks-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"--ntasks"</th>
-                            <th scope="col">"Model samples/s"</th>
-                            <th scope="col">"Real samples/s"</th>
-                            <th scope="col">"Model error"</th>
-                            <th scope="col">"Efficiency vs previous row (model / real)"</th>
-                            <th scope="col">"Throughput window check"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || {
-                            panels
-                                .get()
-                                .ntasks
-                                .into_iter()
-                                .map(|[a, b, c, d, e, f]| {
-                                    view! {
-                                        <tr>
-                                            <th scope="row">{a}</th>
-                                            <td>{b}</td>
-                                            <td>{c}</td>
-                                            <td>{d}</td>
-                                            <td>{e}</td>
-                                            <td>{f}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable
+                testid="sim-rdu-ntasks-table"
+                headers=&["--ntasks", "Model samples/s", "Real samples/s", "Model error", "Efficiency vs previous row (model / real)", "Throughput window check"]
+                rows=Signal::derive(move || {
+                    panels.with(|p| p.ntasks.iter().map(|r| r.to_vec()).collect())
+                })
+            />
             {move || {
                 panels
                     .get()

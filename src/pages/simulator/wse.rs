@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use sim::wse::MeshSnapshot;
+use sim::wse::layer::{DRAWN_IN_COLOR, DRAWN_OUT_COLOR};
 
 use super::StageContext;
 use crate::charts::palette::use_palette;
@@ -22,19 +23,25 @@ pub fn WseStage(
         ..MeshSnapshot::default()
     });
     let capacity = RwSignal::new(0.0f64);
+    // The op running, for a graph mapped op by op (none for a single layer).
+    let phase = RwSignal::new(None::<String>);
     ctx.on_picture(move |s, built| {
         if let Some(w) = s.as_any().downcast_ref::<WseSession>() {
             snapshot.update(|snap| w.run.snapshot_into(snap));
+            let line = w.run.phase_line();
+            if phase.with_untracked(|p| *p != line) {
+                phase.set(line);
+            }
             if built {
                 // u64 → f64: a PE's memory, exact.
-                capacity.set(w.run.mesh().config().memory_per_pe.0 as f64);
+                capacity.set(w.run.config().memory_per_pe.0 as f64);
             }
         }
     });
     let palette = use_palette();
     let legend = Signal::derive(move || {
         let p = palette.get();
-        vec![
+        let mut items = vec![
             (p.idle, "idle PE", "sim-legend__swatch"),
             (p.busy, "busy PE (running a task)", "sim-legend__swatch"),
             (
@@ -62,9 +69,35 @@ pub fn WseStage(
                 "color 2: partial sums east (odd columns)",
                 "sim-legend__swatch sim-legend__swatch--dot",
             ),
-        ]
+        ];
+        if phase.with(Option::is_some) {
+            items.extend([
+                (
+                    p.channel(DRAWN_IN_COLOR),
+                    "rows or K/V streaming in (scheduled from the link rates)",
+                    "sim-legend__swatch sim-legend__swatch--dot",
+                ),
+                (
+                    p.channel(DRAWN_OUT_COLOR),
+                    "a row's results going back west",
+                    "sim-legend__swatch sim-legend__swatch--dot",
+                ),
+            ]);
+        }
+        items
     });
     view! {
+        {move || {
+            phase
+                .get()
+                .map(|line| {
+                    view! {
+                        <p class="sim-phase" data-testid="sim-wse-phase" aria-live="polite">
+                            {line}
+                        </p>
+                    }
+                })
+        }}
         <MeshCanvas
             snapshot=snapshot
             selected=ctx.selected

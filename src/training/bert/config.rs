@@ -8,7 +8,7 @@
 use nn::bert::train::BertTrainConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::route::Route;
+use crate::training::form::{Errors, FieldError, Form, LabFields, parse_seed};
 use crate::training::protocol::RunSettings;
 use crate::training::text::{parse_count, parse_lr};
 
@@ -50,14 +50,20 @@ impl BertRunConfig {
 
     /// The form that shows this run.
     pub fn to_form(&self) -> BertForm {
-        BertForm {
-            batch: self.batch_size.to_string(),
-            lr: crate::training::mnist::config::format_lr(self.lr),
-            epochs: self.n_epochs.to_string(),
-            len: self.max_len.to_string(),
-            seed: self.seed.to_string(),
-            train: self.n_train.map_or("all".into(), |n| n.to_string()),
-        }
+        BertForm::with(&[
+            (BertField::Batch, &self.batch_size.to_string()),
+            (
+                BertField::Lr,
+                &crate::training::mnist::config::format_lr(self.lr),
+            ),
+            (BertField::Epochs, &self.n_epochs.to_string()),
+            (BertField::Len, &self.max_len.to_string()),
+            (BertField::Seed, &self.seed.to_string()),
+            (
+                BertField::Train,
+                &self.n_train.map_or("all".into(), |n| n.to_string()),
+            ),
+        ])
     }
 }
 
@@ -82,7 +88,7 @@ impl RunSettings for BertRunConfig {
     }
 }
 
-/// A form field.
+/// A field of the BERT lab's form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BertField {
     Batch,
@@ -93,8 +99,12 @@ pub enum BertField {
     Train,
 }
 
-impl BertField {
-    pub const ALL: [BertField; 6] = [
+/// The BERT lab's settings as typed (or read from the URL).
+pub type BertForm = Form<BertField>;
+
+impl LabFields for BertField {
+    type Settings = BertRunConfig;
+    const ALL: &'static [Self] = &[
         Self::Batch,
         Self::Lr,
         Self::Epochs,
@@ -102,9 +112,9 @@ impl BertField {
         Self::Seed,
         Self::Train,
     ];
+    const LAB: &'static str = "bert";
 
-    /// The URL query key, also the control's `data-testid` suffix.
-    pub fn key(self) -> &'static str {
+    fn key(self) -> &'static str {
         match self {
             Self::Batch => "batch",
             Self::Lr => "lr",
@@ -114,175 +124,66 @@ impl BertField {
             Self::Train => "train",
         }
     }
-}
 
-/// The settings as typed (or read from the URL).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BertForm {
-    pub batch: String,
-    pub lr: String,
-    pub epochs: String,
-    pub len: String,
-    pub seed: String,
-    pub train: String,
-}
-
-impl Default for BertForm {
     /// `cargo xtask bert`'s defaults: batch 32, lr 0.001, 2 epochs, length 64, seed 1, every
     /// training sentence.
-    fn default() -> Self {
-        Self {
-            batch: "32".into(),
-            lr: "0.001".into(),
-            epochs: "2".into(),
-            len: "64".into(),
-            seed: "1".into(),
-            train: "all".into(),
-        }
-    }
-}
-
-/// One field's problem, as a sentence.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BertFieldError {
-    pub field: BertField,
-    pub message: String,
-}
-
-impl BertForm {
-    /// The form for a URL query; missing keys take the defaults, unknown keys are ignored.
-    pub fn from_query(query: &[(String, String)]) -> Self {
-        let mut form = Self::default();
-        for (key, value) in query {
-            if let Some(field) = BertField::ALL.into_iter().find(|f| f.key() == key) {
-                *form.field_mut(field) = value.clone();
-            }
-        }
-        form
-    }
-
-    /// The text of `field`.
-    pub fn field(&self, field: BertField) -> &str {
-        match field {
-            BertField::Batch => &self.batch,
-            BertField::Lr => &self.lr,
-            BertField::Epochs => &self.epochs,
-            BertField::Len => &self.len,
-            BertField::Seed => &self.seed,
-            BertField::Train => &self.train,
+    fn default_text(self) -> &'static str {
+        match self {
+            Self::Batch => "32",
+            Self::Lr => "0.001",
+            Self::Epochs => "2",
+            Self::Len => "64",
+            Self::Seed => "1",
+            Self::Train => "all",
         }
     }
 
-    fn field_mut(&mut self, field: BertField) -> &mut String {
-        match field {
-            BertField::Batch => &mut self.batch,
-            BertField::Lr => &mut self.lr,
-            BertField::Epochs => &mut self.epochs,
-            BertField::Len => &mut self.len,
-            BertField::Seed => &mut self.seed,
-            BertField::Train => &mut self.train,
-        }
-    }
-
-    /// A copy with `field` set to `value`.
-    pub fn with_field(&self, field: BertField, value: &str) -> Self {
-        let mut next = self.clone();
-        *next.field_mut(field) = value.to_string();
-        next
-    }
-
-    /// The address of the lab with these settings (as typed, so a link keeps them).
-    pub fn href(&self) -> String {
-        let query = crate::query::write(
-            BertField::ALL
-                .iter()
-                .map(|&f| (f.key(), self.field(f).trim())),
+    fn parse(form: &BertForm) -> Result<BertRunConfig, Vec<FieldError<Self>>> {
+        let mut e = Errors::default();
+        let text = |f| form.field(f).trim();
+        let batch_size = e.check(
+            Self::Batch,
+            parse_count(text(Self::Batch), "The batch size", MAX_BATCH),
         );
-        format!(
-            "{}?{query}",
-            Route::Lab {
-                name: "bert".into()
-            }
-            .href()
-        )
-    }
-
-    /// Checks every field.
-    ///
-    /// # Errors
-    /// One sentence per bad field, in form order.
-    pub fn parse(&self) -> Result<BertRunConfig, Vec<BertFieldError>> {
-        let mut errors = Vec::new();
-        let mut fail = |field, message: String| errors.push(BertFieldError { field, message });
-        let batch_size = parse_count(&self.batch, "The batch size", MAX_BATCH)
-            .map_err(|m| fail(BertField::Batch, m))
-            .ok();
-        let lr = parse_lr(&self.lr, MAX_LR)
-            .map_err(|m| fail(BertField::Lr, m))
-            .ok();
-        let n_epochs = parse_count(&self.epochs, "The number of epochs", MAX_EPOCHS)
-            .map_err(|m| fail(BertField::Epochs, m))
-            .ok();
-        let max_len = match self.len.trim().parse::<usize>() {
-            Ok(n) if LENGTHS.contains(&n) => Some(n),
-            _ => {
-                fail(
-                    BertField::Len,
-                    format!(
-                        "The sequence length must be 64, 128 or 256; “{}” is not one of them.",
-                        self.len.trim()
-                    ),
-                );
-                None
-            }
-        };
-        let seed = match self.seed.trim().parse::<u64>() {
-            Ok(seed) => Some(seed),
-            Err(_) => {
-                fail(
-                    BertField::Seed,
-                    format!(
-                        "The seed must be a whole number from 0 to {}; “{}” is not.",
-                        u64::MAX,
-                        self.seed.trim()
-                    ),
-                );
-                None
-            }
-        };
-        let n_train = match self.train.trim() {
-            "all" | "" => Some(None),
-            text => match text.parse::<usize>() {
-                Ok(n) if n >= MIN_TRAIN => Some(Some(n)),
-                _ => {
-                    fail(
-                        BertField::Train,
-                        format!(
-                            "Training sentences: “all”, or a number of at least {MIN_TRAIN}; “{text}” is neither."
-                        ),
-                    );
-                    None
-                }
+        let lr = e.check(Self::Lr, parse_lr(text(Self::Lr), MAX_LR));
+        let n_epochs = e.check(
+            Self::Epochs,
+            parse_count(text(Self::Epochs), "The number of epochs", MAX_EPOCHS),
+        );
+        let max_len = e.check(
+            Self::Len,
+            match text(Self::Len).parse::<usize>() {
+                Ok(n) if LENGTHS.contains(&n) => Ok(n),
+                _ => Err(format!(
+                    "The sequence length must be 64, 128 or 256; “{}” is not one of them.",
+                    text(Self::Len)
+                )),
             },
-        };
-        match (batch_size, lr, n_epochs, max_len, seed, n_train) {
-            (
-                Some(batch_size),
-                Some(lr),
-                Some(n_epochs),
-                Some(max_len),
-                Some(seed),
-                Some(n_train),
-            ) if errors.is_empty() => Ok(BertRunConfig {
-                batch_size,
-                lr,
-                n_epochs,
-                max_len,
-                seed,
-                n_train,
-            }),
-            _ => Err(errors),
-        }
+        );
+        let seed = e.check(Self::Seed, parse_seed(text(Self::Seed)));
+        let n_train = e.check(
+            Self::Train,
+            match text(Self::Train) {
+                "all" | "" => Ok(None),
+                t => match t.parse::<usize>() {
+                    Ok(n) if n >= MIN_TRAIN => Ok(Some(n)),
+                    _ => Err(format!(
+                        "Training sentences: “all”, or a number of at least {MIN_TRAIN}; “{t}” is neither."
+                    )),
+                },
+            },
+        );
+        let settings = (|| {
+            Some(BertRunConfig {
+                batch_size: batch_size?,
+                lr: lr?,
+                n_epochs: n_epochs?,
+                max_len: max_len?,
+                seed: seed?,
+                n_train: n_train?,
+            })
+        })();
+        e.finish(settings)
     }
 }
 
@@ -302,12 +203,11 @@ mod tests {
 
     #[test]
     fn a_link_reproduces_the_run() {
-        let form = BertForm {
-            train: "500".into(),
-            len: "256".into(),
-            lr: "0.0005".into(),
-            ..BertForm::default()
-        };
+        let form = BertForm::with(&[
+            (BertField::Train, "500"),
+            (BertField::Len, "256"),
+            (BertField::Lr, "0.0005"),
+        ]);
         let href = form.href();
         assert_eq!(
             href,
@@ -327,13 +227,12 @@ mod tests {
 
     #[test]
     fn bad_values_get_a_sentence_beside_their_field() {
-        let form = BertForm {
-            batch: "0".into(),
-            lr: "fast".into(),
-            len: "100".into(),
-            train: "10".into(),
-            ..BertForm::default()
-        };
+        let form = BertForm::with(&[
+            (BertField::Batch, "0"),
+            (BertField::Lr, "fast"),
+            (BertField::Len, "100"),
+            (BertField::Train, "10"),
+        ]);
         let errors = form.parse().unwrap_err();
         let fields: Vec<BertField> = errors.iter().map(|e| e.field).collect();
         assert_eq!(
@@ -349,10 +248,7 @@ mod tests {
             errors[2].message,
             "The sequence length must be 64, 128 or 256; “100” is not one of them."
         );
-        let too_big = BertForm {
-            batch: "4096".into(),
-            ..BertForm::default()
-        };
+        let too_big = BertForm::with(&[(BertField::Batch, "4096")]);
         assert!(
             too_big.parse().unwrap_err()[0]
                 .message

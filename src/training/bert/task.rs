@@ -574,6 +574,7 @@ mod tests {
     use super::*;
     use crate::training::protocol::{RunOutcome, RunProgress};
     use crate::training::session::WorkerSession;
+    use crate::training::session::testing::start;
 
     type Session = WorkerSession<Bert>;
 
@@ -645,14 +646,7 @@ mod tests {
     #[test]
     fn bert_tiny_learns_an_easy_split_and_answers_with_its_attention() {
         let mut session = loaded(64, 32);
-        let started = session.handle(
-            ToWorker::Start {
-                run_id: 1,
-                config: config(3),
-            },
-            Vec::new(),
-            0.0,
-        );
+        let started = start(&mut session, 1, config(3));
         assert!(matches!(
             started.as_slice(),
             [FromWorker::Started { run_id: 1, run }] if run.n_batches_per_epoch == 8 && run.n_samples_total == 192
@@ -801,14 +795,7 @@ mod tests {
             "",
         );
         // The bundled-like set is still in use.
-        let _ = session.handle(
-            ToWorker::Start {
-                run_id: 2,
-                config: config(1),
-            },
-            Vec::new(),
-            0.0,
-        );
+        let _ = start(&mut session, 2, config(1));
         let out = run_to_end(&mut session);
         assert!(out.iter().any(|m| matches!(
             m,

@@ -13,7 +13,7 @@ use nn::optim::OptimizerConfig;
 use nn::train::{DEFAULT_DIVERGENCE_THRESHOLD, TrainConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::route::Route;
+use crate::training::form::{Errors, FieldError, Form, LabFields, parse_choice, parse_seed};
 use crate::training::text::{parse_count, parse_lr};
 
 /// Largest batch the lab accepts.
@@ -154,20 +154,22 @@ impl RunConfig {
 
     /// The form that shows this run.
     pub fn to_form(&self) -> LabForm {
-        LabForm {
-            model: self.model.as_str().into(),
-            batch: self.batch_size.to_string(),
-            lr: format_lr(self.lr),
-            epochs: self.n_epochs.to_string(),
-            optimizer: self.optimizer.as_str().into(),
-            seed: self.seed.to_string(),
-            loss: if self.double_softmax {
-                "double-softmax"
-            } else {
-                "ce"
-            }
-            .into(),
-        }
+        LabForm::with(&[
+            (LabField::Model, self.model.as_str()),
+            (LabField::Batch, &self.batch_size.to_string()),
+            (LabField::Lr, &format_lr(self.lr)),
+            (LabField::Epochs, &self.n_epochs.to_string()),
+            (LabField::Optimizer, self.optimizer.as_str()),
+            (LabField::Seed, &self.seed.to_string()),
+            (
+                LabField::Loss,
+                if self.double_softmax {
+                    "double-softmax"
+                } else {
+                    "ce"
+                },
+            ),
+        ])
     }
 
     /// One line for tables: "CNN · batch 8 · SGD · lr 0.05 · 10 epochs · seed 1".
@@ -200,7 +202,7 @@ pub fn format_lr(lr: f64) -> String {
     }
 }
 
-/// A form field.
+/// A field of the MNIST lab's form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LabField {
     Model,
@@ -212,8 +214,12 @@ pub enum LabField {
     Loss,
 }
 
-impl LabField {
-    pub const ALL: [LabField; 7] = [
+/// The MNIST lab's settings as typed (or as read from the URL).
+pub type LabForm = Form<LabField>;
+
+impl LabFields for LabField {
+    type Settings = RunConfig;
+    const ALL: &'static [Self] = &[
         Self::Model,
         Self::Batch,
         Self::Lr,
@@ -222,9 +228,9 @@ impl LabField {
         Self::Seed,
         Self::Loss,
     ];
+    const LAB: &'static str = "mnist";
 
-    /// The URL query key, also the control's `data-testid` suffix.
-    pub fn key(self) -> &'static str {
+    fn key(self) -> &'static str {
         match self {
             Self::Model => "model",
             Self::Batch => "batch",
@@ -235,195 +241,73 @@ impl LabField {
             Self::Loss => "loss",
         }
     }
-}
 
-/// The settings as typed (or as read from the URL): text, so a bad value stays visible beside
-/// its message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LabForm {
-    pub model: String,
-    pub batch: String,
-    pub lr: String,
-    pub epochs: String,
-    pub optimizer: String,
-    pub seed: String,
-    pub loss: String,
-}
-
-impl Default for LabForm {
     /// A quick first run: the MLP, batch 32, SGD at 0.05, 3 epochs, seed 1.
-    fn default() -> Self {
-        Self {
-            model: "mlp".into(),
-            batch: "32".into(),
-            lr: "0.05".into(),
-            epochs: "3".into(),
-            optimizer: "sgd".into(),
-            seed: "1".into(),
-            loss: "ce".into(),
-        }
-    }
-}
-
-/// One field's problem, as a sentence.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: LabField,
-    pub message: String,
-}
-
-impl LabForm {
-    /// The form for a URL query; missing keys take the defaults, unknown keys are ignored.
-    pub fn from_query(query: &[(String, String)]) -> Self {
-        let mut form = Self::default();
-        for (key, value) in query {
-            if let Some(field) = LabField::ALL.into_iter().find(|f| f.key() == key) {
-                *form.field_mut(field) = value.clone();
-            }
-        }
-        form
-    }
-
-    /// The text of `field`.
-    pub fn field(&self, field: LabField) -> &str {
-        match field {
-            LabField::Model => &self.model,
-            LabField::Batch => &self.batch,
-            LabField::Lr => &self.lr,
-            LabField::Epochs => &self.epochs,
-            LabField::Optimizer => &self.optimizer,
-            LabField::Seed => &self.seed,
-            LabField::Loss => &self.loss,
+    fn default_text(self) -> &'static str {
+        match self {
+            Self::Model => "mlp",
+            Self::Batch => "32",
+            Self::Lr => "0.05",
+            Self::Epochs => "3",
+            Self::Optimizer => "sgd",
+            Self::Seed => "1",
+            Self::Loss => "ce",
         }
     }
 
-    fn field_mut(&mut self, field: LabField) -> &mut String {
-        match field {
-            LabField::Model => &mut self.model,
-            LabField::Batch => &mut self.batch,
-            LabField::Lr => &mut self.lr,
-            LabField::Epochs => &mut self.epochs,
-            LabField::Optimizer => &mut self.optimizer,
-            LabField::Seed => &mut self.seed,
-            LabField::Loss => &mut self.loss,
-        }
-    }
-
-    /// A copy with `field` set to `value`.
-    pub fn with_field(&self, field: LabField, value: &str) -> Self {
-        let mut next = self.clone();
-        *next.field_mut(field) = value.to_string();
-        next
-    }
-
-    /// The address of the lab with these settings (as typed, so a link keeps them).
-    pub fn href(&self) -> String {
-        let query = crate::query::write(
-            LabField::ALL
-                .iter()
-                .map(|&f| (f.key(), self.field(f).trim())),
+    fn parse(form: &LabForm) -> Result<RunConfig, Vec<FieldError<Self>>> {
+        let mut e = Errors::default();
+        let text = |f| form.field(f);
+        let model = e.check(
+            Self::Model,
+            parse_choice(
+                text(Self::Model),
+                "a model",
+                &[("mlp", ModelKind::Mlp), ("cnn", ModelKind::Cnn)],
+            ),
         );
-        format!(
-            "{}?{query}",
-            Route::Lab {
-                name: "mnist".into()
-            }
-            .href()
-        )
-    }
-
-    /// Checks every field.
-    ///
-    /// # Errors
-    /// One sentence per bad field, in form order.
-    pub fn parse(&self) -> Result<RunConfig, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let mut fail = |field, message: String| errors.push(FieldError { field, message });
-        let model = match self.model.trim() {
-            "mlp" => Some(ModelKind::Mlp),
-            "cnn" => Some(ModelKind::Cnn),
-            other => {
-                fail(
-                    LabField::Model,
-                    format!("“{other}” is not a model here: choose mlp or cnn."),
-                );
-                None
-            }
-        };
-        let optimizer = match self.optimizer.trim() {
-            "sgd" => Some(OptimizerKind::Sgd),
-            "momentum" => Some(OptimizerKind::Momentum),
-            "adam" => Some(OptimizerKind::Adam),
-            other => {
-                fail(
-                    LabField::Optimizer,
-                    format!("“{other}” is not an optimizer here: choose sgd, momentum or adam."),
-                );
-                None
-            }
-        };
-        let double_softmax = match self.loss.trim() {
-            "ce" => Some(false),
-            "double-softmax" => Some(true),
-            other => {
-                fail(
-                    LabField::Loss,
-                    format!("“{other}” is not a loss here: choose ce or double-softmax."),
-                );
-                None
-            }
-        };
-        let batch_size = parse_count(&self.batch, "The batch size", MAX_BATCH)
-            .map_err(|m| fail(LabField::Batch, m))
-            .ok();
-        let n_epochs = parse_count(&self.epochs, "The number of epochs", MAX_EPOCHS)
-            .map_err(|m| fail(LabField::Epochs, m))
-            .ok();
-        let lr = parse_lr(&self.lr, MAX_LR)
-            .map_err(|m| fail(LabField::Lr, m))
-            .ok();
-        let seed = match self.seed.trim().parse::<u64>() {
-            Ok(seed) => Some(seed),
-            Err(_) => {
-                fail(
-                    LabField::Seed,
-                    format!(
-                        "The seed must be a whole number from 0 to {}; “{}” is not.",
-                        u64::MAX,
-                        self.seed.trim()
-                    ),
-                );
-                None
-            }
-        };
-        match (
-            model,
-            batch_size,
-            lr,
-            n_epochs,
-            optimizer,
-            seed,
-            double_softmax,
-        ) {
-            (
-                Some(model),
-                Some(batch_size),
-                Some(lr),
-                Some(n_epochs),
-                Some(optimizer),
-                Some(seed),
-                Some(double_softmax),
-            ) if errors.is_empty() => Ok(RunConfig {
-                model,
-                batch_size,
-                lr,
-                n_epochs,
-                optimizer,
-                seed,
-                double_softmax,
-            }),
-            _ => Err(errors),
-        }
+        let batch_size = e.check(
+            Self::Batch,
+            parse_count(text(Self::Batch), "The batch size", MAX_BATCH),
+        );
+        let lr = e.check(Self::Lr, parse_lr(text(Self::Lr), MAX_LR));
+        let n_epochs = e.check(
+            Self::Epochs,
+            parse_count(text(Self::Epochs), "The number of epochs", MAX_EPOCHS),
+        );
+        let optimizer = e.check(
+            Self::Optimizer,
+            parse_choice(
+                text(Self::Optimizer),
+                "an optimizer",
+                &[
+                    ("sgd", OptimizerKind::Sgd),
+                    ("momentum", OptimizerKind::Momentum),
+                    ("adam", OptimizerKind::Adam),
+                ],
+            ),
+        );
+        let seed = e.check(Self::Seed, parse_seed(text(Self::Seed)));
+        let double_softmax = e.check(
+            Self::Loss,
+            parse_choice(
+                text(Self::Loss),
+                "a loss",
+                &[("ce", false), ("double-softmax", true)],
+            ),
+        );
+        let settings = (|| {
+            Some(RunConfig {
+                model: model?,
+                batch_size: batch_size?,
+                lr: lr?,
+                n_epochs: n_epochs?,
+                optimizer: optimizer?,
+                seed: seed?,
+                double_softmax: double_softmax?,
+            })
+        })();
+        e.finish(settings)
     }
 }
 
@@ -604,8 +488,8 @@ mod tests {
     #[test]
     fn a_bad_value_stays_in_the_link() {
         let f = form("batch=0&lr=%3Cb%3E");
-        assert_eq!(f.batch, "0");
-        assert_eq!(f.lr, "<b>");
+        assert_eq!(f.field(LabField::Batch), "0");
+        assert_eq!(f.field(LabField::Lr), "<b>");
         assert!(f.href().contains("batch=0&lr=%3Cb%3E"));
     }
 

@@ -457,10 +457,10 @@ impl MnistRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::mnist::config::{LabForm, ModelKind, OptimizerKind};
+    use crate::training::mnist::config::{LabField, LabForm, ModelKind, OptimizerKind};
     use crate::training::protocol::{CurvePoint, EpochRow, RunOutcome, RunProgress};
     use crate::training::session::WorkerSession;
-    use crate::training::session::testing::ticking;
+    use crate::training::session::testing::{start, ticking};
     use nn::idx::encode;
 
     type Session = WorkerSession<Mnist>;
@@ -510,12 +510,11 @@ mod tests {
     }
 
     fn mlp(epochs: &str) -> RunConfig {
-        LabForm {
-            epochs: epochs.into(),
-            batch: "10".into(),
-            lr: "0.1".into(),
-            ..LabForm::default()
-        }
+        LabForm::with(&[
+            (LabField::Epochs, epochs),
+            (LabField::Batch, "10"),
+            (LabField::Lr, "0.1"),
+        ])
         .parse()
         .unwrap()
     }
@@ -527,14 +526,7 @@ mod tests {
     #[test]
     fn a_run_reports_progress_epochs_and_its_end_and_then_predicts() {
         let mut session = loaded(200, 150);
-        let started = session.handle(
-            ToWorker::Start {
-                run_id: 7,
-                config: mlp("2"),
-            },
-            Vec::new(),
-            0.0,
-        );
+        let started = start(&mut session, 7, mlp("2"));
         assert_eq!(
             started,
             vec![FromWorker::Started {
@@ -641,7 +633,7 @@ mod tests {
             let mut session = loaded(100, 50);
             let mut config = mlp("1");
             config.seed = seed;
-            let _ = session.handle(ToWorker::Start { run_id: 1, config }, Vec::new(), 0.0);
+            let _ = start(&mut session, 1, config);
             run_to_end(&mut session)
                 .into_iter()
                 .filter_map(|m| match m {
@@ -659,14 +651,7 @@ mod tests {
     #[test]
     fn cancel_stops_between_slices_and_predict_answers_while_training() {
         let mut session = loaded(300, 20);
-        let _ = session.handle(
-            ToWorker::Start {
-                run_id: 2,
-                config: mlp("5"),
-            },
-            Vec::new(),
-            0.0,
-        );
+        let _ = start(&mut session, 2, mlp("5"));
         let mut clock = ticking();
         let _ = session.work(&mut clock, 3.0);
         assert!(session.is_busy());
@@ -714,7 +699,7 @@ mod tests {
             optimizer: OptimizerKind::Sgd,
             ..mlp("3")
         };
-        let _ = session.handle(ToWorker::Start { run_id: 1, config }, Vec::new(), 0.0);
+        let _ = start(&mut session, 1, config);
         let out = run_to_end(&mut session);
         match out.last() {
             Some(FromWorker::Done {
@@ -804,14 +789,7 @@ mod tests {
             "The images are 32×32 pixels",
         );
         // The bundled-size set is still the one in use.
-        let _ = session.handle(
-            ToWorker::Start {
-                run_id: 1,
-                config: mlp("1"),
-            },
-            Vec::new(),
-            0.0,
-        );
+        let _ = start(&mut session, 1, mlp("1"));
         let out = run_to_end(&mut session);
         assert!(out.iter().any(|m| matches!(
             m,
@@ -828,14 +806,7 @@ mod tests {
     #[test]
     fn starting_without_data_or_predicting_without_a_model_is_a_sentence() {
         let mut session = Session::new();
-        let out = session.handle(
-            ToWorker::Start {
-                run_id: 1,
-                config: mlp("1"),
-            },
-            Vec::new(),
-            0.0,
-        );
+        let out = start(&mut session, 1, mlp("1"));
         assert!(matches!(
             out.as_slice(),
             [FromWorker::Error {

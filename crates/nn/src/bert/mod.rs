@@ -11,18 +11,22 @@
 //! - The token, position and segment embeddings' gradients are sparse rows
 //!   ([`EmbeddingGrads`]): a step touches only the rows the batch used.
 
+mod encoder;
 pub mod mlm;
+mod mlm_head;
 pub mod naive_bayes;
 pub mod pretrain;
 pub mod safetensors;
 pub mod train;
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Slice, linalg::general_mat_mul};
+pub use encoder::{EncoderLayer, EncoderLayerCache, EncoderLayerGrads};
+pub use mlm_head::{MlmHead, MlmHeadCache, MlmHeadGrads};
+
+use ndarray::{Array2, ArrayView2, Axis, Slice};
 
 use crate::layers::{
-    AttentionMask, Dropout, DropoutCache, Embedding, EmbeddingCache, EmbeddingGrads, Gelu,
-    GeluCache, LayerNorm, LayerNormCache, LayerNormGrads, Linear, LinearCache, LinearGrads, Mode,
-    SelfAttention, SelfAttentionCache, SelfAttentionGrads, Tanh, TanhCache,
+    AttentionMask, Dropout, DropoutCache, Embedding, EmbeddingCache, EmbeddingGrads, LayerNorm,
+    LayerNormCache, LayerNormGrads, Linear, LinearCache, LinearGrads, Mode, Tanh, TanhCache,
 };
 use crate::model::Model;
 use crate::param::{ParamGrad, SparseRowsGrad};
@@ -182,177 +186,6 @@ impl TokenBatch {
             segment_ids: Array2::zeros((n, t)),
             attention_mask,
         }
-    }
-}
-
-/// One encoder layer: self-attention, dropout, residual, LayerNorm; feed-forward (GELU),
-/// dropout, residual, LayerNorm (post-norm, as BERT).
-#[derive(Clone, Debug, PartialEq)]
-pub struct EncoderLayer {
-    /// `attention.self` and `attention.output.dense`.
-    pub attention: SelfAttention,
-    /// `attention.output.LayerNorm`.
-    pub attention_norm: LayerNorm,
-    /// `intermediate.dense`, `[d, intermediate]`.
-    pub intermediate: Linear,
-    /// `output.dense`, `[intermediate, d]`.
-    pub output: Linear,
-    /// `output.LayerNorm`.
-    pub output_norm: LayerNorm,
-    /// Hidden dropout.
-    pub dropout: Dropout,
-}
-
-/// Gradients of an [`EncoderLayer`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct EncoderLayerGrads {
-    /// Of `attention`.
-    pub attention: SelfAttentionGrads,
-    /// Of `attention_norm`.
-    pub attention_norm: LayerNormGrads,
-    /// Of `intermediate`.
-    pub intermediate: LinearGrads,
-    /// Of `output`.
-    pub output: LinearGrads,
-    /// Of `output_norm`.
-    pub output_norm: LayerNormGrads,
-}
-
-/// What [`EncoderLayer::backward`] needs.
-#[derive(Clone, Debug)]
-pub struct EncoderLayerCache {
-    attention: SelfAttentionCache,
-    attention_dropout: DropoutCache<ndarray::Ix2>,
-    attention_norm: LayerNormCache,
-    intermediate: LinearCache,
-    gelu: GeluCache<ndarray::Ix2>,
-    output: LinearCache,
-    output_dropout: DropoutCache<ndarray::Ix2>,
-    output_norm: LayerNormCache,
-}
-
-impl EncoderLayer {
-    /// A freshly initialised layer.
-    pub fn new(config: &BertConfig, rng: &mut Rng) -> Self {
-        let d = config.hidden;
-        Self {
-            attention: SelfAttention::new(
-                d,
-                config.n_heads,
-                config.attention_dropout,
-                config.init_std,
-                rng,
-            ),
-            attention_norm: LayerNorm::new(d, config.layer_norm_eps),
-            intermediate: Linear::normal(d, config.intermediate, config.init_std, rng),
-            output: Linear::normal(config.intermediate, d, config.init_std, rng),
-            output_norm: LayerNorm::new(d, config.layer_norm_eps),
-            dropout: Dropout {
-                p: config.hidden_dropout,
-            },
-        }
-    }
-
-    /// Forward pass.
-    ///
-    /// # Shapes
-    /// `x`: `[n·t, d]`, `mask`: `(n, t)` → `y`: `[n·t, d]`
-    pub fn forward(
-        &self,
-        x: ArrayView2<'_, f32>,
-        mask: &AttentionMask,
-        mode: Mode,
-        rng: &mut Rng,
-    ) -> (Array2<f32>, EncoderLayerCache) {
-        // Owned arrays move into the caches and through dropout and GELU in place: no copies.
-        let (a, attention) = self.attention.forward(x, mask, mode, rng);
-        let (mut a, attention_dropout) = self.dropout.forward_owned(a, mode, rng);
-        a += &x;
-        let (h1, attention_norm) = self.attention_norm.forward(a.view());
-        let (i, intermediate) = self.intermediate.forward_owned(h1);
-        let (i, gelu) = Gelu.forward_owned(i);
-        let (o, output) = self.output.forward_owned(i);
-        let (mut o, output_dropout) = self.dropout.forward_owned(o, mode, rng);
-        o += &intermediate.input();
-        let (y, output_norm) = self.output_norm.forward(o.view());
-        (
-            y,
-            EncoderLayerCache {
-                attention,
-                attention_dropout,
-                attention_norm,
-                intermediate,
-                gelu,
-                output,
-                output_dropout,
-                output_norm,
-            },
-        )
-    }
-
-    /// Backward pass; adds into `grads`.
-    ///
-    /// # Shapes
-    /// `dy`: `[n·t, d]` → `dx`: `[n·t, d]`
-    pub fn backward(
-        &self,
-        cache: &EncoderLayerCache,
-        dy: ArrayView2<'_, f32>,
-        grads: &mut EncoderLayerGrads,
-    ) -> Array2<f32> {
-        let d_o = self
-            .output_norm
-            .backward(&cache.output_norm, dy, &mut grads.output_norm);
-        let d_out = self.dropout.backward(&cache.output_dropout, d_o.view());
-        let d_i = self
-            .output
-            .backward(&cache.output, d_out.view(), &mut grads.output);
-        let d_i = Gelu.backward_owned(&cache.gelu, d_i);
-        let mut d_h1 =
-            self.intermediate
-                .backward(&cache.intermediate, d_i.view(), &mut grads.intermediate);
-        d_h1 += &d_o;
-        let d_a = self.attention_norm.backward(
-            &cache.attention_norm,
-            d_h1.view(),
-            &mut grads.attention_norm,
-        );
-        let d_att = self.dropout.backward(&cache.attention_dropout, d_a.view());
-        let mut dx = self
-            .attention
-            .backward(&cache.attention, d_att.view(), &mut grads.attention);
-        dx += &d_a;
-        dx
-    }
-
-    fn params_and_grads<'a>(&'a mut self, grads: &'a EncoderLayerGrads) -> Vec<ParamGrad<'a>> {
-        let mut out = self.attention.params_and_grads(&grads.attention);
-        out.extend(self.attention_norm.params_and_grads(&grads.attention_norm));
-        out.extend(self.intermediate.params_and_grads(&grads.intermediate));
-        out.extend(self.output.params_and_grads(&grads.output));
-        out.extend(self.output_norm.params_and_grads(&grads.output_norm));
-        out
-    }
-}
-
-impl EncoderLayerGrads {
-    /// Zeros shaped like `layer`'s parameters.
-    pub fn zeros_like(layer: &EncoderLayer) -> Self {
-        Self {
-            attention: SelfAttentionGrads::zeros_like(&layer.attention),
-            attention_norm: LayerNormGrads::zeros_like(&layer.attention_norm),
-            intermediate: LinearGrads::zeros_like(&layer.intermediate),
-            output: LinearGrads::zeros_like(&layer.output),
-            output_norm: LayerNormGrads::zeros_like(&layer.output_norm),
-        }
-    }
-
-    fn fill_zero(&mut self) {
-        self.attention.fill_zero();
-        self.attention_norm.fill_zero();
-        self.intermediate.fill_zero();
-        self.output.fill_zero();
-        self.output_norm.fill_zero();
     }
 }
 
@@ -870,108 +703,6 @@ impl Model for BertClassifier {
         dense.extend(self.pooler.params_and_grads(&grads.pooler));
         dense.extend(self.classifier.params_and_grads(&grads.classifier));
         (dense, sparse)
-    }
-}
-
-/// The masked-LM head (`cls.predictions`): dense + GELU + LayerNorm, then a decoder tied to the
-/// token embeddings, `logits = h · Eᵀ + bias`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MlmHead {
-    /// `transform.dense`, `[d, d]`.
-    pub transform: Linear,
-    /// `transform.LayerNorm`.
-    pub norm: LayerNorm,
-    /// Decoder bias, `[vocab]`.
-    pub bias: Array1<f32>,
-}
-
-/// Gradients of an [`MlmHead`] (the tied decoder's weight gradient goes to the word embeddings).
-#[derive(Clone, Debug, PartialEq)]
-pub struct MlmHeadGrads {
-    /// Of `transform`.
-    pub transform: LinearGrads,
-    /// Of `norm`.
-    pub norm: LayerNormGrads,
-    /// Of `bias`.
-    pub dbias: Array1<f32>,
-}
-
-/// What [`MlmHead::backward`] needs.
-#[derive(Clone, Debug)]
-pub struct MlmHeadCache {
-    transform: LinearCache,
-    gelu: GeluCache<ndarray::Ix2>,
-    norm: LayerNormCache,
-    h: Array2<f32>,
-}
-
-impl MlmHead {
-    /// A fresh head for `config`.
-    pub fn new(config: &BertConfig, rng: &mut Rng) -> Self {
-        Self {
-            transform: Linear::normal(config.hidden, config.hidden, config.init_std, rng),
-            norm: LayerNorm::new(config.hidden, config.layer_norm_eps),
-            bias: Array1::zeros(config.vocab_size),
-        }
-    }
-
-    /// Vocabulary logits for the hidden states of the masked positions.
-    ///
-    /// # Shapes
-    /// `hidden`: `[m, d]`, `word_embeddings`: `[vocab, d]` → logits: `[m, vocab]`
-    pub fn forward(
-        &self,
-        hidden: ArrayView2<'_, f32>,
-        word_embeddings: &Embedding,
-    ) -> (Array2<f32>, MlmHeadCache) {
-        let (x, transform) = self.transform.forward(hidden);
-        let (x, gelu) = Gelu.forward(x.view());
-        let (h, norm) = self.norm.forward(x.view());
-        let mut logits = Array2::zeros((h.nrows(), self.bias.len()));
-        logits.assign(&self.bias);
-        general_mat_mul(1.0, &h, &word_embeddings.table.t(), 1.0, &mut logits);
-        (
-            logits,
-            MlmHeadCache {
-                transform,
-                gelu,
-                norm,
-                h,
-            },
-        )
-    }
-
-    /// Backward pass; adds into `grads` and the tied table's `word_grads` (every row: the
-    /// decoder's gradient is dense). Returns the gradient of the hidden states.
-    ///
-    /// # Shapes
-    /// `dlogits`: `[m, vocab]` → `d_hidden`: `[m, d]`
-    pub fn backward(
-        &self,
-        cache: &MlmHeadCache,
-        dlogits: ArrayView2<'_, f32>,
-        word_embeddings: &Embedding,
-        grads: &mut MlmHeadGrads,
-        word_grads: &mut EmbeddingGrads,
-    ) -> Array2<f32> {
-        grads.dbias += &dlogits.sum_axis(Axis(0));
-        word_grads.add_dense(dlogits.t().dot(&cache.h).view());
-        let dh = dlogits.dot(&word_embeddings.table);
-        let dx = self.norm.backward(&cache.norm, dh.view(), &mut grads.norm);
-        let dx = Gelu.backward(&cache.gelu, dx.view());
-        self.transform
-            .backward(&cache.transform, dx.view(), &mut grads.transform)
-    }
-}
-
-impl MlmHeadGrads {
-    /// Zeros shaped like `head`'s parameters.
-    pub fn zeros_like(head: &MlmHead) -> Self {
-        Self {
-            transform: LinearGrads::zeros_like(&head.transform),
-            norm: LayerNormGrads::zeros_like(&head.norm),
-            dbias: Array1::zeros(head.bias.len()),
-        }
     }
 }
 

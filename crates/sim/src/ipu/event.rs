@@ -3,19 +3,7 @@
 use crate::units::{Bytes, Cycle};
 use std::fmt;
 
-/// `1472` → `"1,472"`.
-#[must_use]
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub use crate::units::thousands;
 
 /// One event of an IPU run.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use crate::units::Bytes;
 use std::fmt;
 
 mod builder;
+pub mod eval;
 pub mod presets;
 
 pub use builder::WorkloadBuilder;

@@ -149,7 +149,60 @@ pub fn bert_tiny_encoder_layer_seq(seq: u64) -> Result<Workload, SimError> {
         "BERT-tiny encoder layer (seq {seq}, hidden 128, 2 heads)"
     ));
     let x = b.input("x", &[seq, 128], DType::F32);
-    encoder_layer(&mut b, x, seq, "");
+    encoder_layer(&mut b, x, EncoderDims::bert_tiny(seq), "");
+    b.build()
+}
+
+/// The sizes of an encoder layer: BERT-tiny's are hidden 128, 2 heads, feed-forward 512.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncoderDims {
+    /// Sequence length.
+    pub seq: u64,
+    /// Hidden size (a multiple of `heads`).
+    pub hidden: u64,
+    /// Attention heads.
+    pub heads: u64,
+    /// Feed-forward size.
+    pub ffn: u64,
+}
+
+impl EncoderDims {
+    /// BERT-tiny's layer at sequence `seq`.
+    #[must_use]
+    pub fn bert_tiny(seq: u64) -> Self {
+        Self {
+            seq,
+            hidden: 128,
+            heads: 2,
+            ffn: 512,
+        }
+    }
+}
+
+/// One encoder layer of any size, with the ops of [`bert_tiny_encoder_layer_seq`]: small
+/// ones give tests cycle counts that can be derived by hand.
+///
+/// # Errors
+/// A zero size, `hidden` not a multiple of `heads`, or a huge size.
+pub fn encoder_layer_sized(dims: EncoderDims) -> Result<Workload, SimError> {
+    crate::error::check_size("sequence length", dims.seq, MAX_SEQ)?;
+    crate::error::check_size("hidden size", dims.hidden, 1 << 16)?;
+    crate::error::check_size("number of heads", dims.heads, dims.hidden.max(1))?;
+    crate::error::check_size("feed-forward size", dims.ffn, 1 << 16)?;
+    if !dims.hidden.is_multiple_of(dims.heads) {
+        return Err(SimError::InvalidWorkload {
+            reason: format!(
+                "the hidden size {} is not a multiple of the {} heads.",
+                dims.hidden, dims.heads
+            ),
+        });
+    }
+    let mut b = Workload::builder(&format!(
+        "encoder layer (seq {}, hidden {}, {} heads, FFN {})",
+        dims.seq, dims.hidden, dims.heads, dims.ffn
+    ));
+    let x = b.input("x", &[dims.seq, dims.hidden], DType::F32);
+    encoder_layer(&mut b, x, dims, "");
     b.build()
 }
 
@@ -166,20 +219,25 @@ pub fn bert_tiny_encoder(seq: u64, n_layers: u64) -> Result<Workload, SimError> 
     ));
     let mut x = b.input("x", &[seq, 128], DType::F32);
     for l in 0..n_layers {
-        x = encoder_layer(&mut b, x, seq, &format!("l{l}."));
+        x = encoder_layer(&mut b, x, EncoderDims::bert_tiny(seq), &format!("l{l}."));
     }
     b.build()
 }
 
-/// Appends one encoder layer reading `x: [seq, 128]`; names start with `prefix`. Returns
+/// Appends one encoder layer reading `x: [seq, hidden]`; names start with `prefix`. Returns
 /// the layer's output.
 fn encoder_layer(
     b: &mut super::WorkloadBuilder,
     x: super::TensorId,
-    seq: u64,
+    dims: EncoderDims,
     prefix: &str,
 ) -> super::TensorId {
-    let (hidden, heads, ffn) = (128u64, 2u64, 512u64);
+    let EncoderDims {
+        seq,
+        hidden,
+        heads,
+        ffn,
+    } = dims;
     let head = hidden / heads;
     let f = DType::F32;
     let name = |n: &str| format!("{prefix}{n}");

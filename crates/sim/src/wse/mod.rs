@@ -6,6 +6,8 @@
 //! - [`mesh`]: routers, colors, queues, back-pressure and the cycle loop; snapshots and
 //!   inspection for the UI.
 //! - [`gemv`]: the mapping step for a GEMV / MLP layer.
+//! - [`layer`]: the mapping of a graph of ops (the BERT-tiny encoder layer) op by op, each
+//!   on the whole mesh in turn: matmuls on the GEMV dataflow, row tasks for the rest.
 //! - [`event`]: what the mesh records in its trace ([`WseEvent`]), worded for the learner.
 //!
 //! # What the model assumes
@@ -23,6 +25,7 @@ pub mod ce;
 pub mod config;
 pub mod event;
 pub mod gemv;
+pub mod layer;
 pub mod mesh;
 
 pub use config::WseConfig;
@@ -35,4 +38,5 @@ pub const MODEL_ASSUMPTIONS: &[&str] = &[
     "A PE runs a few built-in tasks with fixed costs (one FP32 multiply-add per cycle, 2-wavelet queues), not a compiled program: modelling choices, not WSE-2 figures.",
 ];
 pub use gemv::{GemvProblem, GemvRun, ResultCheck};
+pub use layer::{LayerCheck, LayerRun};
 pub use mesh::{Mesh, MeshSnapshot, PeInspect, PeState, PeView, Port, PortSet, Route, WaveletView};

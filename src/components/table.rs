@@ -1,0 +1,65 @@
+//! The one data table: column headings, rows of text, one cell per row naming it (a row
+//! header, so a screen reader announces it with every cell), and optionally a marked row.
+
+use leptos::prelude::*;
+
+/// A table of text inside a scrolling wrapper (`sim-table` styles).
+#[component]
+pub fn DataTable(
+    /// The table's `data-testid`.
+    testid: &'static str,
+    /// Column headings.
+    headers: &'static [&'static str],
+    /// The rows, one text per column.
+    #[prop(into)]
+    rows: Signal<Vec<Vec<String>>>,
+    /// Which column names the row (`<th scope="row">`).
+    #[prop(default = 0)]
+    row_header: usize,
+    /// The row to mark as current, if any.
+    #[prop(optional, into)]
+    current: Option<Signal<Option<usize>>>,
+) -> impl IntoView {
+    view! {
+        <div class="sim-table-wrap">
+            <table class="sim-table" data-testid=testid>
+                <thead>
+                    <tr>
+                        {headers
+                            .iter()
+                            .map(|h| view! { <th scope="col">{*h}</th> })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        rows.get()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, cells)| {
+                                let is_current = move || {
+                                    current.is_some_and(|c| c.get() == Some(i))
+                                };
+                                view! {
+                                    <tr class:sim-table__row--current=is_current>
+                                        {cells
+                                            .into_iter()
+                                            .enumerate()
+                                            .map(|(j, text)| {
+                                                if j == row_header {
+                                                    view! { <th scope="row">{text}</th> }.into_any()
+                                                } else {
+                                                    view! { <td>{text}</td> }.into_any()
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tr>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </tbody>
+            </table>
+        </div>
+    }
+}
