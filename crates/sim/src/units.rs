@@ -125,6 +125,20 @@ impl fmt::Display for Picojoules {
     }
 }
 
+/// `1472` → `"1,472"`.
+#[must_use]
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,18 +158,4 @@ mod tests {
         assert_eq!(Bytes::kib(48).to_string(), "48.00 KiB");
         assert_eq!(Picojoules(2_500.0).to_string(), "2.500 nJ");
     }
-}
-
-/// `1472` → `"1,472"`.
-#[must_use]
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
