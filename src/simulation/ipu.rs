@@ -437,24 +437,36 @@ mod tests {
 
     #[test]
     fn bad_settings_are_sentences() {
-        assert_eq!(
-            ipu("tiles=0").unwrap_err(),
-            "Number of tiles must be at least 1, but it is 0."
-        );
-        assert_eq!(
-            ipu("tiles=5000").unwrap_err(),
-            "Number of tiles is 5000, above the limit of 1472."
-        );
-        assert!(
-            ipu("preset=cnn&tiles=1")
-                .unwrap_err()
-                .starts_with("Tile 0 would need"),
-            "a CNN on one tile does not fit its 624 KiB"
-        );
-        assert_eq!(
-            ipu("chip=mk3").unwrap_err(),
-            "There is no chip called \u{201c}mk3\u{201d}; choose bow or gc200."
-        );
+        for (query, sentence) in [
+            (
+                "tiles=0",
+                "Number of tiles must be at least 1, but it is 0.",
+            ),
+            (
+                "tiles=5000",
+                "Number of tiles is 5000, above the limit of 1472.",
+            ),
+            (
+                "chip=mk3",
+                "There is no chip called \u{201c}mk3\u{201d}; choose bow or gc200.",
+            ),
+            (
+                "preset=bert-layer&seq=0",
+                "Sequence length must be at least 1, but it is 0.",
+            ),
+            (
+                "preset=bert-layer&seq=600",
+                "Sequence length is 600, above the limit of 512.",
+            ),
+        ] {
+            assert_eq!(ipu(query).unwrap_err(), sentence, "{query}");
+        }
+        // A CNN on one tile does not fit its 624 KiB; nor do the BERT layer's 768 KiB of
+        // weights fit 4 tiles beside GELU's data.
+        for query in ["preset=cnn&tiles=1", "preset=bert-layer&tiles=4"] {
+            let err = ipu(query).unwrap_err();
+            assert!(err.starts_with("Tile 0 would need"), "{query}: {err}");
+        }
     }
 
     #[test]
@@ -479,20 +491,6 @@ mod tests {
         let q = crate::query::parse("preset=bert-layer&seq=128&tiles=64");
         let form = SimForm::from_query(&IpuMachine, &q);
         assert!(form.to_query(&IpuMachine).contains("seq=128"));
-        assert_eq!(
-            ipu("preset=bert-layer&seq=0").unwrap_err(),
-            "Sequence length must be at least 1, but it is 0."
-        );
-        assert_eq!(
-            ipu("preset=bert-layer&seq=600").unwrap_err(),
-            "Sequence length is 600, above the limit of 512."
-        );
-        assert!(
-            ipu("preset=bert-layer&tiles=4")
-                .unwrap_err()
-                .starts_with("Tile 0 would need"),
-            "768 KiB of weights do not fit 4 tiles beside GELU's data"
-        );
     }
 
     #[test]
