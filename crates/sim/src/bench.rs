@@ -52,6 +52,23 @@ pub fn ipu_supersteps(n_runs: u64) -> Result<u64, SimError> {
     Ok(supersteps)
 }
 
+/// Compiles the BERT-tiny encoder layer (sequence 128) for a 1,472-tile Bow IPU, seeds its
+/// values and computes their f64 reference, then runs it to the end (values on), `n_layers`
+/// times: what a page does when it builds and plays the layer. Returns the layers run.
+///
+/// # Errors
+/// As [`ipu_tile_cycles`].
+pub fn ipu_bert_layers(n_layers: u64) -> Result<u64, SimError> {
+    let mut config = crate::ipu::IpuConfig::bow();
+    config.trace_capacity = 0;
+    let workload = crate::workload::presets::bert_tiny_encoder_layer()?;
+    for _ in 0..n_layers {
+        let mut run = crate::ipu::IpuRun::new(config.clone(), &workload, 0)?;
+        let _ = run.run_until(Cycle(u64::MAX));
+    }
+    Ok(n_layers)
+}
+
 /// Simulates `n_cycles` cycles of the BERT-tiny encoder layer (8 micro-batches) on an
 /// SN10-class RDU tile as a page does: slices of `slice` cycles, a snapshot after each
 /// (`slice == 1` steps cycle by cycle with [`Engine::step`], from the end of the first
@@ -215,8 +232,9 @@ impl std::fmt::Debug for BenchCase {
 /// The simulator benchmarks, identical on native and wasm: a busy 64×64 and 32×32 mesh, the
 /// BERT-tiny layer mapped op by op on the WSE page's 16×16 mesh, the
 /// MNIST CNN on a 1,472-tile IPU (cycle slices with snapshots, and whole runs), the BERT-tiny
-/// layer on an SN10-class RDU tile (page-like slices, and cycle by cycle), and Groq runs (the
-/// page's BERT layer with values, and BERT-tiny on the real floorplan).
+/// layer compiled, checked and run on the same IPU, the BERT-tiny layer on an SN10-class RDU
+/// tile (page-like slices, and cycle by cycle), and Groq runs (the page's BERT layer with
+/// values, and BERT-tiny on the real floorplan).
 /// A run that fails (it cannot, for these fixed sizes) counts as no work.
 pub fn cases() -> Vec<BenchCase> {
     vec![
@@ -255,6 +273,11 @@ pub fn cases() -> Vec<BenchCase> {
             name: "sim.ipu_superstep_1472",
             unit: "supersteps",
             run: Box::new(|| ipu_supersteps(20).map_or(0.0, |n| n as f64)),
+        },
+        BenchCase {
+            name: "sim.ipu_bert_1472",
+            unit: "layers",
+            run: Box::new(|| ipu_bert_layers(2).map_or(0.0, |n| n as f64)),
         },
         BenchCase {
             name: "sim.groq_bert_page",
@@ -328,7 +351,8 @@ mod tests {
         assert_eq!(ipu_tile_cycles(1_000).unwrap(), 1_472 * 1_000);
         // The CNN's forward program has 13 supersteps (see the IPU tests).
         assert_eq!(ipu_supersteps(2).unwrap(), 26);
-        assert_eq!(cases().len(), 9);
+        assert_eq!(ipu_bert_layers(1).unwrap(), 1);
+        assert_eq!(cases().len(), 10);
     }
 
     #[test]

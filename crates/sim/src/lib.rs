@@ -36,13 +36,13 @@
 //!   ([`wse::LayerRun`]): matmuls on the GEMV dataflow, the other ops as row tasks.
 //! - [`ipu`]: a Graphcore IPU-style machine run in bulk-synchronous supersteps: tiles with
 //!   their own 624 KiB SRAM and six worker threads compute on local data, sync, then exchange
-//!   compiler-scheduled copies. [`ipu::compile`] places a workload's matmuls, convolutions
+//!   compiler-scheduled copies. [`ipu::compile()`] places a workload's matmuls, convolutions
 //!   (as GEMMs) and elementwise ops on the tiles; [`ipu::IpuRun`] runs the program cycle by
 //!   cycle; [`ipu::epoch_estimate`] costs a training epoch of the Graphcore MNIST example
 //!   and sets it next to the real Bow run (~8.65 s per epoch).
 //! - [`groq`]: a Groq TSP-style chip: functional slices (MEM, VXM, MXM, SXM) west to east,
 //!   stream registers moving vectors one slice per cycle, instructions rippling north one
-//!   superlane per cycle. [`groq::compile`] fixes every instruction's cycle before the run;
+//!   superlane per cycle. [`groq::compile()`] fixes every instruction's cycle before the run;
 //!   [`groq::GroqRun`] replays it and ends exactly on the predicted cycle, whatever the
 //!   values; [`groq::latency`] sets BERT-tiny at sequence 128 and 256 beside the real chip.
 //! - [`rdu`]: a SambaNova RDU-style tile: a checkerboard of PCUs (SIMD lanes × pipeline
@@ -126,8 +126,9 @@
 //!   a 100-cycle sync, a host link of 12.5 GB/s with 50 µs per host call, one vertex per
 //!   worker with a barrel-threaded issue rate and no launch cost, weights resident on the
 //!   tiles that use them, the compiler's split search and exchange schedule, and the costing
-//!   of the backward pass (twice the forward GEMM compute). See [`ipu::program`] and
-//!   [`ipu::epoch`]; nothing is calibrated to the real run.
+//!   of the backward pass (twice the forward GEMM compute). See
+//!   [`ipu::compile`](mod@ipu::compile) and [`ipu::epoch`]; nothing is calibrated to the real
+//!   run.
 //! - Groq: every instruction latency, the MXM's weight-install time, one tensor per MEM
 //!   slice, one read and one write port per MEM slice, and the greedy compiler
 //!   ([`groq::MODEL_ASSUMPTIONS`]).

@@ -10,11 +10,13 @@ use sim::SimError;
 use sim::engine::{Engine, RunStatus};
 use sim::ipu::epoch::{LEAVES_OUT, REAL_EPOCH_S_CACHED, REAL_EPOCH_S_FIRST_RUN};
 use sim::ipu::{
-    CompileOptions, GemmSplit, IpuConfig, IpuEvent, IpuRun, SuperstepPhase, TilePhase, compile,
-    epoch_estimate,
+    CompileOptions, GemmSplit, IpuConfig, IpuEvent, IpuRun, OpSplit, SuperstepPhase, TilePhase,
+    compile, epoch_estimate,
 };
 use sim::units::{Bytes, Cycle};
-use sim::workload::presets::{gemv, graphcore_mnist_cnn, linear, mnist_mlp_layer};
+use sim::workload::presets::{
+    bert_tiny_encoder_layer_seq, gemv, graphcore_mnist_cnn, linear, mnist_mlp_layer,
+};
 use sim::workload::{Activation, DType, OpKind, Workload};
 
 /// `n` small tiles that spread inputs and elementwise ops down to one element per tile.
@@ -448,4 +450,184 @@ fn the_gc200_runs_the_same_cycles_at_a_slower_clock() {
     let ratio = gc.compute_s / bow.compute_s;
     assert!((ratio - 1.85 / 1.33).abs() < 1e-9, "{ratio}");
     assert!((gc.host_s - bow.host_s).abs() < 1e-12);
+}
+
+#[test]
+fn two_heads_of_a_2x2_batched_matmul_on_4_tiles_take_204_cycles() {
+    // y_h = a_h · b_h for heads h = 0, 1: a, b: [2, 2, 2] inputs (both exchanged), forced
+    // split n 2 per head. Two tiles per head, so the heads get their own groups: tile
+    // 2h + l computes column l of head h (2 outputs over k = 2).
+    // a and b start in blocks of 2: tile t holds a[2t..2t+2] and b[2t..2t+2].
+    // Tile 2h + l reads a_h = a[4h..4h+4] (half of it remote: 8 B from its partner) and
+    // b_h's column l, b[4h + l] (local) and b[4h + 2 + l] (4 B from tile 2h + 1, or from
+    // 2h for l = 1). Eight transfers, in rounds by distance: 0→1, 2→3 (a 2 cycles, then b
+    // 1 cycle), then 1→0, 3→2 the same, each tile sending one and receiving one at a time
+    // in both rounds at once: exchange 3 cycles. Superstep 0: 0 + 100 + 3 = 103.
+    // Superstep 1: 2 outputs per tile, 2 vertices of 2·2 = 4 FLOPs, ⌈6·4/32⌉ = 1 cycle;
+    // + 100. Total 204 cycles, 48 bytes exchanged.
+    let mut b = Workload::builder("two heads");
+    let a = b.input("a", &[2, 2, 2], DType::F32);
+    let bt = b.input("b", &[2, 2, 2], DType::F32);
+    b.op(
+        "heads",
+        OpKind::MatMul {
+            batch: 2,
+            m: 2,
+            k: 2,
+            n: 2,
+        },
+        &[a, bt],
+    );
+    let workload = b.build().unwrap();
+    let options = CompileOptions {
+        gemm_split: Some(GemmSplit {
+            m_parts: 1,
+            k_parts: 1,
+            n_parts: 2,
+        }),
+    };
+    let mut run = IpuRun::with_options(thin(4), &workload, 9, &options).unwrap();
+    let p = run.program();
+    assert_eq!(
+        p.ops[0].split,
+        OpSplit::BatchedGemm {
+            batch_parts: 2,
+            split: GemmSplit {
+                m_parts: 1,
+                k_parts: 1,
+                n_parts: 2
+            }
+        }
+    );
+    assert_eq!(p.supersteps.len(), 2);
+    let s0 = &p.supersteps[0];
+    assert_eq!(s0.exchange.len(), 8);
+    assert_eq!(s0.exchange_bytes(), Bytes(48));
+    assert_eq!(s0.exchange_cycles, Cycle(3));
+    assert!(s0.tiles.iter().all(|t| t.bytes_needed == Bytes(12)));
+    assert_eq!(p.supersteps[1].compute, Cycle(1));
+    assert!(p.supersteps[1].tiles.iter().all(|t| t.vertices.len() == 2));
+    assert_eq!(finish(&mut run), Cycle(204));
+    assert_close(run.result().unwrap(), run.reference().unwrap());
+    // Each head's values are its own product: head 1 does not read head 0's matrices.
+    let y = run.result().unwrap().to_vec();
+    let mut flipped = IpuRun::with_options(thin(4), &workload, 10, &options).unwrap();
+    finish(&mut flipped);
+    assert_ne!(y, flipped.result().unwrap());
+}
+
+#[test]
+fn the_bert_layer_at_seq_128_runs_on_a_bow_ipu_with_correct_values() {
+    let workload = bert_tiny_encoder_layer_seq(128).unwrap();
+    let mut run = IpuRun::new(IpuConfig::bow(), &workload, 42).unwrap();
+    let p = run.program();
+    // Every op is placed: 14 ops, the two per-head matmuls as batched GEMMs whose heads sit
+    // on tiles of their own, and each compute phase after the exchange that feeds it.
+    assert_eq!(p.ops.len(), 14);
+    for name in ["scores", "context"] {
+        let op = p.ops.iter().find(|o| o.name == name).unwrap();
+        assert!(
+            matches!(op.split, OpSplit::BatchedGemm { batch_parts: 2, .. }),
+            "{:?}",
+            op.split
+        );
+        assert!(op.split.tiles() <= 1_472);
+    }
+    assert!(p.memory_used.iter().all(|&m| m <= p.tile_memory));
+    // The compiler's figures (regression values, not derived by hand): 18 supersteps,
+    // 10,618 cycles, 9,473,568 bytes exchanged.
+    assert_eq!(p.supersteps.len(), 18);
+    let predicted = p.total_cycles(Cycle(100));
+    assert_eq!(predicted, Cycle(10_618));
+    let bytes: u64 = p.supersteps.iter().map(|s| s.exchange_bytes().0).sum();
+    assert_eq!(bytes, 9_473_568);
+    assert_eq!(finish(&mut run), predicted);
+    let (y, r) = (run.result().unwrap(), run.reference().unwrap());
+    assert_eq!(y.len(), 128 * 128);
+    let worst = sim::ipu::values::worst_relative_difference(y, r);
+    assert!(worst <= sim::ipu::values::tolerance(&workload), "{worst}");
+    assert_eq!(run.metrics().bytes_on_chip, Bytes(bytes));
+    // All the workload's FLOPs, plus the adds of the split reductions.
+    assert!(run.metrics().flops >= workload.flops());
+}
+
+#[test]
+fn bert_layers_that_do_not_fit_or_are_too_long_are_sentences() {
+    // On 4 tiles the layer's 768 KiB of weights leave no room beside GELU's data.
+    let err = IpuRun::new(
+        IpuConfig::small(4),
+        &bert_tiny_encoder_layer_seq(128).unwrap(),
+        1,
+    )
+    .unwrap_err();
+    assert!(matches!(err, SimError::TileMemoryExceeded { .. }), "{err}");
+    assert!(err.to_string().starts_with("Tile "), "{err}");
+    assert_eq!(
+        bert_tiny_encoder_layer_seq(0).unwrap_err().to_string(),
+        "sequence length must be at least 1, but it is 0."
+    );
+    assert!(bert_tiny_encoder_layer_seq(513).is_err());
+    // Sequence 1: every op still placed and checked.
+    let mut one = IpuRun::new(
+        IpuConfig::bow(),
+        &bert_tiny_encoder_layer_seq(1).unwrap(),
+        1,
+    )
+    .unwrap();
+    finish(&mut one);
+    let worst = sim::ipu::values::worst_relative_difference(
+        one.result().unwrap(),
+        one.reference().unwrap(),
+    );
+    assert!(worst <= 1e-4, "{worst}");
+    // Sequence 512 is timing only (its FLOPs are above the values limit), and it fits.
+    let mut long = IpuRun::new(
+        IpuConfig::bow(),
+        &bert_tiny_encoder_layer_seq(512).unwrap(),
+        1,
+    )
+    .unwrap();
+    assert!(finish(&mut long) > Cycle(10_618));
+    assert!(long.no_values_reason().is_some());
+}
+
+#[test]
+fn a_later_layers_weights_must_fit_beside_an_earlier_layers_data() {
+    // One tile (624 KiB = 638,976 B). A ReLU of 40,000 floats holds its input and output,
+    // 320,000 B; the GEMV after it holds 40,000 × 2 weights (320,000 B) for the whole run,
+    // so they are on the tile while the ReLU runs too: 640,000 B, 1,024 B too many. The
+    // GEMV's own check passes (320,000 B of weights + 160,008 B of data).
+    let mut b = Workload::builder("relu then gemv");
+    let x = b.input("x", &[1, 40_000], DType::F32);
+    let w = b.weight("w", &[40_000, 2], DType::F32);
+    let y = b.op(
+        "relu",
+        OpKind::Activation {
+            func: Activation::Relu,
+            len: 40_000,
+        },
+        &[x],
+    );
+    b.op(
+        "gemv",
+        OpKind::MatMul {
+            batch: 1,
+            m: 1,
+            k: 40_000,
+            n: 2,
+        },
+        &[y, w],
+    );
+    let err = compile(&IpuConfig::small(1), &b.build().unwrap()).unwrap_err();
+    assert_eq!(
+        err,
+        SimError::TileMemoryExceeded {
+            tile: 0,
+            what:
+                "the weights it holds (312.50 KiB) and the inputs and outputs of relu (312.50 KiB)"
+                    .to_owned(),
+            needed: Bytes(640_000),
+            capacity: Bytes::kib(624),
+        }
+    );
 }

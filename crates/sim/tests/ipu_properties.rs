@@ -1,7 +1,8 @@
 //! Properties of every IPU program and run: exchange bytes are received exactly once and
 //! exactly where they are needed, no tile sends or receives two transfers at once, no tile
 //! starts a compute phase before the previous sync completes, every tile-cycle is counted
-//! once, and the values match the f64 reference.
+//! once, and the values match the f64 reference; over GEMVs, linear layers, elementwise ops on
+//! a GEMM's layout and batched (per-head) matmuls with their own or a shared `b`.
 
 use proptest::prelude::*;
 use sim::engine::Engine;
@@ -14,6 +15,33 @@ fn workload(kind: u8, a: u64, b: u64, batch: u64) -> Workload {
     match kind {
         0 => gemv(a, b).expect("sizes from 1"),
         1 => linear(batch, a, b, true).expect("sizes from 1"),
+        3 => attention(batch + 1, a % 9 + 1, b % 6 + 1),
+        4 => {
+            // Per-head products against one shared weight, then a GELU.
+            let heads = batch + 1;
+            let mut w = Workload::builder("batched matmul, shared weight");
+            let x = w.input("x", &[heads, 3, a], DType::F32);
+            let wt = w.weight("w", &[a, b], DType::F32);
+            let y = w.op(
+                "heads",
+                OpKind::MatMul {
+                    batch: heads,
+                    m: 3,
+                    k: a,
+                    n: b,
+                },
+                &[x, wt],
+            );
+            w.op(
+                "gelu",
+                OpKind::Activation {
+                    func: Activation::Gelu,
+                    len: heads * 3 * b,
+                },
+                &[y],
+            );
+            w.build().expect("a valid graph")
+        }
         _ => {
             // A matmul, a GELU and a softmax over rows: elementwise ops on a GEMM's layout.
             let mut w = Workload::builder("matmul, gelu, softmax");
@@ -50,12 +78,58 @@ fn workload(kind: u8, a: u64, b: u64, batch: u64) -> Workload {
     }
 }
 
+/// Attention's core on `heads` heads: per-head scores `q·k`, a softmax over rows, per-head
+/// `p·v`, then a layer norm (`q`, `v`: `[heads, seq, d]`, `k`: `[heads, d, seq]`).
+fn attention(heads: u64, seq: u64, d: u64) -> Workload {
+    let mut w = Workload::builder("attention");
+    let q = w.input("q", &[heads, seq, d], DType::F32);
+    let k = w.input("k", &[heads, d, seq], DType::F32);
+    let v = w.input("v", &[heads, seq, d], DType::F32);
+    let s = w.op(
+        "scores",
+        OpKind::MatMul {
+            batch: heads,
+            m: seq,
+            k: d,
+            n: seq,
+        },
+        &[q, k],
+    );
+    let p = w.op(
+        "softmax",
+        OpKind::Softmax {
+            rows: heads * seq,
+            cols: seq,
+        },
+        &[s],
+    );
+    let c = w.op(
+        "context",
+        OpKind::MatMul {
+            batch: heads,
+            m: seq,
+            k: seq,
+            n: d,
+        },
+        &[p, v],
+    );
+    w.op(
+        "norm",
+        OpKind::LayerNorm {
+            rows: heads * seq,
+            cols: d,
+        },
+        &[c],
+    );
+    w.build().expect("a valid graph")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
     fn exchange_is_exact_and_bsp_order_holds(
-        kind in 0u8..3,
+        kind in 0u8..5,
         a in 1u64..40,
         b in 1u64..24,
         batch in 1u64..4,
@@ -165,7 +239,7 @@ proptest! {
     #[test]
     fn any_sizes_give_a_program_or_an_error(
         dims in proptest::collection::vec(prop_oneof![1u64..64, any::<u64>(), 1u64..100_000], 7),
-        pick in 0usize..5,
+        pick in 0usize..6,
         n_tiles in prop_oneof![0u32..40, 0u32..3_000],
         min_block in 0u32..200,
     ) {
@@ -175,11 +249,12 @@ proptest! {
             1 => OpKind::Conv2d { batch: d[0], c_in: d[1], c_out: d[2], h: d[3], w: d[3], kh: d[4].min(5), kw: d[4].min(5) },
             2 => OpKind::MaxPool { batch: d[0], channels: d[1], h: d[3], w: d[3], size: d[4].min(4) },
             3 => OpKind::Softmax { rows: d[0], cols: d[1] },
+            5 => OpKind::MatMul { batch: d[3], m: d[0], k: d[1], n: d[2] },
             _ => OpKind::Activation { func: Activation::Relu, len: d[0] },
         };
         let mut b = Workload::builder("fuzz");
         let (x, w) = match kind {
-            OpKind::MatMul { m, k, n, .. } => (b.input("x", &[m, k], DType::F32), Some(b.weight("w", &[k, n], DType::F32))),
+            OpKind::MatMul { batch, m, k, n } => (b.input("x", &[batch, m, k], DType::F32), Some(b.weight("w", &[batch, k, n], DType::F32))),
             OpKind::Conv2d { batch, c_in, c_out, h, kh, .. } => (b.input("x", &[batch, c_in, h, h], DType::F32), Some(b.weight("w", &[c_out, c_in, kh, kh], DType::F16))),
             OpKind::MaxPool { batch, channels, h, .. } => (b.input("x", &[batch, channels, h, h], DType::F32), None),
             OpKind::Softmax { rows, cols } => (b.input("x", &[rows, cols], DType::F32), None),

@@ -8,8 +8,8 @@
 //! embeddings, the pooler and classifier, the FP16 conversion and everything the real
 //! compiler does better or worse than this one.
 
+use super::compile::compile;
 use super::config::GroqConfig;
-use super::program::compile;
 use crate::error::SimError;
 use crate::units::Cycle;
 use crate::workload::presets::bert_tiny_encoder;

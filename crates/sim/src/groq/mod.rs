@@ -5,7 +5,9 @@
 //!
 //! - [`config`]: the floorplan, sourced constants and the named modelling choices
 //!   (instruction latencies).
-//! - [`program`]: the compiler ([`compile`]) and the schedule as public data.
+//! - [`compile`](mod@compile): the compiler ([`compile()`]): ops lowered into chains of
+//!   instructions, placed greedily in op order.
+//! - [`program`]: the schedule as public data (instructions, streams, placements).
 //! - [`run`]: the engine [`GroqRun`], which replays the schedule and never stalls.
 //! - [`values`]: the numbers a run computes, and the f64 reference.
 //! - [`event`]: [`GroqEvent`], what a run reports in words.
@@ -43,6 +45,7 @@
 //! # Ok::<(), sim::SimError>(())
 //! ```
 
+pub mod compile;
 pub mod config;
 pub mod event;
 pub mod latency;
@@ -60,9 +63,10 @@ pub const MODEL_ASSUMPTIONS: &[&str] = &[
     "Values are computed in f32 as each vector passes its functional slice (the real chip computes in FP16 and INT8); timing never depends on them.",
 ];
 
+pub use compile::compile;
 pub use config::{GroqConfig, SliceKind};
 pub use event::GroqEvent;
 pub use latency::{LatencyComparison, LatencyPoint, seq_latency_ratio};
-pub use program::{GroqProgram, Instruction, Mnemonic, Transfer, compile};
+pub use program::{GroqProgram, Instruction, Mnemonic, Transfer};
 pub use run::{CellState, GroqRun, GroqSnapshot, SliceInspect, StreamSegment};
 pub use values::InputValues;

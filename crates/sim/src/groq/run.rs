@@ -7,9 +7,10 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use super::compile::compile;
 use super::config::{GroqConfig, SliceKind};
 use super::event::GroqEvent;
-use super::program::{GroqProgram, Mnemonic, Port, Work, compile};
+use super::program::{GroqProgram, Mnemonic, Port, Work};
 use super::values::{
     InputValues, Values, no_values_reason, reference_op, reference_start, reference_units,
     values_bytes,

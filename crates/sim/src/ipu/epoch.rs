@@ -19,8 +19,8 @@
 //! - Nothing is calibrated to the real run: the gap between the model and 8.65 s is the
 //!   point, and [`LEAVES_OUT`] lists what fills it.
 
+use super::compile::compile;
 use super::config::IpuConfig;
-use super::program::compile;
 use super::run::{IpuPhaseTimes, IpuRun};
 use crate::engine::Engine;
 use crate::error::{SimError, check_size};

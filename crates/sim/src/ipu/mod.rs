@@ -3,7 +3,9 @@
 //! own memory, a sync across all tiles, then a compiler-scheduled exchange between tiles).
 //!
 //! - [`config`]: parameters, sourced constants and named modelling choices.
-//! - [`program`]: the mapping step ([`compile`]) and the program as public data.
+//! - [`compile`](mod@compile): the mapping step ([`compile()`]), placing ops on tiles and
+//!   scheduling every superstep.
+//! - [`program`]: the program as public data (supersteps, transfers, placements).
 //! - [`run`]: the engine [`IpuRun`], snapshots, inspection, phase times.
 //! - [`event`]: [`IpuEvent`], what the run reports in words.
 //! - [`values`]: the numbers a run computes and the f64 reference.
@@ -47,6 +49,7 @@
 //! # Ok::<(), sim::SimError>(())
 //! ```
 
+pub mod compile;
 pub mod config;
 pub mod epoch;
 pub mod event;
@@ -61,14 +64,15 @@ pub const MODEL_ASSUMPTIONS: &[&str] = &[
     "A sync takes 100 cycles once the last tile arrives, and the exchange moves 4 bytes per tile per cycle each way, with no multicast and no wire delay: modelling choices, not Graphcore figures.",
     "Weights stay on the tiles that use them for the whole run; a run of one program has no host transfers (the CNN's epoch estimate adds them, one host call per device-iterations steps).",
     "Where a layer is split and how its partial sums are reduced is this simulator's own compiler, not Poplar's.",
+    "Attention's per-head products read Q, K and V as reshaped views of their buffers, as the shared workload graph gives them: no transpose is computed or costed. When the tiles allow, each head's product runs on a group of tiles of its own.",
 ];
 
+pub use compile::{CompileOptions, compile, compile_with};
 pub use config::IpuConfig;
 pub use epoch::{EpochEstimate, epoch_estimate};
 pub use event::IpuEvent;
 pub use program::{
-    CompileOptions, GemmSplit, IpuProgram, OpMapping, OpSplit, Superstep, TileStep, Transfer,
-    Vertex, VertexKind, compile, compile_with,
+    GemmSplit, IpuProgram, OpMapping, OpSplit, Superstep, TileStep, Transfer, Vertex, VertexKind,
 };
 pub use run::{
     IpuPhaseTimes, IpuRun, IpuSnapshot, SuperstepPhase, SuperstepRecord, TileInspect, TilePhase,

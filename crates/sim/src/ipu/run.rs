@@ -11,11 +11,10 @@
 //! compiler, so nothing happens in between that needs a cycle loop); `step` advances one
 //! cycle. Both give the same state for the same cycle.
 
+use super::compile::{CompileOptions, compile_with};
 use super::config::IpuConfig;
 use super::event::IpuEvent;
-use super::program::{
-    BYTES_PER_ITEM, CompileOptions, HOST_MEMORY_BUDGET, IpuProgram, TileStep, compile_with,
-};
+use super::program::{BYTES_PER_ITEM, HOST_MEMORY_BUDGET, IpuProgram, TileStep};
 use super::values::{Values, no_values_reason, reference_f64, values_bytes};
 use crate::engine::{Engine, RunStatus, StepOutcome};
 use crate::error::SimError;
@@ -192,7 +191,7 @@ impl IpuRun {
     /// `seed` (values are simulated unless the workload has a convolution).
     ///
     /// # Errors
-    /// As [`super::compile`], and [`SimError::OverMemoryBudget`] when the values would not
+    /// As [`super::compile()`], and [`SimError::OverMemoryBudget`] when the values would not
     /// fit this page's budget.
     pub fn new(config: IpuConfig, workload: &Workload, seed: u64) -> Result<Self, SimError> {
         Self::with_options(config, workload, seed, &CompileOptions::default())

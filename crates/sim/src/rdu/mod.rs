@@ -12,7 +12,8 @@
 //!
 //! - [`config`]: parameters, sourced constants and named modelling choices.
 //! - [`program`]: the compiler step and the program as public data.
-//! - [`run`]: the engine, snapshots, inspection, the token ledger.
+//! - [`run`]: the engine and the token ledger.
+//! - [`view`]: what a page sees of a run: snapshots and the inspection of a unit.
 //! - [`event`]: [`RduEvent`], what the run reports in words.
 //! - [`values`]: the numbers a run computes and the f64 reference.
 //! - [`scaling`]: data parallel and the real `--ntasks` runs.
@@ -54,6 +55,7 @@ pub mod program;
 pub mod run;
 pub mod scaling;
 pub mod values;
+pub mod view;
 
 /// What the model assumes, in sentences a page shows the learner (modelling choices, not
 /// SambaNova figures; see [`config`] for each constant and its tag).
@@ -71,11 +73,12 @@ pub use program::{
     Buffer, Endpoint, RduProgram, Route, Section, Stage, StageKind, WeightPlacement,
     allreduce_seconds, compile,
 };
-pub use run::{
-    PipelinePhase, PmuView, RduRun, RduSnapshot, RouteView, StageSpan, StageState, StageView,
-    Token, UnitInspect,
-};
+pub use run::RduRun;
 pub use scaling::{NtasksComparison, NtasksRow, ScalingPoint, WindowCheck, ntasks_comparison};
+pub use view::{
+    PipelinePhase, PmuView, RduSnapshot, RouteView, StageSpan, StageState, StageView, Token,
+    UnitInspect,
+};
 
 #[cfg(test)]
 mod tests;
