@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::components::{SiteFooter, SiteHeader, SkipLink, UpdateBanner};
+use crate::components::{SiteFooter, SiteHeader, UpdateBanner};
 use crate::course_data::provide_course;
 use crate::offline::provide_offline;
 use crate::pages::{
@@ -84,7 +84,6 @@ pub fn App() -> impl IntoView {
     });
     let section = Signal::derive(move || route.with(Route::section));
     view! {
-        <SkipLink />
         <UpdateBanner />
         <SiteHeader section />
         <main id="main" class="page" tabindex="-1">

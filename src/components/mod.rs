@@ -11,6 +11,6 @@ mod update_banner;
 
 pub use search_box::SearchBox;
 pub use site_chrome::{SiteFooter, SiteHeader, SkipLink};
-pub use table::DataTable;
+pub use table::{DataTable, ScrollBox};
 pub use theme_toggle::ThemeToggle;
 pub use update_banner::UpdateBanner;

@@ -43,7 +43,9 @@ pub fn SiteHeader(
         }
     };
     view! {
+        // The skip link is the header's first child: first in tab order, and inside a landmark.
         <header class="site-header">
+            <SkipLink />
             <a class="site-header__brand" href="#/">
                 <span class="site-header__logo" aria-hidden="true">"◈"</span>
                 "Testbed Lab"

@@ -3,11 +3,34 @@
 
 use leptos::prelude::*;
 
-/// A table of text inside a scrolling wrapper (`sim-table` styles).
+/// A box that scrolls sideways when its content is wider than the screen (a wide table on a
+/// phone). It takes focus, so the arrow keys can scroll it without a pointer, and its name
+/// says what a screen reader's user lands on. A `group`, not a `region`: a page can hold many,
+/// and landmarks must each have a name of their own.
+#[component]
+pub fn ScrollBox(
+    /// What it holds ("Program table").
+    #[prop(into)]
+    label: String,
+    /// Its CSS class (`sim-table-wrap` on simulator pages, `lab-scroll` in the labs).
+    #[prop(default = "sim-table-wrap")]
+    class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class=class tabindex="0" role="group" aria-label=label>
+            {children()}
+        </div>
+    }
+}
+
+/// A table of text inside a [`ScrollBox`] (`sim-table` styles).
 #[component]
 pub fn DataTable(
     /// The table's `data-testid`.
     testid: &'static str,
+    /// What the table shows, for screen readers ("Operations").
+    label: &'static str,
     /// Column headings.
     headers: &'static [&'static str],
     /// The rows, one text per column.
@@ -21,7 +44,7 @@ pub fn DataTable(
     current: Option<Signal<Option<usize>>>,
 ) -> impl IntoView {
     view! {
-        <div class="sim-table-wrap">
+        <ScrollBox label=label>
             <table class="sim-table" data-testid=testid>
                 <thead>
                     <tr>
@@ -60,6 +83,6 @@ pub fn DataTable(
                     }}
                 </tbody>
             </table>
-        </div>
+        </ScrollBox>
     }
 }

@@ -7,6 +7,8 @@ use std::rc::Rc;
 use leptos::html::{A, Canvas};
 use leptos::prelude::*;
 
+use crate::components::ScrollBox;
+
 use crate::app::LocationContext;
 use crate::charts::canvas::use_resize_tick;
 use crate::charts::palette::use_palette;
@@ -296,7 +298,7 @@ pub fn ComparePage() -> impl IntoView {
             <h2 class="sim-panel__title" id="compare-table-title">
                 "The table"
             </h2>
-            <div class="sim-table-wrap">
+            <ScrollBox label="The table">
                 <table class="sim-table" data-testid="compare-table">
                     <thead>
                         <tr>
@@ -354,7 +356,7 @@ pub fn ComparePage() -> impl IntoView {
                         }}
                     </tbody>
                 </table>
-            </div>
+            </ScrollBox>
             <p class="sim-panel__note">
                 "Open one machine on its own page with this workload, to watch it run: "
                 {move || {

@@ -6,9 +6,11 @@
 mod steps;
 mod support;
 
+mod a11y;
 mod bert;
 mod compare;
 mod csp;
+mod keyboard;
 mod lessons;
 mod mnist;
 mod offline;

@@ -9,7 +9,7 @@ use testbed_lab::catalog;
 use testbed_lab::route::Route;
 
 /// Every route the site has, with the heading its page must show.
-fn every_route() -> Vec<(String, String)> {
+pub(crate) fn every_route() -> Vec<(String, String)> {
     let mut routes = vec![
         (Route::Home.href(), "Testbed Lab".to_string()),
         (Route::Lessons.href(), "Lessons".to_string()),

@@ -12,6 +12,9 @@ use crate::{Result, project_root};
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// The npm `binaryen` release whose `wasm-opt` trunk is told to use (`version_132`).
 pub const BINARYEN_MAJOR: &str = "132";
+/// The npm `axe-core` release the accessibility journey injects (pinned in package.json, its
+/// integrity hash in package-lock.json).
+pub const AXE_VERSION: &str = "4.14.1";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -38,7 +41,7 @@ pub fn ensure_all(needs: Needs) -> Result<()> {
     if needs.site {
         outcome = ensure_wasm_target()
             .and_then(|()| ensure_wasm_bindgen())
-            .and_then(|()| ensure_binaryen())
+            .and_then(|()| ensure_npm_tools())
             .and_then(|()| ensure_trunk());
     }
     if let Some(handle) = browser {
@@ -159,15 +162,17 @@ fn ensure_wasm_bindgen() -> Result<()> {
     )
 }
 
-fn ensure_binaryen() -> Result<()> {
-    let wasm_opt = project_root()
-        .join("node_modules")
-        .join(".bin")
-        .join("wasm-opt");
-    let ok = output_of(&wasm_opt, &["--version"])
+/// The project's npm dev dependencies (package.json, locked by package-lock.json): binaryen's
+/// `wasm-opt` for trunk, and axe-core for the accessibility journey.
+fn ensure_npm_tools() -> Result<()> {
+    let root = project_root();
+    let wasm_opt = root.join("node_modules").join(".bin").join("wasm-opt");
+    let binaryen_ok = output_of(&wasm_opt, &["--version"])
         .is_some_and(|v| v.contains(&format!("version {BINARYEN_MAJOR}")));
-    if ok {
-        println!("ok: wasm-opt version {BINARYEN_MAJOR} (npm binaryen)");
+    let axe_ok = std::fs::read_to_string(root.join("node_modules/axe-core/package.json"))
+        .is_ok_and(|p| p.contains(&format!("\"version\": \"{AXE_VERSION}\"")));
+    if binaryen_ok && axe_ok {
+        println!("ok: wasm-opt version {BINARYEN_MAJOR} (npm binaryen), axe-core {AXE_VERSION}");
         return Ok(());
     }
     if which("npm").is_none() {
@@ -177,7 +182,7 @@ fn ensure_binaryen() -> Result<()> {
         );
     }
     install(
-        &format!("wasm-opt from npm binaryen {BINARYEN_MAJOR}"),
+        &format!("wasm-opt from npm binaryen {BINARYEN_MAJOR} and axe-core {AXE_VERSION}"),
         "under a minute",
         "npm ci",
         cmd("npm").args(["ci", "--no-audit", "--no-fund"]),

@@ -11,6 +11,8 @@ pub use handle::LabHandle;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
+use crate::components::ScrollBox;
+
 use crate::charts::training_curves::{CurveData, CurveKind, chart_colours, draw_training_curves};
 use crate::files::download_text;
 use crate::theme::{Theme, ThemeContext};
@@ -410,7 +412,7 @@ pub fn EpochTable<C: RunSettings>(
     view! {
         <section class="lab-panel" aria-labelledby=lab.id("epochs-title")>
             <h2 class="lab-panel__title" id=lab.id("epochs-title")>"Each epoch"</h2>
-            <div class="lab-scroll">
+            <ScrollBox label="Each epoch" class="lab-scroll">
                 <table class="lab-table" data-testid=lab.id("epochs")>
                     <thead>
                         <tr>
@@ -445,7 +447,7 @@ pub fn EpochTable<C: RunSettings>(
                         }}
                     </tbody>
                 </table>
-            </div>
+            </ScrollBox>
             <p class="lab-empty" hidden=move || lab.epochs.with(|e| !e.is_empty())>
                 "The test set is evaluated after every epoch."
             </p>
@@ -499,7 +501,7 @@ pub fn ConfusionPanel<C: RunSettings>(
                         .unwrap_or(0)
                         .max(1);
                     view! {
-                        <div class="lab-scroll">
+                        <ScrollBox label="Confusion table" class="lab-scroll">
                             <table class="lab-confusion" data-testid=lab.id("confusion")>
                                 <caption class="lab-confusion__caption">
                                     {format!("True {class_word} (rows) × predicted {class_word} (columns), test set")}
@@ -540,7 +542,7 @@ pub fn ConfusionPanel<C: RunSettings>(
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        </div>
+                        </ScrollBox>
                     }.into_any()
                 }
             }}
@@ -583,7 +585,7 @@ pub fn RunsPanel<C: RunSettings>(
                 </button>
                 <a node_ref=anchor data-testid=lab.id("csv-file") hidden aria-hidden="true"></a>
             </div>
-            <div class="lab-scroll">
+            <ScrollBox label="Runs" class="lab-scroll">
                 <table class="lab-table" data-testid=lab.id("runs")>
                     <thead>
                         <tr>
@@ -620,7 +622,7 @@ pub fn RunsPanel<C: RunSettings>(
                         }).collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </ScrollBox>
             <p class="lab-form__error" role="alert">{move || export_error.get()}</p>
         </section>
     }

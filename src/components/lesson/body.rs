@@ -162,7 +162,7 @@ fn table(
     slug: &'static str,
 ) -> AnyView {
     view! {
-        <div class="lesson-table" tabindex="0" role="region" aria-label="Table (scrolls sideways)">
+        <div class="lesson-table" tabindex="0" role="group" aria-label="Table (scrolls sideways)">
             <table class="lesson-table__table">
                 <thead>
                     <tr>

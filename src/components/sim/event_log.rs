@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use leptos::html::Ol;
+use leptos::html::Div;
 use leptos::prelude::*;
 
 /// Log lines kept on the page (older ones are dropped and counted).
@@ -44,7 +44,7 @@ pub fn EventLog(
     #[prop(into)]
     log: Signal<LogLines>,
 ) -> impl IntoView {
-    let list = NodeRef::<Ol>::new();
+    let list = NodeRef::<Div>::new();
     // Keep the newest line in view (a DOM write, not a signal write).
     Effect::new(move |_| {
         log.track();
@@ -62,7 +62,9 @@ pub fn EventLog(
                     (d > 0).then(|| format!("{d} older lines not shown."))
                 }}
             </p>
-            <ol
+            // The log role goes on a box around the list: `role` on the `<ol>` itself would
+            // take its list semantics away from the lines.
+            <div
                 class="sim-log__list"
                 role="log"
                 aria-live="polite"
@@ -71,12 +73,14 @@ pub fn EventLog(
                 tabindex="0"
                 node_ref=list
             >
-                <For
-                    each=move || log.with(|l| l.lines.iter().cloned().collect::<Vec<_>>())
-                    key=|(seq, _)| *seq
-                    children=|(_, line)| view! { <li class="sim-log__line">{line}</li> }
-                />
-            </ol>
+                <ol class="sim-log__lines">
+                    <For
+                        each=move || log.with(|l| l.lines.iter().cloned().collect::<Vec<_>>())
+                        key=|(seq, _)| *seq
+                        children=|(_, line)| view! { <li class="sim-log__line">{line}</li> }
+                    />
+                </ol>
+            </div>
         </section>
     }
 }

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::ScrollBox;
+
 use super::RooflineChart;
 use crate::charts::roofline::RooflineData;
 use crate::simulation::gpu::KernelTraffic;
@@ -72,7 +74,7 @@ pub fn CompareTable(
                     }
                 }}
             </p>
-            <div class="sim-table-wrap">
+            <ScrollBox label="This run beside the other machines">
                 <table class="sim-table" data-testid="sim-compare">
                     <thead>
                         <tr>
@@ -116,7 +118,7 @@ pub fn CompareTable(
                         }}
                     </tbody>
                 </table>
-            </div>
+            </ScrollBox>
             <h3 class="sim-panel__subtitle">"Roofline"</h3>
             <RooflineChart data=roofline />
         </section>
@@ -232,7 +234,7 @@ pub fn TrafficTable(
                 "What a dataflow machine avoids: HBM round trips per kernel"
             </h2>
             <p data-testid="sim-round-trips">{summary}</p>
-            <div class="sim-table-wrap">
+            <ScrollBox label="HBM round trips per kernel">
                 <table class="sim-table" data-testid="sim-traffic">
                     <thead>
                         <tr>
@@ -275,7 +277,7 @@ pub fn TrafficTable(
                         }}
                     </tbody>
                 </table>
-            </div>
+            </ScrollBox>
         </section>
     }
 }

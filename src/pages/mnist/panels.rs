@@ -4,6 +4,8 @@
 use leptos::html::{Canvas, Input};
 use leptos::prelude::*;
 
+use crate::components::ScrollBox;
+
 use super::LabState;
 use super::browser::{MAX_UPLOAD_BYTES, paint_digit, theme_rgb};
 use super::digit_pad::DigitPad;
@@ -427,7 +429,7 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
                 "60,000 digits) on one Bow IPU at four learning rates. Run the same four here; each run "
                 "uses the epochs and seed in the settings."
             </p>
-            <div class="lab-scroll">
+            <ScrollBox label="Learning-rate sweep" class="lab-scroll">
                 <table class="lab-table" data-testid="mnist-sweep">
                     <thead>
                         <tr>
@@ -481,7 +483,7 @@ pub fn SweepPanel(state: LabState) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </ScrollBox>
             <div class="lab-form__actions">
                 <button
                     type="button"

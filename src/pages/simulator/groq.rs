@@ -167,6 +167,7 @@ pub fn GroqStage(
             <h2 class="sim-panel__title">"The schedule, op by op"</h2>
             <DataTable
                 testid="sim-groq-ops"
+                label="Operations"
                 headers=&["Op", "Kind", "First issue (cycle)", "Done on every superlane (cycle)", "Instructions"]
                 rows=Signal::derive(move || {
                     ops.get()
@@ -200,6 +201,7 @@ pub fn GroqStage(
             </p>
             <DataTable
                 testid="sim-groq-schedule"
+                label="Schedule"
                 headers=&["Cycle", "Slice", "Instruction", "Vectors", "Latency", "Op"]
                 row_header=1
                 rows=Signal::derive(move || {

@@ -111,6 +111,7 @@ pub fn IpuStage(
             </p>
             <DataTable
                 testid="sim-ipu-program"
+                label="Program"
                 headers=&["#", "Computes", "Tiles", "Compute cycles (slowest tile)", "Transfers", "Bytes exchanged", "Exchange cycles"]
                 row_header=1
                 rows=Signal::derive(move || {

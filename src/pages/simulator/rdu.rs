@@ -123,6 +123,7 @@ pub fn RduStage(
             }}
             <DataTable
                 testid="sim-rdu-sections"
+                label="Sections"
                 headers=&["#", "Ops", "PCUs", "PMUs", "Load cycles", "Slowest stage (sets the rate)", "DDR per micro-batch"]
                 row_header=1
                 rows=Signal::derive(move || {
@@ -144,6 +145,7 @@ pub fn RduStage(
             </p>
             <DataTable
                 testid="sim-rdu-scaling"
+                label="Scaling with tasks"
                 headers=&["Tasks", "Step (run + all-reduce)", "Samples/s", "Efficiency per task"]
                 rows=Signal::derive(move || {
                     panels.with(|p| p.scaling.iter().map(|r| r.to_vec()).collect())
@@ -152,6 +154,7 @@ pub fn RduStage(
             <h3 class="sim-panel__subtitle">"BERT-large on the ALCF SN30: the model beside the student's runs"</h3>
             <DataTable
                 testid="sim-rdu-ntasks-table"
+                label="Runs with --ntasks"
                 headers=&["--ntasks", "Model samples/s", "Real samples/s", "Model error", "Efficiency vs previous row (model / real)", "Throughput window check"]
                 rows=Signal::derive(move || {
                     panels.with(|p| p.ntasks.iter().map(|r| r.to_vec()).collect())
