@@ -238,6 +238,12 @@ mod unit {
                         card
                     );
                 }
+                course::Block::CompareCard(card) => {
+                    if let Err(e) = crate::simulation::compare::CompareSetup::from_query(&card.args)
+                    {
+                        panic!("{}: {:?}: {e}", lesson.slug, card.args);
+                    }
+                }
                 _ => {}
             }
         }

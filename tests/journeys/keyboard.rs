@@ -341,4 +341,3 @@ async fn a_keyboard_alone_takes_a_learner_through_the_course() {
     browser.assert_console_clean().await;
     browser.close().await;
 }
-

@@ -70,6 +70,9 @@ pub enum Block {
     SimCard(SimCard),
     /// A ```` ```lab <name> key=value… ```` fence: a card linking into a lab.
     LabCard(LabCard),
+    /// A ```` ```compare key=value… ```` fence: a card linking into the five-machine
+    /// comparison (`/compare?key=value…`).
+    CompareCard(CompareCard),
     /// A thematic break (`---`).
     Rule,
     /// The numbered list of sources the lesson cites; always the last block when present.
@@ -275,6 +278,27 @@ impl SimCard {
             self.arch.name(),
             query_string(&self.args)
         )
+    }
+
+    /// The value of argument `key`, e.g. `preset`.
+    pub fn arg(&self, key: &str) -> Option<&str> {
+        find_arg(&self.args, key)
+    }
+}
+
+/// A card linking into the comparison of one workload on every machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompareCard {
+    /// The `key=value` arguments in fence order (e.g. `preset=bert-layer`, `seq=128`).
+    pub args: Vec<(String, String)>,
+    /// The one-line caption inside the fence, if any.
+    pub caption: Option<String>,
+}
+
+impl CompareCard {
+    /// The app route: `/compare` plus the arguments as a query string.
+    pub fn route(&self) -> String {
+        format!("/compare{}", query_string(&self.args))
     }
 
     /// The value of argument `key`, e.g. `preset`.

@@ -57,8 +57,8 @@ pub use grade::{
     ResponseError, Score, grade,
 };
 pub use model::{
-    Align, Block, COURSE_FORMAT_VERSION, Course, CourseDataError, Inline, LabCard, LabName, Lesson,
-    LinkTarget, SimArch, SimCard, Source, TocEntry, plain_text, slugify,
+    Align, Block, COURSE_FORMAT_VERSION, CompareCard, Course, CourseDataError, Inline, LabCard,
+    LabName, Lesson, LinkTarget, SimArch, SimCard, Source, TocEntry, plain_text, slugify,
 };
 pub use progress::{
     ImportError, LessonStatus, LoadOutcome, PROGRESS_EXPORT_FILE_NAME, PROGRESS_SCHEMA,

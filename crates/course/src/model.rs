@@ -10,8 +10,8 @@ use crate::quiz::Quiz;
 use crate::search::SearchIndex;
 
 pub use crate::content::{
-    Align, Block, Inline, LabCard, LabName, LinkTarget, SimArch, SimCard, Source, plain_text,
-    slugify,
+    Align, Block, CompareCard, Inline, LabCard, LabName, LinkTarget, SimArch, SimCard, Source,
+    plain_text, slugify,
 };
 
 /// The version of the embedded course data format. [`Course::from_json`] refuses any other, so a
@@ -95,7 +95,10 @@ impl Course {
         let mut cards = Vec::new();
         for lesson in &self.lessons {
             visit_blocks(&lesson.body, &mut |block| {
-                if matches!(block, Block::SimCard(_) | Block::LabCard(_)) {
+                if matches!(
+                    block,
+                    Block::SimCard(_) | Block::LabCard(_) | Block::CompareCard(_)
+                ) {
                     cards.push((lesson, block));
                 }
             });

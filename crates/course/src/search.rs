@@ -198,6 +198,11 @@ impl PassageCollector {
                         self.push(caption.clone(), PassageKind::Body);
                     }
                 }
+                Block::CompareCard(card) => {
+                    if let Some(caption) = &card.caption {
+                        self.push(caption.clone(), PassageKind::Body);
+                    }
+                }
                 Block::Code { .. } | Block::Quiz { .. } | Block::Rule | Block::Sources { .. } => {}
             }
         }

@@ -78,6 +78,7 @@ fn every_widget_card_links_to_a_route() {
         let route = match block {
             Block::SimCard(card) => card.route(),
             Block::LabCard(card) => card.route(),
+            Block::CompareCard(card) => card.route(),
             _ => unreachable!("widget_cards returns cards only"),
         };
         assert!(route.starts_with('/'), "{}: {route}", lesson.slug);

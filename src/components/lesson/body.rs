@@ -1,7 +1,7 @@
 //! Renders a lesson's typed blocks and inlines (no HTML strings): headings with stable anchors,
 //! paragraphs, lists, quotes, tables, figures, code, widget cards, quizzes and the sources list.
 
-use course::{Align, Block, Inline, LabCard, LinkTarget, SimCard, Source};
+use course::{Align, Block, CompareCard, Inline, LabCard, LinkTarget, SimCard, Source};
 use leptos::prelude::*;
 
 use crate::catalog::{self, Status};
@@ -109,6 +109,7 @@ fn render_block(block: &'static Block, slug: &'static str) -> AnyView {
         Block::Quiz { quiz_id } => view! { <QuizCard quiz_id=quiz_id.clone() /> }.into_any(),
         Block::SimCard(card) => sim_card(card),
         Block::LabCard(card) => lab_card(card),
+        Block::CompareCard(card) => compare_card(card),
         Block::Rule => view! { <hr class="lesson-rule" /> }.into_any(),
         Block::Sources { sources } => sources_list(sources),
     }
@@ -242,6 +243,24 @@ fn lab_card(card: &'static LabCard) -> AnyView {
             {settings.map(|s| view! { <span class="lesson-card__meta">{s}</span> })}
             {card.caption.clone().map(|c| view! { <span class="lesson-card__text">{c}</span> })}
             {status_note(status).map(|n| view! { <span class="lesson-card__note">{n}</span> })}
+        </a>
+    }
+    .into_any()
+}
+
+fn compare_card(card: &'static CompareCard) -> AnyView {
+    let settings: Vec<String> = card
+        .args
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    let settings = (!settings.is_empty()).then(|| format!("Settings: {}", settings.join(", ")));
+    view! {
+        <a class="lesson-card lesson-card--sim" href=format!("#{}", card.route()) data-testid="lesson-compare-card">
+            <span class="lesson-card__kind">"Comparison"</span>
+            <span class="lesson-card__title">"One workload on all five machines"</span>
+            {settings.map(|s| view! { <span class="lesson-card__meta">{s}</span> })}
+            {card.caption.clone().map(|c| view! { <span class="lesson-card__text">{c}</span> })}
         </a>
     }
     .into_any()

@@ -8,7 +8,9 @@ use std::path::Path;
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::error::{Problem, ValidationError};
-use crate::model::{Align, Block, Inline, LabCard, LabName, LinkTarget, SimArch, SimCard, slugify};
+use crate::model::{
+    Align, Block, CompareCard, Inline, LabCard, LabName, LinkTarget, SimArch, SimCard, slugify,
+};
 
 /// Languages a fenced code block may name.
 pub const CODE_LANGUAGES: &[&str] = &[
@@ -438,7 +440,7 @@ impl Converter<'_> {
             });
         };
         let rest: Vec<&str> = words.collect();
-        let is_widget = matches!(first, "sim" | "lab");
+        let is_widget = matches!(first, "sim" | "lab" | "compare");
         if !is_widget {
             if !rest.is_empty() && rest.iter().any(|word| word.contains('=')) {
                 self.error(
@@ -468,8 +470,16 @@ impl Converter<'_> {
             self.error(offset, Problem::NotInQuiz { what: "a widget" });
             return None;
         }
-        let target = rest.first().copied().unwrap_or("");
-        let args = self.widget_args(rest.get(1..).unwrap_or(&[]), offset);
+        // `compare` has no target word: every word is an argument.
+        let (target, arg_words) = if first == "compare" {
+            ("", rest.as_slice())
+        } else {
+            (
+                rest.first().copied().unwrap_or(""),
+                rest.get(1..).unwrap_or(&[]),
+            )
+        };
+        let args = self.widget_args(arg_words, offset);
         let caption_lines: Vec<&str> = text
             .lines()
             .map(str::trim)
@@ -488,6 +498,9 @@ impl Converter<'_> {
             self.n_words = self.n_words.saturating_add(
                 u32::try_from(caption.split_whitespace().count()).unwrap_or(u32::MAX),
             );
+        }
+        if first == "compare" {
+            return Some(Block::CompareCard(CompareCard { args, caption }));
         }
         if first == "sim" {
             let Some(arch) = SimArch::from_name(target) else {
