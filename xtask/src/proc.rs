@@ -147,13 +147,32 @@ pub fn human(duration: Duration) -> String {
     }
 }
 
+/// Every step's name and time so far, for the closing table.
+static STEP_TIMES: std::sync::Mutex<Vec<(String, Duration)>> = std::sync::Mutex::new(Vec::new());
+
 /// Runs `body` as a named step and prints how long it took.
 pub fn step<T>(name: &str, body: impl FnOnce() -> Result<T>) -> Result<T> {
     println!("\n==> {name}");
     let started = Instant::now();
-    let value = body().map_err(|e| format!("{name}: {e}"))?;
-    println!("<== {name} ({})", human(started.elapsed()));
+    let outcome = body().map_err(|e| format!("{name}: {e}"));
+    let took = started.elapsed();
+    if let Ok(mut times) = STEP_TIMES.lock() {
+        times.push((name.to_owned(), took));
+    }
+    let value = outcome?;
+    println!("<== {name} ({})", human(took));
     Ok(value)
+}
+
+/// Prints each step's time and the total since `started`.
+pub fn print_step_times(started: Instant) {
+    println!("\nTime per step:");
+    if let Ok(times) = STEP_TIMES.lock() {
+        for (name, took) in times.iter() {
+            println!("  {:>8}  {name}", human(*took));
+        }
+    }
+    println!("  {:>8}  total", human(started.elapsed()));
 }
 
 /// Re-runs `cargo xtask <command> <args>` as an optimised build (the `cargo xtask` alias builds

@@ -1,8 +1,9 @@
 //! `cargo xtask test`: the whole CI gate, in the order that fails fastest.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
-use crate::proc::{cmd, run, run_collecting_summaries, step};
+use crate::proc::{cmd, print_step_times, run, run_collecting_summaries, step};
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM, Needs};
 use crate::{Result, project_root, site};
 
@@ -14,6 +15,13 @@ pub fn e2e_dirs() -> (PathBuf, PathBuf) {
 }
 
 pub fn run_all() -> Result<()> {
+    let started = Instant::now();
+    let outcome = run_steps();
+    print_step_times(started);
+    outcome
+}
+
+fn run_steps() -> Result<()> {
     step("toolchain", || tools::ensure_all(Needs::everything()))?;
     step("rustfmt", || {
         run(cmd("cargo").args(["fmt", "--all", "--", "--check"]))
