@@ -35,6 +35,8 @@ pub trait WorkerProtocol: 'static {
     type Out: DeserializeOwned;
     /// Whether `message` is the worker's first, "ready".
     fn is_ready(message: &Self::Out) -> bool;
+    /// Gives `message` the buffers that came beside its JSON (none by default).
+    fn attach_bytes(_message: &mut Self::Out, _buffers: Vec<Vec<u8>>) {}
 }
 
 impl<T: LabTask> WorkerProtocol for T {
@@ -44,6 +46,9 @@ impl<T: LabTask> WorkerProtocol for T {
     type Out = FromWorker<T>;
     fn is_ready(message: &FromWorker<T>) -> bool {
         matches!(message, FromWorker::Ready)
+    }
+    fn attach_bytes(message: &mut FromWorker<T>, buffers: Vec<Vec<u8>>) {
+        message.attach_bytes(buffers);
     }
 }
 
@@ -124,7 +129,10 @@ impl<T: WorkerProtocol> WorkerClient<T> {
                             post(&worker, &json, &buffers);
                         }
                     }
-                    Ok(message) => on_message(message),
+                    Ok(mut message) => {
+                        T::attach_bytes(&mut message, super::worker::buffers(&event.data()));
+                        on_message(message);
+                    }
                     Err(e) => on_failure(format!("The {} sent an {e}.", T::WHAT)),
                 }
             })

@@ -75,6 +75,11 @@ pub enum ToWorker<T: LabTask> {
     Cancel { run_id: u32 },
     /// Ask the current model something.
     Query { request_id: u32, query: T::Query },
+    /// Send the current model's weights as a file ([`FromWorker::Weights`]).
+    ExportWeights { request_id: u32 },
+    /// Answer queries from now on with the weights in the one buffer beside this message (a
+    /// file the learner chose, called `name`); a run in progress must be cancelled first.
+    ImportWeights { request_id: u32, name: String },
 }
 
 /// A point of the live training curves: the mean over the batches since the previous point.
@@ -191,6 +196,42 @@ pub enum FromWorker<T: LabTask> {
     },
     /// [`ToWorker::Query`] could not be answered.
     QueryError { request_id: u32, message: String },
+    /// The weights [`ToWorker::ExportWeights`] asked for, of run `run_id` (0: weights loaded
+    /// from a file). The file's bytes travel beside the JSON as a transferred buffer, never in it.
+    Weights {
+        request_id: u32,
+        run_id: u32,
+        file_name: String,
+        #[serde(skip)]
+        bytes: Vec<u8>,
+    },
+    /// [`ToWorker::ImportWeights`] worked: queries are answered by these weights now (run 0).
+    WeightsLoaded {
+        request_id: u32,
+        name: String,
+        summary: String,
+    },
+    /// [`ToWorker::ExportWeights`] or [`ToWorker::ImportWeights`] could not be done: why.
+    WeightsRefused { request_id: u32, message: String },
+}
+
+impl<T: LabTask> FromWorker<T> {
+    /// Takes the bytes that travel beside the JSON (a [`FromWorker::Weights`] file).
+    pub fn take_bytes(&mut self) -> Option<Vec<u8>> {
+        match self {
+            FromWorker::Weights { bytes, .. } => Some(std::mem::take(bytes)),
+            _ => None,
+        }
+    }
+
+    /// Puts back the bytes that came beside the JSON.
+    pub fn attach_bytes(&mut self, mut buffers: Vec<Vec<u8>>) {
+        if let FromWorker::Weights { bytes, .. } = self
+            && !buffers.is_empty()
+        {
+            *bytes = buffers.swap_remove(0);
+        }
+    }
 }
 
 /// Progress messages are posted at most this often (and at every epoch's end).
@@ -270,6 +311,11 @@ pub(crate) mod tests {
                 request_id: 1,
                 query: -4,
             },
+            ToWorker::ExportWeights { request_id: 2 },
+            ToWorker::ImportWeights {
+                request_id: 3,
+                name: "w.safetensors".into(),
+            },
         ];
         for message in to {
             assert_eq!(decode::<ToWorker<Toy>>(&encode(&message)), Ok(message));
@@ -320,10 +366,44 @@ pub(crate) mod tests {
                 request_id: 4,
                 message: "no".into(),
             },
+            FromWorker::WeightsLoaded {
+                request_id: 5,
+                name: "w.safetensors".into(),
+                summary: "2 tensors".into(),
+            },
+            FromWorker::WeightsRefused {
+                request_id: 6,
+                message: "no".into(),
+            },
         ];
         for message in from {
             assert_eq!(decode::<FromWorker<Toy>>(&encode(&message)), Ok(message));
         }
+    }
+
+    #[test]
+    fn a_weights_file_travels_beside_the_json_not_in_it() {
+        let mut message = FromWorker::<Toy>::Weights {
+            request_id: 1,
+            run_id: 2,
+            file_name: "w.safetensors".into(),
+            bytes: vec![1, 2, 3],
+        };
+        let bytes = message.take_bytes();
+        assert_eq!(bytes, Some(vec![1, 2, 3]));
+        let json = encode(&message);
+        assert!(!json.contains("bytes"), "{json}");
+        let mut back = decode::<FromWorker<Toy>>(&json).expect("decodes");
+        back.attach_bytes(vec![vec![1, 2, 3]]);
+        assert_eq!(
+            back,
+            FromWorker::Weights {
+                request_id: 1,
+                run_id: 2,
+                file_name: "w.safetensors".into(),
+                bytes: vec![1, 2, 3],
+            }
+        );
     }
 
     #[test]

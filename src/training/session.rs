@@ -87,6 +87,23 @@ pub trait WorkerTask: LabTask {
         data: &Self::Data,
         query: &Self::Query,
     ) -> Result<Self::Answer, String>;
+
+    /// The run's weights as a file: its name and bytes. By default a lab keeps no weights files.
+    ///
+    /// # Errors
+    /// A sentence when the weights cannot be written.
+    fn export_weights(_run: &Self::Run) -> Result<(String, Vec<u8>), String> {
+        Err("This lab does not save weights.".into())
+    }
+
+    /// A run that answers queries with the weights in `bytes` (it is not trained further), and
+    /// a sentence saying what was loaded.
+    ///
+    /// # Errors
+    /// A sentence naming what is wrong with the file.
+    fn import_weights(_bytes: &[u8], _data: &Self::Data) -> Result<(Self::Run, String), String> {
+        Err("This lab does not load weights.".into())
+    }
 }
 
 /// A wrong answer found while evaluating: `(item, label, predicted, confidence)`.
@@ -160,6 +177,26 @@ struct Live<R> {
     curve: CurveAccumulator,
     pending_points: Vec<CurvePoint>,
     last_progress_ms: f64,
+}
+
+impl<R> Live<R> {
+    /// Weights loaded from a file: run 0, ended, nothing to train.
+    fn imported(run: R) -> Self {
+        Self {
+            id: 0,
+            run,
+            ended: true,
+            n_samples_done: 0,
+            n_samples_total: 0,
+            train_ms: 0.0,
+            eval_ms: 0.0,
+            stride: 1,
+            epoch: 0.0,
+            curve: CurveAccumulator::default(),
+            pending_points: Vec::new(),
+            last_progress_ms: 0.0,
+        }
+    }
 }
 
 /// The worker's whole state for lab `T`.
@@ -253,6 +290,54 @@ impl<T: WorkerTask> WorkerSession<T> {
                         message,
                     },
                 }]
+            }
+            ToWorker::ExportWeights { request_id } => {
+                let refused = |message: String| FromWorker::WeightsRefused {
+                    request_id,
+                    message,
+                };
+                vec![match &self.live {
+                    Some(live) => match T::export_weights(&live.run) {
+                        Ok((file_name, bytes)) => FromWorker::Weights {
+                            request_id,
+                            run_id: live.id,
+                            file_name,
+                            bytes,
+                        },
+                        Err(message) => refused(message),
+                    },
+                    None => refused(T::NO_MODEL.to_string()),
+                }]
+            }
+            ToWorker::ImportWeights { request_id, name } => {
+                let refused = |message: String| {
+                    vec![FromWorker::WeightsRefused {
+                        request_id,
+                        message,
+                    }]
+                };
+                if self.is_busy() {
+                    return refused(
+                        "A run is in progress: cancel it before loading weights.".into(),
+                    );
+                }
+                let Some((_, data)) = &self.data else {
+                    return refused("The data is still loading; try again in a moment.".into());
+                };
+                let [bytes] = files.as_slice() else {
+                    return refused(format!("One file is needed; {} arrived.", files.len()));
+                };
+                match T::import_weights(bytes, data) {
+                    Ok((run, summary)) => {
+                        self.live = Some(Live::imported(run));
+                        vec![FromWorker::WeightsLoaded {
+                            request_id,
+                            name,
+                            summary,
+                        }]
+                    }
+                    Err(message) => refused(message),
+                }
             }
         }
     }

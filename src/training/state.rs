@@ -90,6 +90,15 @@ pub enum Effect<T: LabTask> {
     Send(ToWorker<T>),
     /// Put these settings in the form and the address bar (a queued run is starting).
     ShowSettings(T::Config),
+    /// Offer this file as a download (the model's weights).
+    Download { file_name: String, bytes: Vec<u8> },
+}
+
+/// What became of the last weights saved or loaded: a sentence, and whether it went well.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeightsNote {
+    pub ok: bool,
+    pub sentence: String,
 }
 
 /// A lab page's state.
@@ -115,6 +124,10 @@ pub struct LabModel<T: LabTask> {
     next_request_id: u32,
     /// The latest query, asked again when a run ends (so it is answered by the final model).
     pending_query: Option<T::Query>,
+    /// The last weights saved or loaded.
+    pub weights_note: Option<WeightsNote>,
+    /// The weights file queries are answered with, when one was loaded after the last run.
+    pub loaded_weights: Option<String>,
 }
 
 impl<T: LabTask> Default for LabModel<T> {
@@ -135,6 +148,8 @@ impl<T: LabTask> Default for LabModel<T> {
             next_run_id: 1,
             next_request_id: 1,
             pending_query: None,
+            weights_note: None,
+            loaded_weights: None,
         }
     }
 }
@@ -161,6 +176,7 @@ impl<T: LabTask> LabModel<T> {
         self.epochs.clear();
         self.report = T::Report::default();
         self.worker_error = None;
+        self.loaded_weights = None;
         self.current = Some(LiveRun {
             run_id,
             config: config.clone(),
@@ -213,6 +229,25 @@ impl<T: LabTask> LabModel<T> {
         self.next_request_id += 1;
         self.pending_query = Some(query.clone());
         vec![Effect::Send(ToWorker::Query { request_id, query })]
+    }
+
+    /// Asks for the current model's weights as a file.
+    pub fn export_weights(&mut self) -> Vec<Effect<T>> {
+        let request_id = self.next_request_id;
+        self.next_request_id += 1;
+        self.weights_note = None;
+        vec![Effect::Send(ToWorker::ExportWeights { request_id })]
+    }
+
+    /// The message that loads the weights file `name` (its bytes go beside it).
+    pub fn import_weights(&mut self, name: String) -> ToWorker<T> {
+        let request_id = self.next_request_id;
+        self.next_request_id += 1;
+        self.weights_note = Some(WeightsNote {
+            ok: true,
+            sentence: format!("Loading {name}…"),
+        });
+        ToWorker::ImportWeights { request_id, name }
     }
 
     /// Forgets the question and its answer.
@@ -316,6 +351,37 @@ impl<T: LabTask> LabModel<T> {
                     effects.extend(self.start(next));
                 }
                 return effects;
+            }
+            FromWorker::Weights {
+                file_name, bytes, ..
+            } => {
+                self.weights_note = Some(WeightsNote {
+                    ok: true,
+                    sentence: format!(
+                        "Saved {file_name} ({:.1} MB, safetensors).",
+                        bytes.len() as f64 / 1e6
+                    ),
+                });
+                return vec![Effect::Download { file_name, bytes }];
+            }
+            FromWorker::WeightsLoaded { name, summary, .. } => {
+                self.weights_note = Some(WeightsNote {
+                    ok: true,
+                    sentence: summary,
+                });
+                self.loaded_weights = Some(name);
+                self.answer = None;
+                self.answer_error = None;
+                // The latest question is asked again of the loaded weights.
+                if let Some(query) = self.pending_query.take() {
+                    return self.query(query);
+                }
+            }
+            FromWorker::WeightsRefused { message, .. } => {
+                self.weights_note = Some(WeightsNote {
+                    ok: false,
+                    sentence: message,
+                });
             }
             FromWorker::Error { run_id, message } => {
                 if let Some(id) = run_id.filter(|&id| Some(id) == current) {
@@ -575,5 +641,61 @@ mod tests {
             model.current.as_ref().map(|c| c.phase.clone()),
             Some(RunPhase::Failed("The worker stopped.".into()))
         );
+    }
+
+    #[test]
+    fn saved_weights_become_a_download_and_loaded_ones_answer_the_last_question_again() {
+        let mut model = ready();
+        let effects = model.export_weights();
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Send(ToWorker::ExportWeights { .. })]
+        ));
+        let effects = model.on_message(FromWorker::Weights {
+            request_id: 1,
+            run_id: 1,
+            file_name: "w.safetensors".into(),
+            bytes: vec![0; 2_500_000],
+        });
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Download { file_name, bytes }] if file_name == "w.safetensors" && bytes.len() == 2_500_000
+        ));
+        assert_eq!(
+            model.weights_note,
+            Some(WeightsNote {
+                ok: true,
+                sentence: "Saved w.safetensors (2.5 MB, safetensors).".into()
+            })
+        );
+        let _ = model.query(5);
+        let message = model.import_weights("mine.safetensors".into());
+        assert!(
+            matches!(message, ToWorker::ImportWeights { ref name, .. } if name == "mine.safetensors")
+        );
+        let effects = model.on_message(FromWorker::WeightsLoaded {
+            request_id: 3,
+            name: "mine.safetensors".into(),
+            summary: "Loaded.".into(),
+        });
+        assert_eq!(model.loaded_weights.as_deref(), Some("mine.safetensors"));
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::Send(ToWorker::Query { query: 5, .. })]
+        ));
+        let _ = model.on_message(FromWorker::WeightsRefused {
+            request_id: 4,
+            message: "Not a weights file.".into(),
+        });
+        assert_eq!(
+            model.weights_note,
+            Some(WeightsNote {
+                ok: false,
+                sentence: "Not a weights file.".into()
+            })
+        );
+        // A new run's weights replace the loaded ones.
+        let _ = model.start(config(1));
+        assert_eq!(model.loaded_weights, None);
     }
 }

@@ -36,10 +36,22 @@ impl<T: WorkerTask> State<T> {
         self.scope.performance().map_or(0.0, |p| p.now())
     }
 
-    fn post(&self, message: &FromWorker<T>) {
+    /// Posts `message`; a weights file goes beside the JSON as a transferred buffer.
+    fn post(&self, message: &mut FromWorker<T>) {
+        let bytes = message.take_bytes();
         let object = Object::new();
         let _ = Reflect::set(&object, &"json".into(), &encode(message).into());
-        let _ = self.scope.post_message(&object);
+        match bytes {
+            Some(bytes) => {
+                let buffer = js_sys::Uint8Array::from(bytes.as_slice()).buffer();
+                let array = Array::of1(&buffer);
+                let _ = Reflect::set(&object, &"bytes".into(), &array);
+                let _ = self.scope.post_message_with_transfer(&object, &array);
+            }
+            None => {
+                let _ = self.scope.post_message(&object);
+            }
+        }
     }
 
     fn schedule(&mut self) {
@@ -50,8 +62,8 @@ impl<T: WorkerTask> State<T> {
     }
 }
 
-/// The bytes of every `ArrayBuffer` in `data.bytes`.
-fn buffers(data: &JsValue) -> Vec<Vec<u8>> {
+/// The bytes of every `ArrayBuffer` in `data.bytes` (either side of a worker).
+pub(crate) fn buffers(data: &JsValue) -> Vec<Vec<u8>> {
     Reflect::get(data, &"bytes".into())
         .ok()
         .filter(Array::is_array)
@@ -131,8 +143,8 @@ fn serve<T: WorkerTask>(scope: DedicatedWorkerGlobalScope) {
             let scope = s.scope.clone();
             let mut clock = move || scope.performance().map_or(0.0, |p| p.now());
             let out = s.session.work(&mut clock, SLICE_MS);
-            for message in &out {
-                s.post(message);
+            for mut message in out {
+                s.post(&mut message);
             }
             s.schedule();
         })
@@ -161,8 +173,8 @@ fn serve<T: WorkerTask>(scope: DedicatedWorkerGlobalScope) {
                     message: e.to_string(),
                 }],
             };
-            for message in &out {
-                s.post(message);
+            for mut message in out {
+                s.post(&mut message);
             }
             s.schedule();
         })
@@ -170,7 +182,7 @@ fn serve<T: WorkerTask>(scope: DedicatedWorkerGlobalScope) {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
 
-    state.borrow().post(&FromWorker::Ready);
+    state.borrow().post(&mut FromWorker::Ready);
 }
 
 /// The compare page's worker: one comparison at a time, worked in slices of [`SLICE_MS`],

@@ -9,13 +9,20 @@ use leptos::prelude::*;
 use super::LabView;
 use crate::training::client::WorkerClient;
 use crate::training::protocol::{CurvePoint, EpochRow, LabTask, ToWorker};
-use crate::training::state::{Answered, DataState, Effect, LabModel, LiveRun, RunRecord};
+use crate::training::state::{
+    Answered, DataState, Effect, LabModel, LiveRun, RunRecord, WeightsNote,
+};
+
+/// Offers a file (name, bytes) for download.
+pub type Downloader = Callback<(String, Vec<u8>)>;
 
 /// A lab page's worker and state (`Copy`: every part lives in the reactive arena).
 pub struct LabHandle<T: LabTask> {
     model: RwSignal<LabModel<T>>,
     client: StoredValue<Option<WorkerClient<T>>, LocalStorage>,
     show_settings: Callback<T::Config>,
+    /// Offers a file for download (set by the panel that owns the download anchor).
+    downloader: StoredValue<Option<Downloader>, LocalStorage>,
     pub data: Memo<DataState<T::DataInfo>>,
     pub uploading: Memo<bool>,
     pub rejection: Memo<Option<(Option<T::File>, String)>>,
@@ -28,6 +35,8 @@ pub struct LabHandle<T: LabTask> {
     pub answer: Memo<Option<Answered<T::Answer>>>,
     pub answer_error: Memo<Option<String>>,
     pub worker_error: Memo<Option<String>>,
+    pub weights_note: Memo<Option<WeightsNote>>,
+    pub loaded_weights: Memo<Option<String>>,
 }
 
 impl<T: LabTask> Clone for LabHandle<T> {
@@ -52,6 +61,7 @@ impl<T: LabTask> LabHandle<T> {
             model,
             client: StoredValue::new_local(None),
             show_settings,
+            downloader: StoredValue::new_local(None),
             data: Memo::new(move |_| model.with(|m| m.data.clone())),
             uploading: Memo::new(move |_| model.with(|m| m.uploading)),
             rejection: Memo::new(move |_| model.with(|m| m.rejection.clone())),
@@ -64,6 +74,8 @@ impl<T: LabTask> LabHandle<T> {
             answer: Memo::new(move |_| model.with(|m| m.answer.clone())),
             answer_error: Memo::new(move |_| model.with(|m| m.answer_error.clone())),
             worker_error: Memo::new(move |_| model.with(|m| m.worker_error.clone())),
+            weights_note: Memo::new(move |_| model.with(|m| m.weights_note.clone())),
+            loaded_weights: Memo::new(move |_| model.with(|m| m.loaded_weights.clone())),
         };
         match WorkerClient::spawn(
             move |message| handle.act(|m| m.on_message(message)),
@@ -119,6 +131,11 @@ impl<T: LabTask> LabHandle<T> {
             match effect {
                 Effect::Send(message) => self.send(&message, Vec::new()),
                 Effect::ShowSettings(config) => self.show_settings.run(config),
+                Effect::Download { file_name, bytes } => {
+                    if let Some(Some(download)) = self.downloader.try_get_value() {
+                        download.run((file_name, bytes));
+                    }
+                }
             }
         }
     }
@@ -180,6 +197,23 @@ impl<T: LabTask> LabHandle<T> {
     }
 
     /// Forgets the question and its answer.
+    /// Where [`Effect::Download`] files go.
+    pub fn set_downloader(&self, download: Downloader) {
+        let _ = self.downloader.try_set_value(Some(download));
+    }
+
+    /// Asks the worker for the current model's weights (they arrive as a download).
+    pub fn export_weights(&self) {
+        self.act(LabModel::export_weights);
+    }
+
+    /// Sends the weights file `name` to the worker.
+    pub fn import_weights(&self, name: String, buffer: js_sys::ArrayBuffer) {
+        if let Some(message) = self.model.try_update(|m| m.import_weights(name)) {
+            self.send(&message, vec![buffer]);
+        }
+    }
+
     pub fn clear_answer(&self) {
         let _ = self.model.try_update(LabModel::clear_answer);
     }

@@ -20,7 +20,9 @@ use crate::training::bert::results::to_csv;
 use crate::training::bert::task::{Bert, BertFile, BertSource, CLASSES};
 use crate::training::state::DataState;
 
-use panels::{AskPanel, BaselinePanel, BertDataPanel, BertSettingsPanel, MistakesPanel};
+use panels::{
+    AskPanel, BaselinePanel, BertDataPanel, BertSettingsPanel, MistakesPanel, WeightsPanel,
+};
 
 /// The lab's state: the shared lab handle and the settings form.
 #[derive(Clone, Copy, Debug)]
@@ -110,6 +112,7 @@ pub fn BertLab(
                         <MistakesPanel state />
                     </div>
                     <AskPanel state />
+                    <WeightsPanel state />
                     <RunsPanel
                         lab
                         to_csv=to_csv

@@ -468,7 +468,10 @@ pub fn AskPanel(state: BertState) -> impl IntoView {
         } else {
             0
         };
-        let whose = if answered.while_training {
+        let whose = if answered.run_id == 0 {
+            let name = state.lab.loaded_weights.get_untracked().unwrap_or_default();
+            format!("the weights loaded from {name}")
+        } else if answered.while_training {
             format!("run {}'s weights, still training", answered.run_id)
         } else {
             format!("run {}'s weights", answered.run_id)
@@ -619,5 +622,117 @@ mod tests {
             data_status(&DataState::Ready(info)),
             "In use: your files (mine.tsv), 1,200 training and 300 test sentences, 30,522 WordPieces in the vocabulary."
         );
+    }
+}
+
+/// Largest weights file the lab reads (BERT-tiny in FP32 is 17.6 MB).
+const MAX_WEIGHTS_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// Save the current model's weights as safetensors, or load a weights file to classify with.
+#[component]
+pub fn WeightsPanel(state: BertState) -> impl IntoView {
+    let anchor = NodeRef::<leptos::html::A>::new();
+    let input = NodeRef::<Input>::new();
+    let local_error = RwSignal::new(None::<String>);
+    state.lab.set_downloader(Callback::new(
+        move |(file_name, bytes): (String, Vec<u8>)| {
+            if let Some(a) = anchor.get_untracked()
+                && let Err(message) =
+                    crate::files::download_bytes(&a, &file_name, "application/octet-stream", &bytes)
+            {
+                local_error.set(Some(message));
+            }
+        },
+    ));
+    let has_model = move || {
+        state.lab.current.with(|c| c.is_some()) || state.lab.loaded_weights.with(Option::is_some)
+    };
+    let load = move |_| {
+        local_error.set(None);
+        let Some(file) = input
+            .get_untracked()
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0))
+        else {
+            local_error.set(Some("Choose a .safetensors file first.".into()));
+            return;
+        };
+        if file.size() > MAX_WEIGHTS_BYTES {
+            local_error.set(Some(format!(
+                "“{}” is {:.1} MB; a BERT-tiny weights file is about 18 MB.",
+                file.name(),
+                file.size() / 1e6
+            )));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match read_file(&file).await {
+                Ok(buffer) => state.lab.import_weights(file.name(), buffer),
+                Err(message) => local_error.set(Some(format!("{message}."))),
+            }
+        });
+    };
+    let note = move || {
+        local_error
+            .get()
+            .map(|e| (false, e))
+            .or_else(|| state.lab.weights_note.get().map(|n| (n.ok, n.sentence)))
+    };
+    view! {
+        <section class="lab-panel" aria-labelledby="bert-weights-title">
+            <h2 class="lab-panel__title" id="bert-weights-title">"Weights"</h2>
+            <p class="lab-form__hint">
+                "Save the model of the latest run as a safetensors file with the Hugging Face BERT "
+                "tensor names, or load such a file (this lab's, or a BERT-tiny fine-tuned elsewhere "
+                "with a two-class head) and classify your sentences with it. The file stays in your "
+                "browser."
+            </p>
+            <div class="lab-form__actions">
+                <button
+                    type="button"
+                    class="lab-button"
+                    data-testid="bert-weights-save"
+                    prop:disabled=move || !has_model()
+                    on:click=move |_| {
+                        local_error.set(None);
+                        state.lab.export_weights();
+                    }
+                >
+                    "Save weights"
+                </button>
+                <a node_ref=anchor data-testid="bert-weights-file" hidden aria-hidden="true"></a>
+            </div>
+            <div class="lab-form__row">
+                <label class="lab-form__label" for="bert-weights-input">"Weights file (.safetensors)"</label>
+                <input
+                    id="bert-weights-input"
+                    class="lab-upload__input"
+                    type="file"
+                    accept=".safetensors,application/octet-stream"
+                    data-testid="bert-weights-input"
+                    node_ref=input
+                    prop:disabled=move || state.lab.is_running()
+                />
+            </div>
+            <div class="lab-form__actions">
+                <button
+                    type="button"
+                    class="lab-button"
+                    data-testid="bert-weights-load"
+                    prop:disabled=move || state.lab.is_running()
+                    on:click=load
+                >
+                    "Load weights"
+                </button>
+            </div>
+            <p
+                class="lab-form__hint"
+                class:lab-form__error=move || note().is_some_and(|(ok, _)| !ok)
+                data-testid="bert-weights-note"
+                role="status"
+            >
+                {move || note().map(|(_, sentence)| sentence)}
+            </p>
+        </section>
     }
 }

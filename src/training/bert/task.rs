@@ -384,7 +384,46 @@ impl WorkerTask for Bert {
     fn answer(run: &BertRun, data: &BertData, query: &BertQuery) -> Result<BertAnswer, String> {
         answer(run.trainer.model(), &data.tokenizer, query, run.max_len)
     }
+
+    fn export_weights(run: &BertRun) -> Result<(String, Vec<u8>), String> {
+        Ok((
+            WEIGHTS_FILE_NAME.into(),
+            nn::bert::safetensors::bert_to_safetensors(run.trainer.model()),
+        ))
+    }
+
+    fn import_weights(bytes: &[u8], data: &BertData) -> Result<(BertRun, String), String> {
+        let config = nn::bert::train::BertTrainConfig::bert_tiny(1e-3);
+        let model = nn::bert::safetensors::bert_from_safetensors(bytes, &config.model)
+            .map_err(|e| format!("That is not a BERT-tiny weights file this lab can use: {e}."))?;
+        let n_params = model.n_params();
+        // A trainer holds the model so the run answers like a trained one; one sentence is
+        // enough to build it, and it is never stepped.
+        let max_len = super::config::LENGTHS[0];
+        let one = data.train.examples(&data.tokenizer, max_len, Some(1));
+        let mut trainer = BertTrainer::new(config, one).map_err(|e| e.to_string())?;
+        trainer.set_model(model);
+        let run = BertRun {
+            trainer,
+            max_len,
+            test: Vec::new(),
+            n_train: 0,
+            n_samples_done: 0,
+            eval: None,
+            last_mistakes: SentenceMistakes::default(),
+        };
+        Ok((
+            run,
+            format!(
+                "Loaded BERT-tiny weights ({} parameters); your sentences are now classified with them.",
+                sim::units::thousands(n_params as u64)
+            ),
+        ))
+    }
 }
+
+/// The name of a saved weights file.
+pub const WEIGHTS_FILE_NAME: &str = "bert-tiny-sentiment.safetensors";
 
 /// Classifies `query` with `model`; `default_len` is used when the query's length is not one
 /// the lab offers.
@@ -860,5 +899,134 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    fn ask(session: &mut Session, text: &str) -> BertAnswer {
+        let out = session.handle(
+            ToWorker::Query {
+                request_id: 9,
+                query: BertQuery::Sentence {
+                    text: text.into(),
+                    max_len: 64,
+                },
+            },
+            Vec::new(),
+            0.0,
+        );
+        match out.as_slice() {
+            [FromWorker::Answer { answer, .. }] => answer.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn saved_weights_load_into_another_session_and_answer_the_same() {
+        let mut session = loaded(16, 8);
+        let before_any = session.handle(ToWorker::ExportWeights { request_id: 1 }, Vec::new(), 0.0);
+        assert!(matches!(
+            before_any.as_slice(),
+            [FromWorker::WeightsRefused { message, .. }] if message == Bert::NO_MODEL
+        ));
+        let _ = start(&mut session, 1, config(1));
+        let busy = session.handle(
+            ToWorker::ImportWeights {
+                request_id: 2,
+                name: "w.safetensors".into(),
+            },
+            vec![vec![0; 8]],
+            0.0,
+        );
+        assert!(matches!(
+            busy.as_slice(),
+            [FromWorker::WeightsRefused { message, .. }] if message.starts_with("A run is in progress")
+        ));
+        let _ = run_to_end(&mut session);
+        let trained = ask(&mut session, "the plot was great !");
+        let out = session.handle(ToWorker::ExportWeights { request_id: 3 }, Vec::new(), 0.0);
+        let [
+            FromWorker::Weights {
+                run_id: 1,
+                file_name,
+                bytes,
+                ..
+            },
+        ] = out.as_slice()
+        else {
+            panic!("{out:?}");
+        };
+        assert_eq!(file_name, WEIGHTS_FILE_NAME);
+        assert!(bytes.len() > 4_000_000 * 4, "{} bytes", bytes.len());
+
+        let mut other = loaded(16, 8);
+        let out = other.handle(
+            ToWorker::ImportWeights {
+                request_id: 4,
+                name: "mine.safetensors".into(),
+            },
+            vec![bytes.clone()],
+            0.0,
+        );
+        assert!(
+            matches!(out.as_slice(), [FromWorker::WeightsLoaded { name, summary, .. }]
+                if name == "mine.safetensors" && summary.starts_with("Loaded BERT-tiny weights")),
+            "{out:?}"
+        );
+        let loaded_answer = ask(&mut other, "the plot was great !");
+        assert_eq!(loaded_answer.probabilities, trained.probabilities);
+        assert_eq!(loaded_answer.ids, trained.ids);
+        // And it saves them again, byte for byte, as run 0.
+        let out = other.handle(ToWorker::ExportWeights { request_id: 5 }, Vec::new(), 0.0);
+        assert!(matches!(
+            out.as_slice(),
+            [FromWorker::Weights { run_id: 0, bytes: again, .. }] if again == bytes
+        ));
+    }
+
+    #[test]
+    fn a_bad_weights_file_gets_a_sentence_and_the_model_in_use_stays() {
+        let mut session = loaded(16, 8);
+        for (bytes, part) in [
+            (vec![1, 2, 3], "not a BERT-tiny weights file"),
+            (
+                nn::bert::safetensors::write(&[("x".into(), vec![2], vec![1.0, 2.0])], &[]),
+                "not a BERT-tiny weights file",
+            ),
+        ] {
+            let out = session.handle(
+                ToWorker::ImportWeights {
+                    request_id: 1,
+                    name: "bad.safetensors".into(),
+                },
+                vec![bytes],
+                0.0,
+            );
+            assert!(
+                matches!(out.as_slice(), [FromWorker::WeightsRefused { message, .. }] if message.contains(part)),
+                "{out:?}"
+            );
+        }
+        let two = session.handle(
+            ToWorker::ImportWeights {
+                request_id: 2,
+                name: "two".into(),
+            },
+            vec![vec![1], vec![2]],
+            0.0,
+        );
+        assert!(matches!(
+            two.as_slice(),
+            [FromWorker::WeightsRefused { message, .. }] if message == "One file is needed; 2 arrived."
+        ));
+        let out = session.handle(
+            ToWorker::Query {
+                request_id: 3,
+                query: BertQuery::Dummy { max_len: 64 },
+            },
+            Vec::new(),
+            0.0,
+        );
+        assert!(
+            matches!(out.as_slice(), [FromWorker::QueryError { message, .. }] if message == Bert::NO_MODEL)
+        );
     }
 }
