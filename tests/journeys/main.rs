@@ -12,5 +12,6 @@ mod csp;
 mod lessons;
 mod mnist;
 mod offline;
+mod predict;
 mod shell;
 mod simulators;
