@@ -48,8 +48,31 @@ pub struct Progress {
     /// answer was seen. Cleared by "Try again". Added within version 1: older data has none. A
     /// stored prediction that no longer fits its question is shown as a sentence by the app
     /// ([`crate::grade::read_prediction`] refuses it), never trusted.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// An entry that is not a readable response is dropped on load rather than making the whole
+    /// progress unreadable (it would only have been refused when shown).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "readable_predictions"
+    )]
     pub predictions: BTreeMap<String, Response>,
+}
+
+/// The readable entries of stored `predictions`; an entry that is not a [`Response`] is left
+/// out.
+fn readable_predictions<'de, D>(deserializer: D) -> Result<BTreeMap<String, Response>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let raw = BTreeMap::<String, serde_json::Value>::deserialize(deserializer)?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|(question_id, value)| {
+            serde_json::from_value(value)
+                .ok()
+                .map(|response| (question_id, response))
+        })
+        .collect())
 }
 
 /// One quiz's record.

@@ -332,3 +332,16 @@ fn a_committed_prediction_is_kept_merged_and_checked_on_import() {
     assert!(here.forget_prediction("second-predict"));
     assert!(!here.forget_prediction("second-predict"));
 }
+
+#[test]
+fn an_unreadable_stored_prediction_is_dropped_and_the_rest_kept() {
+    let stored = r#"{"schema":"testbed-lab/progress","version":1,"lessons_read":["intro"],"quizzes":{},
+        "predictions":{"second-predict":{"kind":"telepathy","value":3},"other":{"kind":"text","value":"2"}}}"#;
+    let outcome = Progress::load(stored);
+    assert!(outcome.progress.is_read("intro"));
+    assert_eq!(outcome.progress.prediction("second-predict"), None);
+    assert_eq!(
+        outcome.progress.prediction("other"),
+        Some(&course::Response::Text("2".into()))
+    );
+}

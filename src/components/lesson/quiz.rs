@@ -454,14 +454,15 @@ fn QuestionCard(
             let locked = Signal::derive(move || is_answered() || committed.get().is_some());
             view! {
                 {predict_controls(question, text, selected, locked)}
-                {committed
-                    .get_untracked()
-                    .is_some()
-                    .then(|| view! {
-                        <p class="quiz-predict__kept" data-testid=format!("quiz-predict-kept-{qid}")>
-                            "Your prediction is committed (kept from an earlier visit). Run the simulator to grade it."
-                        </p>
-                    })}
+                {move || {
+                    let idle = run_state.is_none_or(|s| s.with(|s| *s == RunState::Idle));
+                    (committed.get().is_some() && !is_answered() && idle)
+                        .then(|| view! {
+                            <p class="quiz-predict__kept" data-testid=format!("quiz-predict-kept-{qid}")>
+                                "Your prediction is committed. Run the simulator to grade it."
+                            </p>
+                        })
+                }}
                 {stale.map(|s| view! { <p class="quiz-feedback__error" data-testid=format!("quiz-predict-stale-{qid}")>{s}</p> })}
             }
             .into_any()
