@@ -51,13 +51,15 @@ impl Resolved {
         }
     }
 
-    /// What the link says ("Open this setup in the Groq TSP simulator").
-    pub fn link_text(&self) -> String {
+    /// What the link says ("Open this setup in the Groq TSP simulator"); `which` names the
+    /// setup when a question has several ("the first setup").
+    pub fn link_text(&self, which: Option<&str>) -> String {
+        let setup = which.unwrap_or("this setup");
         match self {
             Resolved::Simulator { arch, .. } => {
-                format!("Open this setup in the {} simulator", short_name(*arch))
+                format!("Open {setup} in the {} simulator", short_name(*arch))
             }
-            Resolved::Compare { .. } => "Open this workload on #/compare".to_owned(),
+            Resolved::Compare { .. } => format!("Open {setup} on the compare page"),
         }
     }
 }
@@ -182,9 +184,16 @@ impl PredictRun {
     pub fn new(predict: &Predict) -> Result<Self, String> {
         let mut jobs = Vec::new();
         let mut links = Vec::new();
-        for setup in &predict.setups {
+        let n_setups = predict.setups.len();
+        for (idx, setup) in predict.setups.iter().enumerate() {
             let resolved = resolve(setup)?;
-            links.push((resolved.link_text(), resolved.href().to_owned()));
+            let ordinal = if idx == 0 {
+                "the first setup"
+            } else {
+                "the second setup"
+            };
+            let which = (n_setups > 1).then_some(ordinal);
+            links.push((resolved.link_text(which), resolved.href().to_owned()));
             jobs.push(match resolved {
                 Resolved::Simulator { arch, setup, .. } => match super::machine(arch) {
                     Some(machine) => Job::Waiting(machine, setup),
@@ -479,6 +488,11 @@ mod tests {
         .unwrap();
         assert_eq!(ratio.value, PredictValue::Number(1.0));
         assert_eq!(ratio.links.len(), 2);
+        assert_eq!(
+            ratio.links[1].0,
+            "Open the second setup in the GPU simulator"
+        );
+        assert_eq!(one.links[0].0, "Open this setup in the GPU simulator");
     }
 
     #[test]

@@ -173,7 +173,7 @@ pub fn predict_controls(
         return view! {
             <div class="quiz-answer">
                 <label class="quiz-answer__label" for=input_id.clone()>
-                    {format!("Your prediction, in {unit}")}
+                    {prediction_label(unit)}
                 </label>
                 <span class="quiz-answer__row">
                     <input
@@ -231,6 +231,14 @@ pub fn predict_controls(
         </div>
     }
     .into_any()
+}
+
+/// The label of a numeric prediction's input.
+pub fn prediction_label(unit: &str) -> String {
+    match unit {
+        "×" => "Your prediction, how many times as many (×)".to_owned(),
+        unit => format!("Your prediction, in {unit}"),
+    }
 }
 
 fn capitalise(text: &str) -> String {
@@ -307,6 +315,15 @@ mod tests {
             ),
             "You predicted the GPU; the simulator measured the Groq LPU."
         );
+    }
+
+    #[test]
+    fn a_ratio_is_asked_for_as_times_as_many() {
+        assert_eq!(
+            prediction_label("×"),
+            "Your prediction, how many times as many (×)"
+        );
+        assert_eq!(prediction_label("µs"), "Your prediction, in µs");
     }
 
     #[test]
