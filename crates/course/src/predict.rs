@@ -3,10 +3,11 @@
 //!
 //! The quiz file names the setup(s) as the simulator and compare pages write them in their
 //! addresses (`groq?preset=bert-layer&seq=128`, `compare?preset=bert-layer`) and what to measure
-//! ([`Measure`]). This crate checks the form at build time and grades a prediction against a
-//! [`PredictValue`] the app's engines produced ([`crate::grade::grade_prediction`]); it never
-//! runs an engine itself (the setup parsers and the machines live in the app), so a wrong
-//! setup that is well formed is refused by the app's native test that parses and runs every
+//! ([`Measure`]). This crate checks the form and the workload (with `sim`'s workload builder,
+//! under the `build` feature) at build time and grades a prediction against a [`PredictValue`]
+//! the app's engines produced ([`crate::grade::grade_prediction`]); it never runs an engine
+//! itself. A machine's own settings belong to the app's pages, so a setup whose machine
+//! settings a page refuses is caught by the app's native test that parses and runs every
 //! predict question of the course.
 
 use serde::{Deserialize, Serialize};

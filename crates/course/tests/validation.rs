@@ -158,6 +158,16 @@ error_case!(
     ]
 );
 error_case!(
+    predict_bad_workload,
+    "predict-bad-workload",
+    [
+        "lessons/quizzes/03-broken.toml:5: question `broken-preset`: the setup \u{201c}compare?preset=resnet\u{201d} names the preset \u{201c}resnet\u{201d}; choose gemv, mlp, cnn or bert-layer",
+        "lessons/quizzes/03-broken.toml:12: question `broken-size-kind`: the setup \u{201c}ipu?preset=mlp&seq=256\u{201d} gives seq, which the preset mlp does not take",
+        "lessons/quizzes/03-broken.toml:20: question `broken-size`: the setup \u{201c}groq?preset=bert-layer&seq=0\u{201d} is refused by the simulators: sequence length must be at least 1, but it is 0",
+        "lessons/quizzes/03-broken.toml:28: question `broken-number`: the setup \u{201c}gpu?preset=mlp&batch=four\u{201d} gives batch=\u{201c}four\u{201d}, which is not a whole number",
+    ]
+);
+error_case!(
     predict_answer_given,
     "predict-answer-given",
     ["lessons/quizzes/03-broken.toml:1: `answer.answer` is not used by Predict questions",]

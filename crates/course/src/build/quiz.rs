@@ -597,7 +597,7 @@ fn predict(
     };
     let mut setups = Vec::new();
     for text in raw_setups.get_ref() {
-        match SetupRef::parse(text) {
+        match SetupRef::parse(text).and_then(|setup| check_workload(&setup).map(|()| setup)) {
             Ok(setup) => setups.push(setup),
             Err(problem) => ctx.error_at(
                 &raw_setups,
@@ -676,6 +676,71 @@ fn predict(
         measure,
         tolerance,
     }))
+}
+
+/// The workload part of a setup, read by the simulators' own preset parser and workload
+/// builder (`sim`): the preset must exist, a size must be a whole number the preset takes, and
+/// the builder must accept it. A size left out takes the page's default, which the pages
+/// check; it is built as 1 here. The machine's own settings (tiles, tile, mesh…) belong to
+/// the app's pages and are checked by the app's native test that runs every predict question.
+fn check_workload(setup: &SetupRef) -> Result<(), String> {
+    use sim::workload::{Preset, PresetSizes};
+    let text = setup.text();
+    let mut preset = None;
+    let mut sizes = PresetSizes {
+        d_in: 1,
+        d_out: 1,
+        batch: 1,
+        seq: 1,
+    };
+    let mut given: Vec<&str> = Vec::new();
+    for pair in setup.query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key == "preset" {
+            preset = Some(Preset::parse(value).ok_or_else(|| {
+                format!(
+                    "the setup \u{201c}{text}\u{201d} names the preset \u{201c}{value}\u{201d}; choose gemv, mlp, cnn or bert-layer"
+                )
+            })?);
+            continue;
+        }
+        let slot = match key {
+            "d_in" => &mut sizes.d_in,
+            "d_out" => &mut sizes.d_out,
+            "batch" => &mut sizes.batch,
+            "seq" => &mut sizes.seq,
+            _ => continue,
+        };
+        *slot = value.parse().map_err(|_| {
+            format!(
+                "the setup \u{201c}{text}\u{201d} gives {key}=\u{201c}{value}\u{201d}, which is not a whole number"
+            )
+        })?;
+        given.push(key);
+    }
+    let Some(preset) = preset else {
+        return Err(format!("the setup \u{201c}{text}\u{201d} has no preset"));
+    };
+    for key in given {
+        let takes = match key {
+            "d_in" | "d_out" => preset.takes_dims(),
+            "batch" => preset.takes_batch(),
+            _ => preset.takes_seq(),
+        };
+        if !takes {
+            return Err(format!(
+                "the setup \u{201c}{text}\u{201d} gives {key}, which the preset {} does not take",
+                preset.as_str()
+            ));
+        }
+    }
+    preset.build(&sizes).map(drop).map_err(|e| {
+        let why = e.to_string();
+        format!(
+            "the setup \u{201c}{text}\u{201d} is refused by the simulators: {}",
+            why.trim_end_matches('.')
+        )
+    })
 }
 
 fn reject_prompt_choice_fields(ctx: &mut QuestionContext<'_>, prompt: &RawPrompt) {
