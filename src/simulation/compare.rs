@@ -460,8 +460,10 @@ pub struct CompareReport {
 pub enum ToCompare {
     /// Run the comparison of this URL query (`preset=mlp&batch=4`).
     Start { id: u32, query: String },
-    /// Stop comparison `id`.
+    /// Stop comparison (or prediction run) `id`.
     Cancel { id: u32 },
+    /// Run a predict question's setups (`super::predict`) and measure its answer.
+    Predict { id: u32, predict: course::Predict },
 }
 
 /// Compare worker → page.
@@ -472,8 +474,15 @@ pub enum FromCompare {
     Ready,
     /// Where comparison `id` is.
     Report { id: u32, report: CompareReport },
-    /// Comparison `id` cannot run: the sentence.
+    /// Comparison (or prediction run) `id` cannot run: the sentence.
     Refused { id: u32, message: String },
+    /// Where prediction run `id` is.
+    Predicting { id: u32, progress: String },
+    /// What prediction run `id` measured.
+    Predicted {
+        id: u32,
+        outcome: super::predict::PredictOutcome,
+    },
 }
 
 /// The compare worker's protocol.

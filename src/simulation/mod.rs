@@ -11,6 +11,7 @@ pub mod form;
 pub mod gpu;
 pub mod groq;
 pub mod ipu;
+pub mod predict;
 pub mod rdu;
 pub mod session;
 pub mod text;

@@ -20,6 +20,7 @@ use super::mnist::task::Mnist;
 use super::protocol::{FromWorker, ToWorker, decode, encode};
 use super::session::{WorkerSession, WorkerTask};
 use crate::simulation::compare::{CompareSetup, CompareWorker, Comparison, FromCompare, ToCompare};
+use crate::simulation::predict::PredictRun;
 
 /// Milliseconds of training per slice before the worker looks at its messages again.
 pub const SLICE_MS: f64 = 40.0;
@@ -185,13 +186,49 @@ fn serve<T: WorkerTask>(scope: DedicatedWorkerGlobalScope) {
     state.borrow().post(&mut FromWorker::Ready);
 }
 
-/// The compare page's worker: one comparison at a time, worked in slices of [`SLICE_MS`],
-/// its report posted after every slice.
+/// The simulation worker of the compare page and of predict questions: one comparison or
+/// prediction run at a time, worked in slices of [`SLICE_MS`], its report (or progress, then
+/// outcome) posted after every slice.
 fn serve_compare(scope: DedicatedWorkerGlobalScope) {
+    enum Work {
+        Compare(Comparison),
+        Predict(PredictRun),
+    }
+    impl Work {
+        fn is_done(&self) -> bool {
+            match self {
+                Work::Compare(c) => c.is_done(),
+                Work::Predict(p) => p.is_done(),
+            }
+        }
+        /// One slice, and what to tell the page after it.
+        fn step(&mut self, id: u32, clock: &mut dyn FnMut() -> f64) -> FromCompare {
+            match self {
+                Work::Compare(c) => {
+                    c.step(SLICE_MS, clock);
+                    FromCompare::Report {
+                        id,
+                        report: c.report(),
+                    }
+                }
+                Work::Predict(p) => {
+                    p.step(SLICE_MS, clock);
+                    match p.outcome() {
+                        None => FromCompare::Predicting {
+                            id,
+                            progress: p.progress(),
+                        },
+                        Some(Ok(outcome)) => FromCompare::Predicted { id, outcome },
+                        Some(Err(message)) => FromCompare::Refused { id, message },
+                    }
+                }
+            }
+        }
+    }
     struct Compare {
         scope: DedicatedWorkerGlobalScope,
         tick_port: web_sys::MessagePort,
-        run: Option<(u32, Comparison)>,
+        run: Option<(u32, Work)>,
         scheduled: bool,
     }
     impl Compare {
@@ -201,7 +238,7 @@ fn serve_compare(scope: DedicatedWorkerGlobalScope) {
             let _ = self.scope.post_message(&object);
         }
         fn schedule(&mut self) {
-            let busy = self.run.as_ref().is_some_and(|(_, c)| !c.is_done());
+            let busy = self.run.as_ref().is_some_and(|(_, w)| !w.is_done());
             if busy && !self.scheduled {
                 self.scheduled = true;
                 let _ = self.tick_port.post_message(&JsValue::NULL);
@@ -224,13 +261,7 @@ fn serve_compare(scope: DedicatedWorkerGlobalScope) {
             s.scheduled = false;
             let scope = s.scope.clone();
             let mut clock = move || scope.performance().map_or(0.0, |p| p.now());
-            let report = s.run.as_mut().map(|(id, c)| {
-                c.step(SLICE_MS, &mut clock);
-                FromCompare::Report {
-                    id: *id,
-                    report: c.report(),
-                }
-            });
+            let report = s.run.as_mut().map(|(id, w)| w.step(*id, &mut clock));
             if let Some(report) = report {
                 s.post(&report);
             }
@@ -258,7 +289,7 @@ fn serve_compare(scope: DedicatedWorkerGlobalScope) {
                                 id,
                                 report: c.report(),
                             });
-                            s.run = Some((id, c));
+                            s.run = Some((id, Work::Compare(c)));
                         }
                         Err(message) => {
                             s.run = None;
@@ -266,6 +297,19 @@ fn serve_compare(scope: DedicatedWorkerGlobalScope) {
                         }
                     }
                 }
+                Ok(ToCompare::Predict { id, predict }) => match PredictRun::new(&predict) {
+                    Ok(run) => {
+                        s.post(&FromCompare::Predicting {
+                            id,
+                            progress: run.progress(),
+                        });
+                        s.run = Some((id, Work::Predict(run)));
+                    }
+                    Err(message) => {
+                        s.run = None;
+                        s.post(&FromCompare::Refused { id, message });
+                    }
+                },
                 Ok(ToCompare::Cancel { id }) => {
                     if s.run.as_ref().is_some_and(|(i, _)| *i == id) {
                         s.run = None;

@@ -10,11 +10,11 @@ use testbed_lab::course_data::course;
 
 use crate::support::{Browser, PATIENCE, StaticServer, relative_dist};
 
-fn the_course() -> &'static Course {
+pub(crate) fn the_course() -> &'static Course {
     course().expect("the embedded course decodes")
 }
 
-async fn type_into(browser: &Browser, css: &str, text: &str) {
+pub(crate) async fn type_into(browser: &Browser, css: &str, text: &str) {
     browser
         .client
         .wait()
@@ -111,6 +111,39 @@ async fn answer_right(browser: &Browser, question: &Question) {
             .await;
         }
         QuestionKind::Order { .. } => put_in_order(browser, qid).await,
+        QuestionKind::Predict(predict) => {
+            // The right prediction is what the engine gives natively (the page runs the same
+            // engine in its worker and must agree).
+            match crate::predict::native_answer(predict) {
+                course::PredictValue::Number(x) => {
+                    type_into(
+                        browser,
+                        &format!("[data-testid='quiz-input-{qid}']"),
+                        &format!("{x}"),
+                    )
+                    .await;
+                }
+                value => {
+                    let choice_idx = predict
+                        .measure
+                        .choices()
+                        .iter()
+                        .position(|c| match (c, &value) {
+                            (
+                                course::PredictValue::Machines(c),
+                                course::PredictValue::Machines(v),
+                            ) => c.iter().all(|a| v.contains(a)),
+                            (c, v) => c == v,
+                        })
+                        .expect("the engine's answer is a choice");
+                    browser
+                        .click(&format!(
+                            "[data-testid='quiz-predict-choice-{qid}-{choice_idx}']"
+                        ))
+                        .await;
+                }
+            }
+        }
     }
     browser
         .click(&format!("[data-testid='quiz-check-{qid}']"))
@@ -178,7 +211,7 @@ async fn answer_right_by_keyboard(browser: &Browser, qid: &str) {
         .await;
 }
 
-fn assert_no_console_errors(entries: &[Value]) {
+pub(crate) fn assert_no_console_errors(entries: &[Value]) {
     let errors: Vec<&Value> = entries
         .iter()
         .filter(|e| e["level"] == "SEVERE" || e["level"] == "WARNING")

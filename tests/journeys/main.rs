@@ -14,5 +14,6 @@ mod keyboard;
 mod lessons;
 mod mnist;
 mod offline;
+mod predict;
 mod shell;
 mod simulators;

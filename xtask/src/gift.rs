@@ -34,9 +34,13 @@ pub fn run(args: &[String]) -> Result<()> {
         &out_dir.join("testbed-lab.gift"),
         &course::gift::course_to_gift(&course),
     )?;
-    let n_questions: usize = course.quizzes.iter().map(|q| q.questions.len()).sum();
+    let questions = || course.quizzes.iter().flat_map(|q| &q.questions);
+    let n_predict = questions()
+        .filter(|q| matches!(q.kind, course::QuestionKind::Predict(_)))
+        .count();
+    let n_questions = questions().count() - n_predict;
     println!(
-        "wrote {} quizzes ({n_questions} questions) as GIFT to {} (one file per quiz, and testbed-lab.gift with all)",
+        "wrote {} quizzes ({n_questions} questions; {n_predict} predict questions left out with a comment, since their answers come from the simulators in the page) as GIFT to {} (one file per quiz, and testbed-lab.gift with all)",
         course.quizzes.len(),
         out_dir.display()
     );

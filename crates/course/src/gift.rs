@@ -10,6 +10,12 @@
 //! | ShortAnswer | `{=answer =alternative}` |
 //! | Numeric | `{#answer:tolerance}`, the unit added to the prompt |
 //! | Order | matching: `{=first step -> 1 =second step -> 2}` |
+//! | Predict | left out, with a `//` comment line naming it |
+//!
+//! A predict question has no answer to export: its answer is what the simulator measures when
+//! the learner runs it in the page, and an LMS cannot run the simulator. Exporting a number
+//! computed once would turn it into a plain numeric question that no longer says where the
+//! number comes from, so the file keeps a comment in its place instead.
 
 use std::fmt::Write as _;
 
@@ -46,8 +52,14 @@ pub fn quiz_to_gift(quiz: &Quiz) -> String {
     out
 }
 
-/// One question in GIFT, without a trailing newline.
+/// One question in GIFT, without a trailing newline (a `//` comment for a predict question).
 pub fn question_to_gift(question: &Question) -> String {
+    if let QuestionKind::Predict(_) = question.kind {
+        return format!(
+            "// {}: a Predict question, left out: its answer is what Testbed Lab's simulator measures when it is run in the page.",
+            question.id.replace('\n', " ")
+        );
+    }
     let mut prompt = strip_lesson_links(question.prompt.markdown.trim());
     let answers = match &question.kind {
         QuestionKind::MultipleChoice {
@@ -93,6 +105,8 @@ pub fn question_to_gift(question: &Question) -> String {
             }
             format!("#{answer}:{tolerance}")
         }
+        // Returned above.
+        QuestionKind::Predict(_) => String::new(),
         QuestionKind::Order { items } => {
             prompt.push_str("\n\n(Match each item to its position: 1 is first.)");
             items

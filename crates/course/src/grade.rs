@@ -3,10 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::predict::{Measure, PredictValue};
 use crate::quiz::{Question, QuestionKind, Quiz};
 
 /// What a person answered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Response {
     /// Multiple choice: the canonical indices of the selected choices (see [`Question::choice`]).
@@ -46,6 +47,14 @@ pub enum ResponseError {
     /// permutation of the items (a bug in the caller).
     #[error("the answer refers to choices this question does not have")]
     BadIndices,
+    /// A predict question graded without the engine's result ([`grade`] instead of
+    /// [`grade_prediction`]).
+    #[error("this question is graded against the simulator: commit your prediction and run it")]
+    NeedsTheEngine,
+    /// The engine's result is not a value of the question's measure (a stale result, or a bug
+    /// in the caller).
+    #[error("the simulator's result does not fit this question; run it again")]
+    EngineMismatch,
 }
 
 /// The result of grading one response.
@@ -100,6 +109,17 @@ pub enum Feedback {
     Order {
         /// `in_place[position]`.
         in_place: Vec<bool>,
+    },
+    /// Predict: the prediction and what the engine measured.
+    Predict {
+        /// The learner's committed prediction.
+        given: PredictValue,
+        /// The engine's result.
+        engine: PredictValue,
+        /// The accepted relative deviation (numbers), else 0.
+        tolerance: f64,
+        /// The unit of a number, if any.
+        unit: Option<String>,
     },
 }
 
@@ -184,8 +204,92 @@ pub fn grade(question: &Question, response: &Response) -> Result<Graded, Respons
                 feedback: Feedback::Order { in_place },
             })
         }
+        (QuestionKind::Predict(_), _) => Err(ResponseError::NeedsTheEngine),
         _ => Err(ResponseError::WrongKind { question_type }),
     }
+}
+
+/// Reads a response to a predict question as the value it predicts, before anything runs (a
+/// number typed with or without its unit, or one choice of [`Measure::choices`]).
+///
+/// # Errors
+/// [`ResponseError`] when the response cannot be a prediction (nothing typed, not a number, no
+/// or several choices, a choice the measure does not have, another kind of question).
+pub fn read_prediction(
+    question: &Question,
+    response: &Response,
+) -> Result<PredictValue, ResponseError> {
+    let QuestionKind::Predict(predict) = &question.kind else {
+        return Err(ResponseError::WrongKind {
+            question_type: question.type_name(),
+        });
+    };
+    let measure = predict.measure;
+    match response {
+        Response::Text(input) if measure.is_numeric() => {
+            parse_number(input, measure.unit()).map(PredictValue::Number)
+        }
+        Response::Choices(selected) if !measure.is_numeric() => match selected.as_slice() {
+            [] => Err(ResponseError::NothingSelected),
+            [choice_idx] => measure
+                .choices()
+                .get(*choice_idx)
+                .cloned()
+                .ok_or(ResponseError::BadIndices),
+            _ => Err(ResponseError::SelectOne),
+        },
+        _ => Err(ResponseError::WrongKind {
+            question_type: "Predict",
+        }),
+    }
+}
+
+/// Grades `response` to a predict question against what the engine measured.
+///
+/// A number is right within `tolerance × |engine|` of the engine's value (plus a relative slack
+/// of 1e-9 for rounding); a yes/no must match; a machine must be the fastest (or one of the
+/// fastest, when machines tie exactly).
+///
+/// # Errors
+/// [`read_prediction`]'s, and [`ResponseError::EngineMismatch`] when `engine` is not a value of
+/// the question's measure.
+pub fn grade_prediction(
+    question: &Question,
+    response: &Response,
+    engine: &PredictValue,
+) -> Result<Graded, ResponseError> {
+    let given = read_prediction(question, response)?;
+    let QuestionKind::Predict(predict) = &question.kind else {
+        return Err(ResponseError::EngineMismatch);
+    };
+    let correct = match (&given, engine) {
+        (PredictValue::Number(given), PredictValue::Number(measured))
+            if predict.measure.is_numeric() && measured.is_finite() =>
+        {
+            let slack = measured.abs() * (predict.tolerance + 1e-9);
+            (given - measured).abs() <= slack
+        }
+        (PredictValue::YesNo(given), PredictValue::YesNo(measured))
+            if predict.measure == Measure::SameCycles =>
+        {
+            given == measured
+        }
+        (PredictValue::Machines(given), PredictValue::Machines(fastest))
+            if predict.measure == Measure::Fastest && !fastest.is_empty() =>
+        {
+            given.iter().all(|arch| fastest.contains(arch))
+        }
+        _ => return Err(ResponseError::EngineMismatch),
+    };
+    Ok(Graded {
+        correct,
+        feedback: Feedback::Predict {
+            given,
+            engine: engine.clone(),
+            tolerance: predict.tolerance,
+            unit: predict.measure.unit().map(str::to_owned),
+        },
+    })
 }
 
 fn grade_choices(
@@ -365,6 +469,33 @@ impl QuizAttempt {
             .get(question_idx)
             .ok_or(ResponseError::BadIndices)?;
         let graded = grade(question, &response)?;
+        let slot = self
+            .answered
+            .get_mut(question_idx)
+            .ok_or(ResponseError::BadIndices)?;
+        Ok(&slot.insert(AnsweredQuestion { response, graded }).graded)
+    }
+
+    /// Grades and records a committed prediction to question `question_idx` against what the
+    /// engine measured.
+    ///
+    /// # Errors
+    /// As [`QuizAttempt::answer`], and [`grade_prediction`]'s.
+    pub fn answer_prediction(
+        &mut self,
+        quiz: &Quiz,
+        question_idx: usize,
+        response: Response,
+        engine: &PredictValue,
+    ) -> Result<&Graded, ResponseError> {
+        if quiz.id != self.quiz_id || self.answered.len() != quiz.questions.len() {
+            return Err(ResponseError::BadIndices);
+        }
+        let question = quiz
+            .questions
+            .get(question_idx)
+            .ok_or(ResponseError::BadIndices)?;
+        let graded = grade_prediction(question, &response, engine)?;
         let slot = self
             .answered
             .get_mut(question_idx)

@@ -48,18 +48,20 @@ pub mod content;
 pub mod gift;
 pub mod grade;
 pub mod model;
+pub mod predict;
 pub mod progress;
 pub mod quiz;
 pub mod search;
 
 pub use grade::{
     AnsweredQuestion, ChoiceMark, Feedback, Graded, PASS_PERCENT, QuizAttempt, Response,
-    ResponseError, Score, grade,
+    ResponseError, Score, grade, grade_prediction,
 };
 pub use model::{
     Align, Block, COURSE_FORMAT_VERSION, CompareCard, Course, CourseDataError, Inline, LabCard,
     LabName, Lesson, LinkTarget, SimArch, SimCard, Source, TocEntry, plain_text, slugify,
 };
+pub use predict::{Measure, Predict, PredictValue, SetupRef, SetupTarget};
 pub use progress::{
     ImportError, LessonStatus, LoadOutcome, PROGRESS_EXPORT_FILE_NAME, PROGRESS_SCHEMA,
     PROGRESS_STORAGE_KEY, PROGRESS_VERSION, Progress, ProgressMap, QuizProgress, QuizStatus,

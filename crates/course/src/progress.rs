@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::grade::Score;
+use crate::grade::{Response, Score};
 use crate::model::Course;
 
 /// The `schema` field of stored progress; data without it came from somewhere else.
@@ -43,6 +43,36 @@ pub struct Progress {
     /// version 1: older stored data has no such field and reads as none answered.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub questions_right: BTreeSet<String>,
+    /// Per predict question id, the prediction the person committed to, so a reload still
+    /// shows it (and it can be run and graded) rather than offering a fresh guess after the
+    /// answer was seen. Cleared by "Try again". Added within version 1: older data has none. A
+    /// stored prediction that no longer fits its question is shown as a sentence by the app
+    /// ([`crate::grade::read_prediction`] refuses it), never trusted.
+    /// An entry that is not a readable response is dropped on load rather than making the whole
+    /// progress unreadable (it would only have been refused when shown).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "readable_predictions"
+    )]
+    pub predictions: BTreeMap<String, Response>,
+}
+
+/// The readable entries of stored `predictions`; an entry that is not a [`Response`] is left
+/// out.
+fn readable_predictions<'de, D>(deserializer: D) -> Result<BTreeMap<String, Response>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let raw = BTreeMap::<String, serde_json::Value>::deserialize(deserializer)?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|(question_id, value)| {
+            serde_json::from_value(value)
+                .ok()
+                .map(|response| (question_id, response))
+        })
+        .collect())
 }
 
 /// One quiz's record.
@@ -275,6 +305,16 @@ impl Progress {
                 question_id: question_id.clone(),
             });
         }
+        if let Some(question_id) = progress.predictions.keys().find(|id| {
+            !course
+                .quizzes
+                .iter()
+                .any(|quiz| quiz.questions.iter().any(|q| &q.id == *id))
+        }) {
+            return Err(ImportError::UnknownQuestion {
+                question_id: question_id.clone(),
+            });
+        }
         for (quiz_id, record) in &progress.quizzes {
             let Some(quiz) = course.quiz(quiz_id) else {
                 return Err(ImportError::UnknownQuiz {
@@ -343,6 +383,21 @@ impl Progress {
         self.questions_right.contains(question_id)
     }
 
+    /// Keeps the prediction committed to a predict question (replacing an earlier one).
+    pub fn commit_prediction(&mut self, question_id: &str, response: Response) {
+        self.predictions.insert(question_id.to_owned(), response);
+    }
+
+    /// The prediction committed to a predict question, if any.
+    pub fn prediction(&self, question_id: &str) -> Option<&Response> {
+        self.predictions.get(question_id)
+    }
+
+    /// Forgets the committed prediction (the person tries again). Returns whether there was one.
+    pub fn forget_prediction(&mut self, question_id: &str) -> bool {
+        self.predictions.remove(question_id).is_some()
+    }
+
     /// The record of a quiz, if attempted.
     pub fn quiz(&self, quiz_id: &str) -> Option<&QuizProgress> {
         self.quizzes.get(quiz_id)
@@ -353,6 +408,12 @@ impl Progress {
         self.lessons_read.extend(other.lessons_read.iter().cloned());
         self.questions_right
             .extend(other.questions_right.iter().cloned());
+        for (question_id, response) in &other.predictions {
+            // A prediction committed here stays: it is the one this page has shown.
+            self.predictions
+                .entry(question_id.clone())
+                .or_insert_with(|| response.clone());
+        }
         for (quiz_id, theirs) in &other.quizzes {
             self.quizzes
                 .entry(quiz_id.clone())

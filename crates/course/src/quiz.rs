@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Block, Inline};
+use crate::predict::Predict;
 
 /// One quiz file, e.g. `lessons/quizzes/02-cerebras-wse.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +88,9 @@ pub enum QuestionKind {
         /// The items in the correct order (at least two, all different).
         items: Vec<Choice>,
     },
+    /// Predict what a simulator will measure, commit, then the page runs it: the answer comes
+    /// from the engine, never from the quiz file (see [`crate::predict`]).
+    Predict(Predict),
 }
 
 /// How the choices of a multiple-choice question are ordered on screen (mdbook-quiz's
@@ -114,11 +118,14 @@ impl Question {
                 ..
             } => answers.iter().chain(distractors).nth(choice_idx),
             QuestionKind::Order { items } => items.get(choice_idx),
-            QuestionKind::ShortAnswer { .. } | QuestionKind::Numeric { .. } => None,
+            QuestionKind::ShortAnswer { .. }
+            | QuestionKind::Numeric { .. }
+            | QuestionKind::Predict(_) => None,
         }
     }
 
-    /// The order in which to show the choices (multiple choice) or items (ordering), as canonical
+    /// The order in which to show the choices (multiple choice, a prediction's choices) or items
+    /// (ordering), as canonical
     /// indices. The same `seed` gives the same order; see [`shuffle_seed`]. An ordering question
     /// is never shown already solved. Empty for the other kinds.
     pub fn presentation_order(&self, seed: u64) -> Vec<usize> {
@@ -153,6 +160,8 @@ impl Question {
                 }
                 order
             }
+            // A prediction's choices (machines, yes/no) have a natural order: kept.
+            QuestionKind::Predict(predict) => (0..predict.measure.choices().len()).collect(),
             QuestionKind::ShortAnswer { .. } | QuestionKind::Numeric { .. } => Vec::new(),
         }
     }
@@ -164,6 +173,7 @@ impl Question {
             QuestionKind::ShortAnswer { .. } => "ShortAnswer",
             QuestionKind::Numeric { .. } => "Numeric",
             QuestionKind::Order { .. } => "Order",
+            QuestionKind::Predict(_) => "Predict",
         }
     }
 }

@@ -28,6 +28,10 @@ fn each_question_kind_has_its_gift_form() {
         second.contains("(Answer in samples/s.) {#6715:50 ####"),
         "{second}"
     );
+    assert!(
+        second.contains("\n// second-predict: a Predict question, left out: its answer is what Testbed Lab's simulator measures when it is run in the page.\n"),
+        "{second}"
+    );
     assert!(second.contains("(Match each item to its position\\: 1 is first.) {=Compile -> 1 =Submit -> 2 =Read the log -> 3 ####"), "{second}");
 }
 

@@ -304,3 +304,173 @@ fn an_attempt_answers_scores_and_retries() {
     attempt.retry_all();
     assert_eq!(attempt.score().n_correct, 0);
 }
+
+fn predict(measure: course::Measure, setups: &[&str], tolerance: f64) -> Question {
+    question(QuestionKind::Predict(course::Predict {
+        setups: setups
+            .iter()
+            .map(|s| course::SetupRef::parse(s).expect("a setup"))
+            .collect(),
+        measure,
+        tolerance,
+    }))
+}
+
+#[test]
+fn a_predicted_number_is_right_within_its_relative_tolerance() {
+    use course::{Measure, PredictValue, grade_prediction};
+    let q = predict(
+        Measure::CyclesRatio,
+        &["ipu?preset=mlp&batch=4", "ipu?preset=mlp&batch=8"],
+        0.1,
+    );
+    let engine = PredictValue::Number(2.0);
+    // Edges: 10 % of 2.0 is 0.2, so 1.8 and 2.2 are right, just beyond them wrong.
+    for (typed, right) in [
+        ("2", true),
+        ("1.8", true),
+        ("2.2", true),
+        ("2.2 ×", true),
+        ("1.79", false),
+        ("2.21", false),
+        ("4", false),
+    ] {
+        let graded = grade_prediction(&q, &Response::Text(typed.into()), &engine).expect("graded");
+        assert_eq!(graded.correct, right, "{typed}");
+        assert_eq!(
+            graded.feedback,
+            Feedback::Predict {
+                given: PredictValue::Number(typed.trim_end_matches(" ×").parse().unwrap()),
+                engine: engine.clone(),
+                tolerance: 0.1,
+                unit: Some("×".into()),
+            }
+        );
+    }
+    // The tolerance is relative: around 4,000 cycles, 10 % is 400.
+    let cycles = predict(Measure::Cycles, &["gpu?preset=mlp"], 0.1);
+    let engine = PredictValue::Number(4_000.0);
+    let right = |typed: &str| {
+        grade_prediction(&cycles, &Response::Text(typed.into()), &engine)
+            .expect("graded")
+            .correct
+    };
+    assert!(right("4,400 cycles"));
+    assert!(right("3600"));
+    assert!(!right("4401"));
+    assert!(!right("3599"));
+}
+
+#[test]
+fn a_predicted_choice_must_match_the_engine() {
+    use course::{Measure, PredictValue, SimArch, grade_prediction};
+    let fastest = predict(Measure::Fastest, &["compare?preset=bert-layer"], 0.0);
+    let groq_idx = SimArch::ALL
+        .iter()
+        .position(|a| *a == SimArch::Groq)
+        .expect("groq");
+    let engine = PredictValue::Machines(vec![SimArch::Groq]);
+    let graded = |idx: usize, engine: &PredictValue| {
+        grade_prediction(&fastest, &Response::Choices(vec![idx]), engine).map(|g| g.correct)
+    };
+    assert_eq!(graded(groq_idx, &engine), Ok(true));
+    assert_eq!(graded(0, &engine), Ok(false));
+    // A tie: either machine is right.
+    let tie = PredictValue::Machines(vec![SimArch::Gpu, SimArch::Groq]);
+    assert_eq!(graded(0, &tie), Ok(true));
+    assert_eq!(graded(groq_idx, &tie), Ok(true));
+    assert_eq!(graded(1, &tie), Ok(false));
+
+    let same = predict(
+        Measure::SameCycles,
+        &["ipu?preset=mlp&chip=bow", "ipu?preset=mlp&chip=gc200"],
+        0.0,
+    );
+    let yes = Response::Choices(vec![0]);
+    let no = Response::Choices(vec![1]);
+    let engine = PredictValue::YesNo(true);
+    assert!(
+        grade_prediction(&same, &yes, &engine)
+            .expect("graded")
+            .correct
+    );
+    assert!(
+        !grade_prediction(&same, &no, &engine)
+            .expect("graded")
+            .correct
+    );
+}
+
+#[test]
+fn a_prediction_that_cannot_be_graded_is_an_input_error() {
+    use course::{Measure, PredictValue, grade_prediction};
+    let q = predict(Measure::Cycles, &["gpu?preset=mlp"], 0.1);
+    let engine = PredictValue::Number(10.0);
+    let error = |response: Response, engine: &PredictValue| {
+        grade_prediction(&q, &response, engine).expect_err("an input error")
+    };
+    assert_eq!(
+        error(Response::Text(" ".into()), &engine),
+        ResponseError::Empty
+    );
+    assert!(matches!(
+        error(Response::Text("lots".into()), &engine),
+        ResponseError::NotANumber { .. }
+    ));
+    assert!(matches!(
+        error(Response::Choices(vec![0]), &engine),
+        ResponseError::WrongKind { .. }
+    ));
+    // A stale or wrong engine result is refused, not graded.
+    assert_eq!(
+        error(Response::Text("10".into()), &PredictValue::YesNo(true)),
+        ResponseError::EngineMismatch
+    );
+    assert_eq!(
+        error(Response::Text("10".into()), &PredictValue::Number(f64::NAN)),
+        ResponseError::EngineMismatch
+    );
+    // Without the engine, a predict question is not graded at all.
+    assert_eq!(
+        grade(&q, &Response::Text("10".into())),
+        Err(ResponseError::NeedsTheEngine)
+    );
+    let same = predict(
+        Measure::SameCycles,
+        &["gpu?preset=mlp", "gpu?preset=gemv"],
+        0.0,
+    );
+    let e = |r: Response| {
+        grade_prediction(&same, &r, &PredictValue::YesNo(true)).expect_err("an input error")
+    };
+    assert_eq!(e(Response::Choices(vec![])), ResponseError::NothingSelected);
+    assert_eq!(e(Response::Choices(vec![0, 1])), ResponseError::SelectOne);
+    assert_eq!(e(Response::Choices(vec![2])), ResponseError::BadIndices);
+}
+
+#[test]
+fn an_attempt_records_a_graded_prediction() {
+    use course::PredictValue;
+    let course = common::valid_course();
+    let quiz = course.quiz("02-second").expect("quiz");
+    let idx = quiz
+        .questions
+        .iter()
+        .position(|q| q.id == "second-predict")
+        .expect("the predict question");
+    let mut attempt = QuizAttempt::new(quiz);
+    assert_eq!(
+        attempt.answer(quiz, idx, Response::Text("1.1".into())),
+        Err(ResponseError::NeedsTheEngine)
+    );
+    let graded = attempt
+        .answer_prediction(
+            quiz,
+            idx,
+            Response::Text("1.1".into()),
+            &PredictValue::Number(1.126),
+        )
+        .expect("graded");
+    assert!(graded.correct);
+    assert_eq!(attempt.score().n_correct, 1);
+}

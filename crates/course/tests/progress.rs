@@ -296,3 +296,52 @@ proptest! {
         prop_assert_eq!(outcome.progress, progress);
     }
 }
+
+#[test]
+fn a_committed_prediction_is_kept_merged_and_checked_on_import() {
+    let course = common::valid_course();
+    let mut progress = Progress::default();
+    progress.commit_prediction("second-predict", course::Response::Text("1.5".into()));
+    let json = progress.to_json();
+    assert!(json.contains("\"predictions\""), "{json}");
+    let loaded = Progress::load(&json).progress;
+    assert_eq!(
+        loaded.prediction("second-predict"),
+        Some(&course::Response::Text("1.5".into()))
+    );
+    // Data without the field (older version-1 data) reads as no predictions.
+    let older = Progress::default().to_json();
+    assert!(!older.contains("predictions"));
+    assert!(Progress::load(&older).progress.predictions.is_empty());
+    // Import refuses a prediction for a question the course does not have.
+    let mut foreign = Progress::default();
+    foreign.commit_prediction("no-such-question", course::Response::Choices(vec![0]));
+    assert!(matches!(
+        Progress::import(&foreign.to_json_pretty(), &course),
+        Err(course::ImportError::UnknownQuestion { .. })
+    ));
+    assert!(Progress::import(&progress.to_json_pretty(), &course).is_ok());
+    // Merging keeps the prediction this device committed.
+    let mut here = Progress::default();
+    here.commit_prediction("second-predict", course::Response::Text("2".into()));
+    here.merge(&progress);
+    assert_eq!(
+        here.prediction("second-predict"),
+        Some(&course::Response::Text("2".into()))
+    );
+    assert!(here.forget_prediction("second-predict"));
+    assert!(!here.forget_prediction("second-predict"));
+}
+
+#[test]
+fn an_unreadable_stored_prediction_is_dropped_and_the_rest_kept() {
+    let stored = r#"{"schema":"testbed-lab/progress","version":1,"lessons_read":["intro"],"quizzes":{},
+        "predictions":{"second-predict":{"kind":"telepathy","value":3},"other":{"kind":"text","value":"2"}}}"#;
+    let outcome = Progress::load(stored);
+    assert!(outcome.progress.is_read("intro"));
+    assert_eq!(outcome.progress.prediction("second-predict"), None);
+    assert_eq!(
+        outcome.progress.prediction("other"),
+        Some(&course::Response::Text("2".into()))
+    );
+}

@@ -123,6 +123,56 @@ error_case!(
     ["lessons/quizzes/03-broken.toml:6: `answer.tolerance` must be a finite number >= 0",]
 );
 error_case!(
+    predict_bad_setup,
+    "predict-bad-setup",
+    [
+        "lessons/quizzes/03-broken.toml:5: question `broken-predict`: the setup \u{201c}tpu?preset=mlp\u{201d} names the page \u{201c}tpu\u{201d}; use compare or a simulator: gpu, wse, ipu, rdu or groq",
+    ]
+);
+error_case!(
+    predict_unknown_measure,
+    "predict-unknown-measure",
+    [
+        "lessons/quizzes/03-broken.toml:6: question `broken-predict`: there is no measure `speed` (measures: cycles, time_us, cycles_ratio, same_cycles, fastest)",
+    ]
+);
+error_case!(
+    predict_setup_count,
+    "predict-setup-count",
+    [
+        "lessons/quizzes/03-broken.toml:5: question `broken-predict`: the measure `cycles_ratio` needs two simulator setups (gpu?, wse?, ipu?, rdu? or groq?preset=…); it has 1 simulator and 0 compare setup(s)",
+    ]
+);
+error_case!(
+    predict_tolerance,
+    "predict-tolerance",
+    [
+        "lessons/quizzes/03-broken.toml:7: question `broken-predict`: `answer.tolerance` is relative to the engine's value and must be above 0 and below 1 (0.1 accepts within 10 %)",
+    ]
+);
+error_case!(
+    predict_missing_tolerance,
+    "predict-missing-tolerance",
+    [
+        "lessons/quizzes/03-broken.toml:1: question `broken-predict`: a numeric measure needs `answer.tolerance`, relative to the engine's value (0.1 accepts within 10 %)",
+    ]
+);
+error_case!(
+    predict_bad_workload,
+    "predict-bad-workload",
+    [
+        "lessons/quizzes/03-broken.toml:5: question `broken-preset`: the setup \u{201c}compare?preset=resnet\u{201d} names the preset \u{201c}resnet\u{201d}; choose gemv, mlp, cnn or bert-layer",
+        "lessons/quizzes/03-broken.toml:12: question `broken-size-kind`: the setup \u{201c}ipu?preset=mlp&seq=256\u{201d} gives seq, which the preset mlp does not take",
+        "lessons/quizzes/03-broken.toml:20: question `broken-size`: the setup \u{201c}groq?preset=bert-layer&seq=0\u{201d} is refused by the simulators: sequence length must be at least 1, but it is 0",
+        "lessons/quizzes/03-broken.toml:28: question `broken-number`: the setup \u{201c}gpu?preset=mlp&batch=four\u{201d} gives batch=\u{201c}four\u{201d}, which is not a whole number",
+    ]
+);
+error_case!(
+    predict_answer_given,
+    "predict-answer-given",
+    ["lessons/quizzes/03-broken.toml:1: `answer.answer` is not used by Predict questions",]
+);
+error_case!(
     bad_widget_arg,
     "bad-widget-arg",
     [
@@ -421,7 +471,7 @@ error_case!(
     unknown_question_type,
     "unknown-question-type",
     [
-        "lessons/quizzes/03-broken.toml:3: unknown question type `TrueFalse` (types: MultipleChoice, ShortAnswer, Numeric, Order)",
+        "lessons/quizzes/03-broken.toml:3: unknown question type `TrueFalse` (types: MultipleChoice, ShortAnswer, Numeric, Order, Predict)",
     ]
 );
 error_case!(

@@ -1,7 +1,12 @@
 //! The self-check quiz: every question kind the course has (single choice, select all, short
-//! answer, numeric with a unit, ordering), answer → check → right or wrong with the explanation
-//! → try again, a score per quiz, and the result saved to progress. Works by keyboard; each
-//! question is a labelled fieldset and its feedback an `aria-live` region.
+//! answer, numeric with a unit, ordering, predict-then-run), answer → check → right or wrong
+//! with the explanation → try again, a score per quiz, and the result saved to progress. Works
+//! by keyboard; each question is a labelled fieldset and its feedback an `aria-live` region.
+//!
+//! A predict question (`predict.rs`) is committed instead of checked: the prediction is saved
+//! to progress, the simulation worker runs the question's setups, and the answer it measured
+//! grades the prediction. A prediction kept from an earlier visit is shown locked, with a
+//! button to run it; one that no longer fits the question is a sentence.
 
 use course::{
     Choice, ChoiceMark, Feedback, Graded, PASS_PERCENT, Question, QuestionKind, Quiz, QuizAttempt,
@@ -11,6 +16,10 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::components::lesson::body::{render_blocks, render_inlines};
+use crate::components::lesson::predict::{
+    RunState, current_response, predict_controls, predict_feedback, predict_instruction,
+    predict_status, stale_prediction_sentence, use_predict_run,
+};
 use crate::course_data::use_course;
 use crate::files::download_text;
 use crate::progress_store::use_progress;
@@ -72,6 +81,7 @@ pub fn instruction(question: &Question) -> &'static str {
         QuestionKind::Order { .. } => {
             "Put the items in order with their Move up and Move down buttons."
         }
+        QuestionKind::Predict(predict) => predict_instruction(predict),
     }
 }
 
@@ -100,6 +110,12 @@ pub fn feedback_detail(graded: &Graded) -> Option<String> {
                 number(*expected)
             ))
         }
+        Feedback::Predict {
+            given,
+            engine,
+            tolerance,
+            unit,
+        } => Some(predict_feedback(given, engine, *tolerance, unit.as_deref())),
         Feedback::Order { in_place } => {
             let n_in_place = in_place.iter().filter(|&&ok| ok).count();
             Some(format!(
@@ -292,48 +308,131 @@ fn QuestionCard(
     let right_before =
         Memo::new(move |_| !is_answered() && progress.progress.with(|p| p.question_right(qid)));
 
-    let check = move || {
-        let response = match &question.kind {
-            QuestionKind::MultipleChoice { .. } => Response::Choices(selected.get_untracked()),
-            QuestionKind::ShortAnswer { .. } | QuestionKind::Numeric { .. } => {
-                Response::Text(text.get_untracked())
+    // After a response was graded (checked, or a prediction measured): record and focus.
+    let after_graded = move |outcome: Result<(), ResponseError>| match outcome {
+        Ok(()) => {
+            error.set(None);
+            announcement.set(String::new());
+            let right = attempt.with_untracked(|a| {
+                a.answered
+                    .get(question_idx)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|a| a.graded.correct)
+            });
+            if right {
+                progress.update(|p| p.record_question_right(qid));
             }
-            QuestionKind::Order { .. } => Response::Order(arrangement.get_untracked()),
-        };
-        let mut outcome = Ok(());
-        attempt.update(|a| {
-            outcome = a.answer(quiz, question_idx, response).map(|_| ());
-        });
-        match outcome {
-            Ok(()) => {
-                error.set(None);
-                announcement.set(String::new());
-                let right = attempt.with_untracked(|a| {
-                    a.answered
-                        .get(question_idx)
-                        .and_then(Option::as_ref)
-                        .is_some_and(|a| a.graded.correct)
-                });
-                if right {
-                    progress.update(|p| p.record_question_right(qid));
+            on_graded.run(());
+            request_animation_frame(move || {
+                if let Some(feedback) = feedback_ref.get_untracked() {
+                    let _ = feedback.focus();
                 }
-                on_graded.run(());
-                request_animation_frame(move || {
-                    if let Some(feedback) = feedback_ref.get_untracked() {
-                        let _ = feedback.focus();
+            });
+        }
+        Err(e) => error.set(Some(response_error_sentence(&e))),
+    };
+
+    // A predict question: the prediction committed (kept in progress), and its run.
+    let predict = match &question.kind {
+        QuestionKind::Predict(predict) => Some(predict),
+        _ => None,
+    };
+    let kept = Memo::new(move |_| {
+        predict.and_then(|_| progress.progress.with(|p| p.prediction(qid).cloned()))
+    });
+    // A kept prediction that no longer fits is not trusted: its sentence, and a fresh guess.
+    let stale = predict.and_then(|_| {
+        kept.get_untracked()
+            .and_then(|r| stale_prediction_sentence(question, &r))
+    });
+    let committed = Memo::new(move |_| {
+        kept.get()
+            .filter(|r| stale_prediction_sentence(question, r).is_none())
+    });
+    if let Some(Response::Text(t)) = committed.get_untracked() {
+        text.set(t);
+    }
+    if let Some(Response::Choices(c)) = committed.get_untracked() {
+        selected.set(c);
+    }
+    let on_outcome = Callback::new(move |outcome: crate::simulation::predict::PredictOutcome| {
+        let Some(response) = committed.try_get_untracked().flatten() else {
+            return;
+        };
+        let mut graded = Ok(());
+        attempt.update(|a| {
+            graded = a
+                .answer_prediction(quiz, question_idx, response, &outcome.value)
+                .map(|_| ());
+        });
+        after_graded(graded);
+    });
+    let run = predict.map(|p| use_predict_run(p, on_outcome));
+    let run_state = run.as_ref().map(|r| r.state);
+    let running = move || run_state.is_some_and(|s| s.with(|s| matches!(s, RunState::Running(_))));
+    let start_run = run.as_ref().map(|r| std::rc::Rc::clone(&r.start));
+
+    let check = {
+        let start_run = start_run.clone();
+        move || {
+            if let (Some(_), Some(start_run)) = (predict, start_run.as_ref()) {
+                if running() {
+                    return;
+                }
+                if committed.get_untracked().is_none() {
+                    let measure = predict.map_or(course::Measure::Cycles, |p| p.measure);
+                    let response =
+                        current_response(measure, &text.get_untracked(), &selected.get_untracked());
+                    if let Err(e) = course::grade::read_prediction(question, &response) {
+                        error.set(Some(response_error_sentence(&e)));
+                        return;
                     }
-                });
+                    progress.update(|p| {
+                        p.commit_prediction(qid, response);
+                        true
+                    });
+                }
+                error.set(None);
+                start_run();
+                return;
             }
-            Err(e) => error.set(Some(response_error_sentence(&e))),
+            let response = match &question.kind {
+                QuestionKind::MultipleChoice { .. } => Response::Choices(selected.get_untracked()),
+                QuestionKind::ShortAnswer { .. } | QuestionKind::Numeric { .. } => {
+                    Response::Text(text.get_untracked())
+                }
+                QuestionKind::Order { .. } => Response::Order(arrangement.get_untracked()),
+                QuestionKind::Predict(_) => return,
+            };
+            let mut outcome = Ok(());
+            attempt.update(|a| {
+                outcome = a.answer(quiz, question_idx, response).map(|_| ());
+            });
+            after_graded(outcome);
         }
     };
     let retry = move |_| {
         attempt.update(|a| a.retry(question_idx));
+        if predict.is_some() {
+            progress.update(|p| p.forget_prediction(qid));
+            if let Some(state) = run_state {
+                state.set(RunState::Idle);
+            }
+        }
         selected.set(Vec::new());
         text.set(String::new());
         arrangement.set(order.get_untracked());
         error.set(None);
         request_animation_frame(move || focus_by_testid(&format!("quiz-question-{qid}")));
+    };
+    let check_label = move || {
+        if predict.is_none() {
+            "Check"
+        } else if committed.get().is_some() {
+            "Run the simulator"
+        } else {
+            "Commit and run"
+        }
     };
 
     let n_questions = quiz.questions.len();
@@ -351,7 +450,25 @@ fn QuestionCard(
         QuestionKind::Order { items } => {
             order_list(qid, items, arrangement, answered, announcement).into_any()
         }
+        QuestionKind::Predict(_) => {
+            let locked = Signal::derive(move || is_answered() || committed.get().is_some());
+            view! {
+                {predict_controls(question, text, selected, locked)}
+                {move || {
+                    let idle = run_state.is_none_or(|s| s.with(|s| *s == RunState::Idle));
+                    (committed.get().is_some() && !is_answered() && idle)
+                        .then(|| view! {
+                            <p class="quiz-predict__kept" data-testid=format!("quiz-predict-kept-{qid}")>
+                                "Your prediction is committed. Run the simulator to grade it."
+                            </p>
+                        })
+                }}
+                {stale.map(|s| view! { <p class="quiz-feedback__error" data-testid=format!("quiz-predict-stale-{qid}")>{s}</p> })}
+            }
+            .into_any()
+        }
     };
+    let status = run_state.map(|state| predict_status(qid, state));
     view! {
         <form
             class="quiz-question"
@@ -389,11 +506,12 @@ fn QuestionCard(
                 </p>
                 {controls}
             </fieldset>
-            <div class="quiz-question__actions" hidden=is_answered>
+            <div class="quiz-question__actions" hidden=move || is_answered() || running()>
                 <button type="submit" class="quiz__button" data-testid=format!("quiz-check-{qid}")>
-                    "Check"
+                    {check_label}
                 </button>
             </div>
+            {status}
             <div
                 class="quiz-feedback"
                 aria-live="polite"

@@ -297,7 +297,9 @@ pub enum Problem {
         file_name: String,
     },
     /// A `type` that is not supported.
-    #[error("unknown question type `{found}` (types: MultipleChoice, ShortAnswer, Numeric, Order)")]
+    #[error(
+        "unknown question type `{found}` (types: MultipleChoice, ShortAnswer, Numeric, Order, Predict)"
+    )]
     UnknownQuestionType {
         /// The type given.
         found: String,
@@ -385,6 +387,44 @@ pub enum Problem {
     /// An ordering item that the GIFT export cannot represent.
     #[error("an `answer.order` item cannot contain `->` (the GIFT export uses it)")]
     ArrowInItem,
+    /// A predict question's setup that is not a page and its query.
+    #[error("question `{question_id}`: {problem}")]
+    PredictSetup {
+        /// The question.
+        question_id: String,
+        /// What is wrong, as [`crate::SetupRef::parse`] says it.
+        problem: String,
+    },
+    /// A predict question's `answer.measure` that is not one of [`crate::Measure::ALL`].
+    #[error(
+        "question `{question_id}`: there is no measure `{found}` (measures: cycles, time_us, cycles_ratio, same_cycles, fastest)"
+    )]
+    UnknownMeasure {
+        /// The question.
+        question_id: String,
+        /// The measure given.
+        found: String,
+    },
+    /// A predict question with the wrong number or kind of setups for its measure.
+    #[error("question `{question_id}`: the measure `{measure}` needs {needs}; it has {found}")]
+    PredictSetupCount {
+        /// The question.
+        question_id: String,
+        /// The measure.
+        measure: &'static str,
+        /// What it needs, in words ("two simulator setups").
+        needs: &'static str,
+        /// What it has, in words.
+        found: String,
+    },
+    /// A predict question's tolerance that is missing, out of range or not wanted.
+    #[error("question `{question_id}`: {problem}")]
+    PredictTolerance {
+        /// The question.
+        question_id: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// mdbook-quiz features this course does not use.
     #[error("{what} is not supported here")]
     Unsupported {

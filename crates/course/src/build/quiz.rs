@@ -8,6 +8,7 @@ use toml::Spanned;
 use super::error::{Problem, ValidationError};
 use super::markdown::{Converter, LineIndex, PendingLink, TextKind};
 use crate::model::{Block, Inline};
+use crate::predict::{Measure, Predict, SetupRef, SetupTarget};
 use crate::quiz::{Choice, ChoiceLayout, Question, QuestionKind, Quiz, RichText};
 
 #[derive(Debug, Deserialize)]
@@ -50,6 +51,8 @@ struct RawAnswer {
     tolerance: Option<Spanned<toml::Value>>,
     unit: Option<String>,
     order: Option<Spanned<Vec<String>>>,
+    setups: Option<Spanned<Vec<String>>>,
+    measure: Option<Spanned<String>>,
     does_compile: Option<bool>,
     stdout: Option<String>,
     line_number: Option<usize>,
@@ -237,6 +240,7 @@ fn convert_question(ctx: &mut QuestionContext<'_>, raw: RawQuestion) -> Option<Q
         "ShortAnswer" => "ShortAnswer",
         "Numeric" => "Numeric",
         "Order" => "Order",
+        "Predict" => "Predict",
         "Tracing" => {
             ctx.error_at(
                 &raw.kind,
@@ -290,6 +294,7 @@ fn convert_question(ctx: &mut QuestionContext<'_>, raw: RawQuestion) -> Option<Q
         "MultipleChoice" => multiple_choice(ctx, &prompt, answer)?,
         "ShortAnswer" => short_answer(ctx, &prompt, answer)?,
         "Numeric" => numeric(ctx, &prompt, answer)?,
+        "Predict" => predict(ctx, &id, &prompt, answer)?,
         _ => order(ctx, &prompt, answer)?,
     };
     Some(Question {
@@ -309,7 +314,14 @@ fn multiple_choice(
     reject_answer_fields(
         ctx,
         &answer,
-        &["alternatives", "tolerance", "unit", "order"],
+        &[
+            "alternatives",
+            "tolerance",
+            "unit",
+            "order",
+            "setups",
+            "measure",
+        ],
     );
     let raw_answer = ctx.require(answer.answer, "answer.answer")?;
     let wrong_type = Problem::WrongAnswerType {
@@ -421,7 +433,11 @@ fn short_answer(
             what: "a `prompt.response` other than \"short\" (long answers cannot be graded)",
         });
     }
-    reject_answer_fields(ctx, &answer, &["tolerance", "unit", "order"]);
+    reject_answer_fields(
+        ctx,
+        &answer,
+        &["tolerance", "unit", "order", "setups", "measure"],
+    );
     let raw_answer = ctx.require(answer.answer, "answer.answer")?;
     let toml::Value::String(expected) = raw_answer.get_ref() else {
         ctx.error_at(
@@ -458,7 +474,11 @@ fn numeric(
 ) -> Option<QuestionKind> {
     reject_prompt_choice_fields(ctx, prompt);
     ctx.reject(prompt.response.is_some(), "prompt.response");
-    reject_answer_fields(ctx, &answer, &["alternatives", "order"]);
+    reject_answer_fields(
+        ctx,
+        &answer,
+        &["alternatives", "order", "setups", "measure"],
+    );
     let raw_answer = ctx.require(answer.answer, "answer.answer")?;
     let Some(expected) = as_number(raw_answer.get_ref()) else {
         ctx.error_at(
@@ -516,7 +536,14 @@ fn order(
     reject_answer_fields(
         ctx,
         &answer,
-        &["answer", "alternatives", "tolerance", "unit"],
+        &[
+            "answer",
+            "alternatives",
+            "tolerance",
+            "unit",
+            "setups",
+            "measure",
+        ],
     );
     let spanned = ctx.require(answer.order, "answer.order")?;
     let items = ctx.at(&spanned, |ctx| {
@@ -544,6 +571,178 @@ fn order(
     Some(QuestionKind::Order { items })
 }
 
+/// A predict question: `answer.setups` (pages and queries), `answer.measure`, and for a
+/// numeric measure `answer.tolerance` (relative, `0 < t < 1`). The answer itself is measured at
+/// run time; a quiz file that gives `answer.answer` is refused.
+fn predict(
+    ctx: &mut QuestionContext<'_>,
+    question_id: &str,
+    prompt: &RawPrompt,
+    answer: RawAnswer,
+) -> Option<QuestionKind> {
+    reject_prompt_choice_fields(ctx, prompt);
+    ctx.reject(prompt.response.is_some(), "prompt.response");
+    reject_answer_fields(ctx, &answer, &["answer", "alternatives", "unit", "order"]);
+    let raw_measure = ctx.require(answer.measure, "answer.measure")?;
+    let raw_setups = ctx.require(answer.setups, "answer.setups")?;
+    let Some(measure) = Measure::from_name(raw_measure.get_ref().trim()) else {
+        ctx.error_at(
+            &raw_measure,
+            Problem::UnknownMeasure {
+                question_id: question_id.to_owned(),
+                found: raw_measure.get_ref().clone(),
+            },
+        );
+        return None;
+    };
+    let mut setups = Vec::new();
+    for text in raw_setups.get_ref() {
+        match SetupRef::parse(text).and_then(|setup| check_workload(&setup).map(|()| setup)) {
+            Ok(setup) => setups.push(setup),
+            Err(problem) => ctx.error_at(
+                &raw_setups,
+                Problem::PredictSetup {
+                    question_id: question_id.to_owned(),
+                    problem,
+                },
+            ),
+        }
+    }
+    if setups.len() != raw_setups.get_ref().len() {
+        return None;
+    }
+    let (n_needed, compare) = measure.setups_needed();
+    let n_compare = setups
+        .iter()
+        .filter(|s| s.target == SetupTarget::Compare)
+        .count();
+    let fits = setups.len() == n_needed && n_compare == if compare { n_needed } else { 0 };
+    if !fits {
+        let needs = match (n_needed, compare) {
+            (1, true) => "one compare setup (compare?preset=…)",
+            (1, false) => "one simulator setup (gpu?, wse?, ipu?, rdu? or groq?preset=…)",
+            _ => "two simulator setups (gpu?, wse?, ipu?, rdu? or groq?preset=…)",
+        };
+        let found = format!(
+            "{} simulator and {n_compare} compare setup(s)",
+            setups.len() - n_compare
+        );
+        ctx.error_at(
+            &raw_setups,
+            Problem::PredictSetupCount {
+                question_id: question_id.to_owned(),
+                measure: measure.name(),
+                needs,
+                found,
+            },
+        );
+        return None;
+    }
+    let tolerance = match (&answer.tolerance, measure.is_numeric()) {
+        (None, false) => 0.0,
+        (Some(value), true) => match as_number(value.get_ref()) {
+            Some(t) if t.is_finite() && t > 0.0 && t < 1.0 => t,
+            _ => {
+                ctx.error_at(
+                    value,
+                    Problem::PredictTolerance {
+                        question_id: question_id.to_owned(),
+                        problem: "`answer.tolerance` is relative to the engine's value and must be above 0 and below 1 (0.1 accepts within 10 %)",
+                    },
+                );
+                0.0
+            }
+        },
+        (None, true) => {
+            ctx.error(Problem::PredictTolerance {
+                question_id: question_id.to_owned(),
+                problem: "a numeric measure needs `answer.tolerance`, relative to the engine's value (0.1 accepts within 10 %)",
+            });
+            0.0
+        }
+        (Some(value), false) => {
+            ctx.error_at(
+                value,
+                Problem::PredictTolerance {
+                    question_id: question_id.to_owned(),
+                    problem: "`answer.tolerance` is only for numeric measures (cycles, time_us, cycles_ratio)",
+                },
+            );
+            0.0
+        }
+    };
+    Some(QuestionKind::Predict(Predict {
+        setups,
+        measure,
+        tolerance,
+    }))
+}
+
+/// The workload part of a setup, read by the simulators' own preset parser and workload
+/// builder (`sim`): the preset must exist, a size must be a whole number the preset takes, and
+/// the builder must accept it. A size left out takes the page's default, which the pages
+/// check; it is built as 1 here. The machine's own settings (tiles, tile, mesh…) belong to
+/// the app's pages and are checked by the app's native test that runs every predict question.
+fn check_workload(setup: &SetupRef) -> Result<(), String> {
+    use sim::workload::{Preset, PresetSizes};
+    let text = setup.text();
+    let mut preset = None;
+    let mut sizes = PresetSizes {
+        d_in: 1,
+        d_out: 1,
+        batch: 1,
+        seq: 1,
+    };
+    let mut given: Vec<&str> = Vec::new();
+    for pair in setup.query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key == "preset" {
+            preset = Some(Preset::parse(value).ok_or_else(|| {
+                format!(
+                    "the setup \u{201c}{text}\u{201d} names the preset \u{201c}{value}\u{201d}; choose gemv, mlp, cnn or bert-layer"
+                )
+            })?);
+            continue;
+        }
+        let slot = match key {
+            "d_in" => &mut sizes.d_in,
+            "d_out" => &mut sizes.d_out,
+            "batch" => &mut sizes.batch,
+            "seq" => &mut sizes.seq,
+            _ => continue,
+        };
+        *slot = value.parse().map_err(|_| {
+            format!(
+                "the setup \u{201c}{text}\u{201d} gives {key}=\u{201c}{value}\u{201d}, which is not a whole number"
+            )
+        })?;
+        given.push(key);
+    }
+    let Some(preset) = preset else {
+        return Err(format!("the setup \u{201c}{text}\u{201d} has no preset"));
+    };
+    for key in given {
+        let takes = match key {
+            "d_in" | "d_out" => preset.takes_dims(),
+            "batch" => preset.takes_batch(),
+            _ => preset.takes_seq(),
+        };
+        if !takes {
+            return Err(format!(
+                "the setup \u{201c}{text}\u{201d} gives {key}, which the preset {} does not take",
+                preset.as_str()
+            ));
+        }
+    }
+    preset.build(&sizes).map(drop).map_err(|e| {
+        let why = e.to_string();
+        format!(
+            "the setup \u{201c}{text}\u{201d} is refused by the simulators: {}",
+            why.trim_end_matches('.')
+        )
+    })
+}
+
 fn reject_prompt_choice_fields(ctx: &mut QuestionContext<'_>, prompt: &RawPrompt) {
     ctx.reject(prompt.distractors.is_some(), "prompt.distractors");
     ctx.reject(prompt.answer_index.is_some(), "prompt.answerIndex");
@@ -557,6 +756,8 @@ fn reject_answer_fields(ctx: &mut QuestionContext<'_>, answer: &RawAnswer, field
             "alternatives" => (answer.alternatives.is_some(), "answer.alternatives"),
             "tolerance" => (answer.tolerance.is_some(), "answer.tolerance"),
             "unit" => (answer.unit.is_some(), "answer.unit"),
+            "setups" => (answer.setups.is_some(), "answer.setups"),
+            "measure" => (answer.measure.is_some(), "answer.measure"),
             _ => (answer.order.is_some(), "answer.order"),
         };
         ctx.reject(present, name);

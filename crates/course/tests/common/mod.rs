@@ -133,6 +133,8 @@ pub fn expected_gift(course: &Course) -> Vec<GiftQuestion> {
         .quizzes
         .iter()
         .flat_map(|quiz| &quiz.questions)
+        // A predict question is left out of GIFT (a comment stands in its place).
+        .filter(|question| !matches!(question.kind, course::QuestionKind::Predict(_)))
         .map(|question| GiftQuestion {
             title: question.id.clone(),
             n_answers: match &question.kind {
@@ -144,6 +146,7 @@ pub fn expected_gift(course: &Course) -> Vec<GiftQuestion> {
                 course::QuestionKind::ShortAnswer { alternatives, .. } => 1 + alternatives.len(),
                 course::QuestionKind::Numeric { .. } => 1,
                 course::QuestionKind::Order { items } => items.len(),
+                course::QuestionKind::Predict(_) => 0,
             },
         })
         .collect()
