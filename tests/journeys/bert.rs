@@ -296,3 +296,122 @@ async fn a_bad_tsv_gets_its_sentence_and_the_sentences_in_use_stay() {
     browser.assert_console_clean().await;
     browser.close().await;
 }
+
+/// A weights file from elsewhere (here: a BERT-tiny with seeded weights, written natively with
+/// the Hugging Face names) is loaded, classifies a sentence exactly as the same model does
+/// natively, and saves back byte for byte; a file that is not BERT weights gets a sentence.
+#[tokio::test]
+async fn a_weights_file_loads_classifies_as_natively_and_saves_back_unchanged() {
+    use sha2::Digest;
+    let model = nn::bert::BertClassifier::new(
+        &nn::bert::BertConfig::bert_tiny(),
+        &mut nn::rng::rng_from_seed(7),
+    )
+    .expect("BERT-tiny");
+    let bytes = nn::bert::safetensors::bert_to_safetensors(&model);
+    let dir = std::env::temp_dir().join(format!("testbed-lab-weights-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("seeded.safetensors");
+    std::fs::write(&good, &bytes).expect("write weights");
+    let bad = dir.join("notes.safetensors");
+    std::fs::write(&bad, b"these are not weights").expect("write");
+    let sentence = "A quietly moving film.";
+    let vocab =
+        std::fs::read_to_string(relative_dist().join("public/data/bert-base-uncased-vocab.txt"))
+            .expect("vocabulary");
+    let tokenizer = nn::tokenizer::WordPiece::from_vocab_txt(&vocab).expect("vocabulary");
+    let native = testbed_lab::training::bert::task::answer(
+        &model,
+        &tokenizer,
+        &testbed_lab::training::bert::task::BertQuery::Sentence {
+            text: sentence.into(),
+            max_len: 128,
+        },
+        128,
+    )
+    .expect("native answer");
+
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser.bypass_csp().await; // to read the saved file back with fetch(blob:…)
+    browser
+        .open(&format!("{}/#/labs/bert?len=128", server.origin))
+        .await;
+    browser
+        .wait_for_text("[data-testid=bert-data-status]", BUNDLED)
+        .await;
+    let choose = |path: std::path::PathBuf| async move {
+        browser
+            .client
+            .find(Locator::Css("[data-testid=bert-weights-input]"))
+            .await
+            .expect("the weights input")
+            .send_keys(&path.to_string_lossy())
+            .await
+            .expect("choose the file");
+        browser.click("[data-testid=bert-weights-load]").await;
+    };
+    choose(bad).await;
+    browser
+        .wait_for_part(
+            "[data-testid=bert-weights-note]",
+            "That is not a BERT-tiny weights file this lab can use",
+        )
+        .await;
+    browser
+        .eval("document.querySelector('[data-testid=bert-weights-input]').value = ''; return 1;")
+        .await;
+    choose(good).await;
+    browser
+        .wait_for_part(
+            "[data-testid=bert-weights-note]",
+            "Loaded BERT-tiny weights (4,386,178 parameters)",
+        )
+        .await;
+    type_into(&browser, "bert-sentence", sentence).await;
+    browser.click("[data-testid=bert-ask]").await;
+    browser
+        .wait_for_part(
+            "[data-testid=bert-shape]",
+            "the weights loaded from seeded.safetensors",
+        )
+        .await;
+    let prediction = browser.text_of("[data-testid=bert-prediction]").await;
+    let expected = format!(
+        ": P(negative) = {:.3}, P(positive) = {:.3}.",
+        native.probabilities[0], native.probabilities[1]
+    );
+    assert!(
+        prediction.ends_with(&expected),
+        "{prediction} vs {expected}"
+    );
+
+    // Saved again: the download is the same file, byte for byte.
+    browser.click("[data-testid=bert-weights-save]").await;
+    browser
+        .wait_for_part(
+            "[data-testid=bert-weights-note]",
+            "Saved bert-tiny-sentiment.safetensors",
+        )
+        .await;
+    let digest = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.querySelector('[data-testid=bert-weights-file]').href)
+               .then(r => r.arrayBuffer()).then(b => crypto.subtle.digest('SHA-256', b))
+               .then(h => done([...new Uint8Array(h)].map(x => x.toString(16).padStart(2, '0')).join('')),
+                     e => done('failed: ' + e));",
+            vec![],
+        )
+        .await
+        .expect("hash the download");
+    let want: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(digest.as_str(), Some(want.as_str()));
+    browser.assert_console_clean().await;
+    browser.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
