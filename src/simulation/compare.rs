@@ -462,6 +462,9 @@ pub enum ToCompare {
     Start { id: u32, query: String },
     /// Stop comparison `id`.
     Cancel { id: u32 },
+    /// Compile one machine's workload of this URL query (`machine=groq&preset=mlp&batch=4`)
+    /// and report every stage (the compile page, `#/compile`).
+    Compile { id: u32, query: String },
 }
 
 /// Compare worker → page.
@@ -474,6 +477,11 @@ pub enum FromCompare {
     Report { id: u32, report: CompareReport },
     /// Comparison `id` cannot run: the sentence.
     Refused { id: u32, message: String },
+    /// Compile `id`'s stages.
+    Compiled {
+        id: u32,
+        report: Box<super::compile::CompileReport>,
+    },
 }
 
 /// The compare worker's protocol.
