@@ -95,7 +95,10 @@ impl Course {
         let mut cards = Vec::new();
         for lesson in &self.lessons {
             visit_blocks(&lesson.body, &mut |block| {
-                if matches!(block, Block::SimCard(_) | Block::LabCard(_)) {
+                if matches!(
+                    block,
+                    Block::SimCard(_) | Block::LabCard(_) | Block::CompileCard(_)
+                ) {
                     cards.push((lesson, block));
                 }
             });

@@ -438,7 +438,7 @@ impl Converter<'_> {
             });
         };
         let rest: Vec<&str> = words.collect();
-        let is_widget = matches!(first, "sim" | "lab");
+        let is_widget = matches!(first, "sim" | "lab" | "compile");
         if !is_widget {
             if !rest.is_empty() && rest.iter().any(|word| word.contains('=')) {
                 self.error(
@@ -489,7 +489,7 @@ impl Converter<'_> {
                 u32::try_from(caption.split_whitespace().count()).unwrap_or(u32::MAX),
             );
         }
-        if first == "sim" {
+        if first == "sim" || first == "compile" {
             let Some(arch) = SimArch::from_name(target) else {
                 self.error(
                     offset,
@@ -499,11 +499,16 @@ impl Converter<'_> {
                 );
                 return None;
             };
-            Some(Block::SimCard(SimCard {
+            let card = SimCard {
                 arch,
                 args,
                 caption,
-            }))
+            };
+            Some(if first == "sim" {
+                Block::SimCard(card)
+            } else {
+                Block::CompileCard(card)
+            })
         } else {
             let Some(lab) = LabName::from_name(target) else {
                 self.error(
