@@ -124,13 +124,13 @@ pub fn CompilePage() -> impl IntoView {
     let diff_error = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<String>);
     let report = RwSignal::new(None::<CompileReport>);
-    let compared = RwSignal::new(None::<(CompileReport, CompileDiff, String)>);
+    let compared = RwSignal::new(None::<(CompileReport, CompileDiff, CompileSetup)>);
     let busy = RwSignal::new(false);
     let report_id = RwSignal::new(0u32);
     let diff_id = RwSignal::new(0u32);
     let next_id = RwSignal::new(0u32);
-    // The new shape's address, kept until its compile answers.
-    let diff_href = RwSignal::new(String::new());
+    // The new shape's setup, kept until its compile answers.
+    let diff_setup = RwSignal::new(None::<CompileSetup>);
     // The setup the report below is for.
     let applied = RwSignal::new(None::<CompileSetup>);
 
@@ -143,9 +143,11 @@ pub fn CompilePage() -> impl IntoView {
                 }
                 FromCompare::Compiled { id, report: r } if id == diff_id.get_untracked() => {
                     busy.set(false);
-                    if let Some(old) = report.get_untracked() {
+                    if let (Some(old), Some(setup)) =
+                        (report.get_untracked(), diff_setup.get_untracked())
+                    {
                         let d = diff(&old, &r);
-                        compared.set(Some((*r, d, diff_href.get_untracked())));
+                        compared.set(Some((*r, d, setup)));
                     }
                 }
                 FromCompare::Refused { id, message } if id == report_id.get_untracked() => {
@@ -228,11 +230,24 @@ pub fn CompilePage() -> impl IntoView {
             );
             match CompileSetup::from_query(&crate::query::parse(&q)) {
                 Ok(setup) => {
-                    diff_href.set(setup.href());
+                    diff_setup.set(Some(setup.clone()));
                     diff_id.set(send(setup.query_string()));
                 }
                 Err(message) => diff_error.set(Some(message)),
             }
+        }
+    };
+    // The new shape's report is already compiled: it becomes the page's.
+    let on_open_new = move |_| {
+        if let Some((new, _, setup)) = compared.get_untracked() {
+            replace_url(&setup.href());
+            new_sizes.set(setup.workload.sizes.clone());
+            sizes.set(setup.workload.sizes.clone());
+            preset.set(setup.workload.preset);
+            arch.set(setup.arch);
+            applied.set(Some(setup));
+            report.set(Some(new));
+            compared.set(None);
         }
     };
     let on_preset = move |ev: leptos::ev::Event| {
@@ -267,6 +282,14 @@ pub fn CompilePage() -> impl IntoView {
                         let key = s.name.key();
                         let headers = s.headers.clone();
                         let rows = s.rows.clone();
+                        // The run is a list of figures: the headline ones (which the shape's
+                        // diff compares) with their test ids, then the stage's other rows.
+                        let more: Vec<(String, String)> = s
+                            .rows
+                            .iter()
+                            .filter(|row| !r.figures.iter().any(|f| row.first() == Some(&f.label)))
+                            .filter_map(|row| Some((row.first()?.clone(), row.get(1)?.clone())))
+                            .collect();
                         let figures = (s.name == StageName::Run).then(|| {
                             view! {
                                 <dl class="sim-metrics__list compile-figures">
@@ -281,6 +304,17 @@ pub fn CompilePage() -> impl IntoView {
                                                         "compile-figure-{}",
                                                         f.key,
                                                     )>{sim::units::thousands(f.value)}</dd>
+                                                </div>
+                                            }
+                                        })
+                                        .collect_view()}
+                                    {more
+                                        .into_iter()
+                                        .map(|(label, value)| {
+                                            view! {
+                                                <div class="sim-metrics__row">
+                                                    <dt>{label}</dt>
+                                                    <dd>{value}</dd>
                                                 </div>
                                             }
                                         })
@@ -303,11 +337,16 @@ pub fn CompilePage() -> impl IntoView {
                                 </p>
                                 <p data-testid=format!("compile-summary-{key}")>{s.summary.clone()}</p>
                                 {figures}
-                                <DataTable
-                                    testid="compile-table"
-                                    dynamic_headers=Signal::derive(move || headers.clone())
-                                    rows=Signal::derive(move || rows.clone())
-                                />
+                                {(s.name != StageName::Run)
+                                    .then(|| {
+                                        view! {
+                                            <DataTable
+                                                testid="compile-table"
+                                                dynamic_headers=Signal::derive(move || headers.clone())
+                                                rows=Signal::derive(move || rows.clone())
+                                            />
+                                        }
+                                    })}
                                 <p class="sim-panel__note">
                                     <a href=href.clone() data-testid=format!("compile-sim-{key}")>
                                         {format!("See this on the {machine} simulator, same setup")}
@@ -434,7 +473,7 @@ pub fn CompilePage() -> impl IntoView {
                             {move || {
                                 compared
                                     .get()
-                                    .map(|(_, d, href)| {
+                                    .map(|(_, d, _)| {
                                         let changes: Vec<Vec<String>> = d
                                             .changes
                                             .iter()
@@ -457,30 +496,36 @@ pub fn CompilePage() -> impl IntoView {
                                                 headers=&["What", "Now", "New shape"]
                                                 rows=Signal::derive(move || changes.clone())
                                             />
-                                            <p class="sim-panel__note">
-                                                <a href=href data-testid="compile-diff-open">
-                                                    "Show every stage for the new shape"
-                                                </a>
-                                            </p>
                                         }
                                     })
                             }}
+                            <p class="sim-panel__note" hidden=move || compared.with(Option::is_none)>
+                                <button
+                                    type="button"
+                                    class="sim-button"
+                                    data-testid="compile-diff-open"
+                                    on:click=on_open_new
+                                >
+                                    "Show every stage for the new shape"
+                                </button>
+                            </p>
                         </section>
         {stages}
-        <p class="sim-panel__note">
-            "The workload on all five machines at once: "
-            {move || {
-                applied
-                    .get()
-                    .map(|a| {
-                        view! {
+        {move || {
+            applied
+                .get()
+                .filter(|_| report.with(Option::is_some))
+                .map(|a| {
+                    view! {
+                        <p class="sim-panel__note">
+                            "The workload on all five machines at once: "
                             <a href=a.workload.href() data-testid="compile-compare">
                                 "the compare page"
                             </a>
-                        }
-                    })
-            }}
-            "."
-        </p>
+                            "."
+                        </p>
+                    }
+                })
+        }}
     }
 }

@@ -648,5 +648,29 @@ mod tests {
             r#"{"type":"ready"}"#
         );
         assert!(crate::training::protocol::decode::<ToCompare>("{\"type\":\"start\"}").is_err());
+        let compile = ToCompare::Compile {
+            id: 4,
+            query: "machine=groq&preset=mlp".into(),
+        };
+        let text = crate::training::protocol::encode(&compile);
+        assert_eq!(
+            crate::training::protocol::decode::<ToCompare>(&text).unwrap(),
+            compile
+        );
+        let report = crate::simulation::compile::CompileSetup::from_query(&crate::query::parse(
+            "machine=ipu&preset=gemv",
+        ))
+        .unwrap()
+        .compile()
+        .unwrap();
+        let answer = FromCompare::Compiled {
+            id: 4,
+            report: Box::new(report),
+        };
+        let text = crate::training::protocol::encode(&answer);
+        assert_eq!(
+            crate::training::protocol::decode::<FromCompare>(&text).unwrap(),
+            answer
+        );
     }
 }

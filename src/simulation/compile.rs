@@ -15,7 +15,7 @@ use sim::units::{Bytes, Cycle, thousands};
 use sim::workload::Workload;
 
 use super::compare::CompareSetup;
-use super::form::SimSetup;
+use super::form::{Preset, SimSetup};
 use super::text::short_name;
 use super::{Machine, sentence};
 
@@ -248,7 +248,8 @@ pub struct CompileSetup {
 }
 
 impl CompileSetup {
-    /// The setup a URL query describes; Groq and the GEMV's defaults when keys are missing.
+    /// The setup a URL query describes; Groq and the MLP layer (at its default batch) when
+    /// keys are missing.
     ///
     /// # Errors
     /// The sentence for an unknown machine, an unknown preset or a bad size.
@@ -261,10 +262,14 @@ impl CompileSetup {
                     "There is no machine called \u{201c}{name}\u{201d}; choose gpu, wse, ipu, rdu or groq."
                 )
             })?;
-        Ok(Self {
-            arch,
-            workload: CompareSetup::from_query(query)?,
-        })
+        let workload = if crate::query::value(query, "preset").is_some() {
+            CompareSetup::from_query(query)?
+        } else {
+            let mut with_preset = query.to_vec();
+            with_preset.push(("preset".to_owned(), Preset::Mlp.as_str().to_owned()));
+            CompareSetup::from_query(&with_preset)?
+        };
+        Ok(Self { arch, workload })
     }
 
     /// The URL query.
@@ -506,9 +511,10 @@ fn groq(setup: &SimSetup, w: &Workload) -> Result<Built, String> {
                 p.slice_name(from),
                 p.slice_name(to),
                 format!(
-                    "{} ({} slices)",
+                    "{} ({} slice{})",
                     if east { "east" } else { "west" },
-                    from.abs_diff(to)
+                    from.abs_diff(to),
+                    if from.abs_diff(to) == 1 { "" } else { "s" }
                 ),
                 ranges(&streams),
                 thousands(n),
@@ -1594,6 +1600,9 @@ mod tests {
         );
         assert!(bad("machine=groq&preset=mlp&batch=abc").contains("\u{201c}abc\u{201d}"));
         assert!(bad("preset=nope").contains("no preset"));
+        // Nothing given: Groq and the MLP layer.
+        let default = CompileSetup::from_query(&[]).unwrap();
+        assert_eq!(default.href(), "#/compile?machine=groq&preset=mlp&batch=4");
         // A workload a machine does not compile: the engine's sentence, not a panic.
         let cnn = CompileSetup::from_query(&crate::query::parse("machine=groq&preset=cnn"))
             .unwrap()
