@@ -8,6 +8,7 @@ mod support;
 
 mod bert;
 mod compare;
+mod compile;
 mod csp;
 mod lessons;
 mod mnist;
