@@ -18,7 +18,7 @@ use crate::route::replace_url;
 use crate::simulation::Preset;
 use crate::simulation::compare::{CompareWorker, FromCompare, PRESETS, ToCompare};
 use crate::simulation::compile::{
-    COMPILE_MACHINES, CompileDiff, CompileReport, CompileSetup, StageName, diff,
+    COMPILE_MACHINES, CompileDiff, CompileReport, CompileSetup, StageName, diff, verdict_rows,
 };
 use crate::simulation::form::preset_fields;
 use crate::simulation::text::short_name;
@@ -131,6 +131,9 @@ pub fn CompilePage() -> impl IntoView {
     let next_id = RwSignal::new(0u32);
     // The new shape's setup, kept until its compile answers.
     let diff_setup = RwSignal::new(None::<CompileSetup>);
+    // The same change on every machine: its request and its table.
+    let shape_id = RwSignal::new(0u32);
+    let every = RwSignal::new(None::<Vec<Vec<String>>>);
     // The setup the report below is for.
     let applied = RwSignal::new(None::<CompileSetup>);
 
@@ -149,6 +152,9 @@ pub fn CompilePage() -> impl IntoView {
                         let d = diff(&old, &r);
                         compared.set(Some((*r, d, setup)));
                     }
+                }
+                FromCompare::Shaped { id, machines } if id == shape_id.get_untracked() => {
+                    every.set(Some(verdict_rows(&machines)));
                 }
                 FromCompare::Refused { id, message } if id == report_id.get_untracked() => {
                     busy.set(false);
@@ -178,12 +184,32 @@ pub fn CompilePage() -> impl IntoView {
         }
     };
     let send = Rc::new(send);
+    let send_shape = {
+        let client = Rc::clone(&client);
+        move |old: &CompileSetup, new: &CompileSetup| -> u32 {
+            let id = next_id.get_untracked().wrapping_add(1);
+            next_id.set(id);
+            let query = |s: &CompileSetup| {
+                let q = s.workload.query();
+                crate::query::write(q.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            };
+            if let Some(c) = client.as_ref() {
+                c.send(&ToCompare::Shape {
+                    id,
+                    old_query: query(old),
+                    new_query: query(new),
+                });
+            }
+            id
+        }
+    };
     let start = {
         let send = Rc::clone(&send);
         move |setup: &CompileSetup| {
             error.set(None);
             diff_error.set(None);
             compared.set(None);
+            every.set(None);
             report.set(None);
             replace_url(&setup.href());
             applied.set(Some(setup.clone()));
@@ -220,6 +246,7 @@ pub fn CompilePage() -> impl IntoView {
             ev.prevent_default();
             diff_error.set(None);
             compared.set(None);
+            every.set(None);
             let Some(current) = applied.get_untracked() else {
                 return;
             };
@@ -232,6 +259,7 @@ pub fn CompilePage() -> impl IntoView {
                 Ok(setup) => {
                     diff_setup.set(Some(setup.clone()));
                     diff_id.set(send(setup.query_string()));
+                    shape_id.set(send_shape(&current, &setup));
                 }
                 Err(message) => diff_error.set(Some(message)),
             }
@@ -248,6 +276,7 @@ pub fn CompilePage() -> impl IntoView {
             applied.set(Some(setup));
             report.set(Some(new));
             compared.set(None);
+            every.set(None);
         }
     };
     let on_preset = move |ev: leptos::ev::Event| {
@@ -499,6 +528,18 @@ pub fn CompilePage() -> impl IntoView {
                                         }
                                     })
                             }}
+                            <div
+                                class="compile-every"
+                                data-testid="compile-every"
+                                hidden=move || every.with(Option::is_none)
+                            >
+                                <h3 class="compile-every__title">"The same change on every machine"</h3>
+                                <DataTable
+                                    testid="compile-every-machine"
+                                    headers=&["Machine", "Must recompile?", "What happens"]
+                                    rows=Signal::derive(move || every.get().unwrap_or_default())
+                                />
+                            </div>
                             <p class="sim-panel__note" hidden=move || compared.with(Option::is_none)>
                                 <button
                                     type="button"

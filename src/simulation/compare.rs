@@ -465,6 +465,13 @@ pub enum ToCompare {
     /// Compile one machine's workload of this URL query (`machine=groq&preset=mlp&batch=4`)
     /// and report every stage (the compile page, `#/compile`).
     Compile { id: u32, query: String },
+    /// Compile the workloads of two URL queries (`preset=mlp&batch=4`, then `batch=8`) on
+    /// every machine and say which must recompile.
+    Shape {
+        id: u32,
+        old_query: String,
+        new_query: String,
+    },
 }
 
 /// Compare worker → page.
@@ -481,6 +488,11 @@ pub enum FromCompare {
     Compiled {
         id: u32,
         report: Box<super::compile::CompileReport>,
+    },
+    /// Every machine's answer to shape change `id`.
+    Shaped {
+        id: u32,
+        machines: Vec<super::compile::MachineVerdict>,
     },
 }
 
@@ -663,6 +675,16 @@ mod tests {
         .unwrap()
         .compile()
         .unwrap();
+        let shape = ToCompare::Shape {
+            id: 5,
+            old_query: "preset=mlp&batch=4".into(),
+            new_query: "preset=mlp&batch=8".into(),
+        };
+        let text = crate::training::protocol::encode(&shape);
+        assert_eq!(
+            crate::training::protocol::decode::<ToCompare>(&text).unwrap(),
+            shape
+        );
         let answer = FromCompare::Compiled {
             id: 4,
             report: Box::new(report),

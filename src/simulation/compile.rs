@@ -1408,6 +1408,52 @@ pub fn diff(old: &CompileReport, new: &CompileReport) -> CompileDiff {
     }
 }
 
+/// One machine's answer to a change of shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineVerdict {
+    /// The machine.
+    pub arch: SimArch,
+    /// What changed and whether it recompiles, or why it cannot compile the workload.
+    pub diff: Result<CompileDiff, String>,
+}
+
+/// The same change of shape on every machine: which must recompile, and what changes.
+pub fn every_machine(old: &CompareSetup, new: &CompareSetup) -> Vec<MachineVerdict> {
+    COMPILE_MACHINES
+        .iter()
+        .map(|&arch| {
+            let compile = |workload: &CompareSetup| {
+                CompileSetup {
+                    arch,
+                    workload: workload.clone(),
+                }
+                .compile()
+            };
+            MachineVerdict {
+                arch,
+                diff: compile(old).and_then(|a| compile(new).map(|b| diff(&a, &b))),
+            }
+        })
+        .collect()
+}
+
+/// The table of [`every_machine`]: machine, recompiles or not, and the verdict.
+pub fn verdict_rows(verdicts: &[MachineVerdict]) -> Vec<Vec<String>> {
+    verdicts
+        .iter()
+        .map(|v| {
+            let (yes, text) = match &v.diff {
+                Ok(d) => (
+                    if d.recompile { "yes" } else { "no" }.to_owned(),
+                    d.verdict.clone(),
+                ),
+                Err(why) => ("cannot compile it".to_owned(), why.clone()),
+            };
+            vec![short_name(v.arch).to_owned(), yes, text]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1609,6 +1655,34 @@ mod tests {
             .compile()
             .unwrap_err();
         assert!(cnn.contains("conv"), "{cnn}");
+    }
+
+    #[test]
+    fn a_new_sequence_length_on_every_machine() {
+        let setup = |q: &str| CompareSetup::from_query(&crate::query::parse(q)).unwrap();
+        let verdicts = every_machine(
+            &setup("preset=bert-layer&seq=64"),
+            &setup("preset=bert-layer&seq=128"),
+        );
+        let rows = verdict_rows(&verdicts);
+        let answer: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r[0].as_str(), r[1].as_str()))
+            .collect();
+        assert_eq!(
+            answer,
+            [
+                ("GPU", "no"),
+                ("WSE mesh", "yes"),
+                ("IPU", "yes"),
+                ("RDU", "yes"),
+                ("Groq TSP", "yes"),
+            ]
+        );
+        // The CNN: the Groq compiler refuses it, and says why, on both shapes.
+        let cnn = every_machine(&setup("preset=cnn&batch=1"), &setup("preset=cnn&batch=2"));
+        let groq = cnn.iter().find(|v| v.arch == SimArch::Groq).unwrap();
+        assert!(groq.diff.as_ref().is_err_and(|e| e.contains("conv")));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::mnist::task::Mnist;
 use super::protocol::{FromWorker, ToWorker, decode, encode};
 use super::session::{WorkerSession, WorkerTask};
 use crate::simulation::compare::{CompareSetup, CompareWorker, Comparison, FromCompare, ToCompare};
-use crate::simulation::compile::CompileSetup;
+use crate::simulation::compile::{CompileSetup, every_machine};
 
 /// Milliseconds of training per slice before the worker looks at its messages again.
 pub const SLICE_MS: f64 = 40.0;
@@ -267,6 +267,22 @@ fn serve_compare(scope: DedicatedWorkerGlobalScope) {
                         },
                         Err(message) => FromCompare::Refused { id, message },
                     });
+                }
+                Ok(ToCompare::Shape {
+                    id,
+                    old_query,
+                    new_query,
+                }) => {
+                    let setup = |q: &str| CompareSetup::from_query(&crate::query::parse(q));
+                    s.post(
+                        &match setup(&old_query).and_then(|a| Ok((a, setup(&new_query)?))) {
+                            Ok((old, new)) => FromCompare::Shaped {
+                                id,
+                                machines: every_machine(&old, &new),
+                            },
+                            Err(message) => FromCompare::Refused { id, message },
+                        },
+                    );
                 }
                 Ok(ToCompare::Cancel { id }) => {
                     if s.run.as_ref().is_some_and(|(i, _)| *i == id) {

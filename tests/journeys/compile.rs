@@ -3,7 +3,10 @@
 //! themes.
 
 use fantoccini::Locator;
-use testbed_lab::simulation::compile::{CompileReport, CompileSetup, diff};
+use testbed_lab::simulation::compare::CompareSetup;
+use testbed_lab::simulation::compile::{
+    CompileReport, CompileSetup, diff, every_machine, verdict_rows,
+};
 
 use crate::support::{Browser, StaticServer, relative_dist};
 
@@ -119,6 +122,21 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
     );
     let table = browser.text_of("[data-testid=compile-diff-table]").await;
     assert!(table.contains("Shape: batch"), "{table}");
+    // The same change on every machine, as natively: the GPU alone need not recompile.
+    let workload =
+        |q: &str| CompareSetup::from_query(&testbed_lab::query::parse(q)).expect("a setup");
+    let every = verdict_rows(&every_machine(
+        &workload("preset=mlp&batch=4"),
+        &workload("preset=mlp&batch=16"),
+    ));
+    browser
+        .wait_for_part("[data-testid=compile-every-machine]", "Groq TSP")
+        .await;
+    let every_text = browser.text_of("[data-testid=compile-every-machine]").await;
+    for row in &every {
+        assert!(every_text.contains(&row[2]), "{row:?} in {every_text}");
+    }
+    assert_eq!(every[0][1], "no");
     browser.screenshot_page("compile-groq-diff-light").await;
     // The new shape's stages replace the old ones, and the address follows.
     browser.click("[data-testid=compile-diff-open]").await;
@@ -175,6 +193,21 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
         sim::units::thousands(ipu.figure("supersteps").expect("supersteps"))
     );
     browser.screenshot_page("compile-ipu-bert-dark").await;
+
+    // Lesson 07's card opens the page on its setup.
+    browser
+        .open(&format!("{}/#/lessons/refactoring", server.origin))
+        .await;
+    browser.eval("location.reload(); return 0;").await;
+    browser.click("[data-testid=lesson-compile-card]").await;
+    browser
+        .wait_for_text("main h1", "The compile workflow, stage by stage")
+        .await;
+    wait_compiled(&browser).await;
+    assert_eq!(
+        browser.text_of("[data-testid=compile-figure-cycles]").await,
+        sim::units::thousands(cycles)
+    );
 
     // A bad value: a sentence where the person looks, and nothing else breaks.
     browser
