@@ -174,6 +174,9 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
     browser
         .wait_for_part("[data-testid=compile-diff-verdict]", "must recompile")
         .await;
+    browser
+        .wait_for_part("[data-testid=compile-every-machine]", "Groq TSP")
+        .await;
     browser.screenshot_page("compile-groq-diff-dark").await;
 
     // The IPU on the BERT layer (a heavier compile, in the worker).
