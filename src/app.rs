@@ -7,8 +7,8 @@ use crate::components::{SiteFooter, SiteHeader, UpdateBanner};
 use crate::course_data::provide_course;
 use crate::offline::provide_offline;
 use crate::pages::{
-    ComparePage, HomePage, LabPage, LabsPage, LessonPage, LessonsPage, NotFoundPage, ProgressPage,
-    SimulatorPage, SimulatorsPage,
+    ComparePage, CompilePage, HomePage, LabPage, LabsPage, LessonPage, LessonsPage, NotFoundPage,
+    ProgressPage, SimulatorPage, SimulatorsPage,
 };
 use crate::progress_store::{ProgressNotice, provide_progress};
 use crate::route::{Location, Route};
@@ -61,6 +61,7 @@ fn page_for(route: Route) -> AnyView {
         Route::Labs => view! { <LabsPage /> }.into_any(),
         Route::Lab { name } => view! { <LabPage name /> }.into_any(),
         Route::Compare => view! { <ComparePage /> }.into_any(),
+        Route::Compile => view! { <CompilePage /> }.into_any(),
         Route::Progress => view! { <ProgressPage /> }.into_any(),
         Route::NotFound { path } => view! { <NotFoundPage path /> }.into_any(),
     }

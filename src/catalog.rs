@@ -230,6 +230,22 @@ mod unit {
                         );
                     }
                 }
+                course::Block::CompileCard(card) => {
+                    // The card's address opens and compiles on the compile page.
+                    let query = card
+                        .compile_route()
+                        .split_once('?')
+                        .map(|(_, q)| crate::query::parse(q))
+                        .unwrap_or_default();
+                    let compiled = crate::simulation::compile::CompileSetup::from_query(&query)
+                        .and_then(|s| s.compile());
+                    assert!(
+                        compiled.is_ok(),
+                        "{}: {:?}: {compiled:?}",
+                        lesson.slug,
+                        card
+                    );
+                }
                 course::Block::LabCard(card) => {
                     assert!(
                         lab(card.lab.name()).is_some(),

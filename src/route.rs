@@ -27,6 +27,8 @@ pub enum Route {
     },
     /// One workload on every machine, side by side.
     Compare,
+    /// One machine's compile of one workload, stage by stage.
+    Compile,
     /// The learner's progress over the course, with export and import.
     Progress,
     NotFound {
@@ -80,6 +82,7 @@ impl Route {
             ["labs"] => Self::Labs,
             ["labs", name] => Self::Lab { name: owned(name) },
             ["compare"] => Self::Compare,
+            ["compile"] => Self::Compile,
             ["progress"] => Self::Progress,
             _ => Self::NotFound {
                 path: format!("/{}", segments.join("/")),
@@ -98,6 +101,7 @@ impl Route {
             Self::Labs => "#/labs".into(),
             Self::Lab { name } => format!("#/labs/{name}"),
             Self::Compare => "#/compare".into(),
+            Self::Compile => "#/compile".into(),
             Self::Progress => "#/progress".into(),
             Self::NotFound { path } => format!("#{path}"),
         }
@@ -108,7 +112,9 @@ impl Route {
         match self {
             Self::Home => Section::Home,
             Self::Lessons | Self::Lesson { .. } => Section::Lessons,
-            Self::Simulators | Self::Simulator { .. } | Self::Compare => Section::Simulators,
+            Self::Simulators | Self::Simulator { .. } | Self::Compare | Self::Compile => {
+                Section::Simulators
+            }
             Self::Labs | Self::Lab { .. } => Section::Labs,
             Self::Progress => Section::Progress,
             Self::NotFound { .. } => Section::None,
@@ -126,6 +132,7 @@ impl Route {
             | Self::Lessons
             | Self::Simulators
             | Self::Compare
+            | Self::Compile
             | Self::Labs
             | Self::Progress => true,
         }
@@ -142,6 +149,7 @@ impl Route {
             Self::Simulators => "Simulators".into(),
             Self::Labs => "Labs".into(),
             Self::Compare => "One workload on five machines".into(),
+            Self::Compile => "The compile workflow, stage by stage".into(),
             Self::Progress => "Your progress".into(),
             Self::Lesson { slug } => {
                 catalog::lesson(slug).map_or_else(String::new, |l| l.title.into())
@@ -208,6 +216,7 @@ mod unit {
         check("#/simulators", Route::Simulators);
         check("#/labs", Route::Labs);
         check("#/progress", Route::Progress);
+        check("#/compile?machine=groq&preset=mlp", Route::Compile);
         check("#/progress/", Route::Progress);
         check(
             "#/progress/x",
@@ -248,6 +257,7 @@ mod unit {
                 arch: course::SimArch::Gpu,
             },
             Route::Compare,
+            Route::Compile,
             Route::Labs,
             Route::Lab {
                 name: "mnist".into(),

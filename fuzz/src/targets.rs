@@ -18,6 +18,7 @@ use nn::tokenizer::WordPiece;
 use testbed_lab::course_data::course;
 use testbed_lab::route::{Location, Route};
 use testbed_lab::simulation::compare::{CompareSetup, FromCompare, ToCompare};
+use testbed_lab::simulation::compile::CompileSetup;
 use testbed_lab::simulation::form::SimForm;
 use testbed_lab::simulation::{machine, machines};
 use testbed_lab::theme::Theme;
@@ -195,6 +196,7 @@ fn url_seeds() -> Vec<Vec<u8>> {
     seeds.push(BertForm::from_query(&[]).href().into_bytes());
     for preset in ["gemv", "mlp", "cnn", "bert-layer"] {
         seeds.push(format!("#/compare?preset={preset}&batch=4&seq=64").into_bytes());
+        seeds.push(format!("#/compile?machine=rdu&preset={preset}&batch=4&seq=64").into_bytes());
     }
     seeds.push(b"#/lessons/why-dataflow?at=the-memory-wall".to_vec());
     seeds.push(b"#/progress".to_vec());
@@ -215,6 +217,10 @@ fn run_url(bytes: &[u8]) -> String {
         Route::Compare => format!(
             "compare {}",
             class(&CompareSetup::from_query(&location.query))
+        ),
+        Route::Compile => format!(
+            "compile {}",
+            class(&CompileSetup::from_query(&location.query))
         ),
         Route::Lab { name } if name == "mnist" => {
             let form = LabForm::from_query(&location.query);

@@ -30,9 +30,14 @@ pub fn DataTable(
     /// The table's `data-testid`.
     testid: &'static str,
     /// What the table shows, for screen readers ("Operations").
-    label: &'static str,
+    #[prop(into)]
+    label: String,
     /// Column headings.
+    #[prop(default = &[])]
     headers: &'static [&'static str],
+    /// Column headings that change with the data (used instead of `headers` when given).
+    #[prop(optional, into)]
+    dynamic_headers: Option<Signal<Vec<String>>>,
     /// The rows, one text per column.
     #[prop(into)]
     rows: Signal<Vec<Vec<String>>>,
@@ -48,10 +53,16 @@ pub fn DataTable(
             <table class="sim-table" data-testid=testid>
                 <thead>
                     <tr>
-                        {headers
-                            .iter()
-                            .map(|h| view! { <th scope="col">{*h}</th> })
-                            .collect_view()}
+                        {move || {
+                            dynamic_headers
+                                .map_or_else(
+                                    || headers.iter().map(|h| (*h).to_owned()).collect(),
+                                    |d| d.get(),
+                                )
+                                .into_iter()
+                                .map(|h| view! { <th scope="col">{h}</th> })
+                                .collect_view()
+                        }}
                     </tr>
                 </thead>
                 <tbody>

@@ -377,6 +377,35 @@ pub fn ComparePage() -> impl IntoView {
                 }}
             </p>
             <p class="sim-panel__note">
+                "See how each machine compiles it, stage by stage: "
+                {move || {
+                    applied
+                        .get()
+                        .map(|setup| {
+                            crate::simulation::compile::COMPILE_MACHINES
+                                .iter()
+                                .map(|arch| {
+                                    let href = crate::simulation::compile::CompileSetup {
+                                        arch: *arch,
+                                        workload: setup.clone(),
+                                    }
+                                        .href();
+                                    view! {
+                                        <a
+                                            class="compare-link"
+                                            href=href
+                                            data-testid=format!("compare-compile-{}", arch.name())
+                                        >
+                                            {short_name(*arch)}
+                                        </a>
+                                        " "
+                                    }
+                                })
+                                .collect_view()
+                        })
+                }}
+            </p>
+            <p class="sim-panel__note">
                 <button
                     type="button"
                     class="sim-button"

@@ -3,6 +3,7 @@
 pub mod bert;
 mod catalogue;
 mod compare;
+mod compile;
 mod home;
 mod labs;
 pub mod lessons;
@@ -13,6 +14,7 @@ pub mod simulator;
 mod simulators;
 
 pub use compare::ComparePage;
+pub use compile::CompilePage;
 pub use home::HomePage;
 pub use labs::{LabPage, LabsPage};
 pub use lessons::{LessonPage, LessonsPage};

@@ -41,6 +41,12 @@ pub fn SimulatorsPage() -> impl IntoView {
             </a>
             ": the table, where each spends its time, and the roofline."
         </p>
+        <p class="page__lead">
+            <a href=Route::Compile.href() data-testid="compile-link">
+                "The compile workflow, stage by stage"
+            </a>
+            ": trace, partition, place, route, schedule and run for one machine, and what a new batch or sequence length makes it compile again."
+        </p>
     }
 }
 

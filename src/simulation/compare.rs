@@ -464,6 +464,16 @@ pub enum ToCompare {
     Cancel { id: u32 },
     /// Run a predict question's setups (`super::predict`) and measure its answer.
     Predict { id: u32, predict: course::Predict },
+    /// Compile one machine's workload of this URL query (`machine=groq&preset=mlp&batch=4`)
+    /// and report every stage (the compile page, `#/compile`).
+    Compile { id: u32, query: String },
+    /// Compile the workloads of two URL queries (`preset=mlp&batch=4`, then `batch=8`) on
+    /// every machine and say which must recompile.
+    Shape {
+        id: u32,
+        old_query: String,
+        new_query: String,
+    },
 }
 
 /// Compare worker → page.
@@ -482,6 +492,16 @@ pub enum FromCompare {
     Predicted {
         id: u32,
         outcome: super::predict::PredictOutcome,
+    },
+    /// Compile `id`'s stages.
+    Compiled {
+        id: u32,
+        report: Box<super::compile::CompileReport>,
+    },
+    /// Every machine's answer to shape change `id`.
+    Shaped {
+        id: u32,
+        machines: Vec<super::compile::MachineVerdict>,
     },
 }
 
@@ -649,5 +669,39 @@ mod tests {
             r#"{"type":"ready"}"#
         );
         assert!(crate::training::protocol::decode::<ToCompare>("{\"type\":\"start\"}").is_err());
+        let compile = ToCompare::Compile {
+            id: 4,
+            query: "machine=groq&preset=mlp".into(),
+        };
+        let text = crate::training::protocol::encode(&compile);
+        assert_eq!(
+            crate::training::protocol::decode::<ToCompare>(&text).unwrap(),
+            compile
+        );
+        let report = crate::simulation::compile::CompileSetup::from_query(&crate::query::parse(
+            "machine=ipu&preset=gemv",
+        ))
+        .unwrap()
+        .compile()
+        .unwrap();
+        let shape = ToCompare::Shape {
+            id: 5,
+            old_query: "preset=mlp&batch=4".into(),
+            new_query: "preset=mlp&batch=8".into(),
+        };
+        let text = crate::training::protocol::encode(&shape);
+        assert_eq!(
+            crate::training::protocol::decode::<ToCompare>(&text).unwrap(),
+            shape
+        );
+        let answer = FromCompare::Compiled {
+            id: 4,
+            report: Box::new(report),
+        };
+        let text = crate::training::protocol::encode(&answer);
+        assert_eq!(
+            crate::training::protocol::decode::<FromCompare>(&text).unwrap(),
+            answer
+        );
     }
 }

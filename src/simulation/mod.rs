@@ -7,6 +7,7 @@
 //! the page shell in `pages/simulator` is written against the two traits only.
 
 pub mod compare;
+pub mod compile;
 pub mod form;
 pub mod gpu;
 pub mod groq;

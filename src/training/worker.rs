@@ -20,6 +20,7 @@ use super::mnist::task::Mnist;
 use super::protocol::{FromWorker, ToWorker, decode, encode};
 use super::session::{WorkerSession, WorkerTask};
 use crate::simulation::compare::{CompareSetup, CompareWorker, Comparison, FromCompare, ToCompare};
+use crate::simulation::compile::{CompileSetup, every_machine};
 use crate::simulation::predict::PredictRun;
 
 /// Milliseconds of training per slice before the worker looks at its messages again.
@@ -310,6 +311,35 @@ fn serve_compare(scope: DedicatedWorkerGlobalScope) {
                         s.post(&FromCompare::Refused { id, message });
                     }
                 },
+                Ok(ToCompare::Compile { id, query }) => {
+                    // One compile, done at once: at most about a second of this worker's
+                    // time (the BERT layer on the IPU), never the page's.
+                    let answer = CompileSetup::from_query(&crate::query::parse(&query))
+                        .and_then(|setup| setup.compile());
+                    s.post(&match answer {
+                        Ok(report) => FromCompare::Compiled {
+                            id,
+                            report: Box::new(report),
+                        },
+                        Err(message) => FromCompare::Refused { id, message },
+                    });
+                }
+                Ok(ToCompare::Shape {
+                    id,
+                    old_query,
+                    new_query,
+                }) => {
+                    let setup = |q: &str| CompareSetup::from_query(&crate::query::parse(q));
+                    s.post(
+                        &match setup(&old_query).and_then(|a| Ok((a, setup(&new_query)?))) {
+                            Ok((old, new)) => FromCompare::Shaped {
+                                id,
+                                machines: every_machine(&old, &new),
+                            },
+                            Err(message) => FromCompare::Refused { id, message },
+                        },
+                    );
+                }
                 Ok(ToCompare::Cancel { id }) => {
                     if s.run.as_ref().is_some_and(|(i, _)| *i == id) {
                         s.run = None;

@@ -297,6 +297,19 @@ async fn a_bad_tsv_gets_its_sentence_and_the_sentences_in_use_stay() {
     browser.close().await;
 }
 
+/// Picks `path` in the weights panel's file input and presses Load.
+async fn choose_weights(browser: &Browser, path: &std::path::Path) {
+    browser
+        .client
+        .find(Locator::Css("[data-testid=bert-weights-input]"))
+        .await
+        .expect("the weights input")
+        .send_keys(&path.to_string_lossy())
+        .await
+        .expect("choose the file");
+    browser.click("[data-testid=bert-weights-load]").await;
+}
+
 /// A weights file from elsewhere (here: a BERT-tiny with seeded weights, written natively with
 /// the Hugging Face names) is loaded, classifies a sentence exactly as the same model does
 /// natively, and saves back byte for byte; a file that is not BERT weights gets a sentence.
@@ -340,18 +353,7 @@ async fn a_weights_file_loads_classifies_as_natively_and_saves_back_unchanged() 
     browser
         .wait_for_text("[data-testid=bert-data-status]", BUNDLED)
         .await;
-    let choose = |path: std::path::PathBuf| async move {
-        browser
-            .client
-            .find(Locator::Css("[data-testid=bert-weights-input]"))
-            .await
-            .expect("the weights input")
-            .send_keys(&path.to_string_lossy())
-            .await
-            .expect("choose the file");
-        browser.click("[data-testid=bert-weights-load]").await;
-    };
-    choose(bad).await;
+    choose_weights(&browser, &bad).await;
     browser
         .wait_for_part(
             "[data-testid=bert-weights-note]",
@@ -361,7 +363,7 @@ async fn a_weights_file_loads_classifies_as_natively_and_saves_back_unchanged() 
     browser
         .eval("document.querySelector('[data-testid=bert-weights-input]').value = ''; return 1;")
         .await;
-    choose(good).await;
+    choose_weights(&browser, &good).await;
     browser
         .wait_for_part(
             "[data-testid=bert-weights-note]",

@@ -44,6 +44,10 @@ async fn no_page_and_no_run_breaks_the_content_security_policy() {
             Route::Compare.href(),
             "One workload on five machines".to_string(),
         ),
+        (
+            Route::Compile.href(),
+            "The compile workflow, stage by stage".to_string(),
+        ),
         ("#/no/such/page".to_string(), "Page not found".to_string()),
     ];
     pages.extend(catalog::LESSONS.iter().map(|l| {

@@ -1,5 +1,5 @@
 //! A learner with a keyboard and no pointer goes through the course: the skip link, the
-//! navigation, a lesson, one question of every kind answered, a simulator played, paused,
+//! navigation, a lesson, one question of every kind answered (a prediction run and graded), a simulator played, paused,
 //! stepped and inspected, an MNIST run started and a digit drawn while it trains, then the run
 //! cancelled. Every element Tab lands on must show its focus (an outline or a shadow on it, or
 //! on the quiz choice around it).
@@ -149,6 +149,33 @@ async fn answer_by_keyboard(browser: &Browser, question: &Question) {
             };
             browser.press(&typed).await;
         }
+        QuestionKind::Predict(predict) => {
+            // A prediction: a choice (Space picks the first) or a number; the engine grades it.
+            if predict.measure.choices().is_empty() {
+                browser.tab_to(&testid(&format!("quiz-input-{qid}"))).await;
+                browser.press("1").await;
+            } else {
+                browser
+                    .tab_to(&format!(
+                        "{} input",
+                        testid(&format!("quiz-predict-choice-{qid}-0"))
+                    ))
+                    .await;
+                browser.press(" ").await;
+            }
+            browser
+                .tab_and_press(&testid(&format!("quiz-check-{qid}")), Key::Enter)
+                .await;
+            browser
+                .wait_until(
+                    &format!("{qid} to be run and graded"),
+                    &format!(
+                        "return !!document.querySelector(\"[data-testid='quiz-verdict-{qid}']\");"
+                    ),
+                )
+                .await;
+            return;
+        }
         QuestionKind::Order { .. } => loop {
             let order = browser
                 .eval(&format!(
@@ -237,7 +264,7 @@ async fn a_keyboard_alone_takes_a_learner_through_the_course() {
         println!("keyboard: answered {} right", question.id);
         kinds.push(kind);
     }
-    assert_eq!(kinds.len(), 4, "lesson 1's quiz has every kind of question");
+    assert_eq!(kinds.len(), 5, "lesson 1's quiz has every kind of question");
 
     // The WSE simulator: play, pause, step, inspect.
     browser

@@ -9,6 +9,7 @@ mod support;
 mod a11y;
 mod bert;
 mod compare;
+mod compile;
 mod csp;
 mod keyboard;
 mod lessons;

@@ -20,6 +20,10 @@ pub(crate) fn every_route() -> Vec<(String, String)> {
             Route::Compare.href(),
             "One workload on five machines".to_string(),
         ),
+        (
+            Route::Compile.href(),
+            "The compile workflow, stage by stage".to_string(),
+        ),
         ("#/no/such/page".to_string(), "Page not found".to_string()),
         (
             "#/labs/quantum-annealer".to_string(),

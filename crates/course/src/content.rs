@@ -73,6 +73,9 @@ pub enum Block {
     /// A ```` ```compare key=value… ```` fence: a card linking into the five-machine
     /// comparison (`/compare?key=value…`).
     CompareCard(CompareCard),
+    /// A ```` ```compile <arch> key=value… ```` fence: a card linking into the compile
+    /// page (`/compile?machine=<arch>&key=value…`), the machine's compile stage by stage.
+    CompileCard(SimCard),
     /// A thematic break (`---`).
     Rule,
     /// The numbered list of sources the lesson cites; always the last block when present.
@@ -283,6 +286,14 @@ impl SimCard {
     /// The value of argument `key`, e.g. `preset`.
     pub fn arg(&self, key: &str) -> Option<&str> {
         find_arg(&self.args, key)
+    }
+
+    /// The compile page's route for the same machine and arguments:
+    /// `/compile?machine=<arch>&key=value…`.
+    pub fn compile_route(&self) -> String {
+        let mut args = vec![("machine".to_owned(), self.arch.name().to_owned())];
+        args.extend(self.args.iter().cloned());
+        format!("/compile{}", query_string(&args))
     }
 }
 

@@ -97,7 +97,10 @@ impl Course {
             visit_blocks(&lesson.body, &mut |block| {
                 if matches!(
                     block,
-                    Block::SimCard(_) | Block::LabCard(_) | Block::CompareCard(_)
+                    Block::SimCard(_)
+                        | Block::LabCard(_)
+                        | Block::CompareCard(_)
+                        | Block::CompileCard(_)
                 ) {
                     cards.push((lesson, block));
                 }

@@ -188,7 +188,7 @@ impl PassageCollector {
                     };
                     self.push(text, PassageKind::Body);
                 }
-                Block::SimCard(card) => {
+                Block::SimCard(card) | Block::CompileCard(card) => {
                     if let Some(caption) = &card.caption {
                         self.push(caption.clone(), PassageKind::Body);
                     }

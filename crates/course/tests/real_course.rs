@@ -87,8 +87,26 @@ fn every_widget_card_links_to_a_route() {
             Block::SimCard(card) => card.route(),
             Block::LabCard(card) => card.route(),
             Block::CompareCard(card) => card.route(),
+            Block::CompileCard(card) => card.compile_route(),
             _ => unreachable!("widget_cards returns cards only"),
         };
         assert!(route.starts_with('/'), "{}: {route}", lesson.slug);
     }
+}
+
+#[test]
+fn lesson_07_links_to_the_compile_page() {
+    let course = real_course();
+    let routes: Vec<String> = course
+        .widget_cards()
+        .into_iter()
+        .filter_map(|(lesson, block)| match block {
+            Block::CompileCard(card) if lesson.slug == "refactoring" => Some(card.compile_route()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        routes.contains(&"/compile?machine=groq&preset=mlp&batch=4".to_owned()),
+        "{routes:?}"
+    );
 }

@@ -110,6 +110,7 @@ fn render_block(block: &'static Block, slug: &'static str) -> AnyView {
         Block::SimCard(card) => sim_card(card),
         Block::LabCard(card) => lab_card(card),
         Block::CompareCard(card) => compare_card(card),
+        Block::CompileCard(card) => compile_card(card),
         Block::Rule => view! { <hr class="lesson-rule" /> }.into_any(),
         Block::Sources { sources } => sources_list(sources),
     }
@@ -222,6 +223,20 @@ fn sim_card(card: &'static SimCard) -> AnyView {
         </a>
         {use_context::<SimEmbedView>().map(|embed| (embed.0)(card.arch, card.args.clone()))}
         </div>
+    }
+    .into_any()
+}
+
+fn compile_card(card: &'static SimCard) -> AnyView {
+    let name = catalog::simulator(card.arch).map_or(card.arch.name(), |e| e.name);
+    let preset = card.arg("preset").map(|p| format!("Preset: {p}"));
+    view! {
+        <a class="lesson-card lesson-card--sim" href=format!("#{}", card.compile_route()) data-testid="lesson-compile-card">
+            <span class="lesson-card__kind">"Compile, stage by stage"</span>
+            <span class="lesson-card__title">{format!("See how the {name} compiles it")}</span>
+            {preset.map(|p| view! { <span class="lesson-card__meta">{p}</span> })}
+            {card.caption.clone().map(|c| view! { <span class="lesson-card__text">{c}</span> })}
+        </a>
     }
     .into_any()
 }

@@ -440,7 +440,7 @@ impl Converter<'_> {
             });
         };
         let rest: Vec<&str> = words.collect();
-        let is_widget = matches!(first, "sim" | "lab" | "compare");
+        let is_widget = matches!(first, "sim" | "lab" | "compare" | "compile");
         if !is_widget {
             if !rest.is_empty() && rest.iter().any(|word| word.contains('=')) {
                 self.error(
@@ -502,7 +502,7 @@ impl Converter<'_> {
         if first == "compare" {
             return Some(Block::CompareCard(CompareCard { args, caption }));
         }
-        if first == "sim" {
+        if first == "sim" || first == "compile" {
             let Some(arch) = SimArch::from_name(target) else {
                 self.error(
                     offset,
@@ -512,11 +512,16 @@ impl Converter<'_> {
                 );
                 return None;
             };
-            Some(Block::SimCard(SimCard {
+            let card = SimCard {
                 arch,
                 args,
                 caption,
-            }))
+            };
+            Some(if first == "sim" {
+                Block::SimCard(card)
+            } else {
+                Block::CompileCard(card)
+            })
         } else {
             let Some(lab) = LabName::from_name(target) else {
                 self.error(

@@ -516,6 +516,12 @@ impl GemvRun {
         &self.mesh
     }
 
+    /// Row blocks of `W` (start, length), north to south: the outputs each mesh row sums.
+    #[must_use]
+    pub fn row_blocks(&self) -> &[(usize, usize)] {
+        &self.row_blocks
+    }
+
     /// Column blocks of `W` (start, length), west to east.
     #[must_use]
     pub fn col_blocks(&self) -> &[(usize, usize)] {
