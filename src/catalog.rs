@@ -129,22 +129,10 @@ pub const LABS: &[LabEntry] = &[
         status: Status::Ready,
     },
     LabEntry {
-        name: "cerebras-batch",
-        title: "BERT: batch size and step time",
-        redoes: "The Cerebras homework: how step time and throughput change with batch size, beside the CS-2's numbers.",
-        status: Status::Coming,
-    },
-    LabEntry {
-        name: "groq-input",
-        title: "BERT-tiny with your own input",
-        redoes: "The Groq homework: replace the dummy input with your own sentence and see what a static schedule does with it.",
-        status: Status::Coming,
-    },
-    LabEntry {
-        name: "sambanova-ntasks",
-        title: "Data-parallel tasks",
-        redoes: "The SambaNova homework: vary the number of data-parallel tasks and watch throughput and the throughput check.",
-        status: Status::Coming,
+        name: "homework",
+        title: "The homework, redone",
+        redoes: "All four homework experiments in one page: the Graphcore grid of learning rate, batch and epochs, the Cerebras batch-size timing, SambaNova's data-parallel tasks across Web Workers, and Groq's BERT-tiny on real input, each beside what the real machine reported.",
+        status: Status::Ready,
     },
 ];
 
@@ -158,6 +146,63 @@ pub fn simulator(arch: SimArch) -> Option<&'static SimulatorEntry> {
 
 pub fn lab(name: &str) -> Option<&'static LabEntry> {
     LABS.iter().find(|l| l.name == name)
+}
+
+/// One experiment of the homework page (`#/labs/homework?at=<at>`).
+#[derive(Clone, Copy, Debug)]
+pub struct HomeworkSection {
+    /// The section's anchor and `at=` value.
+    pub at: &'static str,
+    /// The machine whose homework it redoes.
+    pub machine: &'static str,
+    pub title: &'static str,
+    /// The lesson fences' lab name that opens this section (`lab cerebras-batch`), if any.
+    pub lab: Option<course::LabName>,
+    pub status: Status,
+}
+
+pub const HOMEWORK: &[HomeworkSection] = &[
+    HomeworkSection {
+        at: "graphcore",
+        machine: "Graphcore IPU",
+        title: "Learning rate, batch size and epochs (MNIST)",
+        lab: None,
+        status: Status::Coming,
+    },
+    HomeworkSection {
+        at: "cerebras",
+        machine: "Cerebras CS-2",
+        title: "Batch size and run time (BERT)",
+        lab: Some(course::LabName::CerebrasBatch),
+        status: Status::Coming,
+    },
+    HomeworkSection {
+        at: "sambanova",
+        machine: "SambaNova SN30",
+        title: "Data-parallel tasks (--ntasks)",
+        lab: Some(course::LabName::SambanovaNtasks),
+        status: Status::Coming,
+    },
+    HomeworkSection {
+        at: "groq",
+        machine: "Groq",
+        title: "Your own input instead of dummy input (BERT-tiny)",
+        lab: Some(course::LabName::GroqInput),
+        status: Status::Coming,
+    },
+];
+
+pub fn homework_section(at: &str) -> Option<&'static HomeworkSection> {
+    HOMEWORK.iter().find(|s| s.at == at)
+}
+
+/// What a lesson's lab card opens: its title and whether it is built. A homework experiment
+/// opens its section of the homework page.
+pub fn lab_card_target(lab: course::LabName) -> Option<(&'static str, Status)> {
+    match lab.page() {
+        (_, Some(at)) => homework_section(at).map(|s| (s.title, s.status)),
+        (page, None) => self::lab(page).map(|l| (l.title, l.status)),
+    }
 }
 
 #[cfg(test)]
@@ -248,7 +293,7 @@ mod unit {
                 }
                 course::Block::LabCard(card) => {
                     assert!(
-                        lab(card.lab.name()).is_some(),
+                        lab_card_target(card.lab).is_some(),
                         "{}: {:?}",
                         lesson.slug,
                         card

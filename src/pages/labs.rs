@@ -7,6 +7,7 @@ use crate::catalog::{self, Status};
 use crate::pages::NotFoundPage;
 use crate::pages::bert::BertLab;
 use crate::pages::catalogue::{coming_notice, status_badge};
+use crate::pages::homework::HomeworkLab;
 use crate::pages::mnist::MnistLab;
 use crate::route::Route;
 
@@ -47,6 +48,23 @@ pub fn LabPage(name: String) -> impl IntoView {
             .map(|l| l.with(|l| l.query.clone()))
             .unwrap_or_default()
     });
+    // A homework experiment's old address (`#/labs/cerebras-batch`) opens its section.
+    if let Some(section) = course::LabName::from_name(&name).and_then(|lab| lab.page().1) {
+        let mut args = query.get_untracked();
+        args.retain(|(k, _)| k != "at");
+        args.insert(0, ("at".to_owned(), section.to_owned()));
+        let pairs = args.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let href = format!("#/labs/homework?{}", crate::query::write(pairs));
+        // Replaces this history entry; the `hashchange` it fires renders the homework page.
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().replace(&href);
+        }
+        return view! {
+            <h1>"The homework, redone"</h1>
+            <p>"This experiment is now a section of " <a href=href>"the homework page"</a> "."</p>
+        }
+        .into_any();
+    }
     match catalog::lab(&name) {
         None => view! { <NotFoundPage path=format!("/labs/{name}") /> }.into_any(),
         Some(lab) => {
@@ -57,6 +75,9 @@ pub fn LabPage(name: String) -> impl IntoView {
                 }
                 .into_any(),
                 ("bert", Status::Ready) => view! { <BertLab query=query.get() /> }.into_any(),
+                ("homework", Status::Ready) => {
+                    view! { <HomeworkLab query=query.get() /> }.into_any()
+                }
                 _ => ().into_any(),
             };
             view! {

@@ -90,7 +90,7 @@ pub fn LessonsPage() -> impl IntoView {
 /// Scrolls the element with id `anchor` to just below the header when it is sticky (its height
 /// depends on the window's width; on a phone it scrolls away) and moves focus to it without a
 /// second scroll.
-fn scroll_to_anchor(anchor: &str) {
+pub(crate) fn scroll_to_anchor(anchor: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };

@@ -5,6 +5,7 @@ mod catalogue;
 mod compare;
 mod compile;
 mod home;
+mod homework;
 mod labs;
 pub mod lessons;
 pub mod mnist;

@@ -11,6 +11,7 @@
 pub mod bert;
 pub mod client;
 pub mod form;
+pub mod homework;
 pub mod mnist;
 pub mod protocol;
 pub mod session;

@@ -256,6 +256,18 @@ impl LabName {
         }
     }
 
+    /// Where the lab lives in the site: its page under `/labs/`, and for the homework
+    /// experiments the section of the homework page (`/labs/homework?at=cerebras`).
+    pub fn page(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            LabName::Mnist => ("mnist", None),
+            LabName::Bert => ("bert", None),
+            LabName::CerebrasBatch => ("homework", Some("cerebras")),
+            LabName::GroqInput => ("homework", Some("groq")),
+            LabName::SambanovaNtasks => ("homework", Some("sambanova")),
+        }
+    }
+
     /// The lab with this fence/URL name.
     pub fn from_name(name: &str) -> Option<LabName> {
         LabName::ALL.into_iter().find(|lab| lab.name() == name)
@@ -330,9 +342,16 @@ pub struct LabCard {
 }
 
 impl LabCard {
-    /// The app route: `/labs/<name>` plus the arguments as a query string.
+    /// The app route: `/labs/<page>` plus the arguments as a query string, with `at=<section>`
+    /// first for a homework experiment (`/labs/homework?at=cerebras&…`).
     pub fn route(&self) -> String {
-        format!("/labs/{}{}", self.lab.name(), query_string(&self.args))
+        let (page, section) = self.lab.page();
+        let mut args = Vec::with_capacity(self.args.len() + 1);
+        if let Some(section) = section {
+            args.push(("at".to_owned(), section.to_owned()));
+        }
+        args.extend(self.args.iter().cloned());
+        format!("/labs/{page}{}", query_string(&args))
     }
 
     /// The value of argument `key`.

@@ -242,9 +242,8 @@ fn compile_card(card: &'static SimCard) -> AnyView {
 }
 
 fn lab_card(card: &'static LabCard) -> AnyView {
-    let entry = catalog::lab(card.lab.name());
-    let title = entry.map_or(card.lab.name(), |e| e.title);
-    let status = entry.map_or(Status::Coming, |e| e.status);
+    let (title, status) =
+        catalog::lab_card_target(card.lab).unwrap_or((card.lab.name(), Status::Coming));
     let settings: Vec<String> = card
         .args
         .iter()

@@ -1,0 +1,189 @@
+//! What the homework's real runs reported, and one row per figure beside the simulator's or the
+//! browser's figure for the same setting (course_facts §3; the student's logs, April 2024).
+
+use sim::groq::latency::{REAL_SEQ128_US, REAL_SEQ256_US};
+use sim::ipu::epoch::REAL_EPOCH_S_CACHED;
+use sim::rdu::scaling::REAL_RUNS;
+
+use crate::training::mnist::config::IPU_SWEEP;
+
+/// Which section a row belongs to (its `at=` value on the homework page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Graphcore,
+    Cerebras,
+    Sambanova,
+    Groq,
+}
+
+impl Section {
+    pub const ALL: [Section; 4] = [
+        Section::Graphcore,
+        Section::Cerebras,
+        Section::Sambanova,
+        Section::Groq,
+    ];
+
+    /// The section's anchor and `at=` value.
+    #[must_use]
+    pub fn at(self) -> &'static str {
+        match self {
+            Section::Graphcore => "graphcore",
+            Section::Cerebras => "cerebras",
+            Section::Sambanova => "sambanova",
+            Section::Groq => "groq",
+        }
+    }
+}
+
+/// Where the real figures come from, one sentence per machine.
+#[must_use]
+pub fn source(section: Section) -> &'static str {
+    match section {
+        Section::Graphcore => sim::ipu::epoch::REAL_SOURCE,
+        Section::Cerebras => {
+            "the student's Cerebras log (AK 07_AITestbeds/Cerebras.txt): BERT-large, 1,000 steps, MSL 128, one CS-2, ModelZoo 2.1.1, April 2024"
+        }
+        Section::Sambanova => sim::rdu::scaling::REAL_SOURCE,
+        Section::Groq => sim::groq::latency::REAL_SOURCE,
+    }
+}
+
+/// One real Cerebras CS-2 run of the batch sweep (1,000 steps).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CerebrasRun {
+    pub batch: u32,
+    /// "Processed … in" seconds for 1,000 steps.
+    pub seconds: f64,
+    /// GlobalRate at step 1,000, samples per second.
+    pub samples_per_s: f64,
+}
+
+/// The three real runs.
+pub const CEREBRAS_RUNS: [CerebrasRun; 3] = [
+    CerebrasRun {
+        batch: 512,
+        seconds: 176.28,
+        samples_per_s: 2_904.48,
+    },
+    CerebrasRun {
+        batch: 1_024,
+        seconds: 211.42,
+        samples_per_s: 4_843.42,
+    },
+    CerebrasRun {
+        batch: 2_048,
+        seconds: 304.99,
+        samples_per_s: 6_714.95,
+    },
+];
+
+/// One real figure of the homework, and what this site says for the same setting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealityRow {
+    pub section: Section,
+    /// The setting ("lr 0.0005, batch 8, 10 epochs").
+    pub setting: String,
+    /// What is measured ("test accuracy").
+    pub quantity: &'static str,
+    /// The real figure with its unit ("93.08 %").
+    pub real: String,
+    /// The real value, for the ratio.
+    pub real_value: f64,
+    /// This site's figure for the same setting, once there is one, and where it comes from
+    /// ("IPU model", "this browser").
+    pub ours: Option<(f64, String, &'static str)>,
+    /// What the model or the in-page run leaves out.
+    pub leaves_out: &'static str,
+}
+
+impl RealityRow {
+    /// Ours over real (1.0 is exact), once there is a figure of ours.
+    #[must_use]
+    pub fn ratio(&self) -> Option<f64> {
+        self.ours
+            .as_ref()
+            .filter(|_| self.real_value > 0.0)
+            .map(|(value, _, _)| value / self.real_value)
+    }
+}
+
+/// Every real figure of the homework, in section order, with nothing of ours yet: each section
+/// fills in its own with [`RealityRow::ours`].
+#[must_use]
+pub fn real_rows() -> Vec<RealityRow> {
+    let mut rows = Vec::new();
+    for (lr, accuracy) in IPU_SWEEP {
+        rows.push(RealityRow {
+            section: Section::Graphcore,
+            setting: format!("lr {lr}, batch 8, 10 epochs"),
+            quantity: "test accuracy",
+            real: format!("{accuracy:.2} %"),
+            real_value: accuracy,
+            ours: None,
+            leaves_out: "",
+        });
+    }
+    rows.push(RealityRow {
+        section: Section::Graphcore,
+        setting: "batch 8, cached executables".into(),
+        quantity: "time per epoch",
+        real: format!("{REAL_EPOCH_S_CACHED} s"),
+        real_value: REAL_EPOCH_S_CACHED,
+        ours: None,
+        leaves_out: "",
+    });
+    for run in CEREBRAS_RUNS {
+        rows.push(RealityRow {
+            section: Section::Cerebras,
+            setting: format!("batch {}", run.batch),
+            quantity: "time per step",
+            real: format!("{:.3} s", run.seconds / 1_000.0),
+            real_value: run.seconds / 1_000.0,
+            ours: None,
+            leaves_out: "",
+        });
+    }
+    for run in REAL_RUNS {
+        rows.push(RealityRow {
+            section: Section::Sambanova,
+            setting: format!("--ntasks {}", run.ntasks),
+            quantity: "samples per second",
+            real: format!("{:.0} samples/s", run.samples_per_s),
+            real_value: run.samples_per_s,
+            ours: None,
+            leaves_out: "",
+        });
+    }
+    for (seq, micros) in [(128, REAL_SEQ128_US), (256, REAL_SEQ256_US)] {
+        rows.push(RealityRow {
+            section: Section::Groq,
+            setting: format!("sequence length {seq}, batch 1"),
+            quantity: "on-chip latency",
+            real: format!("{micros} µs"),
+            real_value: micros,
+            ours: None,
+            leaves_out: "",
+        });
+    }
+    rows
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn every_section_has_real_figures_and_the_cerebras_rates_follow_from_the_times() {
+        let rows = real_rows();
+        for section in Section::ALL {
+            assert!(rows.iter().any(|r| r.section == section), "{section:?}");
+        }
+        // samples/s = batch × 1,000 steps / seconds, as the log's GlobalRate reports.
+        for run in CEREBRAS_RUNS {
+            let derived = f64::from(run.batch) * 1_000.0 / run.seconds;
+            assert!((derived / run.samples_per_s - 1.0).abs() < 0.005, "{run:?}");
+        }
+        assert!(rows.iter().all(|r| r.ratio().is_none()));
+    }
+}
