@@ -365,6 +365,14 @@ async fn a_keyboard_alone_takes_a_learner_through_the_course() {
     browser
         .wait_for_part("[data-testid=mnist-status]", "Cancelled run 1")
         .await;
+    // Cancel is disabled now; the focus moved to Start rather than falling to the page.
+    assert_eq!(
+        browser
+            .eval("return document.activeElement && document.activeElement.getAttribute('data-testid');")
+            .await,
+        Value::String("mnist-start".into()),
+        "the focus is on Start after the run is cancelled"
+    );
     browser.assert_console_clean().await;
     browser.close().await;
 }

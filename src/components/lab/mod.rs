@@ -54,6 +54,82 @@ impl<C: RunSettings> LabView<C> {
     }
 }
 
+/// A lab form's "Start training" (a submit button) and "Cancel" pair, with test ids
+/// `<prefix>-start` and `<prefix>-cancel`. When a run ends while Cancel has the focus, Cancel
+/// becomes disabled and would drop the focus to the page's body, so the focus moves to Start.
+#[component]
+pub fn RunActions(
+    /// Test-id prefix (`mnist`).
+    prefix: &'static str,
+    /// Whether Start is disabled (bad settings, no data, a run in progress).
+    #[prop(into)]
+    start_disabled: Signal<bool>,
+    /// Whether a run is starting or training.
+    #[prop(into)]
+    running: Signal<bool>,
+    /// What Cancel does.
+    on_cancel: impl Fn() + 'static,
+) -> impl IntoView {
+    let start = NodeRef::<leptos::html::Button>::new();
+    let cancel = NodeRef::<leptos::html::Button>::new();
+    // Whether Cancel held the focus last: set when it gains it, cleared when the focus goes to
+    // another element. The browser drops the focus of a disabled button at its next rendering
+    // (a blur with no element receiving it), so either may hold when the effect looks.
+    let cancel_held_focus = StoredValue::new(false);
+    Effect::new(move |was_running: Option<bool>| {
+        let now = running.get();
+        if was_running == Some(true) && !now && cancel_held_focus.get_value() {
+            cancel_held_focus.set_value(false);
+            // At the next frame the buttons' `disabled` are written to the page; the focus is
+            // still on the disabled Cancel, or already dropped to the body.
+            request_animation_frame(move || {
+                let focus_dropped = document().active_element().is_none_or(|active| {
+                    Some(&active) == document().body().as_deref()
+                        || cancel.get_untracked().is_some_and(|button| {
+                            let button: &web_sys::Element = &button;
+                            *button == active
+                        })
+                });
+                if focus_dropped && let Some(start) = start.get_untracked() {
+                    let options = web_sys::FocusOptions::new();
+                    options.set_prevent_scroll(true);
+                    let _ = start.focus_with_options(&options);
+                }
+            });
+        }
+        now
+    });
+    view! {
+        <div class="lab-form__actions">
+            <button
+                type="submit"
+                class="lab-button lab-button--primary"
+                data-testid=format!("{prefix}-start")
+                node_ref=start
+                prop:disabled=move || start_disabled.get()
+            >
+                "Start training"
+            </button>
+            <button
+                type="button"
+                class="lab-button"
+                data-testid=format!("{prefix}-cancel")
+                node_ref=cancel
+                prop:disabled=move || !running.get()
+                on:click=move |_| on_cancel()
+                on:focus=move |_| cancel_held_focus.set_value(true)
+                on:blur=move |ev: web_sys::FocusEvent| {
+                    if ev.related_target().is_some() {
+                        cancel_held_focus.set_value(false);
+                    }
+                }
+            >
+                "Cancel"
+            </button>
+        </div>
+    }
+}
+
 /// The theme as a signal (light when no theme context is provided).
 pub fn theme_signal() -> Signal<Theme> {
     let theme = use_context::<ThemeContext>().map(|c| c.theme);

@@ -172,7 +172,13 @@ fn table(
                             .iter()
                             .enumerate()
                             .map(|(col, cell)| {
-                                view! { <th scope="col" class=align_class(align.get(col))>{render_inlines(cell, slug)}</th> }
+                                // An empty corner cell heads nothing: a `td`, so a screen
+                                // reader does not announce an empty column header.
+                                if cell.is_empty() {
+                                    view! { <td class=align_class(align.get(col))></td> }.into_any()
+                                } else {
+                                    view! { <th scope="col" class=align_class(align.get(col))>{render_inlines(cell, slug)}</th> }.into_any()
+                                }
                             })
                             .collect_view()}
                     </tr>

@@ -8,7 +8,7 @@ use super::{BertState, load_files};
 use crate::charts::canvas::{css_width, use_resize_tick};
 use crate::charts::heatmap::{draw_heatmap, strongest_links};
 use crate::charts::palette::use_palette;
-use crate::components::lab::{form_field, percent, thousands};
+use crate::components::lab::{RunActions, form_field, percent, thousands};
 use crate::files::read_file;
 use crate::route::Route;
 use crate::training::bert::config::{BertField, LENGTHS};
@@ -64,25 +64,12 @@ pub fn BertSettingsPanel(state: BertState) -> impl IntoView {
             {field(state, BertField::Len, "Sequence length", "", lengths)}
             {field(state, BertField::Seed, "Seed", "Same seed, same settings: the same numbers.", vec![])}
             {field(state, BertField::Train, "Training sentences", "“all”, or the first N (at least 32) for a quick run.", vec![])}
-            <div class="lab-form__actions">
-                <button
-                    type="submit"
-                    class="lab-button lab-button--primary"
-                    data-testid="bert-start"
-                    prop:disabled=move || invalid.get() || state.lab.is_running() || !data_ready()
-                >
-                    "Start training"
-                </button>
-                <button
-                    type="button"
-                    class="lab-button"
-                    data-testid="bert-cancel"
-                    prop:disabled=move || !state.lab.is_running()
-                    on:click=move |_| state.lab.cancel()
-                >
-                    "Cancel"
-                </button>
-            </div>
+            <RunActions
+                prefix="bert"
+                start_disabled=Signal::derive(move || invalid.get() || state.lab.is_running() || !data_ready())
+                running=Signal::derive(move || state.lab.is_running())
+                on_cancel=move || state.lab.cancel()
+            />
             <p class="lab-form__hint">
                 "The defaults are those of "<code>"cargo xtask bert"</code>
                 ", which trains the same model natively: its test accuracy with seed 1 was 0.7805 (seeds 2 and 3: 0.7786, 0.7766)."

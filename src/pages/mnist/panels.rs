@@ -9,7 +9,7 @@ use crate::components::ScrollBox;
 use super::LabState;
 use super::browser::{MAX_UPLOAD_BYTES, paint_digit, theme_rgb};
 use super::digit_pad::DigitPad;
-use crate::components::lab::{form_field, set_form_field, theme_signal, thousands};
+use crate::components::lab::{RunActions, form_field, set_form_field, theme_signal, thousands};
 use crate::files::read_file;
 use crate::route::Route;
 use crate::training::mnist::config::{LabField, ModelKind, OptimizerKind, RunConfig, format_lr};
@@ -86,25 +86,12 @@ pub fn SettingsPanel(state: LabState) -> impl IntoView {
                 </label>
                 <p class="lab-form__error" data-testid="mnist-error-loss" role="alert">{loss_error}</p>
             </div>
-            <div class="lab-form__actions">
-                <button
-                    type="submit"
-                    class="lab-button lab-button--primary"
-                    data-testid="mnist-start"
-                    prop:disabled=move || invalid.get() || state.is_running() || !data_ready()
-                >
-                    "Start training"
-                </button>
-                <button
-                    type="button"
-                    class="lab-button"
-                    data-testid="mnist-cancel"
-                    prop:disabled=move || !state.is_running()
-                    on:click=move |_| state.cancel()
-                >
-                    "Cancel"
-                </button>
-            </div>
+            <RunActions
+                prefix="mnist"
+                start_disabled=Signal::derive(move || invalid.get() || state.is_running() || !data_ready())
+                running=Signal::derive(move || state.is_running())
+                on_cancel=move || state.cancel()
+            />
             <button
                 type="button"
                 class="lab-button lab-button--wide"
