@@ -84,12 +84,21 @@ pub fn App() -> impl IntoView {
         }
     });
     let section = Signal::derive(move || route.with(Route::section));
+    // What rebuilds the page: its route, and for the pages that read their whole setup from the
+    // address once (#/compare, #/compile), also the query, so an address edited by hand or a
+    // followed link is computed afresh. Their own `replaceState` writes fire no `hashchange`.
+    let page = Memo::new(move |_| {
+        location.with(|l| {
+            let query = matches!(l.route, Route::Compare | Route::Compile).then(|| l.query.clone());
+            (l.route.clone(), query)
+        })
+    });
     view! {
         <UpdateBanner />
         <SiteHeader section />
         <main id="main" class="page" tabindex="-1">
             <ProgressNotice />
-            {move || page_for(route.get())}
+            {move || page_for(page.with(|(route, _)| route.clone()))}
         </main>
         <SiteFooter />
     }

@@ -41,12 +41,21 @@ pub fn LabsPage() -> impl IntoView {
 #[component]
 pub fn LabPage(name: String) -> impl IntoView {
     // A lab reads its settings from the query once; its own `replaceState` writes fire
-    // no `hashchange`, and a followed link with other settings rebuilds it.
+    // no `hashchange`, and a followed link with other settings rebuilds it. A link that only
+    // moves to a section (`?at=`) keeps the page and its runs.
     let location = use_context::<LocationContext>().map(|c| c.0);
     let query = Memo::new(move |_| {
         location
             .map(|l| l.with(|l| l.query.clone()))
             .unwrap_or_default()
+    });
+    let settings = Memo::new(move |_| {
+        query.with(|q| {
+            q.iter()
+                .filter(|(k, _)| k != "at")
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     });
     // A homework experiment's old address (`#/labs/cerebras-batch`) opens its section.
     if let Some(section) = course::LabName::from_name(&name).and_then(|lab| lab.page().1) {
@@ -68,17 +77,10 @@ pub fn LabPage(name: String) -> impl IntoView {
     match catalog::lab(&name) {
         None => view! { <NotFoundPage path=format!("/labs/{name}") /> }.into_any(),
         Some(lab) => {
-            let body = move || match (lab.name, lab.status) {
-                ("mnist", Status::Ready) => view! {
-                    {crate::pages::mnist::panels_links()}
-                    <MnistLab query=query.get() />
-                }
-                .into_any(),
-                ("bert", Status::Ready) => view! { <BertLab query=query.get() /> }.into_any(),
-                ("homework", Status::Ready) => {
-                    view! { <HomeworkLab query=query.get() /> }.into_any()
-                }
-                _ => ().into_any(),
+            let body = move || {
+                settings.track();
+                let query = query.get_untracked();
+                lab_body(lab, query)
             };
             view! {
                 <p class="breadcrumb"><a href=Route::Labs.href()>"Labs"</a></p>
@@ -89,5 +91,19 @@ pub fn LabPage(name: String) -> impl IntoView {
             }
             .into_any()
         }
+    }
+}
+
+/// A lab's own page body, built from the address's query.
+fn lab_body(lab: &'static catalog::LabEntry, query: Vec<(String, String)>) -> AnyView {
+    match (lab.name, lab.status) {
+        ("mnist", Status::Ready) => view! {
+            {crate::pages::mnist::panels_links()}
+            <MnistLab query=query />
+        }
+        .into_any(),
+        ("bert", Status::Ready) => view! { <BertLab query=query /> }.into_any(),
+        ("homework", Status::Ready) => view! { <HomeworkLab query=query /> }.into_any(),
+        _ => ().into_any(),
     }
 }
