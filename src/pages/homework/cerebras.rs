@@ -27,7 +27,7 @@ pub const BROWSER_LEAVES_OUT: &str = "BERT-tiny (2 layers, width 128) instead of
 /// What the real fit leaves out.
 pub const REAL_FIT_LEAVES_OUT: &str = "Two runs make a line, not a model: it says nothing of what the fixed 0.133 s is (weight streaming from MemoryX, the update, the step's synchronisation) and the 1,024 run sits 4 % below it.";
 /// Why the WSE simulator gives no figure here.
-pub const WSE_LEAVES_OUT: &str = "This site's WSE simulator maps one BERT layer's forward pass onto a small mesh with every weight resident in the PEs; it has no backward pass, no optimizer update, no weight streaming from MemoryX and no pipelining of a batch, so it cannot project BERT-large's training step at batch 512 to 2,048, and this section shows no WSE figure rather than an invented one.";
+pub const WSE_LEAVES_OUT: &str = "This site's WSE simulator maps one BERT layer's forward pass for one sequence (the layer has no batch dimension) onto a small mesh with every weight resident in the PEs; it has no backward pass, no optimizer update and no weight streaming from MemoryX, so it cannot project BERT-large's training step at batch 512 to 2,048, and this section shows no WSE figure rather than an invented one.";
 
 fn timing_rows(timings: &[BatchTiming]) -> Vec<Vec<String>> {
     let points: Vec<(f64, f64)> = timings
@@ -296,7 +296,11 @@ pub fn CerebrasSection(query: Vec<(String, String)>) -> impl IntoView {
                         None => "This browser: run the sweep (two batch sizes at least) to fit its line.".to_owned(),
                     }}
                 </li>
-                <li data-testid="cs-fit-wse">"WSE model: none (see below)."</li>
+                <li data-testid="cs-fit-wse">
+                    "WSE model: none. What it does project is one BERT-tiny layer's forward pass on a small mesh, in cycles: "
+                    <a href="#/simulators/wse?preset=bert-layer&seq=128">"the BERT layer in the WSE simulator"</a>
+                    "."
+                </li>
             </ul>
             <h3>"What each leaves out"</h3>
             <ul class="homework-leaves-out">
