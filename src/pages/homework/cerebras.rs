@@ -280,7 +280,13 @@ pub fn CerebrasSection(query: Vec<(String, String)>) -> impl IntoView {
             <p class="lab-form__error">{move || chart_error.get()}</p>
 
             <h3>"Fixed and per-sample cost"</h3>
-            <p>"A least-squares line through time per step against batch: a fixed cost each step pays, plus a cost per sample."</p>
+            <p>
+                "A least-squares line through time per step against batch: a fixed cost each step pays, plus a cost per sample. "
+                "In this browser the fixed part is the work a step does whatever its batch, such as AdamW's update of all "
+                "4.4 million weights (the tied decoder's gradient reaches every word vector); on the CS-2 it would hold "
+                "the weights streamed from MemoryX and their update there (the log does not split it). With larger "
+                "batches or sequences here the per-sample part dominates, and time grows nearly as fast as the batch."
+            </p>
             <ul class="homework-fits">
                 <li data-testid="cs-fit-real">
                     {real.map_or_else(String::new, |fit| format!(
