@@ -174,7 +174,7 @@ pub const HOMEWORK: &[HomeworkSection] = &[
         machine: "Cerebras CS-2",
         title: "Batch size and run time (BERT)",
         lab: Some(course::LabName::CerebrasBatch),
-        status: Status::Coming,
+        status: Status::Ready,
     },
     HomeworkSection {
         at: "sambanova",

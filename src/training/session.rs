@@ -75,6 +75,10 @@ pub trait WorkerTask: LabTask {
     /// One bounded piece of work: a training batch or a chunk of evaluation.
     fn step(run: &mut Self::Run, data: &Self::Data) -> Step;
 
+    /// How long the step just taken lasted on the caller's clock, in ms. A lab that measures
+    /// its own steps keeps it (the engines read no clock); by default it is not kept.
+    fn step_timed(_run: &mut Self::Run, _step_ms: f64) {}
+
     /// What the end of the run reports (taken: a second call may be empty).
     fn report(run: &mut Self::Run, data: &Self::Data) -> Self::Report;
 
@@ -408,6 +412,7 @@ impl<T: WorkerTask> WorkerSession<T> {
             let t0 = clock();
             let step = T::step(&mut live.run, data);
             let spent = clock() - t0;
+            T::step_timed(&mut live.run, spent);
             match step {
                 Step::Trained {
                     batch,

@@ -325,7 +325,7 @@ pub fn MistakesPanel(state: BertState) -> impl IntoView {
         <section class="lab-panel lab-pair__item" aria-labelledby="bert-mistakes-title">
             <h2 class="lab-panel__title" id="bert-mistakes-title">"Misclassified test sentences"</h2>
             {move || {
-                let report = state.lab.report.get();
+                let report = state.lab.report.get().mistakes;
                 if report.shown.is_empty() {
                     return view! { <p class="lab-empty">"At the end of a run: the sentences it got wrong, most confident first."</p> }.into_any();
                 }

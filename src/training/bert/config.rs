@@ -25,7 +25,7 @@ pub const LENGTHS: [usize; 3] = [64, 128, 256];
 pub const MIN_TRAIN: usize = 32;
 
 /// A checked run: everything the worker needs to reproduce it exactly.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BertRunConfig {
     pub batch_size: usize,
     pub lr: f64,
@@ -35,6 +35,10 @@ pub struct BertRunConfig {
     pub seed: u64,
     /// The first this-many training sentences, or all of them.
     pub n_train: Option<usize>,
+    /// Instead of fine-tuning: masked-LM steps timed at these batch sizes (`batch_size`,
+    /// `lr`, `n_epochs` and `n_train` are then unused; `max_len` is the packed length).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mlm_timing: Option<super::timing::MlmTimingConfig>,
 }
 
 impl BertRunConfig {
@@ -70,6 +74,17 @@ impl BertRunConfig {
 impl RunSettings for BertRunConfig {
     /// "batch 32 · lr 0.001 · 2 epochs · length 64 · seed 1 · all sentences".
     fn summary(&self) -> String {
+        if let Some(timing) = &self.mlm_timing {
+            let batches: Vec<String> = timing.batches.iter().map(ToString::to_string).collect();
+            return format!(
+                "masked-LM timing · batches {} · length {} · {} + {} steps each · seed {}",
+                batches.join(", "),
+                self.max_len,
+                timing.n_warmup,
+                timing.n_timed,
+                self.seed
+            );
+        }
         format!(
             "batch {} · lr {} · {} epoch{} · length {} · seed {} · {}",
             self.batch_size,
@@ -181,6 +196,7 @@ impl LabFields for BertField {
                 max_len: max_len?,
                 seed: seed?,
                 n_train: n_train?,
+                mlm_timing: None,
             })
         })();
         e.finish(settings)
@@ -217,7 +233,7 @@ mod tests {
         let back = BertForm::from_query(&query);
         assert_eq!(back, form);
         let config = back.parse().unwrap();
-        assert_eq!(config.to_form().parse(), Ok(config));
+        assert_eq!(config.to_form().parse(), Ok(config.clone()));
         assert_eq!(config.n_train, Some(500));
         assert_eq!(
             config.summary(),

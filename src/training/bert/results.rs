@@ -47,7 +47,7 @@ mod tests {
         let records = vec![
             RunRecord {
                 run_id: 1,
-                config,
+                config: config.clone(),
                 data: "bundled 8056/2014".into(),
                 rows: vec![row],
                 outcome: Some(RunOutcome::Finished),

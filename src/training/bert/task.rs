@@ -17,6 +17,7 @@ use nn::train::{BatchOutcome, DivergenceKind, EpochSummary, Evaluator, TrainStat
 use serde::{Deserialize, Serialize};
 
 use super::config::BertRunConfig;
+use super::timing::{BatchTiming, MlmTimingRun, pack_sequences};
 use crate::training::protocol::{LabTask, RunStarted};
 use crate::training::session::{
     BatchStats, Mistake, Step, WorkerTask, epoch_row, judge, most_confident_first,
@@ -132,6 +133,15 @@ pub struct SentenceMistakes {
     pub n_total: usize,
 }
 
+/// The end of a run: a fine-tuning run's mistakes, or a timing sweep's rows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BertReport {
+    pub mistakes: SentenceMistakes,
+    /// Masked-LM time per step at each batch size (a timing sweep only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timings: Vec<BatchTiming>,
+}
+
 /// What to classify.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -165,7 +175,7 @@ impl LabTask for Bert {
     type File = BertFile;
     type DataInfo = BertDataInfo;
     type Config = BertRunConfig;
-    type Report = SentenceMistakes;
+    type Report = BertReport;
     type Query = BertQuery;
     type Answer = BertAnswer;
 
@@ -308,9 +318,19 @@ pub struct BertRun {
     last_mistakes: SentenceMistakes,
 }
 
+/// What the BERT worker runs: fine-tuning, or a masked-LM timing sweep.
+#[derive(Clone, Debug)]
+pub enum BertWork {
+    FineTune(Box<BertRun>),
+    MlmTiming(Box<MlmTimingRun>),
+}
+
+/// What a timing sweep answers when asked to classify.
+const TIMING_ONLY: &str = "This run times masked-LM steps; it has no classifier to ask.";
+
 impl WorkerTask for Bert {
     type Data = BertData;
-    type Run = BertRun;
+    type Run = BertWork;
     const NO_MODEL: &'static str =
         "Train a model first (or load weights): there is nothing to ask yet.";
 
@@ -343,7 +363,25 @@ impl WorkerTask for Bert {
         }
     }
 
-    fn start(config: &BertRunConfig, data: &BertData) -> Result<(BertRun, RunStarted), String> {
+    fn start(config: &BertRunConfig, data: &BertData) -> Result<(BertWork, RunStarted), String> {
+        if let Some(timing) = &config.mlm_timing {
+            let sequences = pack_sequences(
+                &data.train.ids,
+                data.tokenizer.cls_id,
+                data.tokenizer.sep_id,
+                config.max_len,
+            );
+            let run = MlmTimingRun::new(timing.clone(), config.max_len, config.seed, sequences)?;
+            let started = RunStarted {
+                n_batches_per_epoch: timing.batches.len() * (timing.n_warmup + timing.n_timed),
+                n_samples_total: run.n_samples_total(),
+                n_params: usize::try_from(nn::bert::pretrain::bert_mlm_params(
+                    &nn::bert::BertConfig::bert_tiny(),
+                ))
+                .unwrap_or(usize::MAX),
+            };
+            return Ok((BertWork::MlmTiming(Box::new(run)), started));
+        }
         let train = data
             .train
             .examples(&data.tokenizer, config.max_len, config.n_train);
@@ -356,7 +394,7 @@ impl WorkerTask for Bert {
             n_params: trainer.model().n_params(),
         };
         Ok((
-            BertRun {
+            BertWork::FineTune(Box::new(BertRun {
                 trainer,
                 max_len: config.max_len,
                 test,
@@ -364,35 +402,58 @@ impl WorkerTask for Bert {
                 n_samples_done: 0,
                 eval: None,
                 last_mistakes: SentenceMistakes::default(),
-            },
+            })),
             started,
         ))
     }
 
-    fn step(run: &mut BertRun, data: &BertData) -> Step {
-        if run.eval.is_some() {
-            run.eval_step(data)
-        } else {
-            run.train_step()
+    fn step(work: &mut BertWork, data: &BertData) -> Step {
+        match work {
+            BertWork::FineTune(run) if run.eval.is_some() => run.eval_step(data),
+            BertWork::FineTune(run) => run.train_step(),
+            BertWork::MlmTiming(run) => run.step(),
         }
     }
 
-    fn report(run: &mut BertRun, _: &BertData) -> SentenceMistakes {
-        std::mem::take(&mut run.last_mistakes)
+    fn step_timed(work: &mut BertWork, step_ms: f64) {
+        if let BertWork::MlmTiming(run) = work {
+            run.step_timed(step_ms);
+        }
     }
 
-    fn answer(run: &BertRun, data: &BertData, query: &BertQuery) -> Result<BertAnswer, String> {
-        answer(run.trainer.model(), &data.tokenizer, query, run.max_len)
+    fn report(work: &mut BertWork, _: &BertData) -> BertReport {
+        match work {
+            BertWork::FineTune(run) => BertReport {
+                mistakes: std::mem::take(&mut run.last_mistakes),
+                timings: Vec::new(),
+            },
+            BertWork::MlmTiming(run) => BertReport {
+                mistakes: SentenceMistakes::default(),
+                timings: run.take_timings(),
+            },
+        }
     }
 
-    fn export_weights(run: &BertRun) -> Result<(String, Vec<u8>), String> {
-        Ok((
-            WEIGHTS_FILE_NAME.into(),
-            nn::bert::safetensors::bert_to_safetensors(run.trainer.model()),
-        ))
+    fn answer(work: &BertWork, data: &BertData, query: &BertQuery) -> Result<BertAnswer, String> {
+        match work {
+            BertWork::FineTune(run) => {
+                answer(run.trainer.model(), &data.tokenizer, query, run.max_len)
+            }
+            BertWork::MlmTiming(_) => Err(TIMING_ONLY.into()),
+        }
     }
 
-    fn import_weights(bytes: &[u8], data: &BertData) -> Result<(BertRun, String), String> {
+    fn export_weights(work: &BertWork) -> Result<(String, Vec<u8>), String> {
+        match work {
+            BertWork::FineTune(run) => Ok((
+                WEIGHTS_FILE_NAME.into(),
+                nn::bert::safetensors::bert_to_safetensors(run.trainer.model()),
+            )),
+            BertWork::MlmTiming(_) => Err(TIMING_ONLY.into()),
+        }
+    }
+
+    fn import_weights(bytes: &[u8], data: &BertData) -> Result<(BertWork, String), String> {
         let config = nn::bert::train::BertTrainConfig::bert_tiny(1e-3);
         let model = nn::bert::safetensors::bert_from_safetensors(bytes, &config.model)
             .map_err(|e| format!("That is not a BERT-tiny weights file this lab can use: {e}."))?;
@@ -413,7 +474,7 @@ impl WorkerTask for Bert {
             last_mistakes: SentenceMistakes::default(),
         };
         Ok((
-            run,
+            BertWork::FineTune(Box::new(run)),
             format!(
                 "Loaded BERT-tiny weights ({} parameters); your sentences are now classified with them.",
                 sim::units::thousands(n_params as u64)
@@ -675,11 +736,72 @@ mod tests {
             max_len: 64,
             seed: 1,
             n_train: None,
+            mlm_timing: None,
         }
     }
 
     fn run_to_end(session: &mut Session) -> Vec<FromWorker> {
         crate::training::session::testing::run_to_end(session, 20.0)
+    }
+
+    /// The sweep over the packed training text: 64 sentences of 5 tokens pack into 22
+    /// sequences of 16; batches 2 and 4, 1 warm-up and 2 timed steps each, so 18 sentences.
+    /// The ticking clock advances 1 ms per read and the session reads it once before and once
+    /// after each step: every timed step takes 1 ms.
+    #[test]
+    fn a_timing_sweep_times_each_batch_and_refuses_what_does_not_fit() {
+        let mut session = loaded(64, 8);
+        let timing = |batches: Vec<usize>| BertRunConfig {
+            max_len: 16,
+            mlm_timing: Some(super::super::timing::MlmTimingConfig {
+                batches,
+                n_warmup: 1,
+                n_timed: 2,
+            }),
+            ..config(1)
+        };
+        let started = start(&mut session, 1, timing(vec![2, 4]));
+        assert!(
+            matches!(started.as_slice(), [FromWorker::Started { run, .. }] if run.n_samples_total == 18),
+            "{started:?}"
+        );
+        let asked = session.handle(
+            ToWorker::Query {
+                request_id: 1,
+                query: BertQuery::Dummy { max_len: 64 },
+            },
+            Vec::new(),
+            0.0,
+        );
+        assert!(
+            matches!(asked.as_slice(), [FromWorker::QueryError { message, .. }] if message == TIMING_ONLY)
+        );
+        let out = run_to_end(&mut session);
+        let Some(FromWorker::Done {
+            outcome: RunOutcome::Finished,
+            report,
+            ..
+        }) = out.last()
+        else {
+            panic!("{out:?}");
+        };
+        let rows: Vec<(usize, usize, f64, f64)> = report
+            .timings
+            .iter()
+            .map(|t| (t.batch, t.n_timed, t.ms_per_step, t.samples_per_s))
+            .collect();
+        assert_eq!(rows, vec![(2, 2, 1.0, 2_000.0), (4, 2, 1.0, 4_000.0)]);
+        assert!(
+            report.timings.iter().all(|t| t.last_loss > 5.0),
+            "{report:?}"
+        );
+
+        let refused = start(&mut session, 2, timing(vec![2, 4_096]));
+        assert!(
+            matches!(refused.as_slice(), [FromWorker::Error { message, .. }]
+                if message.starts_with("The run cannot start: the text packs into 22 sequences")),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -278,6 +278,90 @@ impl MlmTrainer {
     }
 }
 
+/// The most a masked-LM step may hold at once in a browser tab (512 MiB): a wasm32 heap can
+/// grow to 4 GiB, but a tab that also runs the page and a second worker is not safe near that.
+/// A modelling choice, not a browser figure.
+pub const MLM_MEMORY_BUDGET: u64 = 512 << 20;
+
+/// What one masked-LM step of BERT holds at its peak, in bytes, by part (all `f32`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MlmStepMemory {
+    /// Weights, their gradients and AdamW's two moments: 4 floats per parameter (the tied
+    /// decoder's gradient reaches every word vector, so none of it is sparse here).
+    pub weights: u64,
+    /// The encoder's caches for the backward pass and the gradients beside them.
+    pub activations: u64,
+    /// The head's logits over the whole vocabulary and their gradient, per masked token.
+    pub logits: u64,
+}
+
+impl MlmStepMemory {
+    /// An estimate for `batch` sequences of `seq` tokens (`[CLS]` and `[SEP]` included), with
+    /// `mask_probability` of the other tokens predicted.
+    ///
+    /// Per token and layer the encoder keeps about `10·d + 2·f` activations (the layer's input,
+    /// Q, K, V, the context, the projections, two LayerNorm outputs, the FFN's pre- and
+    /// post-GELU values, dropout masks) and `2·heads·seq` attention probabilities with their
+    /// dropout mask; the backward pass holds gradients of the same size, so they count twice.
+    /// The head's logits are `[masked, vocab]`, with their gradient beside them.
+    #[must_use]
+    pub fn estimate(model: &BertConfig, batch: usize, seq: usize, mask_probability: f32) -> Self {
+        const F32: u64 = 4;
+        let (v, d, f) = (
+            model.vocab_size as u64,
+            model.hidden as u64,
+            model.intermediate as u64,
+        );
+        let (h, layers) = (model.n_heads as u64, model.n_layers as u64);
+        let n_params = bert_mlm_params(model);
+        let tokens = (batch * seq) as u64;
+        let per_token_layer = 10 * d + 2 * f + 2 * h * seq as u64;
+        let embeddings_per_token = 3 * d;
+        let activations = 2 * tokens * (layers * per_token_layer + embeddings_per_token) * F32;
+        let ordinary = (batch * seq.saturating_sub(2)) as f64;
+        let masked = (f64::from(mask_probability) * ordinary).ceil() as u64;
+        Self {
+            weights: 4 * n_params * F32,
+            activations,
+            logits: 2 * masked * v * F32,
+        }
+    }
+
+    /// The sum of the parts.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.weights + self.activations + self.logits
+    }
+
+    /// `Ok` when the step fits [`MLM_MEMORY_BUDGET`], else the sentence that refuses it.
+    ///
+    /// # Errors
+    /// A sentence with the estimate and the budget in MiB.
+    pub fn check(&self, batch: usize, seq: usize) -> Result<(), String> {
+        let mib = |b: u64| b.div_ceil(1 << 20);
+        if self.total() <= MLM_MEMORY_BUDGET {
+            return Ok(());
+        }
+        Err(format!(
+            "A masked-LM step at batch {batch} and length {seq} would hold about {} MiB ({} MiB of it the vocabulary's logits), more than the {} MiB this page allows a step",
+            mib(self.total()),
+            mib(self.logits),
+            mib(MLM_MEMORY_BUDGET)
+        ))
+    }
+}
+
+/// Parameters of BERT with the classifier and the masked-LM head (tied decoder counted once).
+#[must_use]
+pub fn bert_mlm_params(m: &BertConfig) -> u64 {
+    let (v, d, f) = (m.vocab_size as u64, m.hidden as u64, m.intermediate as u64);
+    let embeddings = (v + m.max_positions as u64 + m.n_segments as u64) * d + 2 * d;
+    let layer = 4 * (d * d + d) + 2 * 2 * d + (d * f + f) + (f * d + d);
+    let pooler_classifier = d * d + d + d * m.n_classes as u64 + m.n_classes as u64;
+    let head = d * d + d + 2 * d + v;
+    embeddings + m.n_layers as u64 * layer + pooler_classifier + head
+}
+
 /// Masks `sentences` into one padded batch; returns it with `(row of the hidden state [n·t, d],
 /// id to predict)` for every chosen token.
 fn masked_batch(
@@ -374,6 +458,65 @@ mod tests {
         assert!((loss - want).abs() < 1e-6, "{loss} vs {want}");
         assert!((d.sum()).abs() < 1e-6, "each row's gradient sums to 0");
         assert!((d[(1, 2)] - 0.5 * (1.0 / 3.0 - 1.0)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_parameter_count_matches_the_models_own() {
+        let config = BertConfig::bert_tiny();
+        let mut rng = rng_from_seed(1);
+        let model = BertClassifier::new(&config, &mut rng).unwrap();
+        let head = MlmHead::new(&config, &mut rng);
+        // The head's own parameters: transform d×d + d, LayerNorm 2d, bias V.
+        let head_params = 128 * 128 + 128 + 2 * 128 + 30_522;
+        assert_eq!(head.bias.len(), 30_522);
+        assert_eq!(
+            bert_mlm_params(&config),
+            (model.n_params() + head_params) as u64
+        );
+    }
+
+    /// BERT-tiny at batch 4, length 64: 4 × 62 ordinary tokens, 15% → ⌈37.2⌉ = 38 predicted,
+    /// logits 2 × 38 × 30,522 × 4 B; activations 2 × 256 tokens × (2 × (1,280 + 1,024 + 256)
+    /// + 384) × 4 B.
+    #[test]
+    fn the_memory_estimate_adds_its_parts_and_refuses_what_a_tab_cannot_hold() {
+        let config = BertConfig::bert_tiny();
+        let small = MlmStepMemory::estimate(&config, 4, 64, 0.15);
+        assert_eq!(small.logits, 2 * 38 * 30_522 * 4);
+        assert_eq!(
+            small.activations,
+            2 * 256 * (2 * (1_280 + 1_024 + 256) + 384) * 4
+        );
+        assert_eq!(small.weights, 4 * bert_mlm_params(&config) * 4);
+        assert_eq!(
+            small.total(),
+            small.weights + small.activations + small.logits
+        );
+        assert_eq!(small.check(4, 64), Ok(()));
+        // Twice the batch never costs less; the real run's 512 × 128 is far over.
+        let mut last = 0;
+        for batch in [1, 2, 4, 8, 16, 32, 64] {
+            let total = MlmStepMemory::estimate(&config, batch, 64, 0.15).total();
+            assert!(total > last, "batch {batch}");
+            last = total;
+        }
+        let real = MlmStepMemory::estimate(&config, 512, 128, 0.15);
+        let refused = real.check(512, 128).unwrap_err();
+        assert!(
+            refused.starts_with("A masked-LM step at batch 512 and length 128 would hold about "),
+            "{refused}"
+        );
+        assert!(
+            refused.ends_with("more than the 512 MiB this page allows a step"),
+            "{refused}"
+        );
+        // The largest batch that fits at length 64 lies between 16 and 512.
+        let fits = |b| {
+            MlmStepMemory::estimate(&config, b, 64, 0.15)
+                .check(b, 64)
+                .is_ok()
+        };
+        assert!(fits(16) && !fits(512));
     }
 
     /// On 64 Brown sentences, BERT-tiny's masked-LM loss starts near ln 30,522 and falls.
