@@ -338,7 +338,18 @@ impl MlmStepMemory {
     /// # Errors
     /// A sentence with the estimate and the budget in MiB.
     pub fn check(&self, batch: usize, seq: usize) -> Result<(), String> {
-        let mib = |b: u64| b.div_ceil(1 << 20);
+        // Whole MiB, rounded up, with thousands separators ("1,261").
+        let mib = |b: u64| {
+            let digits = b.div_ceil(1 << 20).to_string();
+            let mut out = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            out
+        };
         if self.total() <= MLM_MEMORY_BUDGET {
             return Ok(());
         }
