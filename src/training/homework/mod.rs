@@ -2,4 +2,5 @@
 //! "model vs reality" rows every section adds its figures to. Natively tested; the page only
 //! renders these.
 
+pub mod dp;
 pub mod reality;
