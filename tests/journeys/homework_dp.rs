@@ -44,11 +44,23 @@ async fn two_workers_train_to_one_workers_accuracy_and_show_both_rates() {
         .wait_for_part("[data-testid=homework-sn-cap]", "logical cores")
         .await;
     browser.watch_main_thread().await;
+    browser
+        .eval(
+            "window.__tasks = []; window.__runStart = performance.now();
+             new PerformanceObserver(l => { for (const e of l.getEntries())
+               window.__tasks.push([Math.round(e.startTime - window.__runStart), Math.round(e.duration)]); })
+               .observe({ type: 'longtask', buffered: false }); return 0;",
+        )
+        .await;
     browser.click("[data-testid=homework-sn-run]").await;
     browser
         .wait_for_prefix(STATUS, "Done.", Duration::from_secs(900), STATUS)
         .await;
     let main_thread = browser.main_thread().await;
+    let tasks = browser
+        .eval("return [window.__tasks, performance.now() - window.__runStart];")
+        .await;
+    println!("long tasks (ms after Run, ms long), run length: {tasks}");
     let rows = result_rows(&browser).await;
     println!("data-parallel results: {rows:?}; main thread: {main_thread:?}");
     assert_eq!(rows.len(), 2, "{rows:?}");

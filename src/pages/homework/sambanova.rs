@@ -512,10 +512,11 @@ pub fn SambanovaSection(query: Vec<(String, String)>) -> impl IntoView {
             <p class="homework-note">
                 "Compute is the slowest worker's time on its shard (applying the previous update, "
                 "forward and backward); communication is the rest of the step: copying gradients "
-                "to the page and back and the page's averaging. On the SN30, compute was about "
-                "0.89 s a step and the all-reduce a few percent of it; here, with a small network "
-                "and a batch of 64, the share of communication is larger, so efficiency falls "
-                "sooner as workers are added."
+                "to the page and back and the page's averaging. A real SN30 step took about 0.89 s, "
+                "and in the RDU model above the all-reduce adds a few percent to it; here a step "
+                "of a small network lasts about a tenth of a second, so communication takes a "
+                "larger share. With more workers than free cores, the workers also take turns on "
+                "the same cores, and the rate stops growing."
             </p>
         </SectionFrame>
     }
