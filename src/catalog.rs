@@ -181,7 +181,7 @@ pub const HOMEWORK: &[HomeworkSection] = &[
         machine: "SambaNova SN30",
         title: "Data-parallel tasks (--ntasks)",
         lab: Some(course::LabName::SambanovaNtasks),
-        status: Status::Coming,
+        status: Status::Ready,
     },
     HomeworkSection {
         at: "groq",

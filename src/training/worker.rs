@@ -16,6 +16,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
 use super::bert::task::Bert;
 use super::client::WorkerProtocol;
+use super::homework::dp::{DpWorker, FromReplica, ReplicaSession, ToReplica};
 use super::mnist::task::Mnist;
 use super::protocol::{FromWorker, ToWorker, decode, encode};
 use super::session::{WorkerSession, WorkerTask};
@@ -90,6 +91,7 @@ pub fn lab_from_search(search: &str) -> Option<&str> {
         <Mnist as WorkerProtocol>::NAME,
         <Bert as WorkerProtocol>::NAME,
         <CompareWorker as WorkerProtocol>::NAME,
+        <DpWorker as WorkerProtocol>::NAME,
     ]
     .into_iter()
     .find(|&name| name == lab)
@@ -109,6 +111,7 @@ pub fn start() {
         Some(name) if name == <Mnist as WorkerProtocol>::NAME => serve::<Mnist>(scope),
         Some(name) if name == <Bert as WorkerProtocol>::NAME => serve::<Bert>(scope),
         Some(name) if name == <CompareWorker as WorkerProtocol>::NAME => serve_compare(scope),
+        Some(name) if name == <DpWorker as WorkerProtocol>::NAME => serve_replica(scope),
         _ => {
             let object = Object::new();
             let message = format!("This worker serves no lab called {search:?}.");
@@ -358,6 +361,59 @@ fn serve_compare(scope: DedicatedWorkerGlobalScope) {
     state.borrow().post(&FromCompare::Ready);
 }
 
+/// A data-parallel replica (the homework's SambaNova section): each page message is answered
+/// at once by one message (a step's gradients as a transferred buffer, the end, the test
+/// accuracy). There is no slicing: the page waits for every replica at each step anyway, and it
+/// terminates the worker to stop a run.
+fn serve_replica(scope: DedicatedWorkerGlobalScope) {
+    fn post(scope: &DedicatedWorkerGlobalScope, message: &FromReplica, bytes: Option<Vec<u8>>) {
+        let object = Object::new();
+        let _ = Reflect::set(&object, &"json".into(), &encode(message).into());
+        match bytes {
+            Some(bytes) => {
+                let buffer = Uint8Array::from(bytes.as_slice()).buffer();
+                let array = Array::of1(&buffer);
+                let _ = Reflect::set(&object, &"bytes".into(), &array);
+                let _ = scope.post_message_with_transfer(&object, &array);
+            }
+            None => {
+                let _ = scope.post_message(&object);
+            }
+        }
+    }
+    let session = Rc::new(RefCell::new(ReplicaSession::default()));
+    let on_message = {
+        let scope = scope.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data();
+            let json = Reflect::get(&data, &"json".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let (reply, bytes) = match decode::<ToReplica>(&json) {
+                Ok(message) => {
+                    let clock_scope = scope.clone();
+                    let mut clock = move || clock_scope.performance().map_or(0.0, |p| p.now());
+                    session
+                        .borrow_mut()
+                        .handle(message, buffers(&data), &mut clock)
+                }
+                Err(e) => (
+                    FromReplica::Error {
+                        run_id: None,
+                        message: e.to_string(),
+                    },
+                    None,
+                ),
+            };
+            post(&scope, &reply, bytes);
+        })
+    };
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&scope, &FromReplica::Ready, None);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +426,6 @@ mod tests {
         assert_eq!(lab_from_search("?lab=bert"), Some("bert"));
         assert_eq!(lab_from_search("?lab=chess"), None);
         assert_eq!(lab_from_search("?lab=compare"), Some("compare"));
+        assert_eq!(lab_from_search("?lab=dp"), Some("dp"));
     }
 }

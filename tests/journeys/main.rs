@@ -12,6 +12,7 @@ mod compare;
 mod compile;
 mod csp;
 mod homework_cerebras;
+mod homework_dp;
 mod keyboard;
 mod lessons;
 mod mnist;

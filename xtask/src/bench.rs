@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::Result;
 use crate::proc::{cmd, rerun_in_release, run_collecting_lines};
-use crate::tools::{self, CHROMEDRIVER, Needs};
+use crate::tools::{self, CHROMEDRIVER, CHROMIUM, Needs};
 
 /// How long each case runs (after one warm-up repetition).
 const MEASURE_FOR: Duration = Duration::from_millis(1500);
@@ -166,6 +166,47 @@ fn wasm(which: &str) -> Result<BTreeMap<String, f64>> {
         .collect())
 }
 
+/// The line the SambaNova section's journey prints with the two rates it read from the page.
+const DP_LINE: &str = "MNIST CNN, global batch 64: 1 worker ";
+
+/// Data-parallel training across Web Workers can only be measured in the site itself (real
+/// workers, the page's all-reduce): the release build is served and the homework journey runs
+/// the SambaNova section's sweep (MNIST CNN, global batch 64, 1 then 2 workers, 40 steps);
+/// the rates are those the page shows, read from the journey's line.
+fn data_parallel() -> Result<(f64, f64)> {
+    tools::ensure_all(Needs::everything())?;
+    let (relative, subpath) = crate::tests::e2e_dirs();
+    println!("{}", crate::site::build(None, &relative)?);
+    let lines = run_collecting_lines(
+        cmd("cargo")
+            .args(["test", "--locked", "-p", "testbed-lab", "--features", "e2e"])
+            .args([
+                "--test",
+                "journeys",
+                "--",
+                "--test-threads=1",
+                "--nocapture",
+            ])
+            .arg("two_workers_train_to_one_workers_accuracy")
+            .env("TESTBED_DIST_RELATIVE", &relative)
+            .env("TESTBED_DIST_SUBPATH", &subpath)
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("CHROMIUM", CHROMIUM),
+    )?;
+    lines
+        .iter()
+        .find_map(|line| parse_dp_line(line))
+        .ok_or_else(|| "the homework journey printed no data-parallel rates".into())
+}
+
+/// `(one worker, two workers)` samples/s from the journey's line.
+fn parse_dp_line(line: &str) -> Option<(f64, f64)> {
+    let rest = &line[line.find(DP_LINE)? + DP_LINE.len()..];
+    let (one, rest) = rest.split_once(" samples/s, 2 workers ")?;
+    let (two, _) = rest.split_once(" samples/s")?;
+    Some((one.parse().ok()?, two.parse().ok()?))
+}
+
 fn si(value: f64) -> String {
     match value {
         v if v >= 1e9 => format!("{:.2} G", v / 1e9),
@@ -212,5 +253,34 @@ pub fn run(args: &[String]) -> Result<()> {
         let verdict = if (goal.met)(*n, *w) { "met" } else { "NOT MET" };
         println!("  {:<20} {:<28} {verdict}", goal.case, goal.text);
     }
+    if which != "sim" {
+        println!("\ndata parallel across Web Workers (the homework's SambaNova section):");
+        let (one, two) = data_parallel()?;
+        let ratio = two / one.max(f64::MIN_POSITIVE);
+        println!(
+            "  nn.dp_cnn_b64        1 worker {one:.0} samples/s, 2 workers {two:.0} samples/s, {ratio:.2}×"
+        );
+        let verdict = if ratio >= 1.6 { "met" } else { "NOT MET" };
+        println!(
+            "  {:<20} {:<28} {verdict}",
+            "nn.dp_cnn_b64", "2 workers ≥ 1.6× one"
+        );
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journeys_rates_are_read_back() {
+        assert_eq!(
+            parse_dp_line(
+                "MNIST CNN, global batch 64: 1 worker 598 samples/s, 2 workers 612 samples/s (1.02×)"
+            ),
+            Some((598.0, 612.0))
+        );
+        assert_eq!(parse_dp_line("something else"), None);
+    }
 }

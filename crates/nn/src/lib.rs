@@ -17,6 +17,8 @@
 //! - [`train`]: [`train::Trainer`], driven one batch or one slice of batches at a time; a step
 //!   splits into `compute_gradients` and `apply_gradients`; [`train::Evaluator`] evaluates in
 //!   resumable chunks.
+//! - [`parallel`]: data-parallel training, [`parallel::Replica`]s of one model and the
+//!   all-reduce between the two halves of a step.
 //! - [`bert`]: BERT-tiny ([`bert::BertClassifier`], [`bert::MlmHead`]), its fine-tuning and
 //!   masked-LM trainers ([`bert::pretrain`]), safetensors
 //!   with Hugging Face names, and a Naive Bayes baseline; [`tokenizer`]: uncased WordPiece;
@@ -65,6 +67,7 @@ pub mod layers;
 pub mod loss;
 pub mod model;
 pub mod optim;
+pub mod parallel;
 pub mod param;
 pub mod rng;
 pub mod text_data;

@@ -636,6 +636,34 @@ impl Model for Network {
 }
 
 impl NetworkGrads {
+    /// Every gradient tensor, in the order of [`Network::params_and_grads`], as mutable views
+    /// (a data-parallel step writes the all-reduced gradients back through them).
+    pub fn tensors_mut(&mut self) -> Vec<ndarray::ArrayViewMutD<'_, f32>> {
+        fn linear(g: &mut LinearGrads) -> [ndarray::ArrayViewMutD<'_, f32>; 2] {
+            [g.dw.view_mut().into_dyn(), g.db.view_mut().into_dyn()]
+        }
+        fn conv(g: &mut Conv2dGrads) -> [ndarray::ArrayViewMutD<'_, f32>; 2] {
+            [g.dw.view_mut().into_dyn(), g.db.view_mut().into_dyn()]
+        }
+        match self {
+            Self::Mlp(g) => g.layers.iter_mut().flat_map(linear).collect(),
+            Self::Cnn(g) => {
+                let CnnGrads {
+                    conv1,
+                    conv2,
+                    fc1,
+                    fc2,
+                } = &mut **g;
+                let mut all = Vec::with_capacity(8);
+                all.extend(conv(conv1));
+                all.extend(conv(conv2));
+                all.extend(linear(fc1));
+                all.extend(linear(fc2));
+                all
+            }
+        }
+    }
+
     /// Resets every gradient to zero, keeping the buffers.
     pub fn fill_zero(&mut self) {
         match self {

@@ -3,4 +3,5 @@
 //! renders these.
 
 pub mod cerebras;
+pub mod dp;
 pub mod reality;

@@ -1,0 +1,757 @@
+//! The SambaNova section's data-parallel run across Web Workers, as plain data (natively
+//! tested): its settings in the address (`sn-…` keys), the messages between the page and each
+//! replica's worker, what a replica's worker does ([`ReplicaSession`]), and the page's
+//! all-reduce and timing ([`Coordinator`]).
+//!
+//! One run = one worker count: N workers each hold an [`nn::parallel::Replica`] and the whole
+//! dataset. For every step each worker computes the gradients of its shard and posts them as a
+//! transferred buffer; the page waits for all N, averages them weighted by shard size
+//! ([`nn::parallel::all_reduce_mean`], a reduce-to-one), and sends the same bytes back to every
+//! worker (the broadcast), which applies them and computes the next step. No memory is shared
+//! (static hosts cannot send the COOP/COEP headers `SharedArrayBuffer` needs).
+//!
+//! A sweep runs 1, 2, 4, … up to N workers in turn, so the page shows the rate and the scaling
+//! efficiency as N grows.
+
+use nn::data::Dataset;
+use nn::loss::LossKind;
+use nn::model::{CnnConfig, MlpConfig, ModelConfig};
+use nn::optim::OptimizerConfig;
+use nn::parallel::{DataParallelConfig, Replica, ShardResult, StepSummary, all_reduce_mean};
+use nn::train::{Evaluator, TrainConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::training::form::{Errors, FieldError, Form, LabFields, parse_choice, parse_seed};
+use crate::training::mnist::config::ModelKind;
+use crate::training::mnist::task::load_data;
+use crate::training::text::{parse_count, parse_lr};
+
+/// Most workers the form accepts; the page lowers it to the browser's core count.
+pub const MAX_WORKERS: usize = 16;
+/// Most steps in one run.
+pub const MAX_STEPS: usize = 2_000;
+/// Largest global batch.
+pub const MAX_BATCH: usize = 1_024;
+/// A replica that has not answered in this long is reported as stopped.
+pub const REPLICA_TIMEOUT_MS: f64 = 60_000.0;
+/// Test digits evaluated per chunk by replica 0 at the end.
+const EVAL_CHUNK: usize = 250;
+
+/// The section's fields, in the address as `sn-…`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DpField {
+    Workers,
+    Model,
+    Batch,
+    Steps,
+    Lr,
+    Seed,
+}
+
+/// The section's form.
+pub type DpForm = Form<DpField>;
+
+impl LabFields for DpField {
+    type Settings = DpSettings;
+    const ALL: &'static [Self] = &[
+        Self::Workers,
+        Self::Model,
+        Self::Batch,
+        Self::Steps,
+        Self::Lr,
+        Self::Seed,
+    ];
+    const LAB: &'static str = "homework";
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Workers => "sn-workers",
+            Self::Model => "sn-model",
+            Self::Batch => "sn-batch",
+            Self::Steps => "sn-steps",
+            Self::Lr => "sn-lr",
+            Self::Seed => "sn-seed",
+        }
+    }
+
+    /// The setting: the CNN at a global batch of 64, 2 workers, 60 steps.
+    fn default_text(self) -> &'static str {
+        match self {
+            Self::Workers => "2",
+            Self::Model => "cnn",
+            Self::Batch => "64",
+            Self::Steps => "60",
+            Self::Lr => "0.05",
+            Self::Seed => "1",
+        }
+    }
+
+    fn parse(form: &DpForm) -> Result<DpSettings, Vec<FieldError<Self>>> {
+        let mut e = Errors::default();
+        let text = |f| form.field(f);
+        let n_workers = e.check(
+            Self::Workers,
+            parse_count(text(Self::Workers), "The number of workers", MAX_WORKERS),
+        );
+        let model = e.check(
+            Self::Model,
+            parse_choice(
+                text(Self::Model),
+                "a model",
+                &[("mlp", ModelKind::Mlp), ("cnn", ModelKind::Cnn)],
+            ),
+        );
+        let global_batch = e.check(
+            Self::Batch,
+            parse_count(text(Self::Batch), "The global batch size", MAX_BATCH),
+        );
+        let n_steps = e.check(
+            Self::Steps,
+            parse_count(text(Self::Steps), "The number of steps", MAX_STEPS),
+        );
+        let lr = e.check(Self::Lr, parse_lr(text(Self::Lr), 10.0));
+        let seed = e.check(Self::Seed, parse_seed(text(Self::Seed)));
+        let settings = (|| {
+            Some(DpSettings {
+                n_workers: n_workers?,
+                model: model?,
+                global_batch: global_batch?,
+                n_steps: n_steps?,
+                lr: lr?,
+                seed: seed?,
+            })
+        })();
+        e.finish(settings)
+    }
+}
+
+/// A data-parallel run's checked settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DpSettings {
+    /// The largest worker count of the sweep.
+    pub n_workers: usize,
+    pub model: ModelKind,
+    /// Samples per step over all workers (each gets a shard).
+    pub global_batch: usize,
+    pub n_steps: usize,
+    pub lr: f64,
+    pub seed: u64,
+}
+
+impl DpSettings {
+    /// The engine's configuration for a run of `n_workers`: plain SGD, cross-entropy, and the
+    /// CNN without dropout (each shard would draw its own masks).
+    pub fn config(&self, n_workers: usize) -> DataParallelConfig {
+        let model = match self.model {
+            ModelKind::Mlp => ModelConfig::Mlp(MlpConfig::default()),
+            ModelKind::Cnn => ModelConfig::Cnn(CnnConfig {
+                dropout: 0.0,
+                ..CnnConfig::default()
+            }),
+        };
+        DataParallelConfig {
+            train: TrainConfig {
+                model,
+                optimizer: OptimizerConfig::sgd(self.lr as f32),
+                loss: LossKind::CrossEntropy,
+                batch_size: self.global_batch,
+                n_epochs: 1,
+                seed: self.seed,
+                ..TrainConfig::graphcore_example()
+            },
+            n_workers,
+            n_steps: self.n_steps,
+        }
+    }
+
+    /// The worker counts of the sweep: 1, 2, 4, … and `n_workers` itself.
+    pub fn sweep(&self) -> Vec<usize> {
+        let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |n| Some(n * 2))
+            .take_while(|&n| n < self.n_workers)
+            .collect();
+        counts.push(self.n_workers);
+        counts
+    }
+
+    /// One line for the results ("CNN · global batch 64 · 60 steps · SGD lr 0.05 · seed 1").
+    pub fn summary(&self) -> String {
+        format!(
+            "{} · global batch {} · {} steps · SGD lr {} · seed {}",
+            self.model.as_str().to_uppercase(),
+            self.global_batch,
+            self.n_steps,
+            self.lr,
+            self.seed
+        )
+    }
+}
+
+/// The most workers this browser should run: one per logical core it reports, at least 1.
+pub fn worker_cap(hardware_concurrency: f64) -> usize {
+    if hardware_concurrency.is_finite() && hardware_concurrency >= 1.0 {
+        (hardware_concurrency as usize).min(MAX_WORKERS)
+    } else {
+        1
+    }
+}
+
+/// The sentence for a worker count above the cap, if it is.
+pub fn check_cap(settings: &DpSettings, cap: usize) -> Result<(), String> {
+    if settings.n_workers > cap {
+        Err(format!(
+            "This browser reports {cap} logical core{}, so at most {cap} worker{} can each have one; {} would share cores and measure nothing useful.",
+            if cap == 1 { "" } else { "s" },
+            if cap == 1 { "" } else { "s" },
+            settings.n_workers
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// One shard's result, as it crosses the worker boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Shard {
+    pub step_idx: usize,
+    pub n_samples: usize,
+    pub loss: f32,
+    pub n_correct: usize,
+}
+
+impl From<ShardResult> for Shard {
+    fn from(s: ShardResult) -> Self {
+        Self {
+            step_idx: s.step_idx,
+            n_samples: s.n_samples,
+            loss: s.loss,
+            n_correct: s.n_correct,
+        }
+    }
+}
+
+impl From<Shard> for ShardResult {
+    fn from(s: Shard) -> Self {
+        Self {
+            step_idx: s.step_idx,
+            n_samples: s.n_samples,
+            loss: s.loss,
+            n_correct: s.n_correct,
+        }
+    }
+}
+
+/// Page → replica worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToReplica {
+    /// Be replica `worker_idx` of `n_workers` in run `run_id`; the four MNIST files travel
+    /// beside. The worker answers with step 0's gradients.
+    Start {
+        run_id: u32,
+        worker_idx: usize,
+        n_workers: usize,
+        settings: DpSettings,
+    },
+    /// Apply step `step_idx`'s all-reduced gradients (one buffer of little-endian f32 beside),
+    /// then compute the next step's, or say it has finished.
+    Apply { run_id: u32, step_idx: usize },
+    /// Evaluate the test set with the trained replica.
+    Evaluate { run_id: u32 },
+}
+
+/// Replica worker → page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromReplica {
+    Ready,
+    /// A shard's gradients (one buffer of little-endian f32 beside); `compute_ms` is the
+    /// worker's own time since the message that asked for them (apply plus forward and backward).
+    Gradients {
+        run_id: u32,
+        worker_idx: usize,
+        shard: Shard,
+        compute_ms: f64,
+    },
+    /// The last step is applied.
+    Finished {
+        run_id: u32,
+        worker_idx: usize,
+        compute_ms: f64,
+    },
+    /// Test accuracy of the trained replica.
+    Evaluated {
+        run_id: u32,
+        accuracy: f32,
+        n_test: usize,
+    },
+    /// Something the replica could not do.
+    Error {
+        run_id: Option<u32>,
+        message: String,
+    },
+}
+
+/// The replica worker's protocol (`worker_loader.js?lab=dp`).
+#[derive(Debug)]
+pub struct DpWorker;
+
+impl crate::training::client::WorkerProtocol for DpWorker {
+    const NAME: &'static str = "dp";
+    const WHAT: &'static str = "replica worker";
+    type In = ToReplica;
+    type Out = Received;
+    fn is_ready(received: &Received) -> bool {
+        matches!(received.message, FromReplica::Ready)
+    }
+    fn attach_bytes(received: &mut Received, buffers: Vec<Vec<u8>>) {
+        received.bytes = buffers.into_iter().next();
+    }
+}
+
+/// A replica's message as the page receives it: the JSON, and the buffer beside it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Received {
+    #[serde(flatten)]
+    pub message: FromReplica,
+    #[serde(skip)]
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// Gradients as bytes (little-endian f32) for a transferred buffer.
+pub fn f32_to_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Bytes back into f32s.
+///
+/// # Errors
+/// A length that is not a multiple of 4.
+pub fn bytes_to_f32(bytes: &[u8]) -> Result<Vec<f32>, String> {
+    if !bytes.len().is_multiple_of(4) {
+        return Err(format!(
+            "A gradient buffer of {} bytes is not whole 4-byte numbers.",
+            bytes.len()
+        ));
+    }
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
+/// What a replica's worker holds and does: plain data, its clock handed in.
+#[derive(Debug, Default)]
+pub struct ReplicaSession {
+    run: Option<(u32, usize, Replica, Dataset)>,
+    buffer: Vec<f32>,
+}
+
+/// A message for the page and the buffer to transfer beside it.
+pub type Outgoing = (FromReplica, Option<Vec<u8>>);
+
+impl ReplicaSession {
+    /// Answers one message of the page.
+    pub fn handle(
+        &mut self,
+        message: ToReplica,
+        buffers: Vec<Vec<u8>>,
+        clock: &mut dyn FnMut() -> f64,
+    ) -> Outgoing {
+        let started = clock();
+        let error = |run_id, message| (FromReplica::Error { run_id, message }, None);
+        match message {
+            ToReplica::Start {
+                run_id,
+                worker_idx,
+                n_workers,
+                settings,
+            } => {
+                let data = match load_data(&buffers) {
+                    Ok(data) => data,
+                    Err(rejection) => return error(Some(run_id), rejection.message),
+                };
+                let replica =
+                    match Replica::new(&settings.config(n_workers), worker_idx, data.train) {
+                        Ok(replica) => replica,
+                        Err(e) => return error(Some(run_id), format!("{e}.")),
+                    };
+                self.run = Some((run_id, worker_idx, replica, data.test));
+                let now = clock();
+                self.compute(run_id, now, clock)
+            }
+            ToReplica::Apply { run_id, step_idx } => {
+                let Some((current, worker_idx, replica, _)) = self.run.as_mut() else {
+                    return error(Some(run_id), "This replica has no run to apply to.".into());
+                };
+                if *current != run_id {
+                    return error(Some(run_id), format!("This replica is in run {current}."));
+                }
+                let averaged = match buffers.first().map(|b| bytes_to_f32(b)) {
+                    Some(Ok(values)) => values,
+                    Some(Err(message)) => return error(Some(run_id), message),
+                    None => {
+                        return error(
+                            Some(run_id),
+                            "The averaged gradients did not arrive.".into(),
+                        );
+                    }
+                };
+                if let Err(e) = replica.apply_gradients(step_idx, &averaged) {
+                    return error(Some(run_id), format!("{e}."));
+                }
+                if replica.is_finished() {
+                    let worker_idx = *worker_idx;
+                    return (
+                        FromReplica::Finished {
+                            run_id,
+                            worker_idx,
+                            compute_ms: clock() - started,
+                        },
+                        None,
+                    );
+                }
+                self.compute(run_id, started, clock)
+            }
+            ToReplica::Evaluate { run_id } => {
+                let Some((current, _, replica, test)) = self.run.as_ref() else {
+                    return error(
+                        Some(run_id),
+                        "This replica has no model to evaluate.".into(),
+                    );
+                };
+                if *current != run_id {
+                    return error(Some(run_id), format!("This replica is in run {current}."));
+                }
+                let mut evaluator = Evaluator::new(test.len(), 10);
+                loop {
+                    match replica.evaluate_chunk(test, &mut evaluator, EVAL_CHUNK) {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => return error(Some(run_id), format!("{e}.")),
+                    }
+                }
+                let evaluation = evaluator.finish();
+                (
+                    FromReplica::Evaluated {
+                        run_id,
+                        accuracy: evaluation.accuracy,
+                        n_test: evaluation.n_samples,
+                    },
+                    None,
+                )
+            }
+        }
+    }
+
+    /// Computes the next step's gradients; `compute_ms` counts from `started`.
+    fn compute(&mut self, run_id: u32, started: f64, clock: &mut dyn FnMut() -> f64) -> Outgoing {
+        let Some((_, worker_idx, replica, _)) = self.run.as_mut() else {
+            return (
+                FromReplica::Error {
+                    run_id: Some(run_id),
+                    message: "This replica has no run.".into(),
+                },
+                None,
+            );
+        };
+        let worker_idx = *worker_idx;
+        match replica.compute_gradients(&mut self.buffer) {
+            Ok(shard) => (
+                FromReplica::Gradients {
+                    run_id,
+                    worker_idx,
+                    shard: shard.into(),
+                    compute_ms: (clock() - started).max(0.0),
+                },
+                Some(f32_to_bytes(&self.buffer)),
+            ),
+            Err(e) => (
+                FromReplica::Error {
+                    run_id: Some(run_id),
+                    message: format!("{e}."),
+                },
+                None,
+            ),
+        }
+    }
+}
+
+/// A finished run of one worker count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DpResult {
+    pub n_workers: usize,
+    /// Samples per second over the timed steps (all but the first).
+    pub samples_per_s: f64,
+    /// Mean milliseconds per timed step.
+    pub step_ms: f64,
+    /// Of which the slowest replica was computing (its apply, forward and backward).
+    pub compute_ms: f64,
+    /// The rest: transfers, the page's all-reduce, waiting.
+    pub comm_ms: f64,
+    /// Loss of every step (over the global batch).
+    pub losses: Vec<f32>,
+    /// Test accuracy of replica 0 after the run.
+    pub test_accuracy: f32,
+    pub n_test: usize,
+}
+
+/// What the page must do after a replica's message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Nothing yet (waiting for the other replicas).
+    Wait,
+    /// Send these averaged gradients (little-endian f32) to every replica for `step_idx`.
+    Broadcast { step_idx: usize, bytes: Vec<u8> },
+    /// Ask replica 0 to evaluate the test set.
+    Evaluate,
+    /// The run is over.
+    Done(DpResult),
+}
+
+/// The page's side of one run: collects every replica's gradients for a step, all-reduces
+/// them, and keeps the time split. Time is the page's clock, handed in.
+#[derive(Debug)]
+pub struct Coordinator {
+    run_id: u32,
+    n_workers: usize,
+    step_idx: usize,
+    pending: Vec<Option<(Vec<f32>, Shard, f64)>>,
+    n_finished: usize,
+    finish_compute_ms: f64,
+    /// When step 0's gradients were all in (the timed part starts then).
+    timed_from_ms: Option<f64>,
+    timed_compute_ms: f64,
+    timed_samples: usize,
+    timed_steps: usize,
+    losses: Vec<f32>,
+    timed_until_ms: f64,
+    averaged: Vec<f32>,
+}
+
+impl Coordinator {
+    /// Run `run_id` over `n_workers` replicas.
+    pub fn new(run_id: u32, n_workers: usize) -> Self {
+        Self {
+            run_id,
+            n_workers,
+            step_idx: 0,
+            pending: vec![None; n_workers],
+            n_finished: 0,
+            finish_compute_ms: 0.0,
+            timed_from_ms: None,
+            timed_compute_ms: 0.0,
+            timed_samples: 0,
+            timed_steps: 0,
+            losses: Vec::new(),
+            timed_until_ms: 0.0,
+            averaged: Vec::new(),
+        }
+    }
+
+    pub fn run_id(&self) -> u32 {
+        self.run_id
+    }
+
+    pub fn n_workers(&self) -> usize {
+        self.n_workers
+    }
+
+    /// Steps whose gradients have been all-reduced.
+    pub fn n_steps_done(&self) -> usize {
+        self.losses.len()
+    }
+
+    /// The losses so far.
+    pub fn losses(&self) -> &[f32] {
+        &self.losses
+    }
+
+    /// Takes one replica message (with its buffer) received at `now_ms`.
+    ///
+    /// # Errors
+    /// A replica's error, a message out of order or of another shape: the sentence for the page.
+    pub fn on_message(
+        &mut self,
+        message: FromReplica,
+        bytes: Option<Vec<u8>>,
+        now_ms: f64,
+    ) -> Result<Action, String> {
+        match message {
+            FromReplica::Ready => Ok(Action::Wait),
+            FromReplica::Error { run_id, message } => {
+                if run_id.is_some_and(|id| id != self.run_id) {
+                    Ok(Action::Wait)
+                } else {
+                    Err(message)
+                }
+            }
+            FromReplica::Gradients { run_id, .. }
+            | FromReplica::Finished { run_id, .. }
+            | FromReplica::Evaluated { run_id, .. }
+                if run_id != self.run_id =>
+            {
+                Ok(Action::Wait)
+            }
+            FromReplica::Gradients {
+                worker_idx,
+                shard,
+                compute_ms,
+                ..
+            } => {
+                if worker_idx >= self.n_workers || shard.step_idx != self.step_idx {
+                    return Err(format!(
+                        "Replica {worker_idx} sent step {} while the run is at step {}.",
+                        shard.step_idx, self.step_idx
+                    ));
+                }
+                let values = bytes_to_f32(&bytes.unwrap_or_default())?;
+                self.pending[worker_idx] = Some((values, shard, compute_ms));
+                if self.pending.iter().any(Option::is_none) {
+                    return Ok(Action::Wait);
+                }
+                self.reduce(now_ms)
+            }
+            FromReplica::Finished {
+                worker_idx,
+                compute_ms,
+                ..
+            } => {
+                if worker_idx >= self.n_workers {
+                    return Err(format!("Replica {worker_idx} is not part of this run."));
+                }
+                self.n_finished += 1;
+                self.finish_compute_ms = self.finish_compute_ms.max(compute_ms);
+                if self.n_finished < self.n_workers {
+                    return Ok(Action::Wait);
+                }
+                self.timed_compute_ms += self.finish_compute_ms;
+                self.timed_until_ms = now_ms;
+                Ok(Action::Evaluate)
+            }
+            FromReplica::Evaluated {
+                accuracy, n_test, ..
+            } => Ok(Action::Done(self.result(accuracy, n_test))),
+        }
+    }
+
+    fn reduce(&mut self, now_ms: f64) -> Result<Action, String> {
+        let entries: Vec<(Vec<f32>, Shard, f64)> =
+            self.pending.iter_mut().filter_map(Option::take).collect();
+        let n_values = entries.first().map_or(0, |(v, _, _)| v.len());
+        self.averaged.resize(n_values, 0.0);
+        let parts: Vec<(&[f32], usize)> = entries
+            .iter()
+            .map(|(values, shard, _)| (values.as_slice(), shard.n_samples))
+            .collect();
+        all_reduce_mean(&parts, &mut self.averaged)
+            .map_err(|e| format!("The all-reduce failed: {e}."))?;
+        let shards: Vec<ShardResult> = entries.iter().map(|(_, s, _)| (*s).into()).collect();
+        let summary = StepSummary::from_shards(&shards);
+        if !summary.loss.is_finite() {
+            return Err(format!(
+                "The loss stopped being a number at step {}: lower the learning rate.",
+                summary.step_idx + 1
+            ));
+        }
+        self.losses.push(summary.loss);
+        let slowest = entries.iter().map(|(_, _, ms)| *ms).fold(0.0, f64::max);
+        if self.timed_from_ms.is_none() {
+            // Step 0 includes reading the data and building the model: a warm-up, as the real
+            // run's first step (about 8.4 s against 0.89 s), so the timing starts after it.
+            self.timed_from_ms = Some(now_ms);
+        } else {
+            self.timed_compute_ms += slowest;
+            self.timed_samples += summary.n_samples;
+            self.timed_steps += 1;
+        }
+        let step_idx = self.step_idx;
+        self.step_idx += 1;
+        Ok(Action::Broadcast {
+            step_idx,
+            bytes: f32_to_bytes(&self.averaged),
+        })
+    }
+
+    fn result(&self, test_accuracy: f32, n_test: usize) -> DpResult {
+        let wall_ms =
+            (self.timed_until_ms - self.timed_from_ms.unwrap_or(self.timed_until_ms)).max(0.0);
+        // The timed part covers the applies of steps 0..n and the gradients of steps 1..n.
+        let n_timed = self.timed_steps.max(1) as f64;
+        let step_ms = wall_ms / n_timed;
+        let compute_ms = (self.timed_compute_ms / n_timed).min(step_ms);
+        DpResult {
+            n_workers: self.n_workers,
+            samples_per_s: if wall_ms > 0.0 {
+                self.timed_samples as f64 * 1_000.0 / wall_ms
+            } else {
+                0.0
+            },
+            step_ms,
+            compute_ms,
+            comm_ms: step_ms - compute_ms,
+            losses: self.losses.clone(),
+            test_accuracy,
+            n_test,
+        }
+    }
+}
+
+/// The results table: workers, samples/s, efficiency against one worker, step, compute,
+/// communication, final loss, test accuracy.
+pub fn result_rows(results: &[DpResult]) -> Vec<Vec<String>> {
+    let one = results
+        .iter()
+        .find(|r| r.n_workers == 1)
+        .map(|r| r.samples_per_s);
+    results
+        .iter()
+        .map(|r| {
+            vec![
+                r.n_workers.to_string(),
+                format!("{:.0}", r.samples_per_s),
+                efficiency(one, r).map_or_else(|| "—".into(), |e| format!("{:.0}%", 100.0 * e)),
+                format!("{:.1} ms", r.step_ms),
+                format!(
+                    "{:.1} ms ({:.0}%)",
+                    r.compute_ms,
+                    100.0 * r.compute_ms / r.step_ms.max(1e-9)
+                ),
+                format!(
+                    "{:.1} ms ({:.0}%)",
+                    r.comm_ms,
+                    100.0 * r.comm_ms / r.step_ms.max(1e-9)
+                ),
+                r.losses
+                    .last()
+                    .map_or_else(String::new, |l| format!("{l:.4}")),
+                format!("{:.2}%", 100.0 * r.test_accuracy),
+            ]
+        })
+        .collect()
+}
+
+/// Per-worker rate over one worker's: `rate(N) / (N · rate(1))`.
+pub fn efficiency(one_worker_rate: Option<f64>, result: &DpResult) -> Option<f64> {
+    one_worker_rate
+        .filter(|&r| r > 0.0)
+        .map(|r| result.samples_per_s / (result.n_workers as f64 * r))
+}
+
+/// The sentence under the results, in this browser's words.
+pub fn results_sentence(results: &[DpResult]) -> Option<String> {
+    let one = results.iter().find(|r| r.n_workers == 1)?;
+    let most = results.iter().max_by_key(|r| r.n_workers)?;
+    if most.n_workers == 1 {
+        return None;
+    }
+    Some(format!(
+        "In this browser, {} workers trained {:.2}× as many samples per second as one ({:.0}% efficiency); the test accuracy differs by {:.2} percentage points, because the replicas compute the same step as one worker.",
+        most.n_workers,
+        most.samples_per_s / one.samples_per_s.max(1e-9),
+        100.0 * efficiency(Some(one.samples_per_s), most).unwrap_or(0.0),
+        100.0 * (most.test_accuracy - one.test_accuracy).abs()
+    ))
+}
+
+#[cfg(test)]
+mod tests;

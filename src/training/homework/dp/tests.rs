@@ -1,0 +1,322 @@
+use super::*;
+use nn::idx::encode;
+
+/// A tiny learnable set of 28×28 digits: class `c` lights row band `c`.
+fn files(n_train: usize, n_test: usize) -> Vec<Vec<u8>> {
+    let make = |n: usize, offset: usize| {
+        let mut pixels = Vec::with_capacity(n * 784);
+        let mut labels = Vec::with_capacity(n);
+        for i in 0..n {
+            let class = (i + offset) % 10;
+            for row in 0..28 {
+                for col in 0..28 {
+                    let lit = row / 2 == class + 2 && (col + i) % 5 != 0;
+                    pixels.push(if lit { 250 } else { 0 });
+                }
+            }
+            labels.push(class as u8);
+        }
+        (encode(&[n, 28, 28], &pixels), encode(&[n], &labels))
+    };
+    let (train_images, train_labels) = make(n_train, 0);
+    let (test_images, test_labels) = make(n_test, 3);
+    vec![train_images, train_labels, test_images, test_labels]
+}
+
+fn settings(query: &str) -> DpSettings {
+    DpForm::from_query(&crate::query::parse(query))
+        .parse()
+        .unwrap()
+}
+
+/// Drives a whole run the way the page does, with `n_workers` replica sessions and a fake
+/// clock that advances 1 ms per reading; returns the result.
+fn run(settings: &DpSettings, n_workers: usize, data: &[Vec<u8>]) -> DpResult {
+    let mut time = 0.0;
+    let mut clock = move || {
+        time += 1.0;
+        time
+    };
+    let mut sessions: Vec<ReplicaSession> =
+        (0..n_workers).map(|_| ReplicaSession::default()).collect();
+    let mut coordinator = Coordinator::new(7, n_workers);
+    let mut inbox: Vec<Outgoing> = sessions
+        .iter_mut()
+        .enumerate()
+        .map(|(worker_idx, session)| {
+            session.handle(
+                ToReplica::Start {
+                    run_id: 7,
+                    worker_idx,
+                    n_workers,
+                    settings: *settings,
+                },
+                data.to_vec(),
+                &mut clock,
+            )
+        })
+        .collect();
+    loop {
+        let mut next = Vec::new();
+        for (message, bytes) in inbox {
+            let now = clock();
+            match coordinator.on_message(message, bytes, now).unwrap() {
+                Action::Wait => {}
+                Action::Broadcast { step_idx, bytes } => {
+                    for session in &mut sessions {
+                        next.push(session.handle(
+                            ToReplica::Apply {
+                                run_id: 7,
+                                step_idx,
+                            },
+                            vec![bytes.clone()],
+                            &mut clock,
+                        ));
+                    }
+                }
+                Action::Evaluate => next.push(sessions[0].handle(
+                    ToReplica::Evaluate { run_id: 7 },
+                    Vec::new(),
+                    &mut clock,
+                )),
+                Action::Done(result) => return result,
+            }
+        }
+        assert!(!next.is_empty(), "the run stalled");
+        inbox = next;
+    }
+}
+
+#[test]
+fn the_form_reads_sn_keys_and_refuses_bad_values_with_a_sentence() {
+    let s = settings("sn-workers=4&sn-model=mlp&sn-batch=32&sn-steps=10&sn-lr=0.1&sn-seed=3");
+    assert_eq!(
+        s,
+        DpSettings {
+            n_workers: 4,
+            model: ModelKind::Mlp,
+            global_batch: 32,
+            n_steps: 10,
+            lr: 0.1,
+            seed: 3
+        }
+    );
+    assert_eq!(s.sweep(), vec![1, 2, 4]);
+    assert_eq!(settings("sn-workers=3").sweep(), vec![1, 2, 3]);
+    assert_eq!(settings("sn-workers=1").sweep(), vec![1]);
+    // The defaults: the CNN at a global batch of 64 on 2 workers.
+    let d = settings("");
+    assert_eq!(
+        (d.n_workers, d.model, d.global_batch),
+        (2, ModelKind::Cnn, 64)
+    );
+    let form = DpForm::from_query(&crate::query::parse("sn-workers=0&sn-model=rnn&sn-batch=x"));
+    let errors = form.parse().unwrap_err();
+    assert_eq!(errors.len(), 3);
+    assert!(
+        form.error(DpField::Model).unwrap().contains("“rnn”"),
+        "{errors:?}"
+    );
+    assert!(form.error(DpField::Workers).is_some());
+    assert!(form.href().contains("sn-workers=0"));
+}
+
+#[test]
+fn the_cap_follows_the_browsers_cores() {
+    assert_eq!(worker_cap(2.0), 2);
+    assert_eq!(worker_cap(0.0), 1);
+    assert_eq!(worker_cap(f64::NAN), 1);
+    assert_eq!(worker_cap(128.0), MAX_WORKERS);
+    assert!(check_cap(&settings("sn-workers=2"), 2).is_ok());
+    let sentence = check_cap(&settings("sn-workers=4"), 2).unwrap_err();
+    assert!(
+        sentence.starts_with("This browser reports 2 logical cores"),
+        "{sentence}"
+    );
+}
+
+#[test]
+fn gradients_cross_as_bytes_unchanged() {
+    let values = [1.5f32, -0.0, f32::MIN_POSITIVE, 3.0e7];
+    let back = bytes_to_f32(&f32_to_bytes(&values)).unwrap();
+    assert_eq!(
+        back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        values.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+    assert!(bytes_to_f32(&[1, 2, 3]).unwrap_err().contains("3 bytes"));
+}
+
+/// Through the messages, two and three workers give one worker's losses and test accuracy.
+#[test]
+fn replicas_through_messages_give_one_workers_run() {
+    let data = files(50, 30);
+    let s = settings("sn-model=mlp&sn-batch=16&sn-steps=12&sn-lr=0.1");
+    let one = run(&s, 1, &data);
+    assert_eq!(one.losses.len(), 12);
+    assert!(one.losses[11] < one.losses[0], "{:?}", one.losses);
+    assert_eq!(one.n_test, 30);
+    for n_workers in [2, 3] {
+        let many = run(&s, n_workers, &data);
+        assert_eq!(many.n_workers, n_workers);
+        for (a, b) in one.losses.iter().zip(&many.losses) {
+            assert!((a - b).abs() < 1e-4, "{n_workers}: {a} vs {b}");
+        }
+        assert!((one.test_accuracy - many.test_accuracy).abs() <= 1.0 / 30.0);
+        // The split adds up, and the fake clock makes every part positive.
+        assert!(many.samples_per_s > 0.0);
+        assert!((many.compute_ms + many.comm_ms - many.step_ms).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn the_coordinator_turns_bad_and_late_messages_into_sentences_or_ignores_them() {
+    let mut c = Coordinator::new(3, 2);
+    // A message of an older run is ignored.
+    let old = FromReplica::Gradients {
+        run_id: 2,
+        worker_idx: 0,
+        shard: Shard {
+            step_idx: 0,
+            n_samples: 4,
+            loss: 1.0,
+            n_correct: 1,
+        },
+        compute_ms: 1.0,
+    };
+    assert_eq!(c.on_message(old, Some(vec![0; 8]), 0.0), Ok(Action::Wait));
+    // A step out of order, a replica outside the run and a replica's error are sentences.
+    let ahead = FromReplica::Gradients {
+        run_id: 3,
+        worker_idx: 1,
+        shard: Shard {
+            step_idx: 5,
+            n_samples: 4,
+            loss: 1.0,
+            n_correct: 1,
+        },
+        compute_ms: 1.0,
+    };
+    assert!(
+        c.on_message(ahead, Some(vec![0; 8]), 0.0)
+            .unwrap_err()
+            .contains("step 5")
+    );
+    let error = FromReplica::Error {
+        run_id: Some(3),
+        message: "The data looks gzip-compressed but does not decompress.".into(),
+    };
+    assert!(
+        c.on_message(error, None, 0.0)
+            .unwrap_err()
+            .starts_with("The data")
+    );
+    let gradients = |worker_idx, n| FromReplica::Gradients {
+        run_id: 3,
+        worker_idx,
+        shard: Shard {
+            step_idx: 0,
+            n_samples: n,
+            loss: 2.0,
+            n_correct: 0,
+        },
+        compute_ms: 5.0,
+    };
+    // Buffers of different lengths cannot be averaged.
+    assert_eq!(
+        c.on_message(gradients(0, 3), Some(f32_to_bytes(&[1.0, 2.0])), 1.0),
+        Ok(Action::Wait)
+    );
+    assert!(
+        c.on_message(gradients(1, 1), Some(f32_to_bytes(&[1.0])), 2.0)
+            .unwrap_err()
+            .contains("all-reduce")
+    );
+}
+
+#[test]
+fn a_replica_refuses_bad_files_and_messages_with_sentences() {
+    let mut session = ReplicaSession::default();
+    let mut clock = || 0.0;
+    let mut bad = files(10, 10);
+    bad[0] = vec![1, 2, 3];
+    let (reply, bytes) = session.handle(
+        ToReplica::Start {
+            run_id: 1,
+            worker_idx: 0,
+            n_workers: 1,
+            settings: settings("sn-model=mlp"),
+        },
+        bad,
+        &mut clock,
+    );
+    assert!(bytes.is_none());
+    assert!(
+        matches!(
+            reply,
+            FromReplica::Error {
+                run_id: Some(1),
+                ..
+            }
+        ),
+        "{reply:?}"
+    );
+    let (reply, _) = session.handle(
+        ToReplica::Apply {
+            run_id: 1,
+            step_idx: 0,
+        },
+        Vec::new(),
+        &mut clock,
+    );
+    assert!(matches!(reply, FromReplica::Error { .. }));
+    // A run, then averaged gradients of the wrong length.
+    let (reply, _) = session.handle(
+        ToReplica::Start {
+            run_id: 2,
+            worker_idx: 0,
+            n_workers: 1,
+            settings: settings("sn-model=mlp&sn-batch=4&sn-steps=2"),
+        },
+        files(10, 10),
+        &mut clock,
+    );
+    assert!(
+        matches!(reply, FromReplica::Gradients { run_id: 2, .. }),
+        "{reply:?}"
+    );
+    let (reply, _) = session.handle(
+        ToReplica::Apply {
+            run_id: 2,
+            step_idx: 0,
+        },
+        vec![f32_to_bytes(&[0.0; 3])],
+        &mut clock,
+    );
+    let FromReplica::Error { message, .. } = reply else {
+        panic!("{reply:?}")
+    };
+    assert!(message.contains("holds 3 values"), "{message}");
+}
+
+#[test]
+fn the_results_table_shows_efficiency_against_one_worker() {
+    let result = |n_workers, samples_per_s, test_accuracy| DpResult {
+        n_workers,
+        samples_per_s,
+        step_ms: 100.0,
+        compute_ms: 80.0,
+        comm_ms: 20.0,
+        losses: vec![0.5],
+        test_accuracy,
+        n_test: 2_000,
+    };
+    let results = [result(1, 400.0, 0.9), result(2, 720.0, 0.905)];
+    let rows = result_rows(&results);
+    assert_eq!(rows[0][2], "100%");
+    // 720 / (2 · 400) = 90 %.
+    assert_eq!(rows[1][2], "90%");
+    assert_eq!(rows[1][4], "80.0 ms (80%)");
+    let sentence = results_sentence(&results).unwrap();
+    assert!(sentence.contains("1.80×"), "{sentence}");
+    assert!(sentence.contains("0.50 percentage points"), "{sentence}");
+}

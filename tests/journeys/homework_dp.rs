@@ -1,0 +1,142 @@
+//! The homework's SambaNova section: data-parallel training across Web Workers. The sweep with
+//! 2 workers trains the MNIST CNN with 1 worker, then 2; both finish with the same test
+//! accuracy (the replicas compute one worker's step), both rates and the compute /
+//! communication split are shown, and no main-thread task exceeds 50 ms meanwhile. A bad
+//! setting and a worker count above the browser's cores get their sentences.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{Browser, StaticServer, relative_dist};
+
+const STATUS: &str = "[data-testid=homework-sn-status]";
+
+/// The results table's body rows, as cell texts.
+async fn result_rows(browser: &Browser) -> Vec<Vec<String>> {
+    let rows = browser
+        .eval(
+            "return [...document.querySelectorAll('[data-testid=homework-sn-results] tbody tr')]
+               .map(tr => [...tr.children].map(c => c.textContent.trim()));",
+        )
+        .await;
+    serde_json::from_value::<Vec<Vec<String>>>(rows).expect("rows of texts")
+}
+
+fn percent(text: &str) -> f64 {
+    text.trim_end_matches('%').parse().expect("a percentage")
+}
+
+#[tokio::test]
+async fn two_workers_train_to_one_workers_accuracy_and_show_both_rates() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/labs/homework?at=sambanova&sn-workers=2&sn-model=cnn&sn-batch=64&sn-steps=40",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_for_part("[data-testid=homework-sambanova-model]", "2293")
+        .await;
+    browser
+        .wait_for_part("[data-testid=homework-sn-cap]", "logical cores")
+        .await;
+    browser.watch_main_thread().await;
+    browser
+        .eval(
+            "window.__tasks = []; window.__runStart = performance.now();
+             new PerformanceObserver(l => { for (const e of l.getEntries())
+               window.__tasks.push([Math.round(e.startTime - window.__runStart), Math.round(e.duration)]); })
+               .observe({ type: 'longtask', buffered: false }); return 0;",
+        )
+        .await;
+    browser.click("[data-testid=homework-sn-run]").await;
+    browser
+        .wait_for_prefix(STATUS, "Done.", Duration::from_secs(900), STATUS)
+        .await;
+    let main_thread = browser.main_thread().await;
+    let tasks = browser
+        .eval("return [window.__tasks, performance.now() - window.__runStart];")
+        .await;
+    println!("long tasks (ms after Run, ms long), run length: {tasks}");
+    let rows = result_rows(&browser).await;
+    println!("data-parallel results: {rows:?}; main thread: {main_thread:?}");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!((rows[0][0].as_str(), rows[1][0].as_str()), ("1", "2"));
+    let rate = |row: &Vec<String>| row[1].parse::<f64>().expect("samples/s");
+    let (one, two) = (rate(&rows[0]), rate(&rows[1]));
+    assert!(one > 0.0 && two > 0.0, "{rows:?}");
+    println!(
+        "MNIST CNN, global batch 64: 1 worker {one:.0} samples/s, 2 workers {two:.0} samples/s ({:.2}×)",
+        two / one
+    );
+    let (acc_one, acc_two) = (percent(&rows[0][7]), percent(&rows[1][7]));
+    assert!(acc_one > 50.0, "40 steps learn something: {acc_one}%");
+    assert!(
+        (acc_one - acc_two).abs() <= 1.0,
+        "same accuracy within 0.01: {acc_one}% vs {acc_two}%"
+    );
+    // The split is shown for both.
+    assert!(
+        rows.iter()
+            .all(|r| r[4].contains("ms") && r[5].contains("ms"))
+    );
+    let summary = browser.text_of("[data-testid=homework-sn-summary]").await;
+    assert!(summary.contains("2 workers trained"), "{summary}");
+    let longest = main_thread.longest_task.as_f64().unwrap_or(0.0);
+    assert!(longest <= 50.0, "a main-thread task took {longest} ms");
+    browser.screenshot_page("homework-sambanova").await;
+    browser.assert_console_clean().await;
+
+    // The dark theme.
+    browser
+        .eval("localStorage.setItem('testbed-lab.theme', 'dark'); location.reload(); return 0;")
+        .await;
+    browser
+        .wait_for_part("[data-testid=homework-sambanova-model]", "2293")
+        .await;
+    let theme = browser
+        .eval("return document.documentElement.getAttribute('data-theme');")
+        .await;
+    assert_eq!(theme, Value::from("dark"));
+    browser.screenshot_page("homework-sambanova-dark").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn bad_settings_and_too_many_workers_get_their_sentences() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/labs/homework?at=sambanova&sn-model=rnn",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_for_part("[data-testid=homework-error-sn-model]", "“rnn”")
+        .await;
+    browser.click("[data-testid=homework-sn-run]").await;
+    browser
+        .wait_for_part(STATUS, "Some settings are not accepted")
+        .await;
+    let cores = browser
+        .eval("return navigator.hardwareConcurrency;")
+        .await
+        .as_u64()
+        .unwrap_or(1);
+    browser
+        .open(&format!(
+            "{}/#/labs/homework?at=sambanova&sn-workers={}",
+            server.origin,
+            (cores + 1).min(16)
+        ))
+        .await;
+    if cores < 16 {
+        browser.click("[data-testid=homework-sn-run]").await;
+        browser.wait_for_part(STATUS, "logical core").await;
+    }
+    browser.close().await;
+}
