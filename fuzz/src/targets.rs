@@ -24,6 +24,7 @@ use testbed_lab::simulation::{machine, machines};
 use testbed_lab::theme::Theme;
 use testbed_lab::training::bert::config::BertForm;
 use testbed_lab::training::bert::task::Bert;
+use testbed_lab::training::homework::dp::{FromReplica, ToReplica};
 use testbed_lab::training::mnist::config::LabForm;
 use testbed_lab::training::mnist::task::Mnist;
 use testbed_lab::training::protocol::{FromWorker, ToWorker, decode, encode};
@@ -271,6 +272,8 @@ fn message_seeds() -> Vec<Vec<u8>> {
             message: "There is no preset called “x”.".into(),
         }),
     ];
+    seeds.push(r#"{"type":"apply","run_id":2,"step_idx":7}"#.into());
+    seeds.push(r#"{"type":"error","run_id":2,"message":"no data"}"#.into());
     seeds.push(
         r#"{"type":"query","request_id":1,"query":{"sentence":{"text":"a fine film","max_len":64}}}"#
             .into(),
@@ -288,6 +291,8 @@ fn run_message(bytes: &[u8]) -> String {
         class(&decode::<FromWorker<Bert>>(&t)),
         class(&decode::<ToCompare>(&t)),
         class(&decode::<FromCompare>(&t)),
+        class(&decode::<ToReplica>(&t)),
+        class(&decode::<FromReplica>(&t)),
     ]
     .iter()
     .map(|c| if c == "ok" { '1' } else { '0' })
