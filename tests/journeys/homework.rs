@@ -1,0 +1,121 @@
+//! The homework lab (`#/labs/homework`): a 2×2 Graphcore grid trains in the MNIST worker and
+//! fills its table, its plot and the reality table; bad `ipu-`/`groq-` values in the address
+//! get their sentence; the main thread never holds a task over 50 ms.
+
+use std::time::Duration;
+
+use crate::support::{Browser, StaticServer, relative_dist};
+use serde_json::Value;
+
+/// Ten minutes: four CNN runs on 400 digits each test on 2,000 digits.
+const GRID_PATIENCE: Duration = Duration::from_secs(600);
+
+async fn theme_both(browser: &Browser, name: &str) {
+    browser.screenshot_page(&format!("{name}-light")).await;
+    browser.click("[data-testid=theme-toggle]").await;
+    browser.screenshot_page(&format!("{name}-dark")).await;
+    browser.click("[data-testid=theme-toggle]").await;
+}
+
+#[tokio::test]
+async fn a_two_by_two_graphcore_grid_runs_in_the_worker_and_fills_its_table() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    let query = "at=graphcore&ipu-lr=0.05%2C0.5&ipu-batch=8%2C16&ipu-epochs=1&ipu-steps=here&ipu-digits=400&ipu-seed=1";
+    browser
+        .open(&format!("{}/#/labs/homework?{query}", server.origin))
+        .await;
+    browser
+        .wait_for_part(
+            "[data-testid=ipu-grid-estimate]",
+            "4 runs of the CNN, about",
+        )
+        .await;
+    // No worker until the grid starts.
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('[data-testid=ipu-status]') === null;")
+            .await,
+        Value::Bool(true)
+    );
+    browser.watch_main_thread().await;
+    let started = std::time::Instant::now();
+    browser.click("[data-testid=ipu-grid-run]").await;
+    let cells = "return [...document.querySelectorAll('[data-testid=ipu-grid-table] tbody tr')]
+        .map(r => r.cells[3].textContent);";
+    let started_wait = std::time::Instant::now();
+    loop {
+        let texts = browser.eval(cells).await;
+        let done = texts.as_array().is_some_and(|a| {
+            a.len() == 4
+                && a.iter()
+                    .all(|t| t.as_str().is_some_and(|t| t.ends_with('%')))
+        });
+        if done {
+            break;
+        }
+        assert!(
+            started_wait.elapsed() < GRID_PATIENCE,
+            "the grid did not finish: {texts}; status: {}",
+            browser.text_of("[data-testid=ipu-status]").await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let elapsed = started.elapsed();
+    let table = browser.text_of("[data-testid=ipu-grid-table]").await;
+    let times = browser.text_of("[data-testid=ipu-grid-epoch-times]").await;
+    let main = browser.main_thread().await;
+    println!(
+        "homework grid, 2×2 on 400 digits: {elapsed:?}; longest main-thread task {} ms (0 = none over 50 ms), longest frame gap {} ms\n{table}\n{times}",
+        main.longest_task, main.longest_gap
+    );
+    assert_eq!(
+        main.longest_task,
+        Value::from(0),
+        "a main-thread task over 50 ms"
+    );
+    // Each run's batch and learning rate are in the table, and every run finished.
+    for row in ["0.05 8 1", "0.05 16 1", "0.5 8 1", "0.5 16 1"] {
+        assert!(table.contains(row), "{row} in {table}");
+    }
+    assert_eq!(table.matches("finished").count(), 4, "{table}");
+    // The epoch times: the IPU model's figure and this browser's measured one for each batch.
+    assert!(times.contains("8.65 s"), "{times}");
+    assert!(!times.contains("run the grid"), "{times}");
+    // The settings stayed in the address.
+    let hash = browser.eval("return location.hash;").await;
+    assert_eq!(hash.as_str(), Some(&format!("#/labs/homework?{query}")[..]));
+    browser.assert_console_clean().await;
+    theme_both(&browser, "homework-graphcore").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_bad_ipu_value_in_the_address_gets_its_sentence() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/labs/homework?at=graphcore&ipu-batch=8%2C0&ipu-steps=gpu",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=homework-error-ipu-batch]",
+            "A batch size must be at least 1, not 0.",
+        )
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=homework-error-ipu-steps]",
+            "“gpu” is not a number of steps here: choose here or ipu.",
+        )
+        .await;
+    let disabled = browser
+        .eval("return document.querySelector('[data-testid=ipu-grid-run]').disabled;")
+        .await;
+    assert_eq!(disabled, Value::Bool(true));
+    browser.assert_console_clean().await;
+    browser.close().await;
+}
