@@ -188,7 +188,7 @@ pub const HOMEWORK: &[HomeworkSection] = &[
         machine: "Groq",
         title: "Your own input instead of dummy input (BERT-tiny)",
         lab: Some(course::LabName::GroqInput),
-        status: Status::Coming,
+        status: Status::Ready,
     },
 ];
 

@@ -6,7 +6,7 @@
 use leptos::html::{A, Canvas};
 use leptos::prelude::*;
 
-use super::{HomeworkFigures, SectionFrame};
+use super::{HomeworkFigures, SectionFrame, current_query};
 use crate::charts::palette::use_palette;
 use crate::charts::setting_plot::{SETTING_PLOT_HEIGHT, SettingPanel, draw_setting_plot};
 use crate::components::lab::{CurvesPanel, LabHandle, RunPanel, SettingsField, percent};
@@ -36,14 +36,6 @@ pub(super) fn model_epoch_s(batch: usize) -> Result<f64, String> {
     )
     .map(|e| e.total_s())
     .map_err(|e| e.to_string())
-}
-
-/// Reads the current address's query (the other sections' keys stay when ours are written).
-fn current_query() -> Vec<(String, String)> {
-    let hash = web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default();
-    crate::route::Location::parse(&hash).query
 }
 
 #[component]

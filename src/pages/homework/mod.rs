@@ -26,6 +26,16 @@ use crate::training::state::RunRecord;
 pub(crate) struct HomeworkFigures {
     /// The Graphcore grid's runs of this visit.
     pub graphcore_records: RwSignal<Option<Signal<Vec<RunRecord<RunConfig>>>>>,
+    /// The Groq section's answers of this visit.
+    pub groq_results: RwSignal<Option<Signal<Vec<crate::training::homework::groq::GroqResult>>>>,
+}
+
+/// The current address's query (a section writes its own keys and keeps the others').
+fn current_query() -> Vec<(String, String)> {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    crate::route::Location::parse(&hash).query
 }
 
 /// The section link `#/labs/homework?at=<at>`.
@@ -54,6 +64,7 @@ pub fn HomeworkLab(query: Vec<(String, String)>) -> impl IntoView {
     });
     provide_context(HomeworkFigures {
         graphcore_records: RwSignal::new(None),
+        groq_results: RwSignal::new(None),
     });
     view! {
         <nav class="homework-nav" aria-label="The four experiments">

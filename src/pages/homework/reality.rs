@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use super::HomeworkFigures;
 use crate::components::table::DataTable;
 use crate::training::homework::grid::ipu_setting_result;
+use crate::training::homework::groq::reality_figures;
 use crate::training::homework::reality::{
-    GraphcoreOurs, RealityRow, fill_graphcore, real_rows, to_csv,
+    GraphcoreOurs, RealityRow, fill_graphcore, fill_groq, real_rows, to_csv,
 };
 use crate::training::mnist::config::IPU_SWEEP;
 
@@ -34,6 +35,11 @@ fn live_rows(figures: Option<HomeworkFigures>, model_epoch_s: Option<f64>) -> Ve
             model_epoch_s,
         },
     );
+    let groq = figures
+        .and_then(|f| f.groq_results.get())
+        .map(|results| results.with(|r| reality_figures(r)))
+        .unwrap_or_else(|| reality_figures(&[]));
+    fill_groq(&mut rows, &groq);
     rows
 }
 

@@ -3,6 +3,7 @@
 //! results. Natively tested; the page only renders these.
 
 pub mod grid;
+pub mod groq;
 pub mod reality;
 
 /// The homework page's address with `own` replacing every key that starts with `prefix` in

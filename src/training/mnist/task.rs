@@ -673,6 +673,7 @@ mod tests {
                     answer,
                     run_id: 7,
                     while_training: false,
+                    ..
                 },
             ] => {
                 assert_eq!(answer.class, 5);
