@@ -1,6 +1,7 @@
 //! The homework lab (`#/labs/homework`): a 2×2 Graphcore grid trains in the MNIST worker and
 //! fills its table, its plot and the reality table; bad `ipu-`/`groq-` values in the address
-//! get their sentence; the main thread never holds a task over 50 ms.
+//! get their sentence; a typed sentence and the dummy input get different answers and the same
+//! Groq latency, and length 256 recompiles; the main thread never holds a task over 50 ms.
 
 use std::time::Duration;
 
@@ -114,6 +115,151 @@ async fn a_bad_ipu_value_in_the_address_gets_its_sentence() {
         .await;
     let disabled = browser
         .eval("return document.querySelector('[data-testid=ipu-grid-run]').disabled;")
+        .await;
+    assert_eq!(disabled, Value::Bool(true));
+    browser.assert_console_clean().await;
+    browser.close().await;
+}
+
+/// The rows of the Groq section's results table, cell by cell.
+async fn groq_rows(browser: &Browser) -> Vec<Vec<String>> {
+    let rows = browser
+        .eval(
+            "return [...document.querySelectorAll('[data-testid=groq-results] tbody tr')]
+               .map(r => [...r.cells].map(c => c.textContent));",
+        )
+        .await;
+    serde_json::from_value(rows).expect("rows of text")
+}
+
+async fn wait_rows(browser: &Browser, n: usize) -> Vec<Vec<String>> {
+    browser
+        .wait_until(
+            &format!("{n} answers"),
+            &format!(
+                "return document.querySelectorAll('[data-testid=groq-results] tbody tr').length === {n};"
+            ),
+        )
+        .await;
+    groq_rows(browser).await
+}
+
+#[tokio::test]
+async fn a_sentence_and_the_dummy_input_differ_in_prediction_not_in_groq_latency_and_256_recompiles()
+ {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    let query = "at=groq&groq-len=128&groq-text=A%20gripping%2C%20funny%20and%20generous%20film.&groq-tests=50&groq-train=64";
+    browser
+        .open(&format!("{}/#/labs/homework?{query}", server.origin))
+        .await;
+    browser.click("[data-testid=groq-fine-tune]").await;
+    // The short fine-tune ends, and the model can be asked.
+    browser
+        .wait_until(
+            "the fine-tuned model",
+            "const b = document.querySelector('[data-testid=groq-classify]'); return !!b && !b.disabled;",
+        )
+        .await;
+    browser.watch_main_thread().await;
+    browser.click("[data-testid=groq-classify]").await;
+    wait_rows(&browser, 1).await;
+    browser
+        .wait_for_part(
+            "[data-testid=groq-compile-notice]",
+            "Compiled for the shape (1, 128)",
+        )
+        .await;
+    browser.click("[data-testid=groq-dummy]").await;
+    let rows = wait_rows(&browser, 2).await;
+    // Different answers, the same Groq latency (same shape), the real 26.6 µs beside both.
+    assert!(rows[0][0].starts_with("your sentence"), "{rows:?}");
+    assert!(
+        rows[1][0].starts_with("the example's dummy input"),
+        "{rows:?}"
+    );
+    assert_ne!(rows[0][2], rows[1][2], "{rows:?}");
+    assert_eq!(rows[0][4], rows[1][4], "{rows:?}");
+    assert_eq!(rows[0][5], "26.6 µs", "{rows:?}");
+    browser
+        .wait_for_part("[data-testid=groq-compile-notice]", "Same shape (1, 128)")
+        .await;
+    browser
+        .wait_for_part("[data-testid=groq-point]", "Your sentence gave P(positive)")
+        .await;
+    // Length 256: a recompile, and a new latency.
+    browser
+        .eval(
+            "const s = document.querySelector('[data-testid=homework-groq-len]');
+             s.value = '256'; s.dispatchEvent(new Event('change', { bubbles: true })); return true;",
+        )
+        .await;
+    browser.click("[data-testid=groq-dummy]").await;
+    let rows = wait_rows(&browser, 3).await;
+    browser
+        .wait_for_part(
+            "[data-testid=groq-compile-notice]",
+            "The input shape changed from (1, 128) to (1, 256)",
+        )
+        .await;
+    assert_eq!(rows[2][1], "256", "{rows:?}");
+    assert_ne!(rows[2][4], rows[1][4], "{rows:?}");
+    assert_eq!(rows[2][5], "42.8 µs", "{rows:?}");
+    // The timed test sentences, and the reality table's rows filled from this browser.
+    browser.click("[data-testid=groq-tests-run]").await;
+    let rows = wait_rows(&browser, 4).await;
+    assert!(rows[3][2].starts_with("accuracy "), "{rows:?}");
+    let reality = browser.text_of("[data-testid=homework-reality]").await;
+    assert!(reality.contains("Groq model"), "{reality}");
+    assert!(
+        reality.contains("this browser (wasm, one thread)"),
+        "{reality}"
+    );
+    let main = browser.main_thread().await;
+    println!(
+        "homework groq: {rows:?}\nlongest main-thread task {} ms (0 = none over 50 ms), longest frame gap {} ms",
+        main.longest_task, main.longest_gap
+    );
+    assert_eq!(
+        main.longest_task,
+        Value::from(0),
+        "a main-thread task over 50 ms"
+    );
+    let hash = browser.eval("return location.hash;").await;
+    assert!(
+        hash.as_str()
+            .is_some_and(|h| h.contains("groq-len=256") && h.contains("at=groq")),
+        "{hash}"
+    );
+    browser.assert_console_clean().await;
+    theme_both(&browser, "homework-groq").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_bad_groq_value_in_the_address_gets_its_sentence() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/labs/homework?at=groq&groq-len=100&groq-train=5",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=homework-error-groq-len]",
+            "The input length must be 64, 128 or 256 (the lengths the BERT lab's model takes); “100” is not one of them.",
+        )
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=homework-error-groq-train]",
+            "The fine-tune takes “all” or a number of training sentences from 32; “5” is neither.",
+        )
+        .await;
+    let disabled = browser
+        .eval("return document.querySelector('[data-testid=groq-fine-tune]').disabled;")
         .await;
     assert_eq!(disabled, Value::Bool(true));
     browser.assert_console_clean().await;

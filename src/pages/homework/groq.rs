@@ -278,7 +278,7 @@ pub fn GroqSection(query: Vec<(String, String)>) -> impl IntoView {
                     </div>
                 }
             })}
-            <p class="notice" data-testid="groq-compile-notice" role="status">{notice}</p>
+            {move || notice().map(|n| view! { <p class="notice" data-testid="groq-compile-notice" role="status">{n}</p> })}
             <DataTable
                 testid="groq-results"
                 label="Each answer: this browser's measured time beside the Groq model's latency and the real chip's"
