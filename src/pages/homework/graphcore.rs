@@ -345,7 +345,7 @@ fn EpochTimes(
                 });
                 vec![
                     batch.to_string(),
-                    modelled.map_or_else(|e| e, |s| format!("{s:.2} s")),
+                    modelled.map_or_else(|e| e, |s| format!("{s:.3} s")),
                     measured.map_or_else(
                         || "run the grid".to_owned(),
                         |r| format_duration(IPU_DIGITS_PER_EPOCH as f64 / r),

@@ -21,16 +21,17 @@ pub const BUNDLED_TEST: usize = 2_000;
 /// At most this many values in one list.
 pub const MAX_VALUES: usize = 6;
 /// Longest grid the page starts at once, in estimated seconds.
-pub const MAX_GRID_S: f64 = 90.0 * 60.0;
+pub const MAX_GRID_S: f64 = 60.0 * 60.0;
 
-/// This site's CNN speed in a browser tab, measured in Chromium 156 on a 2-core Linux machine
-/// (the grid journey's runs; see ARCHITECTURE.md): seconds per training step beyond its
-/// digits, seconds per training digit, and seconds per test digit.
-pub const STEP_OVERHEAD_S: f64 = 0.000_5;
+/// This site's CNN speed in a browser tab, measured in Chromium 156 on a shared 2-core Linux
+/// machine (the grid journey's 2×2 grid: 594 training digits/s at batch 8 and 845 at batch
+/// 16, and about 0.9 s per 2,000-digit test pass): seconds per training step beyond its digits,
+/// seconds per training digit, and seconds per test digit.
+pub const STEP_OVERHEAD_S: f64 = 0.008;
 /// See [`STEP_OVERHEAD_S`].
-pub const TRAIN_S_PER_DIGIT: f64 = 0.004;
+pub const TRAIN_S_PER_DIGIT: f64 = 0.000_7;
 /// See [`STEP_OVERHEAD_S`].
-pub const TEST_S_PER_DIGIT: f64 = 0.001_5;
+pub const TEST_S_PER_DIGIT: f64 = 0.000_45;
 
 /// A field of the grid's form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -482,30 +483,30 @@ mod unit {
 
     #[test]
     fn the_estimate_adds_steps_digits_and_test_passes() {
-        // One epoch of 400 digits at batch 8: 50 steps × 0.5 ms + 400 × 4 ms + 2,000 × 1.5 ms
-        // = 0.025 + 1.6 + 3.0 = 4.625 s; the two runs 9.25 s.
+        // One epoch of 400 digits at batch 8: 50 steps × 8 ms + 400 × 0.7 ms + 2,000 × 0.45 ms
+        // = 0.4 + 0.28 + 0.9 = 1.58 s; the two runs 3.16 s.
         let g = grid("ipu-lr=0.05,0.5&ipu-batch=8&ipu-epochs=1&ipu-digits=400");
         let plan = g.plan();
-        assert!((run_seconds(&plan.runs[0]) - 4.625).abs() < 1e-9);
-        assert!((plan.total_s - 9.25).abs() < 1e-9);
+        assert!((run_seconds(&plan.runs[0]) - 1.58).abs() < 1e-9);
+        assert!((plan.total_s - 3.16).abs() < 1e-9);
         assert_eq!(plan.n_started, 2);
         assert!(
             plan.sentence()
-                .starts_with("2 runs of the CNN, about 9 s here")
+                .starts_with("2 runs of the CNN, about 3 s here")
         );
     }
 
     #[test]
     fn a_grid_too_long_for_a_tab_runs_its_first_runs_and_says_so() {
-        // 75 passes over 8,000 digits at batch 8: 75 × (1,000 × 0.5 ms + 32 s + 3 s) = 2,662.5 s
-        // a run, so two fit in 90 minutes (5,325 s) and the third does not.
+        // 75 passes over 8,000 digits at batch 8: 75 × (1,000 × 8 ms + 5.6 s + 0.9 s) = 1,087.5 s
+        // a run, so three fit in an hour (3,262.5 s) and the fourth does not.
         let g = grid("ipu-lr=0.0005,0.005,0.05,0.5&ipu-epochs=10&ipu-steps=ipu");
         let plan = g.plan();
-        assert!((run_seconds(&plan.runs[0]) - 2_662.5).abs() < 1e-6);
-        assert_eq!((plan.runs.len(), plan.n_started), (4, 2));
+        assert!((run_seconds(&plan.runs[0]) - 1_087.5).abs() < 1e-6);
+        assert_eq!((plan.runs.len(), plan.n_started), (4, 3));
         assert_eq!(
             plan.sentence(),
-            "The whole grid would take about 2 h 57 min here; a grid may take at most 1 h 30 min in a browser tab, so the button runs the first 2 of its 4 runs (about 1 h 28 min). Start the rest afterwards with fewer learning rates, or train on fewer digits."
+            "The whole grid would take about 1 h 12 min here; a grid may take at most 1 h 00 min in a browser tab, so the button runs the first 3 of its 4 runs (about 54 min 23 s). Start the rest afterwards with fewer learning rates, or train on fewer digits."
         );
     }
 
