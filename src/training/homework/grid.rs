@@ -289,7 +289,7 @@ impl GridPlan {
         let n = self.runs.len();
         if self.n_started == n {
             format!(
-                "{n} run{} of the CNN, about {} here (an estimate from this site's speed in Chromium on a 2-core laptop; yours may differ).",
+                "{n} run{} of the CNN, about {} here (an estimate from this site's speed in Chromium on a 2-core machine; yours may differ).",
                 plural(n),
                 format_duration(self.total_s)
             )

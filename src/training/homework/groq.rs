@@ -340,17 +340,18 @@ fn positive_text(p: f32) -> String {
 /// answers at one length, and the latest test score, or `None` before there are both.
 #[must_use]
 pub fn point(results: &[GroqResult], model_us: impl Fn(usize) -> Option<f64>) -> Option<String> {
-    let last_of = |dummy: bool| {
-        results.iter().rev().find(|r| match r.input {
-            Input::Dummy => dummy,
-            Input::Sentence(_) => !dummy,
-            Input::TestSet { .. } => false,
-        })
-    };
-    let (sentence, dummy) = (last_of(false)?, last_of(true)?);
-    if sentence.max_len != dummy.max_len {
-        return None;
-    }
+    // The latest dummy answer that has a sentence answer at the same length, and that one.
+    let (sentence, dummy) = results
+        .iter()
+        .rev()
+        .filter(|r| r.input == Input::Dummy)
+        .find_map(|dummy| {
+            results
+                .iter()
+                .rev()
+                .find(|r| matches!(r.input, Input::Sentence(_)) && r.max_len == dummy.max_len)
+                .map(|sentence| (sentence, dummy))
+        })?;
     let len = sentence.max_len;
     let latency = model_us(len).map_or_else(|| "the same".to_owned(), |u| format!("{u:.1} µs"));
     let (ps, pd) = (sentence.p_positive?, dummy.p_positive?);
@@ -517,6 +518,13 @@ mod unit {
         let model = |_: usize| Some(20.0);
         assert_eq!(point(&[sentence(128, 0.9)], model), None);
         assert_eq!(point(&[sentence(128, 0.9), dummy(256, 0.4)], model), None);
+        // A later length without a sentence keeps the pair at 128.
+        let later = point(
+            &[sentence(128, 0.9), dummy(128, 0.4), dummy(256, 0.3)],
+            model,
+        )
+        .unwrap();
+        assert!(later.contains("at length 128"), "{later}");
         let text = point(&[sentence(128, 0.9), dummy(128, 0.4)], model).unwrap();
         assert!(
             text.starts_with("Your sentence gave P(positive) = 0.900 and the dummy input 0.400"),
