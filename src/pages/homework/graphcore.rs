@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use super::{HomeworkFigures, SectionFrame, current_query};
 use crate::charts::palette::use_palette;
 use crate::charts::setting_plot::{SETTING_PLOT_HEIGHT, SettingPanel, draw_setting_plot};
-use crate::components::lab::{CurvesPanel, LabHandle, RunPanel, SettingsField, percent};
+use crate::components::lab::{LabHandle, RunPanel, SettingsField, percent};
 use crate::components::table::DataTable;
 use crate::training::form::LabFields;
 use crate::training::homework::grid::{
@@ -80,6 +80,8 @@ pub fn GraphcoreSection(query: Vec<(String, String)>) -> impl IntoView {
                 handle.start_queue(runs);
             }
             Some(_) => pending.set_value(Some(runs)),
+            // A second click before the worker's first frame changes nothing.
+            None if pending.with_value(Option::is_some) => {}
             None => {
                 pending.set_value(Some(runs));
                 let handle = owner.as_ref().map_or_else(
@@ -89,7 +91,10 @@ pub fn GraphcoreSection(query: Vec<(String, String)>) -> impl IntoView {
                 if handle.has_worker() {
                     crate::pages::mnist::load_bundled(handle);
                 }
-                lab.set(Some(handle));
+                // The run panel renders in the next frame, so the click's task stays short.
+                request_animation_frame(move || {
+                    let _ = lab.try_set(Some(handle));
+                });
             }
         }
     };
@@ -215,15 +220,7 @@ pub fn GraphcoreSection(query: Vec<(String, String)>) -> impl IntoView {
                 </button>
             </div>
             <p class="lab-form__hint" data-testid="ipu-grid-data" aria-live="polite">{data_note}</p>
-            {move || lab.get().map(|l| {
-                let view = l.view("ipu");
-                view! {
-                    <div class="lab-pair">
-                        <RunPanel lab=view />
-                        <CurvesPanel lab=view />
-                    </div>
-                }
-            })}
+            {move || lab.get().map(|l| view! { <RunPanel lab=l.view("ipu") /> })}
             <GridResults grid cells />
             <EpochTimes grid cells />
         </SectionFrame>
