@@ -1,7 +1,8 @@
 //! The homework lab (`#/labs/homework`): a 2×2 Graphcore grid trains in the MNIST worker and
-//! fills its table, its plot and the reality table; bad `ipu-`/`groq-` values in the address
-//! get their sentence; a typed sentence and the dummy input get different answers and the same
-//! Groq latency, and length 256 recompiles; the main thread never holds a task over 50 ms.
+//! fills its table (and downloads it as CSV); bad `ipu-`/`groq-` values in the address get
+//! their sentence; a typed sentence and the dummy input get different answers and the same Groq
+//! latency, length 256 recompiles, and the reality table fills in and downloads; the main
+//! thread never holds a task over 50 ms.
 
 use std::time::Duration;
 
@@ -98,6 +99,18 @@ async fn a_two_by_two_graphcore_grid_runs_in_the_worker_and_fills_its_table() {
     // The epoch times: the IPU model's figure and this browser's measured one for each batch.
     assert!(times.contains("8.65 s"), "{times}");
     assert!(!times.contains("run the grid"), "{times}");
+    // The grid downloads as CSV.
+    browser.click("[data-testid=ipu-grid-csv]").await;
+    let file = browser
+        .eval(
+            "const a = document.querySelector('[data-testid=ipu-grid-csv-file]');
+             return [a.download, a.href.startsWith('blob:')];",
+        )
+        .await;
+    assert_eq!(
+        file,
+        serde_json::json!(["homework-graphcore-grid.csv", true])
+    );
     // The settings stayed in the address.
     let hash = browser.eval("return location.hash;").await;
     assert_eq!(hash.as_str(), Some(&format!("#/labs/homework?{query}")[..]));
@@ -239,6 +252,18 @@ async fn a_sentence_and_the_dummy_input_differ_in_prediction_not_in_groq_latency
         main.longest_task,
         Value::from(0),
         "a main-thread task over 50 ms"
+    );
+    // The reality table downloads as CSV.
+    browser.click("[data-testid=homework-reality-csv]").await;
+    let file = browser
+        .eval(
+            "const a = document.querySelector('[data-testid=homework-reality-csv-file]');
+             return [a.download, a.href.startsWith('blob:')];",
+        )
+        .await;
+    assert_eq!(
+        file,
+        serde_json::json!(["homework-model-vs-reality.csv", true])
     );
     let hash = browser.eval("return location.hash;").await;
     assert!(
