@@ -181,6 +181,14 @@ async fn a_sentence_and_the_dummy_input_differ_in_prediction_not_in_groq_latency
     browser
         .open(&format!("{}/#/labs/homework?{query}", server.origin))
         .await;
+    // The button in view first (the scroll's layout is not the section's work), then the main
+    // thread is watched from the click that starts the worker and the fine-tune.
+    browser.text_of("[data-testid=groq-fine-tune]").await;
+    browser
+        .eval("document.querySelector('[data-testid=groq-fine-tune]').scrollIntoView({ block: 'center' }); return 0;")
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    browser.watch_main_thread().await;
     browser.click("[data-testid=groq-fine-tune]").await;
     // The short fine-tune ends, and the model can be asked.
     browser
@@ -189,7 +197,6 @@ async fn a_sentence_and_the_dummy_input_differ_in_prediction_not_in_groq_latency
             "const b = document.querySelector('[data-testid=groq-classify]'); return !!b && !b.disabled;",
         )
         .await;
-    browser.watch_main_thread().await;
     browser.click("[data-testid=groq-classify]").await;
     wait_rows(&browser, 1).await;
     browser
