@@ -167,7 +167,7 @@ pub const HOMEWORK: &[HomeworkSection] = &[
         machine: "Graphcore IPU",
         title: "Learning rate, batch size and epochs (MNIST)",
         lab: None,
-        status: Status::Coming,
+        status: Status::Ready,
     },
     HomeworkSection {
         at: "cerebras",
@@ -188,7 +188,7 @@ pub const HOMEWORK: &[HomeworkSection] = &[
         machine: "Groq",
         title: "Your own input instead of dummy input (BERT-tiny)",
         lab: Some(course::LabName::GroqInput),
-        status: Status::Coming,
+        status: Status::Ready,
     },
 ];
 

@@ -6,5 +6,6 @@ pub mod canvas;
 pub mod heatmap;
 pub mod palette;
 pub mod roofline;
+pub mod setting_plot;
 pub mod timeline;
 pub mod training_curves;

@@ -193,6 +193,10 @@ pub enum FromWorker<T: LabTask> {
         run_id: u32,
         while_training: bool,
         answer: T::Answer,
+        /// Milliseconds the worker spent answering, by its own clock (set by the worker loop;
+        /// 0 in native tests).
+        #[serde(default)]
+        ms: f64,
     },
     /// [`ToWorker::Query`] could not be answered.
     QueryError { request_id: u32, message: String },
@@ -361,6 +365,7 @@ pub(crate) mod tests {
                 run_id: 1,
                 while_training: true,
                 answer: 9,
+                ms: 1.5,
             },
             FromWorker::QueryError {
                 request_id: 4,

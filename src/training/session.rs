@@ -288,6 +288,7 @@ impl<T: WorkerTask> WorkerSession<T> {
                         run_id,
                         while_training,
                         answer,
+                        ms: 0.0,
                     },
                     Err(message) => FromWorker::QueryError {
                         request_id,
@@ -764,7 +765,8 @@ mod tests {
                 request_id: 3,
                 run_id: 7,
                 while_training: false,
-                answer: 13
+                answer: 13,
+                ms: 0.0,
             }]
         );
     }

@@ -81,6 +81,8 @@ pub struct Answered<A> {
     pub answer: A,
     pub run_id: u32,
     pub while_training: bool,
+    /// Milliseconds the worker spent on it.
+    pub ms: f64,
 }
 
 /// What the page must do after an action or a message.
@@ -399,6 +401,7 @@ impl<T: LabTask> LabModel<T> {
                 answer,
                 run_id,
                 while_training,
+                ms,
                 ..
             } => {
                 self.answer_error = None;
@@ -406,6 +409,7 @@ impl<T: LabTask> LabModel<T> {
                     answer,
                     run_id,
                     while_training,
+                    ms,
                 });
             }
             FromWorker::QueryError { message, .. } => {
@@ -581,6 +585,7 @@ mod tests {
             run_id: 1,
             while_training: true,
             answer: 6,
+            ms: 0.0,
         });
         assert!(model.answer.as_ref().unwrap().while_training);
         let effects = model.on_message(done(1, RunOutcome::Finished));

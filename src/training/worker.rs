@@ -171,7 +171,15 @@ fn serve<T: WorkerTask>(scope: DedicatedWorkerGlobalScope) {
             let out = match decode::<ToWorker<T>>(&json) {
                 Ok(message) => {
                     let now = s.now();
-                    s.session.handle(message, buffers(&data), now)
+                    let mut out = s.session.handle(message, buffers(&data), now);
+                    // An answer carries the time it took, by the worker's clock.
+                    let spent = s.now() - now;
+                    for m in &mut out {
+                        if let FromWorker::Answer { ms, .. } = m {
+                            *ms = spent;
+                        }
+                    }
+                    out
                 }
                 Err(e) => vec![FromWorker::Error {
                     run_id: None,

@@ -11,6 +11,7 @@ mod bert;
 mod compare;
 mod compile;
 mod csp;
+mod homework;
 mod homework_cerebras;
 mod homework_dp;
 mod keyboard;

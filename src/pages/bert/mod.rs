@@ -9,6 +9,8 @@
 
 mod panels;
 
+pub(crate) use panels::WeightsPanel;
+
 use leptos::prelude::*;
 
 use crate::components::lab::{
@@ -20,9 +22,7 @@ use crate::training::bert::results::to_csv;
 use crate::training::bert::task::{Bert, BertFile, BertSource, CLASSES};
 use crate::training::state::DataState;
 
-use panels::{
-    AskPanel, BaselinePanel, BertDataPanel, BertSettingsPanel, MistakesPanel, WeightsPanel,
-};
+use panels::{AskPanel, BaselinePanel, BertDataPanel, BertSettingsPanel, MistakesPanel};
 
 /// The lab's state: the shared lab handle and the settings form.
 #[derive(Clone, Copy, Debug)]
@@ -60,8 +60,13 @@ fn show_settings(form: RwSignal<BertForm>, config: &BertRunConfig) {
 }
 
 /// Fetches the bundled files, with `replace` (the learner's own train or test file) in place of
-/// the bundled one, and hands them to the worker.
-fn load_files(state: BertState, source: BertSource, replace: Vec<(BertFile, js_sys::ArrayBuffer)>) {
+/// the bundled one, and hands them to `lab`'s worker (the BERT lab's, or the homework's Groq
+/// section's, which reuses the same task).
+pub(crate) fn load_files(
+    lab: LabHandle<Bert>,
+    source: BertSource,
+    replace: Vec<(BertFile, js_sys::ArrayBuffer)>,
+) {
     leptos::task::spawn_local(async move {
         let mut buffers = Vec::new();
         for file in BertFile::ALL {
@@ -72,15 +77,15 @@ fn load_files(state: BertState, source: BertSource, replace: Vec<(BertFile, js_s
             match crate::files::fetch_bytes(&format!("public/data/{}", file.bundled_name())).await {
                 Ok(b) => buffers.push(b),
                 Err(message) => {
-                    state.lab.set_uploading(false);
-                    state.lab.set_data_state(DataState::Failed(format!(
+                    lab.set_uploading(false);
+                    lab.set_data_state(DataState::Failed(format!(
                         "The bundled sentences could not be loaded: {message}."
                     )));
                     return;
                 }
             }
         }
-        state.lab.send_data(source, buffers);
+        lab.send_data(source, buffers);
     });
 }
 
@@ -92,7 +97,7 @@ pub fn BertLab(
 ) -> impl IntoView {
     let state = BertState::new(BertForm::from_query(&query));
     if state.lab.has_worker() {
-        load_files(state, BertSource::Bundled, Vec::new());
+        load_files(state.lab, BertSource::Bundled, Vec::new());
     }
     let lab = state.lab.view("bert");
     view! {

@@ -170,7 +170,7 @@ pub fn BertDataPanel(state: BertState) -> impl IntoView {
                     _ => test = Some(f.name()),
                 }
             }
-            load_files(state, BertSource::Uploaded { train, test }, replace);
+            load_files(state.lab, BertSource::Uploaded { train, test }, replace);
         });
     };
     let using_upload = move || {
@@ -261,7 +261,7 @@ pub fn BertDataPanel(state: BertState) -> impl IntoView {
                         prop:disabled=move || state.lab.is_running()
                         on:click=move |_| {
                             state.lab.set_data_state(DataState::Loading);
-                            load_files(state, BertSource::Bundled, Vec::new());
+                            load_files(state.lab, BertSource::Bundled, Vec::new());
                         }
                     >
                         "Back to the bundled sentences"

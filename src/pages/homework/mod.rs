@@ -17,6 +17,26 @@ use crate::app::LocationContext;
 use crate::catalog::{self, Status};
 use crate::pages::catalogue::status_badge;
 use crate::route::Route;
+use crate::training::mnist::config::RunConfig;
+use crate::training::state::RunRecord;
+
+/// What the sections share with the reality table: each section's live results (set once, when
+/// the section is built).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HomeworkFigures {
+    /// The Graphcore grid's runs of this visit.
+    pub graphcore_records: RwSignal<Option<Signal<Vec<RunRecord<RunConfig>>>>>,
+    /// The Groq section's answers of this visit.
+    pub groq_results: RwSignal<Option<Signal<Vec<crate::training::homework::groq::GroqResult>>>>,
+}
+
+/// The current address's query (a section writes its own keys and keeps the others').
+fn current_query() -> Vec<(String, String)> {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    crate::route::Location::parse(&hash).query
+}
 
 /// The section link `#/labs/homework?at=<at>`.
 pub(crate) fn section_href(at: &str) -> String {
@@ -41,6 +61,10 @@ pub fn HomeworkLab(query: Vec<(String, String)>) -> impl IntoView {
         if let Some(anchor) = at.get().filter(|a| catalog::homework_section(a).is_some()) {
             request_animation_frame(move || crate::pages::lessons::scroll_to_anchor(&anchor));
         }
+    });
+    provide_context(HomeworkFigures {
+        graphcore_records: RwSignal::new(None),
+        groq_results: RwSignal::new(None),
     });
     view! {
         <nav class="homework-nav" aria-label="The four experiments">

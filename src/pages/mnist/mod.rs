@@ -138,22 +138,23 @@ pub fn panels_links() -> impl IntoView {
     panels::lesson_links()
 }
 
-/// Fetches the bundled files and hands them to the worker.
-fn load_bundled(state: LabState) {
+/// Fetches the bundled files and hands them to `lab`'s worker (the MNIST lab's, and the
+/// homework grid's, which reuses the same task).
+pub(crate) fn load_bundled(lab: LabHandle<Mnist>) {
     leptos::task::spawn_local(async move {
         let mut buffers = Vec::new();
         for file in DataFile::ALL {
             match crate::files::fetch_bytes(&format!("public/data/{}", file.bundled_name())).await {
                 Ok(b) => buffers.push(b),
                 Err(message) => {
-                    state.set_data_state(DataState::Failed(format!(
+                    lab.set_data_state(DataState::Failed(format!(
                         "The bundled data could not be loaded: {message}."
                     )));
                     return;
                 }
             }
         }
-        state.send_data(DataSource::Bundled, buffers);
+        lab.send_data(DataSource::Bundled, buffers);
     });
 }
 
@@ -165,7 +166,7 @@ pub fn MnistLab(
 ) -> impl IntoView {
     let state = LabState::new(LabForm::from_query(&query));
     if state.lab.has_worker() {
-        load_bundled(state);
+        load_bundled(state.lab);
     }
     let lab = state.lab.view("mnist");
     view! {

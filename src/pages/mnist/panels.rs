@@ -284,7 +284,7 @@ pub fn DataPanel(state: LabState) -> impl IntoView {
                         prop:disabled=move || state.is_running()
                         on:click=move |_| {
                             state.set_data_state(DataState::Loading);
-                            super::load_bundled(state);
+                            super::load_bundled(state.lab);
                         }
                     >
                         "Back to the bundled digits"

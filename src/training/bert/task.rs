@@ -150,7 +150,25 @@ pub enum BertQuery {
     Sentence { text: String, max_len: usize },
     /// The Groq example's dummy input: `max_len` ids of 1, all attended.
     Dummy { max_len: usize },
+    /// The first `n` test sentences, each classified alone (batch 1, padded to `max_len`, as a
+    /// compiled batch-1 model takes them); the answer carries their score and the worker's
+    /// time for all of them.
+    TestSet { max_len: usize, n: usize },
 }
+
+/// How the model did on the test sentences of a [`BertQuery::TestSet`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestSetScore {
+    /// Sentences classified.
+    pub n: usize,
+    /// Of which right.
+    pub n_correct: usize,
+    /// The first few: `(sentence, label, predicted, probability of positive)`.
+    pub first: Vec<(String, u8, u8, f32)>,
+}
+
+/// Test sentences shown in a [`TestSetScore`].
+pub const TEST_SET_SHOWN: usize = 3;
 
 /// The model's answer, with what it saw.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -167,6 +185,9 @@ pub struct BertAnswer {
     pub probabilities: Vec<f32>,
     /// Attention of the first [`MAX_ATTENTION_TOKENS`] real tokens, `[layer][head][i][j]`.
     pub attention: Vec<Vec<Vec<Vec<f32>>>>,
+    /// The score of a [`BertQuery::TestSet`] (the fields above are then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_set: Option<TestSetScore>,
 }
 
 impl LabTask for Bert {
@@ -437,6 +458,9 @@ impl WorkerTask for Bert {
     fn answer(work: &BertWork, data: &BertData, query: &BertQuery) -> Result<BertAnswer, String> {
         match work {
             BertWork::FineTune(run) => {
+                if let BertQuery::TestSet { max_len, n } = *query {
+                    return Ok(test_set_answer(run.trainer.model(), data, max_len, n));
+                }
                 answer(run.trainer.model(), &data.tokenizer, query, run.max_len)
             }
             BertWork::MlmTiming(_) => Err(TIMING_ONLY.into()),
@@ -480,6 +504,46 @@ impl WorkerTask for Bert {
                 sim::units::thousands(n_params as u64)
             ),
         ))
+    }
+}
+
+/// Classifies the first `n` test sentences one at a time, padded to `max_len`.
+pub fn test_set_answer(
+    model: &nn::bert::BertClassifier,
+    data: &BertData,
+    max_len: usize,
+    n: usize,
+) -> BertAnswer {
+    let examples = data.test.examples(&data.tokenizer, max_len, Some(n));
+    let mut score = TestSetScore {
+        n: examples.len(),
+        ..TestSetScore::default()
+    };
+    for (item_idx, example) in examples.iter().enumerate() {
+        let logits = model.infer(&TokenBatch::padded(&example.ids, max_len));
+        let probabilities = softmax(logits.view());
+        let p_positive = probabilities[(0, 1)];
+        let predicted = u8::from(p_positive > probabilities[(0, 0)]);
+        if predicted == example.label {
+            score.n_correct += 1;
+        }
+        if item_idx < TEST_SET_SHOWN {
+            score.first.push((
+                data.test.sentences[item_idx].sentence.clone(),
+                example.label,
+                predicted,
+                p_positive,
+            ));
+        }
+    }
+    BertAnswer {
+        pieces: Vec::new(),
+        ids: Vec::new(),
+        max_len,
+        truncated: false,
+        probabilities: Vec::new(),
+        attention: Vec::new(),
+        test_set: Some(score),
     }
 }
 
@@ -531,6 +595,11 @@ pub fn answer(
             let max_len = pick(*max_len);
             (vec![DUMMY_ID; max_len], max_len, false)
         }
+        BertQuery::TestSet { .. } => {
+            return Err(
+                "The test sentences are classified by the worker, which holds them.".into(),
+            );
+        }
     };
     // Padded to max_len with the mask hiding the padding, as a fixed-shape compiled model
     // would see it.
@@ -561,6 +630,7 @@ pub fn answer(
         truncated,
         probabilities,
         attention,
+        test_set: None,
     })
 }
 
@@ -1021,6 +1091,39 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn the_test_sentences_are_scored_one_at_a_time_as_the_last_evaluation_scored_them() {
+        let mut session = loaded(64, 10);
+        let _ = start(&mut session, 1, config(3));
+        let out = run_to_end(&mut session);
+        let last_accuracy = out
+            .iter()
+            .rev()
+            .find_map(|m| match m {
+                FromWorker::EpochResult { row, .. } => Some(row.test_accuracy),
+                _ => None,
+            })
+            .unwrap();
+        let reply = session.handle(
+            ToWorker::Query {
+                request_id: 4,
+                query: BertQuery::TestSet { max_len: 64, n: 50 },
+            },
+            Vec::new(),
+            0.0,
+        );
+        let [FromWorker::Answer { answer, .. }] = reply.as_slice() else {
+            panic!("{reply:?}");
+        };
+        let score = answer.test_set.clone().unwrap();
+        // Only 10 test sentences: all of them, the first three shown.
+        assert_eq!((score.n, score.first.len()), (10, TEST_SET_SHOWN));
+        // Batch 1 with padding masked gives what the batched evaluation gave.
+        assert!((score.n_correct as f32 / 10.0 - last_accuracy).abs() < 1e-6);
+        assert_eq!(score.first[0].0, "the film was bad !");
+        assert!(answer.pieces.is_empty() && answer.probabilities.is_empty());
     }
 
     fn ask(session: &mut Session, text: &str) -> BertAnswer {

@@ -97,6 +97,10 @@ pub struct RunConfig {
     /// The Graphcore example's loss: a softmax, then a cross-entropy that applies log-softmax
     /// again ([`LossKind::SoftmaxThenCrossEntropy`]).
     pub double_softmax: bool,
+    /// Train on the first this many training digits only (the homework grid's quick runs);
+    /// `None`: all of them. The test set is always whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_train: Option<usize>,
 }
 
 impl RunConfig {
@@ -111,6 +115,7 @@ impl RunConfig {
             optimizer: OptimizerKind::Sgd,
             seed: 1,
             double_softmax: true,
+            n_train: None,
         }
     }
 
@@ -188,7 +193,9 @@ impl RunConfig {
             } else {
                 ""
             }
-        )
+        ) + &self
+            .n_train
+            .map_or_else(String::new, |n| format!(" · first {n} digits"))
     }
 }
 
@@ -305,6 +312,7 @@ impl LabFields for LabField {
                 optimizer: optimizer?,
                 seed: seed?,
                 double_softmax: double_softmax?,
+                n_train: None,
             })
         })();
         e.finish(settings)
@@ -362,6 +370,7 @@ mod tests {
                 optimizer: OptimizerKind::Sgd,
                 seed: 1,
                 double_softmax: false,
+                n_train: None,
             }
         );
         assert!(run.train_config().validate().is_ok());
@@ -377,6 +386,7 @@ mod tests {
             optimizer: OptimizerKind::Adam,
             seed: 42,
             double_softmax: true,
+            n_train: None,
         };
         let href = run.to_form().href();
         assert_eq!(
