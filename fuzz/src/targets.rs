@@ -24,7 +24,10 @@ use testbed_lab::simulation::{machine, machines};
 use testbed_lab::theme::Theme;
 use testbed_lab::training::bert::config::BertForm;
 use testbed_lab::training::bert::task::Bert;
-use testbed_lab::training::homework::dp::{FromReplica, ToReplica};
+use testbed_lab::training::homework::cerebras::CerebrasForm;
+use testbed_lab::training::homework::dp::{DpForm, FromReplica, ToReplica};
+use testbed_lab::training::homework::grid::GridForm;
+use testbed_lab::training::homework::groq::GroqForm;
 use testbed_lab::training::mnist::config::LabForm;
 use testbed_lab::training::mnist::task::Mnist;
 use testbed_lab::training::protocol::{FromWorker, ToWorker, decode, encode};
@@ -201,6 +204,13 @@ fn url_seeds() -> Vec<Vec<u8>> {
     }
     seeds.push(b"#/lessons/why-dataflow?at=the-memory-wall".to_vec());
     seeds.push(b"#/progress".to_vec());
+    seeds.push(
+        b"#/labs/homework?at=graphcore&ipu-lr=0.0005,0.05&ipu-batch=8,16&ipu-epochs=1,2&ipu-steps=ipu"
+            .to_vec(),
+    );
+    seeds.push(b"#/labs/homework?at=cerebras&cs-batches=2,4,8&cs-seq=32&cs-steps=4".to_vec());
+    seeds.push(b"#/labs/homework?at=sambanova&sn-workers=2&sn-model=cnn&sn-batch=64".to_vec());
+    seeds.push(b"#/labs/homework?at=groq&groq-len=256&groq-text=a%20fine%20film".to_vec());
     seeds
 }
 
@@ -230,6 +240,25 @@ fn run_url(bytes: &[u8]) -> String {
         Route::Lab { name } if name == "bert" => {
             let form = BertForm::from_query(&location.query);
             format!("bert {}", form.parse().map_or_else(|e| e.len(), |_| 0))
+        }
+        Route::Lab { name } if name == "homework" => {
+            // Every section reads its own keys from the one address.
+            let q = &location.query;
+            let errors = [
+                GridForm::from_query(q)
+                    .parse()
+                    .map_or_else(|e| e.len(), |_| 0),
+                CerebrasForm::from_query(q)
+                    .parse()
+                    .map_or_else(|e| e.len(), |_| 0),
+                DpForm::from_query(q)
+                    .parse()
+                    .map_or_else(|e| e.len(), |_| 0),
+                GroqForm::from_query(q)
+                    .parse()
+                    .map_or_else(|e| e.len(), |_| 0),
+            ];
+            format!("homework {errors:?}")
         }
         other => format!("{other:?}").chars().take(12).collect(),
     }
