@@ -514,6 +514,14 @@ pub fn ntasks_rows(c: &NtasksComparison) -> Vec<[String; 6]> {
         .collect()
 }
 
+/// A rate rounded to a whole number with thousands separators (`560,000`).
+fn grouped(rate: f64) -> String {
+    // Rates here are positive and far below u64::MAX; the cast saturates otherwise.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let whole = rate.max(0.0).round() as u64;
+    sim::units::thousands(whole)
+}
+
 /// The sentences around the `--ntasks` table: what the model is, the window, the source.
 pub fn ntasks_notes(c: &NtasksComparison) -> Vec<String> {
     vec![
@@ -523,8 +531,11 @@ pub fn ntasks_notes(c: &NtasksComparison) -> Vec<String> {
             c.gradient_bytes
         ),
         format!(
-            "The run script checks that the log's \"sequences/s\" (samples/s × 128) lies between {:.0} and {:.0}, a window tuned for 16 tasks. At 8 tasks the run is slower and at 32 faster, so the check fails although nothing is broken. The model's figures are checked against the same window moved to the model's own 16-task figure ({:.0} to {:.0}).",
-            WINDOW_MIN, WINDOW_MAX, c.model_window.0, c.model_window.1
+            "The run script checks that the log's \"sequences/s\" (samples/s × 128) lies between {} and {}, a window tuned for 16 tasks. At 8 tasks the run is slower and at 32 faster, so the check fails although nothing is broken. The model's figures are checked against the same window moved to the model's own 16-task figure ({} to {}).",
+            grouped(WINDOW_MIN),
+            grouped(WINDOW_MAX),
+            grouped(c.model_window.0),
+            grouped(c.model_window.1)
         ),
         format!("Real figures: {REAL_SOURCE}."),
     ]
