@@ -169,4 +169,71 @@ mod unit {
             serde_json::from_str(include_str!("../public/manifest.webmanifest")).expect("JSON");
         assert_eq!(manifest["theme_color"], Theme::Light.browser_bar_colour());
     }
+
+    /// Every stylesheet's blocks close, rule by rule: a lost `}` (a merge dropping one)
+    /// silently swallows the rules after it, which no browser reports.
+    #[test]
+    fn every_stylesheet_closes_each_block_before_the_next_rule() {
+        for (name, css) in [
+            ("app.css", include_str!("styles/app.css")),
+            ("labs.css", include_str!("styles/labs.css")),
+            ("lessons.css", include_str!("styles/lessons.css")),
+            ("simulators.css", include_str!("styles/simulators.css")),
+        ] {
+            let mut depth = 0_i32;
+            let mut in_comment = false;
+            let bytes = css.as_bytes();
+            let mut i = 0;
+            let mut line = 1;
+            while i < bytes.len() {
+                let rest = &bytes[i..];
+                if in_comment {
+                    if rest.starts_with(b"*/") {
+                        in_comment = false;
+                        i += 1;
+                    }
+                } else if rest.starts_with(b"/*") {
+                    in_comment = true;
+                    i += 1;
+                } else {
+                    match bytes[i] {
+                        b'{' => depth += 1,
+                        b'}' => depth -= 1,
+                        _ => {}
+                    }
+                    assert!(depth >= 0, "{name}:{line}: a `}}` closes nothing");
+                }
+                if bytes[i] == b'\n' {
+                    line += 1;
+                }
+                i += 1;
+            }
+            assert_eq!(depth, 0, "{name}: a block is never closed");
+            // A selector line at depth 1 inside a plain rule: the previous rule lost its `}`.
+            let mut depth = 0_i32;
+            let mut at_rule = Vec::new();
+            for (n, text) in css.lines().enumerate() {
+                let t = text.trim();
+                if t.ends_with('{') && depth >= 1 && !at_rule.last().copied().unwrap_or(false) {
+                    panic!(
+                        "{name}:{}: a rule opens inside another rule: the one before lacks its `}}`",
+                        n + 1
+                    );
+                }
+                for c in t.chars() {
+                    match c {
+                        '{' => {
+                            depth += 1;
+                            at_rule.push(t.starts_with('@'));
+                        }
+                        '}' => {
+                            depth -= 1;
+                            at_rule.pop();
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
 }
