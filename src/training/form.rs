@@ -99,6 +99,25 @@ impl<F: LabFields> Form<F> {
         )
     }
 
+    /// The same address, keeping every key of `current` that is not one of this form's
+    /// (the homework page's other sections and `at=`), with this form's keys after them.
+    pub fn href_keeping(&self, current: &[(String, String)]) -> String {
+        let own = |key: &str| F::ALL.iter().any(|f| f.key() == key);
+        let pairs = current
+            .iter()
+            .filter(|(k, _)| !own(k))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(F::ALL.iter().map(|&f| (f.key(), self.field(f).trim())));
+        format!(
+            "{}?{}",
+            Route::Lab {
+                name: F::LAB.into()
+            }
+            .href(),
+            crate::query::write(pairs)
+        )
+    }
+
     /// Checks every field.
     ///
     /// # Errors

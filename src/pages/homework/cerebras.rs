@@ -11,12 +11,11 @@ use crate::charts::batch_time::{BatchTimeData, draw_batch_time};
 use crate::charts::training_curves::chart_colours;
 use crate::components::lab::{LabHandle, SettingsField, theme_signal};
 use crate::components::table::DataTable;
-use crate::route::replace_url;
 use crate::training::bert::task::{Bert, BertFile, BertSource};
 use crate::training::bert::timing::BatchTiming;
 use crate::training::form::LabFields;
 use crate::training::homework::cerebras::{
-    CerebrasField, CerebrasForm, REAL_STEPS, StepTimeFit, growth, href, real_fit,
+    CerebrasField, CerebrasForm, REAL_STEPS, StepTimeFit, growth, real_fit,
 };
 use crate::training::homework::reality::{self, CEREBRAS_RUNS, Section};
 use crate::training::protocol::RunOutcome;
@@ -81,7 +80,6 @@ fn load_and_start(lab: LabHandle<Bert>, config: crate::training::bert::config::B
 #[component]
 pub fn CerebrasSection(query: Vec<(String, String)>) -> impl IntoView {
     let form = RwSignal::new(CerebrasForm::from_query(&query));
-    let query = StoredValue::new(query);
     let owner = Owner::current();
     let lab = RwSignal::new(None::<LabHandle<Bert>>);
     let invalid = Memo::new(move |_| form.with(|f| f.parse().is_err()));
@@ -153,7 +151,7 @@ pub fn CerebrasSection(query: Vec<(String, String)>) -> impl IntoView {
                 disabled=Signal::derive(running)
                 on_input=Callback::new(move |value: String| {
                     form.update(|form| *form = form.with_field(f, &value));
-                    replace_url(&query.with_value(|q| form.with_untracked(|form| href(q, form))));
+                    form.with_untracked(super::write_section);
                 })
             />
         }

@@ -6,7 +6,7 @@
 use leptos::html::{A, Canvas};
 use leptos::prelude::*;
 
-use super::{HomeworkFigures, SectionFrame, current_query};
+use super::{HomeworkFigures, SectionFrame, write_section};
 use crate::charts::palette::use_palette;
 use crate::charts::setting_plot::{SETTING_PLOT_HEIGHT, SettingPanel, draw_setting_plot};
 use crate::components::lab::{LabHandle, RunPanel, SettingsField, percent};
@@ -115,13 +115,7 @@ pub fn GraphcoreSection(query: Vec<(String, String)>) -> impl IntoView {
                 disabled=running
                 on_input=Callback::new(move |value: String| {
                     let next = form.get_untracked().with_field(field, &value);
-                    let own = next.href();
-                    let own = own.split_once('?').map_or("", |(_, q)| q);
-                    crate::route::replace_url(&crate::training::homework::section_href(
-                        &current_query(),
-                        "ipu-",
-                        own,
-                    ));
+                    write_section(&next);
                     form.set(next);
                 })
             />

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use super::{HomeworkFigures, SectionFrame, current_query};
+use super::{HomeworkFigures, SectionFrame, write_section};
 use crate::components::lab::{LabHandle, RunPanel, SettingsField};
 use crate::components::table::DataTable;
 use crate::pages::bert::{BertState, WeightsPanel, load_files};
@@ -135,13 +135,7 @@ pub fn GroqSection(query: Vec<(String, String)>) -> impl IntoView {
                 disabled=running
                 on_input=Callback::new(move |value: String| {
                     let next = form.get_untracked().with_field(field, &value);
-                    let own = next.href();
-                    let own = own.split_once('?').map_or("", |(_, q)| q);
-                    crate::route::replace_url(&crate::training::homework::section_href(
-                        &current_query(),
-                        "groq-",
-                        own,
-                    ));
+                    write_section(&next);
                     form.set(next);
                 })
             />

@@ -38,6 +38,12 @@ fn current_query() -> Vec<(String, String)> {
     crate::route::Location::parse(&hash).query
 }
 
+/// Writes a section's settings into the address bar, keeping the other sections' keys and
+/// `at=` as they are now.
+fn write_section<F: crate::training::form::LabFields>(form: &crate::training::form::Form<F>) {
+    crate::route::replace_url(&form.href_keeping(&current_query()));
+}
+
 /// The section link `#/labs/homework?at=<at>`.
 pub(crate) fn section_href(at: &str) -> String {
     format!(

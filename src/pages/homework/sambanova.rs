@@ -121,29 +121,6 @@ fn buffer_of(bytes: &[u8]) -> ArrayBuffer {
     Uint8Array::from(bytes).buffer()
 }
 
-/// The address with this section's settings, keeping every other key of the page's query.
-fn section_href(form: &DpForm) -> String {
-    let hash = web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default();
-    let query = hash.split_once('?').map_or("", |(_, q)| q);
-    let mut pairs: Vec<(String, String)> = crate::query::parse(query)
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("sn-"))
-        .collect();
-    for field in DpField::ALL {
-        pairs.push((field.key().to_owned(), form.field(*field).trim().to_owned()));
-    }
-    let mut href = form.href();
-    if let Some((base, _)) = href.split_once('?') {
-        href = format!(
-            "{base}?{}",
-            crate::query::write(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        );
-    }
-    href
-}
-
 impl DpSection {
     /// Stops any run: its workers are terminated (after the current callback has returned).
     fn stop(self) {
@@ -387,7 +364,7 @@ pub fn SambanovaSection(query: Vec<(String, String)>) -> impl IntoView {
                 disabled=busy
                 on_input=Callback::new(move |value: String| {
                     let next = section.form.get_untracked().with_field(field, &value);
-                    crate::route::replace_url(&section_href(&next));
+                    super::write_section(&next);
                     section.form.set(next);
                 })
             />

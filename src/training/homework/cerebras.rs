@@ -183,31 +183,6 @@ pub fn parse_batches(text: &str) -> Result<Vec<usize>, String> {
     Ok(batches)
 }
 
-/// The address with the form's `cs-` keys in place of the old ones; every other key of
-/// `query` (another section's settings, `at=`) stays as it was.
-#[must_use]
-pub fn href(query: &[(String, String)], form: &CerebrasForm) -> String {
-    let own: Vec<&str> = CerebrasField::ALL.iter().map(|f| f.key()).collect();
-    let mut pairs: Vec<(&str, &str)> = query
-        .iter()
-        .filter(|(k, _)| !own.contains(&k.as_str()))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    pairs.extend(
-        CerebrasField::ALL
-            .iter()
-            .map(|&f| (f.key(), form.field(f).trim())),
-    );
-    format!(
-        "{}?{}",
-        crate::route::Route::Lab {
-            name: "homework".into()
-        }
-        .href(),
-        crate::query::write(pairs)
-    )
-}
-
 /// Time per step as a fixed cost plus a cost per sample: `t(b) = fixed_s + b · per_sample_s`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepTimeFit {
@@ -351,7 +326,7 @@ mod tests {
         ];
         let form = CerebrasForm::from_query(&query);
         assert_eq!(
-            href(&query, &form),
+            form.href_keeping(&query),
             "#/labs/homework?at=cerebras&cs-batches=2%2C4%2C8%2C16&cs-seq=64&cs-warmup=2&cs-steps=5&cs-seed=1"
         );
         let check = |field: CerebrasField, text: &str, message: &str| {

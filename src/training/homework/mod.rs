@@ -8,34 +8,21 @@ pub mod grid;
 pub mod groq;
 pub mod reality;
 
-/// The homework page's address with `own` replacing every key that starts with `prefix` in
-/// `current` (the other sections' keys and `at=` stay).
-#[must_use]
-pub fn section_href(current: &[(String, String)], prefix: &str, own: &str) -> String {
-    let mut pairs: Vec<(String, String)> = current
-        .iter()
-        .filter(|(k, _)| !k.starts_with(prefix))
-        .cloned()
-        .collect();
-    pairs.extend(crate::query::parse(own));
-    format!(
-        "{}?{}",
-        crate::route::Route::Lab {
-            name: "homework".into()
-        }
-        .href(),
-        crate::query::write(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    )
-}
-
 #[cfg(test)]
 mod unit {
+    use super::grid::GridForm;
+
+    /// A section writes its own keys and keeps the others' (`Form::href_keeping`).
     #[test]
     fn a_section_rewrites_only_its_own_keys() {
         let current = crate::query::parse("at=groq&ipu-lr=0.5&groq-len=256");
-        assert_eq!(
-            super::section_href(&current, "ipu-", "ipu-lr=0.05&ipu-batch=8"),
-            "#/labs/homework?at=groq&groq-len=256&ipu-lr=0.05&ipu-batch=8"
+        let form = GridForm::from_query(&crate::query::parse("ipu-lr=0.05&ipu-batch=8"));
+        let href = form.href_keeping(&current);
+        assert!(
+            href.starts_with("#/labs/homework?at=groq&groq-len=256&ipu-"),
+            "{href}"
         );
+        assert!(href.contains("ipu-lr=0.05&ipu-batch=8"), "{href}");
+        assert!(!href.contains("ipu-lr=0.5&"), "{href}");
     }
 }
