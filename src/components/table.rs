@@ -47,7 +47,14 @@ pub fn DataTable(
     /// The row to mark as current, if any.
     #[prop(optional, into)]
     current: Option<Signal<Option<usize>>>,
+    /// What a table with no rows says in its body (a table that starts empty says why and
+    /// what fills it, rather than showing bare headings).
+    #[prop(optional)]
+    empty: Option<&'static str>,
 ) -> impl IntoView {
+    let n_columns = move || {
+        dynamic_headers.map_or(headers.len(), |d| d.with(Vec::len)).max(1)
+    };
     view! {
         <ScrollBox label=label>
             <table class="sim-table" data-testid=testid>
@@ -67,7 +74,15 @@ pub fn DataTable(
                 </thead>
                 <tbody>
                     {move || {
-                        rows.get()
+                        let rows = rows.get();
+                        let placeholder = empty.filter(|_| rows.is_empty()).map(|text| {
+                            view! {
+                                <tr class="sim-table__empty">
+                                    <td colspan=n_columns().to_string()>{text}</td>
+                                </tr>
+                            }
+                        });
+                        let rows = rows
                             .into_iter()
                             .enumerate()
                             .map(|(i, cells)| {
@@ -90,7 +105,8 @@ pub fn DataTable(
                                     </tr>
                                 }
                             })
-                            .collect_view()
+                            .collect_view();
+                        (placeholder, rows)
                     }}
                 </tbody>
             </table>

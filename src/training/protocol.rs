@@ -175,6 +175,9 @@ pub enum FromWorker<T: LabTask> {
     Progress { run_id: u32, progress: RunProgress },
     /// An epoch of run `run_id` finished and the test set was evaluated.
     EpochResult { run_id: u32, row: EpochRow },
+    /// What run `run_id` reports before its end (a lab's interim news; the end's `Done`
+    /// carries the final report).
+    Report { run_id: u32, report: T::Report },
     /// Run `run_id` ended.
     Done {
         run_id: u32,

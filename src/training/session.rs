@@ -82,6 +82,13 @@ pub trait WorkerTask: LabTask {
     /// What the end of the run reports (taken: a second call may be empty).
     fn report(run: &mut Self::Run, data: &Self::Data) -> Self::Report;
 
+    /// What the run reports before its end, when the step just taken (and timed) made news
+    /// the page should show now (a timing sweep's row for each finished batch size); by
+    /// default a run reports only at its end.
+    fn interim_report(_run: &mut Self::Run) -> Option<Self::Report> {
+        None
+    }
+
     /// Answers `query` with the run's current weights.
     ///
     /// # Errors
@@ -414,6 +421,7 @@ impl<T: WorkerTask> WorkerSession<T> {
             let step = T::step(&mut live.run, data);
             let spent = clock() - t0;
             T::step_timed(&mut live.run, spent);
+            let interim = T::interim_report(&mut live.run);
             match step {
                 Step::Trained {
                     batch,
@@ -460,6 +468,12 @@ impl<T: WorkerTask> WorkerSession<T> {
                         report: T::report(&mut live.run, data),
                     });
                 }
+            }
+            if let Some(report) = interim.filter(|_| !live.ended) {
+                out.push(FromWorker::Report {
+                    run_id: live.id,
+                    report,
+                });
             }
             if clock() - started >= budget_ms {
                 break;

@@ -327,6 +327,9 @@ impl<T: LabTask> LabModel<T> {
                 }
                 self.epochs.push(row);
             }
+            FromWorker::Report { run_id, report } if Some(run_id) == current => {
+                self.report = report;
+            }
             FromWorker::Done {
                 run_id,
                 outcome,
@@ -420,6 +423,7 @@ impl<T: LabTask> LabModel<T> {
             FromWorker::Started { .. }
             | FromWorker::Progress { .. }
             | FromWorker::EpochResult { .. }
+            | FromWorker::Report { .. }
             | FromWorker::Done { .. } => {}
         }
         Vec::new()
@@ -507,6 +511,11 @@ mod tests {
             run_id: 1,
             row: row(1, 0.7),
         });
+        let _ = model.on_message(FromWorker::Report {
+            run_id: 1,
+            report: vec![9],
+        });
+        assert_eq!(model.report, vec![9], "an interim report shows at once");
         let run = model.current.clone().unwrap();
         assert_eq!(
             (run.phase, run.n_samples_done, run.n_params),
@@ -534,6 +543,10 @@ mod tests {
                     n_samples_total: 1,
                     n_params: 1,
                 },
+            },
+            FromWorker::Report {
+                run_id: 1,
+                report: vec![5],
             },
             FromWorker::EpochResult {
                 run_id: 1,

@@ -153,7 +153,7 @@ async fn a_bad_ipu_value_in_the_address_gets_its_sentence() {
 async fn groq_rows(browser: &Browser) -> Vec<Vec<String>> {
     let rows = browser
         .eval(
-            "return [...document.querySelectorAll('[data-testid=groq-results] tbody tr')]
+            "return [...document.querySelectorAll('[data-testid=groq-results] tbody tr:not(.sim-table__empty)')]
                .map(r => [...r.cells].map(c => c.textContent));",
         )
         .await;
@@ -165,7 +165,7 @@ async fn wait_rows(browser: &Browser, n: usize) -> Vec<Vec<String>> {
         .wait_until(
             &format!("{n} answers"),
             &format!(
-                "return document.querySelectorAll('[data-testid=groq-results] tbody tr').length === {n};"
+                "return document.querySelectorAll('[data-testid=groq-results] tbody tr:not(.sim-table__empty)').length === {n};"
             ),
         )
         .await;

@@ -34,7 +34,7 @@ async fn wait_done(browser: &Browser) {
 async fn rows(browser: &Browser) -> Vec<(f64, f64, f64)> {
     let cells = browser
         .eval(
-            "return [...document.querySelectorAll('[data-testid=homework-cerebras-browser] tbody tr')]
+            "return [...document.querySelectorAll('[data-testid=homework-cerebras-browser] tbody tr:not(.sim-table__empty)')]
                .map(r => [...r.querySelectorAll('td, th')].map(c => c.textContent.trim()));",
         )
         .await;
@@ -73,11 +73,34 @@ async fn the_cerebras_sweep_shows_time_per_step_growing_slower_than_the_batch() 
         Some(0),
         "no worker before the sweep starts"
     );
+    let placeholder = browser
+        .text_of("[data-testid=homework-cerebras-browser] .sim-table__empty")
+        .await;
+    assert!(placeholder.starts_with("No batch size timed yet"), "{placeholder}");
+    // Every change to the table's body is noted with the status beside it, so the journey
+    // sees whether rows arrived while the sweep was still running.
+    browser
+        .eval(
+            "window.__csSeen = [];
+             const body = document.querySelector('[data-testid=homework-cerebras-browser] tbody');
+             new MutationObserver(() => window.__csSeen.push([
+               body.querySelectorAll('tr:not(.sim-table__empty)').length,
+               document.querySelector('[data-testid=cs-status]').textContent.trim(),
+             ])).observe(body, { childList: true, subtree: true });
+             return 0;",
+        )
+        .await;
     browser.watch_main_thread().await;
     let started = Instant::now();
     browser.click("[data-testid=cs-run]").await;
     wait_done(&browser).await;
     let elapsed = started.elapsed();
+    let seen: Vec<(usize, String)> =
+        serde_json::from_value(browser.eval("return window.__csSeen;").await).expect("snapshots");
+    assert!(
+        seen.iter().any(|(n, status)| (1..3).contains(n) && status != DONE),
+        "each batch size's row shows as soon as it is timed, before the sweep ends: {seen:?}"
+    );
     let main_thread = browser.main_thread().await;
     let rows = rows(&browser).await;
     println!(

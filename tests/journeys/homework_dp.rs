@@ -16,7 +16,7 @@ const STATUS: &str = "[data-testid=homework-sn-status]";
 async fn result_rows(browser: &Browser) -> Vec<Vec<String>> {
     let rows = browser
         .eval(
-            "return [...document.querySelectorAll('[data-testid=homework-sn-results] tbody tr')]
+            "return [...document.querySelectorAll('[data-testid=homework-sn-results] tbody tr:not(.sim-table__empty)')]
                .map(tr => [...tr.children].map(c => c.textContent.trim()));",
         )
         .await;
@@ -42,6 +42,10 @@ async fn two_workers_train_to_one_workers_accuracy_and_show_both_rates() {
         .await;
     browser
         .wait_for_part("[data-testid=homework-sn-cap]", "logical cores")
+        .await;
+    assert_eq!(result_rows(&browser).await.len(), 0);
+    browser
+        .wait_for_part("[data-testid=homework-sn-results] .sim-table__empty", "No run yet")
         .await;
     browser.watch_main_thread().await;
     browser

@@ -261,6 +261,7 @@ pub fn CerebrasSection(query: Vec<(String, String)>) -> impl IntoView {
                 label="Masked-LM time per step at each batch size, measured in this browser"
                 headers=&["batch", "time per step", "samples per second", "batch ÷ first", "time ÷ first", "last loss"]
                 rows=Signal::derive(move || timings.with(|t| timing_rows(t)))
+                empty="No batch size timed yet: each adds its row as soon as its timed steps end."
             />
             <p class="homework-source">"Measured in this browser, by this worker's clock, mean over the timed steps."</p>
             <canvas

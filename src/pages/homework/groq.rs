@@ -279,6 +279,7 @@ pub fn GroqSection(query: Vec<(String, String)>) -> impl IntoView {
                 label="Each answer: this browser's measured time beside the Groq model's latency and the real chip's"
                 headers=&["input", "length", "the model says", "this browser (measured, per sentence)", "Groq model (simulator)", "real GroqChip"]
                 rows
+                empty="Nothing asked yet: each sentence, the dummy input or the test set you run adds a row here."
             />
             <p data-testid="groq-point">{the_point}</p>
         </SectionFrame>

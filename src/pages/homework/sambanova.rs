@@ -482,6 +482,7 @@ pub fn SambanovaSection(query: Vec<(String, String)>) -> impl IntoView {
                 label="Samples per second, efficiency and time split of each worker count in this browser"
                 headers=&["workers", "samples/s", "efficiency", "step", "compute", "communication", "final loss", "test accuracy"]
                 rows=Signal::derive(move || section.results.with(|r| result_rows(r)))
+                empty="No run yet: each worker count you run adds a row here."
             />
             <p data-testid="homework-sn-summary">
                 {move || section.results.with(|r| results_sentence(r))}

@@ -450,8 +450,18 @@ impl WorkerTask for Bert {
             },
             BertWork::MlmTiming(run) => BertReport {
                 mistakes: SentenceMistakes::default(),
-                timings: run.take_timings(),
+                timings: run.timings().to_vec(),
             },
+        }
+    }
+
+    fn interim_report(work: &mut BertWork) -> Option<BertReport> {
+        match work {
+            BertWork::FineTune(_) => None,
+            BertWork::MlmTiming(run) => run.fresh_timings().map(|timings| BertReport {
+                mistakes: SentenceMistakes::default(),
+                timings,
+            }),
         }
     }
 
@@ -847,6 +857,17 @@ mod tests {
             matches!(asked.as_slice(), [FromWorker::QueryError { message, .. }] if message == TIMING_ONLY)
         );
         let out = run_to_end(&mut session);
+        // Each batch size's row reaches the page as soon as it is timed.
+        let interim: Vec<Vec<usize>> = out
+            .iter()
+            .filter_map(|m| match m {
+                FromWorker::Report { report, .. } => {
+                    Some(report.timings.iter().map(|t| t.batch).collect())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(interim, vec![vec![2], vec![2, 4]], "{out:?}");
         let Some(FromWorker::Done {
             outcome: RunOutcome::Finished,
             report,

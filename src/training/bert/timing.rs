@@ -110,6 +110,8 @@ pub struct MlmTimingRun {
     awaiting_time: bool,
     n_samples_done: usize,
     timings: Vec<BatchTiming>,
+    /// A batch size closed since the page last heard the rows.
+    fresh: bool,
 }
 
 impl MlmTimingRun {
@@ -147,6 +149,7 @@ impl MlmTimingRun {
             awaiting_time: false,
             n_samples_done: 0,
             timings: Vec::new(),
+            fresh: false,
         })
     }
 
@@ -156,9 +159,16 @@ impl MlmTimingRun {
         self.config.n_samples_total()
     }
 
-    /// The rows measured so far (taken).
-    pub fn take_timings(&mut self) -> Vec<BatchTiming> {
-        std::mem::take(&mut self.timings)
+    /// The rows measured so far.
+    #[must_use]
+    pub fn timings(&self) -> &[BatchTiming] {
+        &self.timings
+    }
+
+    /// The rows, when a batch size closed since the last call: the page shows each row as
+    /// soon as its batch size is timed, not only at the sweep's end.
+    pub fn fresh_timings(&mut self) -> Option<Vec<BatchTiming>> {
+        std::mem::take(&mut self.fresh).then(|| self.timings.clone())
     }
 
     /// One masked-LM step (the first at a batch size builds its model), or the end.
@@ -209,10 +219,14 @@ impl MlmTimingRun {
         }
     }
 
-    /// The time of the step just taken, kept when it was a timed one.
+    /// The time of the step just taken, kept when it was a timed one; the last timed step
+    /// of a batch size closes its row.
     pub fn step_timed(&mut self, step_ms: f64) {
         if std::mem::take(&mut self.awaiting_time) {
             self.timed_ms.push(step_ms);
+            if self.n_steps_here == self.config.n_warmup + self.config.n_timed {
+                self.close_batch();
+            }
         }
     }
 
@@ -232,6 +246,7 @@ impl MlmTimingRun {
             last_loss: self.last_loss,
         });
         self.timed_ms.clear();
+        self.fresh = true;
         self.trainer = None;
         self.n_steps_here = 0;
         self.batch_idx += 1;
