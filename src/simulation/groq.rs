@@ -9,7 +9,9 @@ use sim::engine::Engine;
 use sim::gpu::{GpuConfig, GpuSim};
 use sim::groq::latency::{LEAVES_OUT, REAL_SEQ128_US, REAL_SEQ256_US, REAL_SOURCE};
 use sim::groq::values::worst_relative_error;
-use sim::groq::{GroqConfig, GroqRun, LatencyComparison, seq_latency_ratio};
+use sim::groq::{
+    GroqConfig, GroqRun, InputValues, LatencyComparison, compile, seq_latency_ratio,
+};
 use sim::metrics::RunMetrics;
 use sim::units::Cycle;
 use sim::workload::Workload;
@@ -38,6 +40,20 @@ pub const FLOORPLAN: FieldSpec = FieldSpec {
     default: |_| "small",
 };
 
+/// What the input tensors hold: seeded random values, or all ones like the dummy input
+/// `groqit` compiles with. The compile sees only shapes, so the choice changes the values
+/// computed (and checked) but never the schedule or its cycles.
+pub const INPUT: FieldSpec = FieldSpec {
+    key: "input",
+    label: "Input values",
+    what: "input",
+    kind: FieldKind::Choice(&[
+        ("random", "Random (seeded), like real data"),
+        ("ones", "All ones, like groqit's dummy input"),
+    ]),
+    default: |_| "random",
+};
+
 /// Speeds offered, in cycles per frame.
 pub const GROQ_SPEEDS: [u64; 7] = [1, 4, 16, 64, 256, 1_024, 4_096];
 
@@ -50,7 +66,7 @@ impl Machine for GroqMachine {
         SimArch::Groq
     }
     fn fields(&self) -> &'static [&'static FieldSpec] {
-        &[&SUPERLANES, &FLOORPLAN]
+        &[&SUPERLANES, &FLOORPLAN, &INPUT]
     }
     fn speeds(&self) -> &'static [u64] {
         &GROQ_SPEEDS
@@ -92,6 +108,8 @@ pub struct GroqSession {
     pub references: Vec<(SimArch, RunMetrics)>,
     /// BERT-tiny at sequence 128 and 256 on the real floorplan, or why there is none.
     pub latency: Result<LatencyComparison, String>,
+    /// What the inputs hold.
+    pub inputs: InputValues,
 }
 
 impl GroqSession {
@@ -104,7 +122,20 @@ impl GroqSession {
         let config = groq_config(setup);
         config.validate().map_err(|e| sentence(&e))?;
         let workload = setup.workload().map_err(|e| sentence(&e))?;
-        let run = GroqRun::new(config, &workload, VALUES_SEED).map_err(|e| sentence(&e))?;
+        let inputs = if setup.choice(&INPUT) == "ones" {
+            InputValues::Ones
+        } else {
+            InputValues::Seeded(VALUES_SEED)
+        };
+        let program = compile(&config, &workload).map_err(|e| sentence(&e))?;
+        let run = GroqRun::from_program(
+            config,
+            std::sync::Arc::new(program),
+            &workload,
+            Some(inputs),
+            VALUES_SEED,
+        )
+        .map_err(|e| sentence(&e))?;
         let gpu = GpuSim::new(GpuConfig::a100_40gb_sxm(), &workload)
             .map_err(|e| sentence(&e))?
             .run_to_end();
@@ -114,6 +145,7 @@ impl GroqSession {
             workload,
             references: vec![(SimArch::Gpu, gpu)],
             latency,
+            inputs,
         })
     }
 
@@ -211,15 +243,19 @@ impl SimSession for GroqSession {
         let want = self.run.reference()?;
         let worst = worst_relative_error(got, &want);
         let n = got.len();
+        let inputs = match self.inputs {
+            InputValues::Ones => "all ones, groqit's dummy input",
+            InputValues::Seeded(_) => "seeded random values",
+        };
         // Rows normalised in f32 against f64: allow rounding relative to each output's size.
         Some(if got.len() == want.len() && worst <= 1e-3 {
             format!(
-                "Correct: all {} outputs match an f64 reference (largest relative difference {worst:.1e}, within f32 rounding).",
+                "Correct: all {} outputs match an f64 reference (largest relative difference {worst:.1e}, within f32 rounding). Inputs: {inputs}.",
                 thousands(n as u64)
             )
         } else {
             format!(
-                "Wrong: the outputs differ from an f64 reference by up to {worst:.1e} (relative)."
+                "Wrong: the outputs differ from an f64 reference by up to {worst:.1e} (relative). Inputs: {inputs}."
             )
         })
     }
@@ -454,6 +490,34 @@ mod tests {
         );
         assert_eq!(instruction_rows(&s.run, &s.workload, 5).len(), 5);
         assert_eq!(op_rows(&s.run).len(), 3);
+    }
+
+    /// The compile sees shapes only: all-ones and random inputs give the same program and
+    /// run to the same cycle, with different outputs, each correct against the reference.
+    #[test]
+    fn the_input_values_change_the_outputs_and_never_the_cycles() {
+        let mut ones = groq("preset=mlp&input=ones").unwrap();
+        let mut random = groq("preset=mlp&input=random").unwrap();
+        assert_eq!(ones.predicted_cycles(), random.predicted_cycles());
+        let a = advance(&mut ones, u64::MAX / 2);
+        let b = advance(&mut random, u64::MAX / 2);
+        assert_eq!(a.status, b.status);
+        assert_ne!(ones.run.result(), random.run.result());
+        let check = ones.result_check().unwrap();
+        assert!(
+            check.starts_with("Correct") && check.ends_with("Inputs: all ones, groqit's dummy input."),
+            "{check}"
+        );
+        assert!(
+            random
+                .result_check()
+                .unwrap()
+                .ends_with("Inputs: seeded random values.")
+        );
+        assert_eq!(
+            groq("preset=mlp&input=zeros").unwrap_err(),
+            "There is no input called \u{201c}zeros\u{201d}; choose random or ones."
+        );
     }
 
     #[test]
