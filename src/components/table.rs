@@ -53,7 +53,9 @@ pub fn DataTable(
     empty: Option<&'static str>,
 ) -> impl IntoView {
     let n_columns = move || {
-        dynamic_headers.map_or(headers.len(), |d| d.with(Vec::len)).max(1)
+        dynamic_headers
+            .map_or(headers.len(), |d| d.with(Vec::len))
+            .max(1)
     };
     view! {
         <ScrollBox label=label>

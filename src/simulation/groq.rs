@@ -9,9 +9,7 @@ use sim::engine::Engine;
 use sim::gpu::{GpuConfig, GpuSim};
 use sim::groq::latency::{LEAVES_OUT, REAL_SEQ128_US, REAL_SEQ256_US, REAL_SOURCE};
 use sim::groq::values::worst_relative_error;
-use sim::groq::{
-    GroqConfig, GroqRun, InputValues, LatencyComparison, compile, seq_latency_ratio,
-};
+use sim::groq::{GroqConfig, GroqRun, InputValues, LatencyComparison, compile, seq_latency_ratio};
 use sim::metrics::RunMetrics;
 use sim::units::Cycle;
 use sim::workload::Workload;
@@ -505,7 +503,8 @@ mod tests {
         assert_ne!(ones.run.result(), random.run.result());
         let check = ones.result_check().unwrap();
         assert!(
-            check.starts_with("Correct") && check.ends_with("Inputs: all ones, groqit's dummy input."),
+            check.starts_with("Correct")
+                && check.ends_with("Inputs: all ones, groqit's dummy input."),
             "{check}"
         );
         assert!(

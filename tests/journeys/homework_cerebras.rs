@@ -76,7 +76,10 @@ async fn the_cerebras_sweep_shows_time_per_step_growing_slower_than_the_batch() 
     let placeholder = browser
         .text_of("[data-testid=homework-cerebras-browser] .sim-table__empty")
         .await;
-    assert!(placeholder.starts_with("No batch size timed yet"), "{placeholder}");
+    assert!(
+        placeholder.starts_with("No batch size timed yet"),
+        "{placeholder}"
+    );
     // Every change to the table's body is noted with the status beside it, so the journey
     // sees whether rows arrived while the sweep was still running.
     browser
@@ -98,7 +101,8 @@ async fn the_cerebras_sweep_shows_time_per_step_growing_slower_than_the_batch() 
     let seen: Vec<(usize, String)> =
         serde_json::from_value(browser.eval("return window.__csSeen;").await).expect("snapshots");
     assert!(
-        seen.iter().any(|(n, status)| (1..3).contains(n) && status != DONE),
+        seen.iter()
+            .any(|(n, status)| (1..3).contains(n) && status != DONE),
         "each batch size's row shows as soon as it is timed, before the sweep ends: {seen:?}"
     );
     let main_thread = browser.main_thread().await;

@@ -45,7 +45,10 @@ async fn two_workers_train_to_one_workers_accuracy_and_show_both_rates() {
         .await;
     assert_eq!(result_rows(&browser).await.len(), 0);
     browser
-        .wait_for_part("[data-testid=homework-sn-results] .sim-table__empty", "No run yet")
+        .wait_for_part(
+            "[data-testid=homework-sn-results] .sim-table__empty",
+            "No run yet",
+        )
         .await;
     browser.watch_main_thread().await;
     browser

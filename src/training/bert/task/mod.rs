@@ -1,0 +1,382 @@
+//! The BERT-tiny lab as a [`WorkerTask`]: its payloads (a vocabulary and two TSV files of
+//! labelled sentences; a sentence, or the Groq example's dummy input, to classify; the
+//! misclassified test sentences) and its run: fine-tuning a from-scratch BERT-tiny one batch at
+//! a time, and after each epoch the test set evaluated in chunks through `nn`'s [`Evaluator`].
+//!
+//! Every sentence is tokenized once, when the data loads (WordPiece ids without `[CLS]` and
+//! `[SEP]`); a run frames and truncates them to its length. The Naive Bayes baseline is fitted
+//! on the same tokens at load, so the page can show what the transformer buys.
+
+mod data;
+mod finetune;
+mod query;
+
+use nn::bert::train::BertTrainer;
+use serde::{Deserialize, Serialize};
+
+use super::config::BertRunConfig;
+use super::timing::{BatchTiming, MlmTimingRun, pack_sequences};
+use crate::training::protocol::{LabTask, RunStarted};
+use crate::training::session::{Step, WorkerTask};
+pub use data::{BertData, TokenizedSet, load_data};
+pub use finetune::BertRun;
+pub use query::{answer, test_set_answer};
+
+/// Test sentences per evaluation step.
+pub const EVAL_CHUNK: usize = 64;
+/// Misclassified sentences sent at the end of a run.
+pub const MAX_MISCLASSIFIED: usize = 40;
+/// Tokens of a sentence whose attention is sent to the page (a 48×48 map per head and layer).
+pub const MAX_ATTENTION_TOKENS: usize = 48;
+/// The longest sentence the page may ask about, in characters.
+pub const MAX_QUERY_CHARS: usize = 2_000;
+/// The id the Groq example's dummy input repeats (`torch.ones`): `[unused0]` in this vocabulary.
+pub const DUMMY_ID: u32 = 1;
+/// The two classes, by label.
+pub const CLASSES: [&str; 2] = ["negative", "positive"];
+pub(super) const N_CLASSES: usize = 2;
+
+/// The BERT-tiny lab (its payload types and its worker task).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bert;
+
+/// The BERT lab's messages.
+pub type ToWorker = crate::training::protocol::ToWorker<Bert>;
+/// The BERT lab's messages.
+pub type FromWorker = crate::training::protocol::FromWorker<Bert>;
+
+/// One of the three files a dataset is made of, in the order they travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BertFile {
+    Vocab,
+    Train,
+    Test,
+}
+
+impl BertFile {
+    /// The order of the buffers that go with a `LoadData` message.
+    pub const ALL: [BertFile; 3] = [Self::Vocab, Self::Train, Self::Test];
+
+    /// The bundled file's name under `public/data/`.
+    pub fn bundled_name(self) -> &'static str {
+        match self {
+            Self::Vocab => "bert-base-uncased-vocab.txt",
+            Self::Train => "sentiment-train.tsv.gz",
+            Self::Test => "sentiment-test.tsv.gz",
+        }
+    }
+
+    /// Words for a message.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Vocab => "The vocabulary",
+            Self::Train => "The training sentences",
+            Self::Test => "The test sentences",
+        }
+    }
+
+    /// A short key, used in `data-testid`s.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Vocab => "vocab",
+            Self::Train => "train",
+            Self::Test => "test",
+        }
+    }
+}
+
+/// Where a dataset came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BertSource {
+    /// The bundled sentences (VADER's crowd ratings on the movie-review snippets).
+    Bundled,
+    /// The learner's TSV files in place of the bundled ones, by name.
+    Uploaded {
+        train: Option<String>,
+        test: Option<String>,
+    },
+}
+
+/// What the page learns about the data in use.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BertDataInfo {
+    pub source: BertSource,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub vocab_size: usize,
+    /// Test accuracy of Naive Bayes on WordPiece unigrams fitted on the training sentences.
+    pub naive_bayes_accuracy: f32,
+    /// Share of positive training labels.
+    pub positive_share: f32,
+    /// Training sentences longer than each of [`LENGTHS`](super::config::LENGTHS) (with
+    /// `[CLS]` and `[SEP]`): what truncation cuts.
+    pub n_cut: Vec<(usize, usize)>,
+}
+
+/// A test sentence the model got wrong.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SentenceMistake {
+    pub item_idx: usize,
+    pub text: String,
+    pub label: u8,
+    pub predicted: u8,
+    pub confidence: f32,
+}
+
+/// The end of a run: the last evaluation's mistakes, most confident first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SentenceMistakes {
+    pub shown: Vec<SentenceMistake>,
+    pub n_total: usize,
+}
+
+/// The end of a run: a fine-tuning run's mistakes, or a timing sweep's rows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BertReport {
+    pub mistakes: SentenceMistakes,
+    /// Masked-LM time per step at each batch size (a timing sweep only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timings: Vec<BatchTiming>,
+}
+
+/// What to classify.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BertQuery {
+    /// A sentence, tokenized and padded to `max_len`.
+    Sentence { text: String, max_len: usize },
+    /// The Groq example's dummy input: `max_len` ids of 1, all attended.
+    Dummy { max_len: usize },
+    /// The first `n` test sentences, each classified alone (batch 1, padded to `max_len`, as a
+    /// compiled batch-1 model takes them); the answer carries their score and the worker's
+    /// time for all of them.
+    TestSet { max_len: usize, n: usize },
+}
+
+/// How the model did on the test sentences of a [`BertQuery::TestSet`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestSetScore {
+    /// Sentences classified.
+    pub n: usize,
+    /// Of which right.
+    pub n_correct: usize,
+    /// The first few: `(sentence, label, predicted, probability of positive)`.
+    pub first: Vec<(String, u8, u8, f32)>,
+}
+
+/// Test sentences shown in a [`TestSetScore`].
+pub const TEST_SET_SHOWN: usize = 3;
+
+/// The model's answer, with what it saw.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BertAnswer {
+    /// The tokens of the real (attended) positions, `[CLS]` … `[SEP]`.
+    pub pieces: Vec<String>,
+    /// Their ids.
+    pub ids: Vec<u32>,
+    /// The padded length the model ran at.
+    pub max_len: usize,
+    /// Whether the sentence lost its tail to `max_len`.
+    pub truncated: bool,
+    /// Class probabilities (negative, positive).
+    pub probabilities: Vec<f32>,
+    /// Attention of the first [`MAX_ATTENTION_TOKENS`] real tokens, `[layer][head][i][j]`.
+    pub attention: Vec<Vec<Vec<Vec<f32>>>>,
+    /// The score of a [`BertQuery::TestSet`] (the fields above are then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_set: Option<TestSetScore>,
+}
+
+impl LabTask for Bert {
+    const NAME: &'static str = "bert";
+    type Source = BertSource;
+    type File = BertFile;
+    type DataInfo = BertDataInfo;
+    type Config = BertRunConfig;
+    type Report = BertReport;
+    type Query = BertQuery;
+    type Answer = BertAnswer;
+
+    fn describe_data(info: &BertDataInfo) -> String {
+        match &info.source {
+            BertSource::Bundled => format!("bundled {}/{}", info.n_train, info.n_test),
+            BertSource::Uploaded { .. } => {
+                format!("your files {}/{}", info.n_train, info.n_test)
+            }
+        }
+    }
+}
+
+/// What the BERT worker runs: fine-tuning, or a masked-LM timing sweep.
+#[derive(Clone, Debug)]
+pub enum BertWork {
+    FineTune(Box<BertRun>),
+    MlmTiming(Box<MlmTimingRun>),
+}
+
+/// What a timing sweep answers when asked to classify.
+const TIMING_ONLY: &str = "This run times masked-LM steps; it has no classifier to ask.";
+
+impl WorkerTask for Bert {
+    type Data = BertData;
+    type Run = BertWork;
+    const NO_MODEL: &'static str =
+        "Train a model first (or load weights): there is nothing to ask yet.";
+
+    fn load(_: &BertSource, files: Vec<Vec<u8>>) -> Result<BertData, (Option<BertFile>, String)> {
+        load_data(&files)
+    }
+
+    fn data_info(source: &BertSource, data: &BertData) -> BertDataInfo {
+        let n_train = data.train.ids.len();
+        let positives = data.train.sentences.iter().filter(|s| s.label == 1).count();
+        BertDataInfo {
+            source: source.clone(),
+            n_train,
+            n_test: data.test.ids.len(),
+            vocab_size: data.tokenizer.vocab_size(),
+            naive_bayes_accuracy: data.naive_bayes_accuracy,
+            positive_share: positives as f32 / n_train.max(1) as f32,
+            n_cut: super::config::LENGTHS
+                .iter()
+                .map(|&len| {
+                    let n = data
+                        .train
+                        .ids
+                        .iter()
+                        .filter(|ids| ids.len() + 2 > len)
+                        .count();
+                    (len, n)
+                })
+                .collect(),
+        }
+    }
+
+    fn start(config: &BertRunConfig, data: &BertData) -> Result<(BertWork, RunStarted), String> {
+        if let Some(timing) = &config.mlm_timing {
+            let sequences = pack_sequences(
+                &data.train.ids,
+                data.tokenizer.cls_id,
+                data.tokenizer.sep_id,
+                config.max_len,
+            );
+            let run = MlmTimingRun::new(timing.clone(), config.max_len, config.seed, sequences)?;
+            let started = RunStarted {
+                n_batches_per_epoch: timing.batches.len() * (timing.n_warmup + timing.n_timed),
+                n_samples_total: run.n_samples_total(),
+                n_params: usize::try_from(nn::bert::pretrain::bert_mlm_params(
+                    &nn::bert::BertConfig::bert_tiny(),
+                ))
+                .unwrap_or(usize::MAX),
+            };
+            return Ok((BertWork::MlmTiming(Box::new(run)), started));
+        }
+        let train = data
+            .train
+            .examples(&data.tokenizer, config.max_len, config.n_train);
+        let n_train = train.len();
+        let test = data.test.examples(&data.tokenizer, config.max_len, None);
+        let trainer = BertTrainer::new(config.train_config(), train).map_err(|e| e.to_string())?;
+        let started = RunStarted {
+            n_batches_per_epoch: trainer.n_batches_per_epoch(),
+            n_samples_total: n_train * config.n_epochs,
+            n_params: trainer.model().n_params(),
+        };
+        Ok((
+            BertWork::FineTune(Box::new(BertRun::new(
+                trainer,
+                config.max_len,
+                test,
+                n_train,
+            ))),
+            started,
+        ))
+    }
+
+    fn step(work: &mut BertWork, data: &BertData) -> Step {
+        match work {
+            BertWork::FineTune(run) => run.step(data),
+            BertWork::MlmTiming(run) => run.step(),
+        }
+    }
+
+    fn step_timed(work: &mut BertWork, step_ms: f64) {
+        if let BertWork::MlmTiming(run) = work {
+            run.step_timed(step_ms);
+        }
+    }
+
+    fn report(work: &mut BertWork, _: &BertData) -> BertReport {
+        match work {
+            BertWork::FineTune(run) => BertReport {
+                mistakes: run.take_mistakes(),
+                timings: Vec::new(),
+            },
+            BertWork::MlmTiming(run) => BertReport {
+                mistakes: SentenceMistakes::default(),
+                timings: run.timings().to_vec(),
+            },
+        }
+    }
+
+    fn interim_report(work: &mut BertWork) -> Option<BertReport> {
+        match work {
+            BertWork::FineTune(_) => None,
+            BertWork::MlmTiming(run) => run.fresh_timings().map(|timings| BertReport {
+                mistakes: SentenceMistakes::default(),
+                timings,
+            }),
+        }
+    }
+
+    fn answer(work: &BertWork, data: &BertData, query: &BertQuery) -> Result<BertAnswer, String> {
+        match work {
+            BertWork::FineTune(run) => {
+                if let BertQuery::TestSet { max_len, n } = *query {
+                    return Ok(test_set_answer(run.model(), data, max_len, n));
+                }
+                answer(run.model(), &data.tokenizer, query, run.max_len())
+            }
+            BertWork::MlmTiming(_) => Err(TIMING_ONLY.into()),
+        }
+    }
+
+    fn export_weights(work: &BertWork) -> Result<(String, Vec<u8>), String> {
+        match work {
+            BertWork::FineTune(run) => Ok((
+                WEIGHTS_FILE_NAME.into(),
+                nn::bert::safetensors::bert_to_safetensors(run.model()),
+            )),
+            BertWork::MlmTiming(_) => Err(TIMING_ONLY.into()),
+        }
+    }
+
+    fn import_weights(bytes: &[u8], data: &BertData) -> Result<(BertWork, String), String> {
+        let config = nn::bert::train::BertTrainConfig::bert_tiny(1e-3);
+        let model = nn::bert::safetensors::bert_from_safetensors(bytes, &config.model)
+            .map_err(|e| format!("That is not a BERT-tiny weights file this lab can use: {e}."))?;
+        let n_params = model.n_params();
+        // A trainer holds the model so the run answers like a trained one; one sentence is
+        // enough to build it, and it is never stepped.
+        let max_len = super::config::LENGTHS[0];
+        let one = data.train.examples(&data.tokenizer, max_len, Some(1));
+        let mut trainer = BertTrainer::new(config, one).map_err(|e| e.to_string())?;
+        trainer.set_model(model);
+        let run = BertRun::new(trainer, max_len, Vec::new(), 0);
+        Ok((
+            BertWork::FineTune(Box::new(run)),
+            format!(
+                "Loaded BERT-tiny weights ({} parameters); your sentences are now classified with them.",
+                sim::units::thousands(n_params as u64)
+            ),
+        ))
+    }
+}
+
+/// The name of a saved weights file.
+pub const WEIGHTS_FILE_NAME: &str = "bert-tiny-sentiment.safetensors";
+
+#[cfg(test)]
+mod tests;
