@@ -204,6 +204,36 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
     );
     browser.screenshot_page("compile-ipu-bert-dark").await;
 
+    // The RDU's BERT layer: the placement's long table scrolls inside its stage, under a
+    // header that stays put, so the stage is at most about a screen tall.
+    browser
+        .open(&format!(
+            "{}/#/compile?machine=rdu&preset=bert-layer&seq=64",
+            server.origin
+        ))
+        .await;
+    browser.eval("location.reload(); return 0;").await;
+    wait_compiled(&browser).await;
+    let place = browser
+        .eval(
+            "const wrap = document.querySelector('[data-testid=compile-stage-place] .sim-table-wrap');
+             const th = wrap.querySelector('thead th');
+             wrap.scrollTop = wrap.scrollHeight;
+             const stuck = th.getBoundingClientRect().top - wrap.getBoundingClientRect().top;
+             return [wrap.querySelectorAll('tbody tr').length, wrap.clientHeight, wrap.scrollHeight,
+                     Math.round(Math.abs(stuck)), getComputedStyle(th).position];",
+        )
+        .await;
+    let rows = place[0].as_u64().expect("rows");
+    let (shown, full) = (place[1].as_f64().unwrap_or(0.0), place[2].as_f64().unwrap_or(0.0));
+    println!("RDU placement on #/compile: {rows} rows in a {shown} px box of {full} px");
+    assert!(rows >= 30, "the RDU places many units: {place}");
+    assert!(shown <= 400.0 && full > shown, "the long table scrolls in its box: {place}");
+    assert_eq!(place[3].as_u64(), Some(0), "the header stays at the top: {place}");
+    assert_eq!(place[4], "sticky");
+    browser.eval("document.querySelector('[data-testid=compile-stage-place]').scrollIntoView(); return 0;").await;
+    browser.screenshot("compile-rdu-bert-place-dark").await;
+
     // Lesson 07's card opens the page on its setup.
     browser
         .open(&format!("{}/#/lessons/refactoring", server.origin))
