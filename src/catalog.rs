@@ -274,6 +274,14 @@ mod unit {
                             lesson.slug
                         );
                     }
+                    // The embed builds on its machine with its settings (the build checks the
+                    // workload alone; whether this machine maps it, e.g. the CNN on the WSE
+                    // mesh, shows only here).
+                    let machine = crate::simulation::machine(card.arch).expect("a machine");
+                    let built = crate::simulation::SimForm::from_query(machine, &card.args)
+                        .parse(machine)
+                        .and_then(|setup| machine.build(&setup).map(drop));
+                    assert!(built.is_ok(), "{}: {:?}: {built:?}", lesson.slug, card);
                 }
                 course::Block::CompileCard(card) => {
                     // The card's address opens and compiles on the compile page.

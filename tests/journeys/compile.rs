@@ -225,11 +225,21 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
         )
         .await;
     let rows = place[0].as_u64().expect("rows");
-    let (shown, full) = (place[1].as_f64().unwrap_or(0.0), place[2].as_f64().unwrap_or(0.0));
+    let (shown, full) = (
+        place[1].as_f64().unwrap_or(0.0),
+        place[2].as_f64().unwrap_or(0.0),
+    );
     println!("RDU placement on #/compile: {rows} rows in a {shown} px box of {full} px");
     assert!(rows >= 30, "the RDU places many units: {place}");
-    assert!(shown <= 400.0 && full > shown, "the long table scrolls in its box: {place}");
-    assert_eq!(place[3].as_u64(), Some(0), "the header stays at the top: {place}");
+    assert!(
+        shown <= 400.0 && full > shown,
+        "the long table scrolls in its box: {place}"
+    );
+    assert_eq!(
+        place[3].as_u64(),
+        Some(0),
+        "the header stays at the top: {place}"
+    );
     assert_eq!(place[4], "sticky");
     browser.eval("document.querySelector('[data-testid=compile-stage-place]').scrollIntoView(); return 0;").await;
     browser.screenshot("compile-rdu-bert-place-dark").await;

@@ -15,6 +15,7 @@ mod homework;
 mod homework_cerebras;
 mod homework_dp;
 mod keyboard;
+mod lesson_embeds;
 mod lessons;
 mod mnist;
 mod offline;

@@ -173,6 +173,15 @@ error_case!(
     ["lessons/quizzes/03-broken.toml:1: `answer.answer` is not used by Predict questions",]
 );
 error_case!(
+    bad_sim_preset,
+    "bad-sim-preset",
+    [
+        "lessons/03-broken.md:10: the `sim wse` embed: the setup \u{201c}wse?preset=resnet\u{201d} names the preset \u{201c}resnet\u{201d}; choose gemv, mlp, cnn or bert-layer",
+        "lessons/03-broken.md:13: the `sim groq` embed: the setup \u{201c}groq?preset=mlp&seq=256\u{201d} gives seq, which the preset mlp does not take",
+        "lessons/03-broken.md:16: the `compare` embed: the setup \u{201c}compare?preset=bert-layer&seq=0\u{201d} is refused by the simulators: sequence length must be at least 1, but it is 0",
+    ]
+);
+error_case!(
     bad_widget_arg,
     "bad-widget-arg",
     [

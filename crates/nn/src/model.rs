@@ -420,10 +420,9 @@ impl Cnn {
             .backward(&cache.conv2, dh.view(), &mut grads.conv2);
         let dh = Relu.backward(&cache.relu1, dh.view());
         let dh = pool.backward(&cache.pool1, dh.view());
-        // conv1's input gradient (the image's) is computed and dropped: one small GEMM.
-        let _ = self
-            .conv1
-            .backward(&cache.conv1, dh.view(), &mut grads.conv1);
+        // conv1's input is the image: no gradient is needed there.
+        self.conv1
+            .backward_params_only(&cache.conv1, dh.view(), &mut grads.conv1);
     }
 
     /// Zero gradients shaped like the parameters.

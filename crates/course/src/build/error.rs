@@ -245,6 +245,14 @@ pub enum Problem {
         /// The key.
         key: String,
     },
+    /// A `sim`, `compile` or `compare` embed whose workload the simulators refuse.
+    #[error("the `{fence}` embed: {message}")]
+    BadWidgetSetup {
+        /// The fence's first words (`sim wse`).
+        fence: String,
+        /// Why, from the simulators' own preset parser and workload builder.
+        message: String,
+    },
     /// A widget body of more than one line.
     #[error("a widget's caption is one line; this one has {n_lines}")]
     LongWidgetCaption {

@@ -11,6 +11,7 @@ use super::error::{Problem, ValidationError};
 use crate::model::{
     Align, Block, CompareCard, Inline, LabCard, LabName, LinkTarget, SimArch, SimCard, slugify,
 };
+use crate::predict::{SetupRef, SetupTarget};
 
 /// Languages a fenced code block may name.
 pub const CODE_LANGUAGES: &[&str] = &[
@@ -498,6 +499,38 @@ impl Converter<'_> {
             self.n_words = self.n_words.saturating_add(
                 u32::try_from(caption.split_whitespace().count()).unwrap_or(u32::MAX),
             );
+        }
+        // The workload an embed names is read by the simulators' own parsers now, so a
+        // wrong preset or size fails the build, not the learner's page. (Whether one machine
+        // maps that workload, e.g. the CNN on the WSE mesh, depends on the page's machine
+        // settings: the app's native test builds every embed on its machine.)
+        if matches!(first, "sim" | "compile" | "compare") && args.iter().any(|(k, _)| k == "preset")
+        {
+            let setup_target = if first == "compare" {
+                Some(SetupTarget::Compare)
+            } else {
+                SimArch::from_name(target).map(SetupTarget::Simulator)
+            };
+            if let Some(setup_target) = setup_target {
+                let query: Vec<String> = args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let setup = SetupRef {
+                    target: setup_target,
+                    query: query.join("&"),
+                };
+                if let Err(message) = super::quiz::check_workload(&setup) {
+                    self.error(
+                        offset,
+                        Problem::BadWidgetSetup {
+                            fence: if first == "compare" {
+                                first.to_owned()
+                            } else {
+                                format!("{first} {target}")
+                            },
+                            message,
+                        },
+                    );
+                }
+            }
         }
         if first == "compare" {
             return Some(Block::CompareCard(CompareCard { args, caption }));

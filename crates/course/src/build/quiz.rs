@@ -683,7 +683,7 @@ fn predict(
 /// the builder must accept it. A size left out takes the page's default, which the pages
 /// check; it is built as 1 here. The machine's own settings (tiles, tile, mesh…) belong to
 /// the app's pages and are checked by the app's native test that runs every predict question.
-fn check_workload(setup: &SetupRef) -> Result<(), String> {
+pub(crate) fn check_workload(setup: &SetupRef) -> Result<(), String> {
     use sim::workload::{Preset, PresetSizes};
     let text = setup.text();
     let mut preset = None;

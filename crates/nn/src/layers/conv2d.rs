@@ -114,6 +114,35 @@ impl Conv2d {
         dy: ArrayView4<'_, f32>,
         grads: &mut Conv2dGrads,
     ) -> Array4<f32> {
+        let dy = self.dy_matrix(cache, &dy);
+        Self::add_param_grads(cache, dy.view(), grads);
+        let mut dcols = Array2::zeros(cache.cols.raw_dim());
+        general_mat_mul(1.0, &dy, &self.w.t(), 0.0, &mut dcols);
+        col2im(dcols.view(), cache.input_dim, self.kernel)
+    }
+
+    /// The backward pass of a first layer, whose input (the image) needs no gradient: adds
+    /// into `dw` and `db` exactly as [`Self::backward`] does, and skips `dx` (a GEMM, a
+    /// buffer the size of the im2col matrix and the col2im scatter).
+    ///
+    /// # Shapes
+    /// `dy`: `[n, h − k + 1, w − k + 1, c_out]`
+    pub fn backward_params_only(
+        &self,
+        cache: &Conv2dCache,
+        dy: ArrayView4<'_, f32>,
+        grads: &mut Conv2dGrads,
+    ) {
+        let dy = self.dy_matrix(cache, &dy);
+        Self::add_param_grads(cache, dy.view(), grads);
+    }
+
+    /// `dy` as the `[n·out_h·out_w, c_out]` matrix the gradients are computed from.
+    fn dy_matrix<'a>(
+        &self,
+        cache: &Conv2dCache,
+        dy: &'a ArrayView4<'_, f32>,
+    ) -> ndarray::CowArray<'a, f32, ndarray::Ix2> {
         let (n, height, width, _) = cache.input_dim;
         let (out_h, out_w) = self.output_side(height, width);
         assert_eq!(
@@ -121,14 +150,14 @@ impl Conv2d {
             (n, out_h, out_w, self.c_out()),
             "Conv2d: dy has the wrong shape"
         );
-        let dy = dy
-            .to_shape((n * out_h * out_w, self.c_out()))
-            .expect("the shape was asserted above");
+        dy.to_shape((n * out_h * out_w, self.c_out()))
+            .expect("the shape was asserted above")
+    }
+
+    /// Adds `colsᵀ·dy` into `dw` and `dy`'s per-channel sums into `db`.
+    fn add_param_grads(cache: &Conv2dCache, dy: ArrayView2<'_, f32>, grads: &mut Conv2dGrads) {
         general_mat_mul(1.0, &cache.cols.t(), &dy, 1.0, &mut grads.dw);
         grads.db += &dy.sum_axis(Axis(0));
-        let mut dcols = Array2::zeros(cache.cols.raw_dim());
-        general_mat_mul(1.0, &dy, &self.w.t(), 0.0, &mut dcols);
-        col2im(dcols.view(), cache.input_dim, self.kernel)
     }
 
     /// The parameters paired with their gradients, in a fixed order (`w`, `b`).
@@ -251,6 +280,20 @@ mod tests {
         for (a, b) in y.iter().zip(expected.iter()) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn the_params_only_backward_adds_the_same_gradients() {
+        let mut rng = rng_from_seed(6);
+        let layer = Conv2d::new(1, 4, 3, &mut rng);
+        let x = random_array((3, 7, 6, 1), &mut rng);
+        let (y, cache) = layer.forward(x.view());
+        let dy = random_array(y.raw_dim(), &mut rng);
+        let mut full = Conv2dGrads::zeros_like(&layer);
+        let _ = layer.backward(&cache, dy.view(), &mut full);
+        let mut params_only = Conv2dGrads::zeros_like(&layer);
+        layer.backward_params_only(&cache, dy.view(), &mut params_only);
+        assert_eq!(full, params_only);
     }
 
     #[test]
