@@ -99,6 +99,7 @@ pub fn question_to_gift(question: &Question) -> String {
             answer,
             tolerance,
             unit,
+            ..
         } => {
             if let Some(unit) = unit {
                 let _ = write!(prompt, "\n\n(Answer in {unit}.)");

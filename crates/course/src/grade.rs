@@ -104,6 +104,9 @@ pub enum Feedback {
         tolerance: f64,
         /// The unit, if any.
         unit: Option<String>,
+        /// The slip behind a known wrong answer, when the number is one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mistake: Option<String>,
     },
     /// Ordering: for each position of the response, whether the item there belongs there.
     Order {
@@ -166,19 +169,29 @@ pub fn grade(question: &Question, response: &Response) -> Result<Graded, Respons
                 answer,
                 tolerance,
                 unit,
+                mistakes,
             },
             Response::Text(input),
         ) => {
             let given = parse_number(input, unit.as_deref())?;
             // A tiny relative slack so that 0.1 + 0.2 style rounding never fails an exact answer.
-            let slack = tolerance + answer.abs() * 1e-9;
+            let within =
+                |target: f64, tol: f64| (given - target).abs() <= tol + target.abs() * 1e-9;
+            let correct = within(*answer, *tolerance);
+            // A known wrong value matches within the question's tolerance or 1 % of itself,
+            // whichever is tighter (a slip's number can be far smaller than the answer).
+            let mistake = mistakes
+                .iter()
+                .find(|m| !correct && within(m.value, tolerance.min(m.value.abs() * 0.01)))
+                .map(|m| m.why.clone());
             Ok(Graded {
-                correct: (given - answer).abs() <= slack,
+                correct,
                 feedback: Feedback::Numeric {
                     given,
                     expected: *answer,
                     tolerance: *tolerance,
                     unit: unit.clone(),
+                    mistake,
                 },
             })
         }

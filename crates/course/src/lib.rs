@@ -66,5 +66,7 @@ pub use progress::{
     ImportError, LessonStatus, LoadOutcome, PROGRESS_EXPORT_FILE_NAME, PROGRESS_SCHEMA,
     PROGRESS_STORAGE_KEY, PROGRESS_VERSION, Progress, ProgressMap, QuizProgress, QuizStatus,
 };
-pub use quiz::{Choice, ChoiceLayout, Question, QuestionKind, Quiz, RichText, shuffle_seed};
+pub use quiz::{
+    Choice, ChoiceLayout, NumericMistake, Question, QuestionKind, Quiz, RichText, shuffle_seed,
+};
 pub use search::{SearchHit, SearchIndex};

@@ -82,6 +82,10 @@ pub enum QuestionKind {
         tolerance: f64,
         /// The unit shown next to the input, e.g. `samples/s`.
         unit: Option<String>,
+        /// Known wrong answers and the slip each reveals (`answer.mistakes`), shown when a
+        /// learner's number is one of them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mistakes: Vec<NumericMistake>,
     },
     /// Put items in order; `items` is the correct order, shown shuffled.
     Order {
@@ -91,6 +95,16 @@ pub enum QuestionKind {
     /// Predict what a simulator will measure, commit, then the page runs it: the answer comes
     /// from the engine, never from the quiz file (see [`crate::predict`]).
     Predict(Predict),
+}
+
+/// A known wrong answer to a numeric question, and the slip that leads to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericMistake {
+    /// The wrong value (matched within the question's tolerance or 1 % of the value,
+    /// whichever is tighter).
+    pub value: f64,
+    /// What the learner most likely did, in one sentence.
+    pub why: String,
 }
 
 /// How the choices of a multiple-choice question are ordered on screen (mdbook-quiz's

@@ -45,6 +45,10 @@ fn numeric() -> Question {
         answer: 6715.0,
         tolerance: 50.0,
         unit: Some("samples/s".to_owned()),
+        mistakes: vec![course::NumericMistake {
+            value: 0.149,
+            why: "That is seconds per thousand samples.".to_owned(),
+        }],
     })
 }
 
@@ -159,9 +163,24 @@ fn numeric_feedback_reports_what_was_understood() {
             given: 6800.0,
             expected: 6715.0,
             tolerance: 50.0,
-            unit: Some("samples/s".to_owned())
+            unit: Some("samples/s".to_owned()),
+            mistake: None,
         }
     );
+}
+
+#[test]
+fn a_known_wrong_number_gets_its_explanation_and_a_right_one_never_does() {
+    let mistake = |input: &str| match grade(&numeric(), &text(input)).expect("gradable").feedback {
+        Feedback::Numeric { mistake, .. } => mistake,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        mistake("0.149").as_deref(),
+        Some("That is seconds per thousand samples.")
+    );
+    assert_eq!(mistake("6,700"), None);
+    assert_eq!(mistake("12"), None);
 }
 
 #[test]

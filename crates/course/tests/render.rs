@@ -208,7 +208,11 @@ fn quiz_questions_of_every_kind_are_typed() {
         QuestionKind::Numeric {
             answer: 6715.0,
             tolerance: 50.0,
-            unit: Some("samples/s".to_owned())
+            unit: Some("samples/s".to_owned()),
+            mistakes: vec![course::NumericMistake {
+                value: 0.000149,
+                why: "That is seconds per sample: divide the samples by the time, not the time by the samples.".to_owned()
+            }]
         }
     );
     assert!(matches!(&second.questions[1].kind, QuestionKind::Order { items } if items.len() == 3));

@@ -173,6 +173,14 @@ error_case!(
     ["lessons/quizzes/03-broken.toml:1: `answer.answer` is not used by Predict questions",]
 );
 error_case!(
+    tolerance_admits_mistake,
+    "tolerance-admits-mistake",
+    [
+        "lessons/quizzes/03-broken.toml:7: `answer.mistakes` lists 11, but the tolerance ± 2 around the answer 10 accepts it: tighten the tolerance or drop the mistake",
+        "lessons/quizzes/03-broken.toml:7: each of `answer.mistakes` needs a `why`: the slip that leads to that number",
+    ]
+);
+error_case!(
     bad_sim_preset,
     "bad-sim-preset",
     [

@@ -97,6 +97,7 @@ pub fn feedback_detail(graded: &Graded) -> Option<String> {
             expected,
             tolerance,
             unit,
+            mistake,
         } => {
             let unit = unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
             let range = if *tolerance > 0.0 {
@@ -104,8 +105,12 @@ pub fn feedback_detail(graded: &Graded) -> Option<String> {
             } else {
                 String::new()
             };
+            let slip = mistake
+                .as_deref()
+                .map(|why| format!(" {why}"))
+                .unwrap_or_default();
             Some(format!(
-                "You answered {}{unit}; the answer is {}{unit}{range}.",
+                "You answered {}{unit}; the answer is {}{unit}{range}.{slip}",
                 number(*given),
                 number(*expected)
             ))
@@ -845,11 +850,26 @@ mod unit {
                 expected: 32.0,
                 tolerance: 0.5,
                 unit: Some("bits".into()),
+                mistake: None,
             },
         };
         assert_eq!(
             feedback_detail(&graded).as_deref(),
             Some("You answered 30 bits; the answer is 32 bits (± 0.5 bits accepted).")
+        );
+        let slipped = Graded {
+            correct: false,
+            feedback: Feedback::Numeric {
+                given: 4.0,
+                expected: 32.0,
+                tolerance: 0.0,
+                unit: Some("bits".into()),
+                mistake: Some("That is bytes, not bits.".into()),
+            },
+        };
+        assert_eq!(
+            feedback_detail(&slipped).as_deref(),
+            Some("You answered 4 bits; the answer is 32 bits. That is bytes, not bits.")
         );
     }
 }

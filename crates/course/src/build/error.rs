@@ -389,6 +389,21 @@ pub enum Problem {
         /// Extra constraint, e.g. " >= 0".
         constraint: &'static str,
     },
+    /// A numeric question's known wrong answer that its tolerance would accept.
+    #[error(
+        "`answer.mistakes` lists {value}, but the tolerance ± {tolerance} around the answer {answer} accepts it: tighten the tolerance or drop the mistake"
+    )]
+    ToleranceAdmitsMistake {
+        /// The listed wrong value, as written.
+        value: String,
+        /// The expected value.
+        answer: String,
+        /// The tolerance.
+        tolerance: String,
+    },
+    /// A numeric question's known wrong answer without its explanation.
+    #[error("each of `answer.mistakes` needs a `why`: the slip that leads to that number")]
+    EmptyMistakeWhy,
     /// An ordering question with fewer than two items.
     #[error("`answer.order` needs at least two items")]
     TooFewItems,

@@ -9,7 +9,7 @@ use super::error::{Problem, ValidationError};
 use super::markdown::{Converter, LineIndex, PendingLink, TextKind};
 use crate::model::{Block, Inline};
 use crate::predict::{Measure, Predict, SetupRef, SetupTarget};
-use crate::quiz::{Choice, ChoiceLayout, Question, QuestionKind, Quiz, RichText};
+use crate::quiz::{Choice, ChoiceLayout, NumericMistake, Question, QuestionKind, Quiz, RichText};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,6 +56,15 @@ struct RawAnswer {
     does_compile: Option<bool>,
     stdout: Option<String>,
     line_number: Option<usize>,
+    mistakes: Option<Spanned<Vec<RawMistake>>>,
+}
+
+/// A known wrong answer of a numeric question (`answer.mistakes = [{ value = 2.0, why = "…" }]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMistake {
+    value: toml::Value,
+    why: String,
 }
 
 /// A parsed quiz (its `lesson_slug` still empty) and each question's id with its line.
@@ -321,6 +330,7 @@ fn multiple_choice(
             "order",
             "setups",
             "measure",
+            "mistakes",
         ],
     );
     let raw_answer = ctx.require(answer.answer, "answer.answer")?;
@@ -436,7 +446,14 @@ fn short_answer(
     reject_answer_fields(
         ctx,
         &answer,
-        &["tolerance", "unit", "order", "setups", "measure"],
+        &[
+            "tolerance",
+            "unit",
+            "order",
+            "setups",
+            "measure",
+            "mistakes",
+        ],
     );
     let raw_answer = ctx.require(answer.answer, "answer.answer")?;
     let toml::Value::String(expected) = raw_answer.get_ref() else {
@@ -519,10 +536,43 @@ fn numeric(
         .unit
         .map(|u| u.trim().to_owned())
         .filter(|u| !u.is_empty());
+    let mut mistakes = Vec::new();
+    if let Some(raw) = &answer.mistakes {
+        for m in raw.get_ref() {
+            let value = as_number(&m.value).filter(|v| v.is_finite());
+            match value {
+                None => ctx.error_at(
+                    raw,
+                    Problem::BadNumber {
+                        field: "answer.mistakes value",
+                        constraint: "",
+                    },
+                ),
+                Some(_) if m.why.trim().is_empty() => {
+                    ctx.error_at(raw, Problem::EmptyMistakeWhy);
+                }
+                // A wrong value the tolerance accepts would be graded right: the question
+                // could never show its explanation, and the answer is too loose.
+                Some(value) if (value - expected).abs() <= tolerance => ctx.error_at(
+                    raw,
+                    Problem::ToleranceAdmitsMistake {
+                        value: value.to_string(),
+                        answer: expected.to_string(),
+                        tolerance: tolerance.to_string(),
+                    },
+                ),
+                Some(value) => mistakes.push(NumericMistake {
+                    value,
+                    why: m.why.trim().to_owned(),
+                }),
+            }
+        }
+    }
     Some(QuestionKind::Numeric {
         answer: expected,
         tolerance,
         unit,
+        mistakes,
     })
 }
 
@@ -543,6 +593,7 @@ fn order(
             "unit",
             "setups",
             "measure",
+            "mistakes",
         ],
     );
     let spanned = ctx.require(answer.order, "answer.order")?;
@@ -582,7 +633,11 @@ fn predict(
 ) -> Option<QuestionKind> {
     reject_prompt_choice_fields(ctx, prompt);
     ctx.reject(prompt.response.is_some(), "prompt.response");
-    reject_answer_fields(ctx, &answer, &["answer", "alternatives", "unit", "order"]);
+    reject_answer_fields(
+        ctx,
+        &answer,
+        &["answer", "alternatives", "unit", "order", "mistakes"],
+    );
     let raw_measure = ctx.require(answer.measure, "answer.measure")?;
     let raw_setups = ctx.require(answer.setups, "answer.setups")?;
     let Some(measure) = Measure::from_name(raw_measure.get_ref().trim()) else {
@@ -758,6 +813,7 @@ fn reject_answer_fields(ctx: &mut QuestionContext<'_>, answer: &RawAnswer, field
             "unit" => (answer.unit.is_some(), "answer.unit"),
             "setups" => (answer.setups.is_some(), "answer.setups"),
             "measure" => (answer.measure.is_some(), "answer.measure"),
+            "mistakes" => (answer.mistakes.is_some(), "answer.mistakes"),
             _ => (answer.order.is_some(), "answer.order"),
         };
         ctx.reject(present, name);
