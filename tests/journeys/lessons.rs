@@ -977,3 +977,74 @@ async fn on_a_phone_lessons_fit_the_screen_and_the_header_scrolls_away() {
     assert_no_console_errors(&browser.console_entries().await);
     browser.close().await;
 }
+
+/// A number that is a known slip gets its explanation under the verdict, and the right
+/// number afterwards does not.
+#[tokio::test]
+async fn a_known_wrong_number_is_answered_with_the_slip_behind_it() {
+    let course = the_course();
+    let lesson = course.lesson("graphcore-ipu").expect("the IPU lesson");
+    let quiz = course.quiz(&lesson.quiz_ids[0]).expect("its quiz");
+    let question = quiz
+        .questions
+        .iter()
+        .find(|q| q.id == "ipu-host-calls")
+        .expect("the host-calls question");
+    let QuestionKind::Numeric {
+        answer, mistakes, ..
+    } = &question.kind
+    else {
+        panic!("a numeric question");
+    };
+    let slip = &mistakes[0];
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/lessons/{}", server.origin, lesson.slug))
+        .await;
+    browser.wait_for_text("main h1", &lesson.title).await;
+    let qid = &question.id;
+    let input = format!("[data-testid='quiz-input-{qid}']");
+    browser
+        .eval(&format!(
+            "document.querySelector(\"{input}\").scrollIntoView({{ block: 'center' }}); return 0;"
+        ))
+        .await;
+    type_into(&browser, &input, "7,500").await;
+    browser
+        .click(&format!("[data-testid='quiz-check-{qid}']"))
+        .await;
+    let feedback = wait_for_text_containing(
+        &browser,
+        &format!("[data-testid='quiz-feedback-{qid}']"),
+        &slip.why,
+    )
+    .await;
+    assert!(feedback.contains("You answered 7,500"), "{feedback}");
+    browser.screenshot("quiz-numeric-slip").await;
+    browser
+        .click(&format!("[data-testid='quiz-retry-{qid}']"))
+        .await;
+    browser
+        .eval(&format!(
+            "const i = document.querySelector(\"{input}\"); i.value = '';
+             i.dispatchEvent(new Event('input', {{ bubbles: true }})); return 0;"
+        ))
+        .await;
+    type_into(&browser, &input, &answer.to_string()).await;
+    browser
+        .click(&format!("[data-testid='quiz-check-{qid}']"))
+        .await;
+    browser
+        .wait_until(
+            "the right number to be marked right",
+            &format!("const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'true';"),
+        )
+        .await;
+    let feedback = browser
+        .text_of(&format!("[data-testid='quiz-feedback-{qid}']"))
+        .await;
+    assert!(!feedback.contains(&slip.why), "{feedback}");
+    browser.assert_console_clean().await;
+    browser.close().await;
+}

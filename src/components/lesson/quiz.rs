@@ -40,8 +40,19 @@ pub fn response_error_sentence(error: &ResponseError) -> String {
 }
 
 /// A number as a person writes it: no trailing `.0`.
+/// A number as the feedback shows it: whole numbers with thousands separators (7,500), others
+/// as written (0.62).
 fn number(value: f64) -> String {
-    format!("{value}")
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        let digits = sim::units::thousands(value.abs() as u64);
+        if value < 0.0 {
+            format!("-{digits}")
+        } else {
+            digits
+        }
+    } else {
+        format!("{value}")
+    }
 }
 
 /// The line under a quiz: the score so far, and once every question is answered, whether it
