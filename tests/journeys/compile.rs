@@ -282,3 +282,64 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
     browser.assert_console_clean().await;
     browser.close().await;
 }
+
+/// The session's Groq experiment on the compile page: BERT-tiny's layer at sequence length
+/// 128, then 256. Groq must recompile with a new latency (the engine's own figure), and the
+/// every-machine table marks Groq and SambaNova as recompiling, as natively.
+#[tokio::test]
+async fn a_longer_sequence_recompiles_groq_and_sambanova_with_groqs_new_latency() {
+    let short = native("machine=groq&preset=bert-layer&seq=128");
+    let long = native("machine=groq&preset=bert-layer&seq=256");
+    let expected = diff(&short, &long);
+    let workload =
+        |q: &str| CompareSetup::from_query(&testbed_lab::query::parse(q)).expect("a setup");
+    let every = verdict_rows(&every_machine(
+        &workload("preset=bert-layer&seq=128"),
+        &workload("preset=bert-layer&seq=256"),
+    ));
+    let row = |name: &str| {
+        every
+            .iter()
+            .find(|r| r[0] == name)
+            .unwrap_or_else(|| panic!("no {name} row in {every:?}"))
+            .clone()
+    };
+    assert_eq!(row("Groq TSP")[1], "yes");
+    assert_eq!(row("RDU")[1], "yes");
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/compile?machine=groq&preset=bert-layer&seq=128",
+            server.origin
+        ))
+        .await;
+    browser.eval("location.reload(); return 0;").await;
+    wait_compiled(&browser).await;
+    type_into(&browser, "compile-new-seq", "256").await;
+    browser.click("[data-testid=compile-shape-run]").await;
+    browser
+        .wait_for_part("[data-testid=compile-diff-verdict]", "must recompile")
+        .await;
+    let verdict = browser.text_of("[data-testid=compile-diff-verdict]").await;
+    assert_eq!(verdict, expected.verdict);
+    let new_cycles = long.figure("cycles").expect("cycles");
+    assert!(new_cycles > short.figure("cycles").expect("cycles"));
+    assert!(
+        verdict.contains(&sim::units::thousands(new_cycles)),
+        "Groq's new latency, in cycles: {verdict}"
+    );
+    let table = browser.text_of("[data-testid=compile-diff-table]").await;
+    assert!(table.contains("Shape: seq"), "{table}");
+    browser
+        .wait_for_part("[data-testid=compile-every-machine]", "Groq TSP")
+        .await;
+    let every_text = browser.text_of("[data-testid=compile-every-machine]").await;
+    for r in [row("Groq TSP"), row("RDU")] {
+        assert!(every_text.contains(&r[2]), "{r:?} in {every_text}");
+    }
+    println!("seq 128 → 256 on #/compile: {verdict}");
+    browser.screenshot_page("compile-groq-seq-256-light").await;
+    browser.assert_console_clean().await;
+    browser.close().await;
+}
