@@ -366,10 +366,18 @@ impl Cnn {
         let images = x
             .to_shape((n, side, side, 1))
             .expect("the width was asserted above");
-        let (h, conv1) = self.conv1.forward(images.view());
+        // Each convolution computes only the outputs its pooling window reads (see
+        // `Conv2d::forward_cropped`): 26×26 all, 11×11 the top-left 10×10.
+        let pooled = |(h, w): (usize, usize)| (h - h % pool.size, w - w % pool.size);
+        let (h, conv1) = self
+            .conv1
+            .forward_cropped(images.view(), pooled(self.conv1.output_side(side, side)));
         let (h, pool1) = pool.forward(h.view());
         let (h, relu1) = Relu.forward(h.view());
-        let (h, conv2) = self.conv2.forward(h.view());
+        let (h2, w2) = (h.dim().1, h.dim().2);
+        let (h, conv2) = self
+            .conv2
+            .forward_cropped(h.view(), pooled(self.conv2.output_side(h2, w2)));
         let (h, pool2) = pool.forward(h.view());
         let (h, relu2) = Relu.forward(h.view());
         let (h, flatten) = Flatten.forward(h.view());

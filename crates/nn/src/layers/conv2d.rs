@@ -1,4 +1,4 @@
-use ndarray::{Array1, Array2, Array4, ArrayView2, ArrayView4, Axis, linalg::general_mat_mul};
+use ndarray::{Array1, Array2, Array4, ArrayView2, ArrayView4, linalg::general_mat_mul};
 
 use crate::param::{ParamGrad, default_init_bound, uniform_array};
 use crate::rng::Rng;
@@ -28,11 +28,13 @@ pub struct Conv2dGrads {
     pub db: Array1<f32>,
 }
 
-/// What [`Conv2d::backward`] needs: the im2col matrix and the input's shape.
+/// What [`Conv2d::backward`] needs: the im2col matrix, the input's shape and the output's
+/// height and width (the full output, or the window [`Conv2d::forward_cropped`] kept).
 #[derive(Clone, Debug)]
 pub struct Conv2dCache {
     cols: Array2<f32>,
     input_dim: (usize, usize, usize, usize),
+    output_hw: (usize, usize),
 }
 
 impl Conv2d {
@@ -75,6 +77,29 @@ impl Conv2d {
     /// # Shapes
     /// `x`: `[n, h, w, c_in]` → `y`: `[n, h − k + 1, w − k + 1, c_out]`
     pub fn forward(&self, x: ArrayView4<'_, f32>) -> (Array4<f32>, Conv2dCache) {
+        let (_, height, width, _) = x.dim();
+        assert!(
+            height >= self.kernel && width >= self.kernel,
+            "Conv2d: a {height}×{width} input is smaller than the {0}×{0} kernel",
+            self.kernel
+        );
+        self.forward_cropped(x, self.output_side(height, width))
+    }
+
+    /// Forward pass computing only the top-left `out_h × out_w` outputs. A following max-pool
+    /// drops a trailing row or column that does not fill its window, so the convolution need
+    /// not compute it: for the CNN's 11×11 → 5×5 that is 21 of 121 positions, a sixth of the
+    /// layer's GEMMs forward and backward. The kept outputs, and every gradient, are those of
+    /// the full convolution (the dropped positions' gradients are zero).
+    ///
+    /// # Shapes
+    /// `x`: `[n, h, w, c_in]` → `y`: `[n, out_h, out_w, c_out]`, with `out_h ≤ h − k + 1` and
+    /// `out_w ≤ w − k + 1`
+    pub fn forward_cropped(
+        &self,
+        x: ArrayView4<'_, f32>,
+        (out_h, out_w): (usize, usize),
+    ) -> (Array4<f32>, Conv2dCache) {
         let (n, height, width, c_in) = x.dim();
         assert_eq!(
             c_in, self.c_in,
@@ -86,10 +111,14 @@ impl Conv2d {
             "Conv2d: a {height}×{width} input is smaller than the {0}×{0} kernel",
             self.kernel
         );
-        let (out_h, out_w) = self.output_side(height, width);
-        let cols = im2col(x, self.kernel);
+        let (full_h, full_w) = self.output_side(height, width);
+        assert!(
+            out_h <= full_h && out_w <= full_w,
+            "Conv2d: a {out_h}×{out_w} window is larger than the {full_h}×{full_w} output"
+        );
+        let cols = im2col(x, self.kernel, (out_h, out_w));
         let mut y = Array2::zeros((n * out_h * out_w, self.c_out()));
-        y.assign(&self.b);
+        super::rows::fill_rows(y.view_mut(), self.b.view());
         general_mat_mul(1.0, &cols, &self.w, 1.0, &mut y);
         let y = y
             .into_shape_with_order((n, out_h, out_w, self.c_out()))
@@ -99,6 +128,7 @@ impl Conv2d {
             Conv2dCache {
                 cols,
                 input_dim: (n, height, width, c_in),
+                output_hw: (out_h, out_w),
             },
         )
     }
@@ -107,7 +137,7 @@ impl Conv2d {
     /// returns `dx`, the scatter-add (col2im) of `dy·wᵀ`.
     ///
     /// # Shapes
-    /// `dy`: `[n, h − k + 1, w − k + 1, c_out]` → `dx`: `[n, h, w, c_in]`
+    /// `dy`: `[n, out_h, out_w, c_out]` (the forward's output) → `dx`: `[n, h, w, c_in]`
     pub fn backward(
         &self,
         cache: &Conv2dCache,
@@ -118,7 +148,7 @@ impl Conv2d {
         Self::add_param_grads(cache, dy.view(), grads);
         let mut dcols = Array2::zeros(cache.cols.raw_dim());
         general_mat_mul(1.0, &dy, &self.w.t(), 0.0, &mut dcols);
-        col2im(dcols.view(), cache.input_dim, self.kernel)
+        col2im(dcols.view(), cache.input_dim, self.kernel, cache.output_hw)
     }
 
     /// The backward pass of a first layer, whose input (the image) needs no gradient: adds
@@ -126,7 +156,7 @@ impl Conv2d {
     /// buffer the size of the im2col matrix and the col2im scatter).
     ///
     /// # Shapes
-    /// `dy`: `[n, h − k + 1, w − k + 1, c_out]`
+    /// `dy`: `[n, out_h, out_w, c_out]` (the forward's output)
     pub fn backward_params_only(
         &self,
         cache: &Conv2dCache,
@@ -143,8 +173,8 @@ impl Conv2d {
         cache: &Conv2dCache,
         dy: &'a ArrayView4<'_, f32>,
     ) -> ndarray::CowArray<'a, f32, ndarray::Ix2> {
-        let (n, height, width, _) = cache.input_dim;
-        let (out_h, out_w) = self.output_side(height, width);
+        let (n, ..) = cache.input_dim;
+        let (out_h, out_w) = cache.output_hw;
         assert_eq!(
             dy.dim(),
             (n, out_h, out_w, self.c_out()),
@@ -157,7 +187,7 @@ impl Conv2d {
     /// Adds `colsᵀ·dy` into `dw` and `dy`'s per-channel sums into `db`.
     fn add_param_grads(cache: &Conv2dCache, dy: ArrayView2<'_, f32>, grads: &mut Conv2dGrads) {
         general_mat_mul(1.0, &cache.cols.t(), &dy, 1.0, &mut grads.dw);
-        grads.db += &dy.sum_axis(Axis(0));
+        grads.db += &super::rows::column_sums(dy);
     }
 
     /// The parameters paired with their gradients, in a fixed order (`w`, `b`).
@@ -185,25 +215,26 @@ impl Conv2dGrads {
     }
 }
 
-/// Copies every `kernel × kernel` patch of `x` into one row.
+/// Copies the `kernel × kernel` patch of `x` under each of the top-left `out_h × out_w` output
+/// positions into one row.
 ///
 /// # Shapes
-/// `x`: `[n, h, w, c]` → `[n·(h − k + 1)·(w − k + 1), k·k·c]`
-fn im2col(x: ArrayView4<'_, f32>, kernel: usize) -> Array2<f32> {
+/// `x`: `[n, h, w, c]` → `[n·out_h·out_w, k·k·c]`
+fn im2col(x: ArrayView4<'_, f32>, kernel: usize, (out_h, out_w): (usize, usize)) -> Array2<f32> {
     let (n, height, width, c) = x.dim();
-    let (out_h, out_w) = (height + 1 - kernel, width + 1 - kernel);
     let x = x.as_standard_layout();
     let src = x.as_slice().expect("a standard-layout array is contiguous");
     let row_len = kernel * kernel * c;
     let run = kernel * c; // one kernel row of a patch is contiguous in NHWC
-    let mut cols = vec![0.0; n * out_h * out_w * row_len];
-    for (row_idx, row) in cols.chunks_exact_mut(row_len).enumerate() {
-        let ox = row_idx % out_w;
-        let oy = (row_idx / out_w) % out_h;
-        let img = row_idx / (out_w * out_h);
-        for ky in 0..kernel {
-            let start = ((img * height + oy + ky) * width + ox) * c;
-            row[ky * run..(ky + 1) * run].copy_from_slice(&src[start..start + run]);
+    let mut cols = Vec::with_capacity(n * out_h * out_w * row_len);
+    for img in 0..n {
+        for oy in 0..out_h {
+            for ox in 0..out_w {
+                for ky in 0..kernel {
+                    let start = ((img * height + oy + ky) * width + ox) * c;
+                    cols.extend_from_slice(&src[start..start + run]);
+                }
+            }
         }
     }
     Array2::from_shape_vec((n * out_h * out_w, row_len), cols)
@@ -213,13 +244,13 @@ fn im2col(x: ArrayView4<'_, f32>, kernel: usize) -> Array2<f32> {
 /// The adjoint of [`im2col`]: adds every row back onto the patch it came from.
 ///
 /// # Shapes
-/// `dcols`: `[n·(h − k + 1)·(w − k + 1), k·k·c]` → `[n, h, w, c]`
+/// `dcols`: `[n·out_h·out_w, k·k·c]` → `[n, h, w, c]`
 fn col2im(
     dcols: ArrayView2<'_, f32>,
     (n, height, width, c): (usize, usize, usize, usize),
     kernel: usize,
+    (out_h, out_w): (usize, usize),
 ) -> Array4<f32> {
-    let (out_h, out_w) = (height + 1 - kernel, width + 1 - kernel);
     let dcols = dcols.as_standard_layout();
     let src = dcols
         .as_slice()
@@ -249,6 +280,7 @@ mod tests {
     use super::*;
     use crate::gradcheck::{check_gradient, random_array};
     use crate::rng::rng_from_seed;
+    use ndarray::{Axis, Slice};
 
     /// The definition, one multiply-add at a time.
     fn direct_convolution(layer: &Conv2d, x: &Array4<f32>) -> Array4<f32> {
@@ -280,6 +312,51 @@ mod tests {
         for (a, b) in y.iter().zip(expected.iter()) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn a_cropped_forward_and_backward_are_the_full_ones_restricted_to_the_window() {
+        let mut rng = rng_from_seed(7);
+        let layer = Conv2d::new(3, 4, 3, &mut rng);
+        let x = random_array((2, 7, 6, 3), &mut rng);
+        let (full, full_cache) = layer.forward(x.view());
+        assert_eq!(full.dim(), (2, 5, 4, 4));
+        let (cropped, cropped_cache) = layer.forward_cropped(x.view(), (4, 2));
+        assert_eq!(cropped.dim(), (2, 4, 2, 4));
+        let window = |a: ArrayView4<'_, f32>| {
+            a.slice_axis(Axis(1), Slice::from(..4))
+                .slice_axis(Axis(2), Slice::from(..2))
+                .to_owned()
+        };
+        assert_eq!(cropped, window(full.view()));
+        // The same gradient, zero outside the window, through both.
+        let dy_cropped = random_array(cropped.raw_dim(), &mut rng);
+        let mut dy_full = Array4::zeros(full.raw_dim());
+        dy_full
+            .slice_axis_mut(Axis(1), Slice::from(..4))
+            .slice_axis_mut(Axis(2), Slice::from(..2))
+            .assign(&dy_cropped);
+        let mut full_grads = Conv2dGrads::zeros_like(&layer);
+        let dx_full = layer.backward(&full_cache, dy_full.view(), &mut full_grads);
+        let mut cropped_grads = Conv2dGrads::zeros_like(&layer);
+        let dx_cropped = layer.backward(&cropped_cache, dy_cropped.view(), &mut cropped_grads);
+        let close = |a: &[f32], b: &[f32]| {
+            a.iter()
+                .zip(b)
+                .all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + a.abs()))
+        };
+        assert!(close(
+            dx_full.as_slice().unwrap(),
+            dx_cropped.as_slice().unwrap()
+        ));
+        assert!(close(
+            full_grads.dw.as_slice().unwrap(),
+            cropped_grads.dw.as_slice().unwrap()
+        ));
+        assert!(close(
+            full_grads.db.as_slice().unwrap(),
+            cropped_grads.db.as_slice().unwrap()
+        ));
     }
 
     #[test]

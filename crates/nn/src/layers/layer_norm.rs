@@ -92,7 +92,7 @@ impl LayerNorm {
             "LayerNorm: dy shape differs from the forward input"
         );
         grads.dgamma += &(&dy * &cache.x_hat).sum_axis(Axis(0));
-        grads.dbeta += &dy.sum_axis(Axis(0));
+        grads.dbeta += &super::rows::column_sums(dy);
         let mut dx = Array2::zeros((n, d));
         let inv_d = 1.0 / d as f32;
         Zip::from(dx.rows_mut())

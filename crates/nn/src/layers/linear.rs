@@ -1,4 +1,4 @@
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, linalg::general_mat_mul};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, linalg::general_mat_mul};
 
 use crate::param::{ParamGrad, default_init_bound, uniform_array};
 use crate::rng::Rng;
@@ -99,7 +99,7 @@ impl Linear {
             (n, self.d_out()),
             "Linear: output buffer has the wrong shape"
         );
-        y.assign(&self.b);
+        super::rows::fill_rows(y.view_mut(), self.b.view());
         general_mat_mul(1.0, &x, &self.w, 1.0, &mut y);
     }
 
@@ -149,7 +149,7 @@ impl Linear {
         assert_eq!(d_out, self.d_out(), "Linear: dy width");
         assert_eq!(dx.dim(), (n, self.d_in()), "Linear: dx shape");
         general_mat_mul(1.0, &x.t(), &dy, 1.0, &mut grads.dw);
-        grads.db += &dy.sum_axis(Axis(0));
+        grads.db += &super::rows::column_sums(dy);
         general_mat_mul(1.0, &dy, &self.w.t(), 1.0, &mut dx);
     }
 

@@ -36,31 +36,36 @@ impl MaxPool2d {
         );
         let x = x.as_standard_layout();
         let src = x.as_slice().expect("a standard-layout array is contiguous");
-        let mut y = Vec::with_capacity(n * out_h * out_w * c);
-        let mut argmax = Vec::with_capacity(y.capacity());
-        for img in 0..n {
-            for oy in 0..out_h {
-                for ox in 0..out_w {
-                    for ch in 0..c {
-                        let mut best_idx =
-                            ((img * height + oy * self.size) * width + ox * self.size) * c + ch;
-                        let mut best = src[best_idx];
-                        for py in 0..self.size {
-                            for px in 0..self.size {
-                                let idx = ((img * height + oy * self.size + py) * width
-                                    + ox * self.size
-                                    + px)
-                                    * c
-                                    + ch;
-                                // `>` keeps the first maximum; a NaN never wins, so it cannot hide.
-                                if src[idx] > best {
-                                    best = src[idx];
-                                    best_idx = idx;
-                                }
-                            }
+        // Window by window, all channels at once: each channel run is contiguous in NHWC, so
+        // the comparisons below vectorise.
+        let mut y = vec![0.0_f32; n * out_h * out_w * c];
+        let mut argmax = vec![0_usize; y.len()];
+        let outputs = y.chunks_exact_mut(c).zip(argmax.chunks_exact_mut(c));
+        for (out_idx, (best, best_idx)) in outputs.enumerate() {
+            let ox = out_idx % out_w;
+            let oy = (out_idx / out_w) % out_h;
+            let img = out_idx / (out_w * out_h);
+            let at = |py: usize, px: usize| {
+                ((img * height + oy * self.size + py) * width + ox * self.size + px) * c
+            };
+            let first = at(0, 0);
+            best.copy_from_slice(&src[first..first + c]);
+            for (ch, idx) in best_idx.iter_mut().enumerate() {
+                *idx = first + ch;
+            }
+            for py in 0..self.size {
+                for px in 0..self.size {
+                    if (py, px) == (0, 0) {
+                        continue;
+                    }
+                    let start = at(py, px);
+                    let window = best.iter_mut().zip(best_idx.iter_mut());
+                    for (ch, ((b, idx), &v)) in window.zip(&src[start..start + c]).enumerate() {
+                        // `>` keeps the first maximum; a NaN never wins, so it cannot hide.
+                        if v > *b {
+                            *b = v;
+                            *idx = start + ch;
                         }
-                        y.push(best);
-                        argmax.push(best_idx);
                     }
                 }
             }

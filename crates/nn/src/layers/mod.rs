@@ -20,6 +20,7 @@ mod layer_norm;
 mod linear;
 mod maxpool2d;
 mod relu;
+mod rows;
 
 pub use activation::{
     Gelu, GeluCache, Tanh, TanhCache, erf, exp, gelu, gelu_and_derivative, gelu_derivative,
