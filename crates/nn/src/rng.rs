@@ -18,6 +18,12 @@ pub fn uniform_unit(rng: &mut Rng) -> f32 {
     (rng.next_u32() >> 8) as f32 * SCALE
 }
 
+/// Moves `rng` past `n` 32-bit outputs without computing them: afterwards it is where `n`
+/// calls of `next_u32` would have left it.
+pub fn skip_u32s(rng: &mut Rng, n: usize) {
+    rng.set_word_pos(rng.get_word_pos() + n as u128);
+}
+
 /// A uniform sample in `[low, high)`.
 pub fn uniform(rng: &mut Rng, low: f32, high: f32) -> f32 {
     low + (high - low) * uniform_unit(rng)
@@ -74,5 +80,20 @@ mod tests {
         assert_ne!(items, (0..100).collect::<Vec<_>>());
         items.sort_unstable();
         assert_eq!(items, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn skipping_outputs_is_drawing_them() {
+        let mut drawn = rng_from_seed(5);
+        let mut skipped = rng_from_seed(5);
+        let _ = index_below(&mut drawn, 10); // a 64-bit draw first: odd alignments too
+        let _ = index_below(&mut skipped, 10);
+        for n in [0, 1, 3, 16, 17, 1000] {
+            for _ in 0..n {
+                drawn.next_u32();
+            }
+            skip_u32s(&mut skipped, n);
+            assert_eq!(drawn.next_u32(), skipped.next_u32(), "after skipping {n}");
+        }
     }
 }

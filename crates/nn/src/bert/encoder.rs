@@ -5,8 +5,8 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::layers::{
     AttentionMask, Dropout, DropoutCache, Gelu, GeluCache, LayerNorm, LayerNormCache,
-    LayerNormGrads, Linear, LinearCache, LinearGrads, Mode, SelfAttention, SelfAttentionCache,
-    SelfAttentionGrads,
+    LayerNormGrads, Linear, LinearCache, LinearGrads, Mode, Queries, SelfAttention,
+    SelfAttentionCache, SelfAttentionGrads, first_rows,
 };
 use crate::param::ParamGrad;
 use crate::rng::Rng;
@@ -49,6 +49,9 @@ pub struct EncoderLayerGrads {
 /// What [`EncoderLayer::backward`] needs.
 #[derive(Clone, Debug)]
 pub struct EncoderLayerCache {
+    /// Tokens per sequence, and which positions the layer computed outputs for.
+    t: usize,
+    queries: Queries,
     pub(super) attention: SelfAttentionCache,
     pub(super) attention_dropout: DropoutCache<ndarray::Ix2>,
     pub(super) attention_norm: LayerNormCache,
@@ -92,20 +95,43 @@ impl EncoderLayer {
         mode: Mode,
         rng: &mut Rng,
     ) -> (Array2<f32>, EncoderLayerCache) {
+        self.forward_queries(x, mask, Queries::All, mode, rng)
+    }
+
+    /// Forward pass computing the outputs of the positions `queries` names only: with
+    /// [`Queries::First`], the [CLS] rows a classifier reads from the last layer (keys and
+    /// values still come from every token). Those rows equal [`forward`](Self::forward)'s.
+    ///
+    /// # Shapes
+    /// `x`: `[n·t, d]`, `mask`: `(n, t)` → `y`: `[n·tq, d]`, `tq = queries.per_sequence(t)`
+    pub fn forward_queries(
+        &self,
+        x: ArrayView2<'_, f32>,
+        mask: &AttentionMask,
+        queries: Queries,
+        mode: Mode,
+        rng: &mut Rng,
+    ) -> (Array2<f32>, EncoderLayerCache) {
+        let t = mask.dim().1;
         // Owned arrays move into the caches and through dropout and GELU in place: no copies.
-        let (a, attention) = self.attention.forward(x, mask, mode, rng);
-        let (mut a, attention_dropout) = self.dropout.forward_owned(a, mode, rng);
-        a += &x;
+        let (a, attention) = self.attention.forward_queries(x, mask, queries, mode, rng);
+        let (mut a, attention_dropout) = self.hidden_dropout(a, queries, t, mode, rng);
+        match queries {
+            Queries::All => a += &x,
+            Queries::First => a += &first_rows(x, t),
+        }
         let (h1, attention_norm) = self.attention_norm.forward(a.view());
         let (i, intermediate) = self.intermediate.forward_owned(h1);
         let (i, gelu) = Gelu.forward_owned(i);
         let (o, output) = self.output.forward_owned(i);
-        let (mut o, output_dropout) = self.dropout.forward_owned(o, mode, rng);
+        let (mut o, output_dropout) = self.hidden_dropout(o, queries, t, mode, rng);
         o += &intermediate.input();
         let (y, output_norm) = self.output_norm.forward(o.view());
         (
             y,
             EncoderLayerCache {
+                t,
+                queries,
                 attention,
                 attention_dropout,
                 attention_norm,
@@ -118,10 +144,30 @@ impl EncoderLayer {
         )
     }
 
+    /// The hidden dropout on the rows the layer computes, with the masks the full layer would
+    /// draw (see [`Dropout::forward_first_rows`]).
+    fn hidden_dropout(
+        &self,
+        x: Array2<f32>,
+        queries: Queries,
+        t: usize,
+        mode: Mode,
+        rng: &mut Rng,
+    ) -> (Array2<f32>, DropoutCache<ndarray::Ix2>) {
+        match queries {
+            Queries::All => self.dropout.forward_owned(x, mode, rng),
+            Queries::First => {
+                let width = x.ncols();
+                self.dropout
+                    .forward_first_rows(x.view(), width, t, mode, rng)
+            }
+        }
+    }
+
     /// Backward pass; adds into `grads`.
     ///
     /// # Shapes
-    /// `dy`: `[n·t, d]` → `dx`: `[n·t, d]`
+    /// `dy`: `[n·tq, d]` (the forward's output) → `dx`: `[n·t, d]`
     pub fn backward(
         &self,
         cache: &EncoderLayerCache,
@@ -149,7 +195,15 @@ impl EncoderLayer {
         let mut dx = self
             .attention
             .backward(&cache.attention, d_att.view(), &mut grads.attention);
-        dx += &d_a;
+        match cache.queries {
+            Queries::All => dx += &d_a,
+            Queries::First => {
+                let step = cache.t.max(1) as isize;
+                let mut first =
+                    dx.slice_axis_mut(ndarray::Axis(0), ndarray::Slice::new(0, None, step));
+                first += &d_a;
+            }
+        }
         dx
     }
 

@@ -26,7 +26,8 @@ use ndarray::{Array2, ArrayView2, Axis, Slice};
 
 use crate::layers::{
     AttentionMask, Dropout, DropoutCache, Embedding, EmbeddingCache, EmbeddingGrads, LayerNorm,
-    LayerNormCache, LayerNormGrads, Linear, LinearCache, LinearGrads, Mode, Tanh, TanhCache,
+    LayerNormCache, LayerNormGrads, Linear, LinearCache, LinearGrads, Mode, Queries, Tanh,
+    TanhCache, first_rows,
 };
 use crate::model::Model;
 use crate::param::{ParamGrad, SparseRowsGrad};
@@ -232,6 +233,8 @@ pub struct BertEmbeddingsCache {
 pub struct BertCache {
     n: usize,
     t: usize,
+    /// Whether the last layer computed the [CLS] rows only ([`Queries::First`]).
+    cls_only: bool,
     embeddings: BertEmbeddingsCache,
     layers: Vec<EncoderLayerCache>,
     pooler: LinearCache,
@@ -367,6 +370,21 @@ impl BertClassifier {
         mode: Mode,
         rng: &mut Rng,
     ) -> (Array2<f32>, EncoderCache) {
+        self.encode_with(batch, mode, rng, Queries::All)
+    }
+
+    /// [`encode`](Self::encode), with the last layer computing the rows `last` names only.
+    ///
+    /// # Shapes
+    /// `batch`: `(n, t)` → hidden: `[n·t, d]`, or `[n, d]` with [`Queries::First`] (and at
+    /// least one layer)
+    fn encode_with(
+        &self,
+        batch: &TokenBatch,
+        mode: Mode,
+        rng: &mut Rng,
+        last: Queries,
+    ) -> (Array2<f32>, EncoderCache) {
         if let Err(error) = self.check_batch(batch) {
             panic!("BertClassifier: {error}");
         }
@@ -388,8 +406,13 @@ impl BertClassifier {
         let (mut h, dropout) = e.dropout.forward(x.view(), mode, rng);
         let mask = AttentionMask::from_mask(batch.attention_mask.view());
         let mut layers = Vec::with_capacity(self.layers.len());
-        for layer in &self.layers {
-            let (y, cache) = layer.forward(h.view(), &mask, mode, rng);
+        for (idx, layer) in self.layers.iter().enumerate() {
+            let queries = if idx + 1 == self.layers.len() {
+                last
+            } else {
+                Queries::All
+            };
+            let (y, cache) = layer.forward_queries(h.view(), &mask, queries, mode, rng);
             layers.push(cache);
             h = y;
         }
@@ -427,7 +450,10 @@ impl BertClassifier {
         self.backward_encoder_parts(parts, d_hidden, grads);
     }
 
-    /// Forward pass to class logits.
+    /// Forward pass to class logits. The classifier reads only the [CLS] rows of the last
+    /// layer, so that layer computes only those (its keys and values still come from every
+    /// token; see [`Queries::First`]): the same logits as the full layer, for about 40 % fewer
+    /// encoder FLOPs in BERT-tiny, forward and backward.
     ///
     /// # Shapes
     /// `batch`: `(n, t)` → logits: `[n, n_classes]`
@@ -437,11 +463,24 @@ impl BertClassifier {
         mode: Mode,
         rng: &mut Rng,
     ) -> (Array2<f32>, BertCache) {
-        let (h, encoder) = self.encode(batch, mode, rng);
+        self.forward_classifier(batch, mode, rng, Queries::First)
+    }
+
+    fn forward_classifier(
+        &self,
+        batch: &TokenBatch,
+        mode: Mode,
+        rng: &mut Rng,
+        last: Queries,
+    ) -> (Array2<f32>, BertCache) {
+        let cls_only = last == Queries::First && !self.layers.is_empty();
+        let (h, encoder) = self.encode_with(batch, mode, rng, last);
         let (n, t) = (encoder.n, encoder.t);
-        let cls = h
-            .slice_axis(Axis(0), Slice::new(0, None, t as isize))
-            .to_owned();
+        let cls = if cls_only {
+            h
+        } else {
+            first_rows(h.view(), t).to_owned()
+        };
         assert_eq!(cls.nrows(), n);
         let (pooled, pooler) = self.pooler.forward(cls.view());
         let (pooled, pooler_tanh) = Tanh.forward(pooled.view());
@@ -452,6 +491,7 @@ impl BertClassifier {
             BertCache {
                 n,
                 t,
+                cls_only,
                 embeddings: encoder.embeddings,
                 layers: encoder.layers,
                 pooler,
@@ -463,7 +503,8 @@ impl BertClassifier {
     }
 
     /// Inference with the attention maps: logits in [`Mode::Eval`] and, per layer, the
-    /// attention probabilities (padding columns are 0: the mask hides them).
+    /// attention probabilities (padding columns are 0: the mask hides them). The last layer
+    /// runs in full here, since its every row is shown.
     ///
     /// # Shapes
     /// `batch`: `(n, t)` → logits: `[n, n_classes]`, maps: `n_layers × [n, heads, t, t]`
@@ -471,8 +512,12 @@ impl BertClassifier {
         &self,
         batch: &TokenBatch,
     ) -> (Array2<f32>, Vec<ndarray::Array4<f32>>) {
-        let (logits, cache) =
-            self.forward_batch(batch, Mode::Eval, &mut crate::rng::rng_from_seed(0));
+        let (logits, cache) = self.forward_classifier(
+            batch,
+            Mode::Eval,
+            &mut crate::rng::rng_from_seed(0),
+            Queries::All,
+        );
         let maps = cache
             .layers
             .iter()
@@ -516,10 +561,15 @@ impl BertClassifier {
         let d_cls = self
             .pooler
             .backward(&cache.pooler, d_pooled.view(), &mut grads.pooler);
-        let mut d_hidden = Array2::zeros((n * t, self.config.hidden));
-        d_hidden
-            .slice_axis_mut(Axis(0), Slice::new(0, None, t as isize))
-            .assign(&d_cls);
+        let d_hidden = if cache.cls_only {
+            d_cls
+        } else {
+            let mut d_hidden = Array2::zeros((n * t, self.config.hidden));
+            d_hidden
+                .slice_axis_mut(Axis(0), Slice::new(0, None, t.max(1) as isize))
+                .assign(&d_cls);
+            d_hidden
+        };
         // The encoder cache's parts, borrowed back from the classifier cache.
         let encoder = EncoderCacheRef {
             embeddings: &cache.embeddings,

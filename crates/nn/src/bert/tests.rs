@@ -320,3 +320,40 @@ fn attention_maps_are_rows_of_probabilities_that_skip_padding() {
         }
     }
 }
+
+#[test]
+fn the_cls_only_last_layer_gives_the_full_layers_logits_and_gradients() {
+    // With dropout on: the pruned layer draws the full layer's masks.
+    let config = BertConfig {
+        hidden_dropout: 0.3,
+        attention_dropout: 0.3,
+        ..small_config()
+    };
+    let model = BertClassifier::new(&config, &mut rng_from_seed(5)).unwrap();
+    let (batch, labels) = small_batch();
+    let run = |last: Queries| {
+        let (logits, cache) =
+            model.forward_classifier(&batch, Mode::Train, &mut rng_from_seed(9), last);
+        let out = softmax_cross_entropy(logits.view(), &labels);
+        let mut grads = model.zero_grads();
+        model.backward_batch(&cache, out.dlogits.view(), &mut grads);
+        let mut m = model.clone();
+        let flat: Vec<f32> = m
+            .params_and_grads(&grads)
+            .iter()
+            .flat_map(|p| p.grad.iter().copied().collect::<Vec<_>>())
+            .collect();
+        (logits, cache.cls_only, flat)
+    };
+    let (full_logits, full_cls_only, full_grads) = run(Queries::All);
+    let (logits, cls_only, grads) = run(Queries::First);
+    assert!(!full_cls_only && cls_only);
+    for (a, b) in full_logits.iter().zip(&logits) {
+        assert!((a - b).abs() <= 1e-6, "logits {a} vs {b}");
+    }
+    assert_eq!(full_grads.len(), grads.len());
+    let scale = full_grads.iter().fold(0.0_f32, |m, g| m.max(g.abs()));
+    for (i, (a, b)) in full_grads.iter().zip(&grads).enumerate() {
+        assert!((a - b).abs() <= 1e-5 * scale, "gradient {i}: {a} vs {b}");
+    }
+}

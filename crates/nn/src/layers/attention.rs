@@ -32,6 +32,35 @@ impl AttentionMask {
     }
 }
 
+/// Which positions ask queries. Keys and values always come from every position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queries {
+    /// Every position: the output has one row per token.
+    All,
+    /// Only each sequence's first position ([CLS]): the output has one row per sequence. A
+    /// classifier reads nothing else from the last layer, so the other rows' queries, output
+    /// projection and everything after them in that layer would be computed for nothing.
+    First,
+}
+
+impl Queries {
+    /// Query rows per sequence of `t` tokens.
+    pub fn per_sequence(self, t: usize) -> usize {
+        match self {
+            Self::All => t,
+            Self::First => t.min(1),
+        }
+    }
+}
+
+/// The first row of each block of `t` rows (the [CLS] rows of `n` stacked sequences).
+///
+/// # Shapes
+/// `a`: `[n·t, d]` → `[n, d]`
+pub fn first_rows(a: ArrayView2<'_, f32>, t: usize) -> ArrayView2<'_, f32> {
+    a.slice_axis_move(Axis(0), Slice::new(0, None, t.max(1) as isize))
+}
+
 /// Multi-head self-attention (BERT's `attention.self` plus `attention.output.dense`):
 /// `softmax(Q·Kᵀ/√d_head + mask) · V` per head, heads concatenated, then an output projection.
 /// Dropout `p` applies to the attention probabilities (BERT: 0.1).
@@ -69,6 +98,7 @@ pub struct SelfAttentionGrads {
 pub struct SelfAttentionCache {
     n: usize,
     t: usize,
+    queries: Queries,
     q: Array2<f32>,
     k: Array2<f32>,
     v: Array2<f32>,
@@ -77,17 +107,19 @@ pub struct SelfAttentionCache {
     /// Probabilities after dropout.
     probs_dropped: Array4<f32>,
     probs_dropout: DropoutCache<ndarray::Ix4>,
-    /// The input, shared by the query, key and value projections.
+    /// The input, shared by the query (with [`Queries::All`]), key and value projections.
     x: Array2<f32>,
+    /// The query rows' input with [`Queries::First`].
+    x_first: Option<Array2<f32>>,
     output: LinearCache,
 }
 
 impl SelfAttentionCache {
     /// The attention probabilities (before dropout): row `i` of head `h` of sequence `b` is
-    /// how much token `i` draws from each token.
+    /// how much query position `i` draws from each token.
     ///
     /// # Shapes
-    /// `[n, heads, t, t]`
+    /// `[n, heads, t, t]` ([`Queries::All`]) or `[n, heads, 1, t]` ([`Queries::First`])
     pub fn probabilities(&self) -> ndarray::ArrayView4<'_, f32> {
         self.probs.view()
     }
@@ -124,6 +156,22 @@ impl SelfAttention {
         mode: Mode,
         rng: &mut Rng,
     ) -> (Array2<f32>, SelfAttentionCache) {
+        self.forward_queries(x, mask, Queries::All, mode, rng)
+    }
+
+    /// Forward pass with queries from the positions `queries` names (see [`Queries`]); the
+    /// rows it returns are exactly those rows of [`forward`](Self::forward)'s output.
+    ///
+    /// # Shapes
+    /// `x`: `[n·t, d]`, `mask`: `(n, t)` → `y`: `[n·tq, d]`, `tq = queries.per_sequence(t)`
+    pub fn forward_queries(
+        &self,
+        x: ArrayView2<'_, f32>,
+        mask: &AttentionMask,
+        queries: Queries,
+        mode: Mode,
+        rng: &mut Rng,
+    ) -> (Array2<f32>, SelfAttentionCache) {
         let (n, t) = mask.dim();
         let (rows, d) = x.dim();
         assert_eq!(
@@ -134,16 +182,22 @@ impl SelfAttention {
         let n_heads = self.n_heads;
         let d_head = d / n_heads;
         let scale = 1.0 / (d_head as f32).sqrt();
-        let q = self.query.infer(x);
+        let tq = queries.per_sequence(t);
+        let x_first = match queries {
+            Queries::All => None,
+            Queries::First => Some(first_rows(x, t).to_owned()),
+        };
+        let q = self.query.infer(x_first.as_ref().map_or(x, |a| a.view()));
         let k = self.key.infer(x);
         let v = self.value.infer(x);
-        let mut probs = Array4::<f32>::zeros((n, n_heads, t, t));
+        let mut probs = Array4::<f32>::zeros((n, n_heads, tq, t));
         for b in 0..n {
             let rows = b * t..(b + 1) * t;
+            let q_rows = b * tq..(b + 1) * tq;
             let bias = mask.bias.row(b);
             for h in 0..n_heads {
                 let cols = h * d_head..(h + 1) * d_head;
-                let qh = block(&q, rows.clone(), cols.clone());
+                let qh = block(&q, q_rows.clone(), cols.clone());
                 let kh = block(&k, rows.clone(), cols);
                 let mut scores = probs.index_axis_mut(Axis(0), b).index_axis_move(Axis(0), h);
                 general_mat_mul(scale, &qh, &kh.t(), 0.0, &mut scores);
@@ -163,18 +217,26 @@ impl SelfAttention {
                 }
             }
         }
-        let (probs_dropped, probs_dropout) = self.dropout.forward(probs.view(), mode, rng);
+        // With first-position queries the masks are the full layer's (see
+        // `Dropout::forward_first_rows`), so pruning changes no result.
+        let (probs_dropped, probs_dropout) = match queries {
+            Queries::All => self.dropout.forward(probs.view(), mode, rng),
+            Queries::First => self
+                .dropout
+                .forward_first_rows(probs.view(), t, t, mode, rng),
+        };
         // (Dropout copies: the undropped probabilities stay for the softmax backward.)
-        let mut context = Array2::<f32>::zeros((rows, d));
+        let mut context = Array2::<f32>::zeros((n * tq, d));
         for b in 0..n {
             let rows = b * t..(b + 1) * t;
+            let q_rows = b * tq..(b + 1) * tq;
             for h in 0..n_heads {
                 let cols = h * d_head..(h + 1) * d_head;
                 let p = probs_dropped
                     .index_axis(Axis(0), b)
                     .index_axis_move(Axis(0), h);
                 let vh = block(&v, rows.clone(), cols.clone());
-                let mut out = block_mut(&mut context, rows.clone(), cols);
+                let mut out = block_mut(&mut context, q_rows.clone(), cols);
                 general_mat_mul(1.0, &p, &vh, 0.0, &mut out);
             }
         }
@@ -184,6 +246,7 @@ impl SelfAttention {
             SelfAttentionCache {
                 n,
                 t,
+                queries,
                 q,
                 k,
                 v,
@@ -191,6 +254,7 @@ impl SelfAttention {
                 probs_dropped,
                 probs_dropout,
                 x: x.to_owned(),
+                x_first,
                 output,
             },
         )
@@ -199,7 +263,7 @@ impl SelfAttention {
     /// Backward pass; adds into `grads`.
     ///
     /// # Shapes
-    /// `dy`: `[n·t, d]` → `dx`: `[n·t, d]`
+    /// `dy`: `[n·tq, d]` (the forward's output) → `dx`: `[n·t, d]`
     pub fn backward(
         &self,
         cache: &SelfAttentionCache,
@@ -207,25 +271,28 @@ impl SelfAttention {
         grads: &mut SelfAttentionGrads,
     ) -> Array2<f32> {
         let (n, t) = (cache.n, cache.t);
-        let (rows, d) = dy.dim();
+        let tq = cache.queries.per_sequence(t);
+        let (dy_rows, d) = dy.dim();
         assert_eq!(
-            rows,
-            n * t,
-            "SelfAttention: dy has {rows} rows, expected {}",
-            n * t
+            dy_rows,
+            n * tq,
+            "SelfAttention: dy has {dy_rows} rows, expected {}",
+            n * tq
         );
+        let rows = n * t;
         let n_heads = self.n_heads;
         let d_head = d / n_heads;
         let scale = 1.0 / (d_head as f32).sqrt();
         let d_context = self.output.backward(&cache.output, dy, &mut grads.output);
         // Gradient with respect to the (dropped) probabilities, then through dropout.
-        let mut d_probs = Array4::<f32>::zeros((n, n_heads, t, t));
+        let mut d_probs = Array4::<f32>::zeros((n, n_heads, tq, t));
         let mut dv = Array2::<f32>::zeros((rows, d));
         for b in 0..n {
             let rows = b * t..(b + 1) * t;
+            let q_rows = b * tq..(b + 1) * tq;
             for h in 0..n_heads {
                 let cols = h * d_head..(h + 1) * d_head;
-                let dctx = block(&d_context, rows.clone(), cols.clone());
+                let dctx = block(&d_context, q_rows.clone(), cols.clone());
                 let vh = block(&cache.v, rows.clone(), cols.clone());
                 let p = cache
                     .probs_dropped
@@ -251,16 +318,17 @@ impl SelfAttention {
                 *ds = scale * p * (*ds - dot);
             }
         }
-        let mut dq = Array2::<f32>::zeros((rows, d));
+        let mut dq = Array2::<f32>::zeros((n * tq, d));
         let mut dk = Array2::<f32>::zeros((rows, d));
         for b in 0..n {
             let rows = b * t..(b + 1) * t;
+            let q_rows = b * tq..(b + 1) * tq;
             for h in 0..n_heads {
                 let cols = h * d_head..(h + 1) * d_head;
                 let ds = d_scores.index_axis(Axis(0), b).index_axis_move(Axis(0), h);
-                let qh = block(&cache.q, rows.clone(), cols.clone());
+                let qh = block(&cache.q, q_rows.clone(), cols.clone());
                 let kh = block(&cache.k, rows.clone(), cols.clone());
-                let mut dqh = block_mut(&mut dq, rows.clone(), cols.clone());
+                let mut dqh = block_mut(&mut dq, q_rows.clone(), cols.clone());
                 general_mat_mul(1.0, &ds, &kh, 0.0, &mut dqh);
                 let mut dkh = block_mut(&mut dk, rows.clone(), cols);
                 general_mat_mul(1.0, &ds.t(), &qh, 0.0, &mut dkh);
@@ -268,8 +336,16 @@ impl SelfAttention {
         }
         let mut dx = Array2::<f32>::zeros((rows, d));
         let x = cache.x.view();
-        self.query
-            .backward_into(x, dq.view(), &mut grads.query, dx.view_mut());
+        match &cache.x_first {
+            None => self
+                .query
+                .backward_into(x, dq.view(), &mut grads.query, dx.view_mut()),
+            Some(x_first) => {
+                let dx_first = dx.slice_axis_mut(Axis(0), Slice::new(0, None, t.max(1) as isize));
+                self.query
+                    .backward_into(x_first.view(), dq.view(), &mut grads.query, dx_first);
+            }
+        }
         self.key
             .backward_into(x, dk.view(), &mut grads.key, dx.view_mut());
         self.value
@@ -378,6 +454,52 @@ mod tests {
         check_gradient("query bias", &att.query.b, &grads.query.db, |b| {
             let mut a = att.clone();
             a.query.b = b.clone();
+            eval(&a, &x)
+        });
+    }
+
+    #[test]
+    fn first_position_queries_give_the_full_layers_cls_rows_and_their_gradients() {
+        let mut rng = rng_from_seed(22);
+        let att = SelfAttention::new(8, 2, 0.0, 0.5, &mut rng);
+        let mask = AttentionMask::from_mask(array![[1u8, 1, 1, 1], [1, 1, 0, 0]].view());
+        let x: Array2<f32> = random_array((8, 8), &mut rng);
+        let (full, _) = att.forward(x.view(), &mask, Mode::Eval, &mut rng_from_seed(0));
+        let (first, cache) =
+            att.forward_queries(x.view(), &mask, Queries::First, Mode::Train, &mut rng);
+        assert_eq!(first.dim(), (2, 8));
+        for (a, b) in first.iter().zip(first_rows(full.view(), 4)) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+        // Every input row feeds the [CLS] rows through the keys and values.
+        let r: Array2<f32> = random_array((2, 8), &mut rng);
+        let mut grads = SelfAttentionGrads::zeros_like(&att);
+        let dx = att.backward(&cache, r.view(), &mut grads);
+        assert_eq!(dx.dim(), (8, 8));
+        let eval = |a: &SelfAttention, x: &Array2<f32>| {
+            let (y, _) = a.forward_queries(
+                x.view(),
+                &mask,
+                Queries::First,
+                Mode::Eval,
+                &mut rng_from_seed(0),
+            );
+            (&y * &r).sum()
+        };
+        check_gradient("first-query attention dx", &x, &dx, |x| eval(&att, x));
+        check_gradient(
+            "first-query query weight",
+            &att.query.w,
+            &grads.query.dw,
+            |w| {
+                let mut a = att.clone();
+                a.query.w = w.clone();
+                eval(&a, &x)
+            },
+        );
+        check_gradient("first-query key weight", &att.key.w, &grads.key.dw, |w| {
+            let mut a = att.clone();
+            a.key.w = w.clone();
             eval(&a, &x)
         });
     }

@@ -1,7 +1,7 @@
 use ndarray::{Array, ArrayView, Dimension};
 
 use super::Mode;
-use crate::rng::{Rng, uniform_unit};
+use crate::rng::{Rng, skip_u32s, uniform_unit};
 
 /// Inverted dropout: in training, each element is zeroed with probability `p` and the survivors
 /// are scaled by `1/(1 − p)`, so inference (the identity) needs no rescaling.
@@ -79,6 +79,54 @@ impl Dropout {
         (x, DropoutCache { mask: Some(mask) })
     }
 
+    /// Dropout on the first row of every block of `t` rows, drawing the random stream exactly
+    /// as [`forward`](Self::forward) on the whole `[blocks·t, width]` tensor would: each kept
+    /// row's draws are made in place, the other rows' are skipped (the ChaCha stream is
+    /// seekable), so a computation pruned to those rows sees the full one's masks and leaves
+    /// the generator where the full one would.
+    ///
+    /// # Shapes
+    /// `x`: any shape holding `blocks·width` values in row-major order (the kept rows) →
+    /// the same shape
+    pub fn forward_first_rows<D: Dimension>(
+        &self,
+        x: ArrayView<'_, f32, D>,
+        width: usize,
+        t: usize,
+        mode: Mode,
+        rng: &mut Rng,
+    ) -> (Array<f32, D>, DropoutCache<D>) {
+        assert!(
+            (0.0..1.0).contains(&self.p),
+            "Dropout: p = {} is not in [0, 1)",
+            self.p
+        );
+        if mode == Mode::Eval || self.p == 0.0 {
+            return (x.to_owned(), DropoutCache { mask: None });
+        }
+        assert!(
+            width > 0 && x.len().is_multiple_of(width) && t > 0,
+            "Dropout: {} values are not whole rows of {width}",
+            x.len()
+        );
+        let keep_scale = 1.0 / (1.0 - self.p);
+        let skipped = (t - 1) * width;
+        let mut mask = Vec::with_capacity(x.len());
+        for _ in 0..x.len() / width {
+            mask.extend((0..width).map(|_| {
+                if uniform_unit(rng) < self.p {
+                    0.0
+                } else {
+                    keep_scale
+                }
+            }));
+            skip_u32s(rng, skipped);
+        }
+        let mask = Array::from_shape_vec(x.raw_dim(), mask)
+            .expect("one mask value per element, in row-major order");
+        (&x * &mask, DropoutCache { mask: Some(mask) })
+    }
+
     /// Backward pass in place on an owned `dy`.
     ///
     /// # Shapes
@@ -148,5 +196,27 @@ mod tests {
         let (_, cache) = forward(&x);
         let dx = dropout.backward(&cache, probe.view());
         check_gradient("Dropout dx", &x, &dx, |x| (&forward(x).0 * &probe).sum());
+    }
+
+    #[test]
+    fn first_row_dropout_sees_the_full_tensors_masks_and_leaves_the_stream_where_it_would() {
+        let dropout = Dropout { p: 0.4 };
+        let (blocks, t, width) = (3, 5, 7);
+        let full_x: Array2<f32> = random_array((blocks * t, width), &mut rng_from_seed(2));
+        let mut full_rng = rng_from_seed(11);
+        let (full, _) = dropout.forward(full_x.view(), Mode::Train, &mut full_rng);
+        let first_x = crate::layers::first_rows(full_x.view(), t).to_owned();
+        let mut rng = rng_from_seed(11);
+        let (first, cache) =
+            dropout.forward_first_rows(first_x.view(), width, t, Mode::Train, &mut rng);
+        assert_eq!(first, crate::layers::first_rows(full.view(), t));
+        assert_eq!(uniform_unit(&mut rng), uniform_unit(&mut full_rng));
+        let probe: Array2<f32> = random_array((blocks, width), &mut rng_from_seed(3));
+        let dx = dropout.backward(&cache, probe.view());
+        check_gradient("first-row Dropout dx", &first_x, &dx, |x| {
+            let (y, _) =
+                dropout.forward_first_rows(x.view(), width, t, Mode::Train, &mut rng_from_seed(11));
+            (&y * &probe).sum()
+        });
     }
 }

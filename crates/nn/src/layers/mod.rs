@@ -25,7 +25,9 @@ mod rows;
 pub use activation::{
     Gelu, GeluCache, Tanh, TanhCache, erf, exp, gelu, gelu_and_derivative, gelu_derivative,
 };
-pub use attention::{AttentionMask, SelfAttention, SelfAttentionCache, SelfAttentionGrads};
+pub use attention::{
+    AttentionMask, Queries, SelfAttention, SelfAttentionCache, SelfAttentionGrads, first_rows,
+};
 pub use conv2d::{Conv2d, Conv2dCache, Conv2dGrads};
 pub use dropout::{Dropout, DropoutCache};
 pub use embedding::{Embedding, EmbeddingCache, EmbeddingGrads};
