@@ -128,6 +128,9 @@ pub enum RunOutcome {
     Cancelled,
     /// The loss stopped being usable; the sentence says where and how.
     Diverged { message: String },
+    /// The run could not start or its worker stopped (the page's record of an error; a worker
+    /// reports it as an error message, never as an outcome).
+    Failed { message: String },
 }
 
 /// What a run is, once the worker has built it.

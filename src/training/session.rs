@@ -66,11 +66,16 @@ pub trait WorkerTask: LabTask {
     /// What the page is told about `data`.
     fn data_info(source: &Self::Source, data: &Self::Data) -> Self::DataInfo;
 
-    /// Builds a run of `config` on `data`.
+    /// Builds a run of `config` on `data`. `previous` is the run whose weights are in use (a
+    /// finished run or imported weights), for a lab that can start from them.
     ///
     /// # Errors
     /// A sentence when the settings cannot make a run.
-    fn start(config: &Self::Config, data: &Self::Data) -> Result<(Self::Run, RunStarted), String>;
+    fn start(
+        config: &Self::Config,
+        data: &Self::Data,
+        previous: Option<&Self::Run>,
+    ) -> Result<(Self::Run, RunStarted), String>;
 
     /// One bounded piece of work: a training batch or a chunk of evaluation.
     fn step(run: &mut Self::Run, data: &Self::Data) -> Step;
@@ -361,7 +366,8 @@ impl<T: WorkerTask> WorkerSession<T> {
                 message: "The data is not loaded yet.".into(),
             }];
         };
-        match T::start(config, data) {
+        let previous = self.live.as_ref().map(|live| &live.run);
+        match T::start(config, data, previous) {
             Ok((run, started)) => {
                 self.live = Some(Live {
                     id: run_id,
@@ -602,7 +608,11 @@ mod tests {
             *data
         }
 
-        fn start(config: &ToyConfig, _: &usize) -> Result<(ToyRun, RunStarted), String> {
+        fn start(
+            config: &ToyConfig,
+            _: &usize,
+            _: Option<&ToyRun>,
+        ) -> Result<(ToyRun, RunStarted), String> {
             if config.epochs > 50 {
                 return Err("too many epochs".into());
             }

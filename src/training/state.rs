@@ -71,6 +71,7 @@ impl<C> RunRecord<C> {
             Some(RunOutcome::Finished) => "finished",
             Some(RunOutcome::Cancelled) => "cancelled",
             Some(RunOutcome::Diverged { .. }) => "diverged",
+            Some(RunOutcome::Failed { .. }) => "failed",
         }
     }
 }
@@ -395,7 +396,9 @@ impl<T: LabTask> LabModel<T> {
                         c.phase = RunPhase::Failed(message.clone());
                     }
                     if let Some(r) = self.record_mut(id) {
-                        r.outcome = Some(RunOutcome::Cancelled);
+                        r.outcome = Some(RunOutcome::Failed {
+                            message: message.clone(),
+                        });
                     }
                 }
                 self.worker_error = Some(message);

@@ -22,6 +22,11 @@ const RUN: &str = "epochs=1";
 /// The last test accuracy of the same run done natively, through the same worker session the
 /// page's worker runs (with the bundled files read from the build).
 fn native_accuracy(query: &str) -> f32 {
+    native_accuracy_from(query, None)
+}
+
+/// [`native_accuracy`], with a weights file loaded first (`init=current` starts from it).
+fn native_accuracy_from(query: &str, weights: Option<Vec<u8>>) -> f32 {
     let config = BertForm::from_query(&testbed_lab::query::parse(query))
         .parse()
         .expect("valid settings");
@@ -40,6 +45,20 @@ fn native_accuracy(query: &str) -> f32 {
         files,
         0.0,
     );
+    if let Some(bytes) = weights {
+        let out = session.handle(
+            ToWorker::ImportWeights {
+                request_id: 1,
+                name: "weights.safetensors".into(),
+            },
+            vec![bytes],
+            0.0,
+        );
+        assert!(
+            matches!(out.as_slice(), [FromWorker::WeightsLoaded { .. }]),
+            "{out:?}"
+        );
+    }
     let _ = session.handle(ToWorker::Start { run_id: 1, config }, Vec::new(), 0.0);
     let mut now = 0.0;
     let mut clock = move || {
@@ -413,6 +432,102 @@ async fn a_weights_file_loads_classifies_as_natively_and_saves_back_unchanged() 
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(digest.as_str(), Some(want.as_str()));
+    browser.assert_console_clean().await;
+    browser.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A pre-trained encoder (Google's BERT-tiny as Hugging Face stores it: no classifier, the
+/// pre-training heads beside the encoder; here with seeded weights) loads with the sentence
+/// that says what it lacks; a run that starts from new weights is unaffected, one set to start
+/// from the weights in use fine-tunes it, and reaches the same test accuracy as the same run
+/// natively. Asking for the weights in use before any are loaded gets its sentence.
+#[tokio::test]
+async fn a_pretrained_encoder_loads_and_fine_tunes_from_its_weights_as_natively() {
+    let model = nn::bert::BertClassifier::new(
+        &nn::bert::BertConfig::bert_tiny(),
+        &mut nn::rng::rng_from_seed(7),
+    )
+    .expect("BERT-tiny");
+    let mut tensors: Vec<_> = nn::bert::safetensors::bert_tensors(&model)
+        .into_iter()
+        .filter(|(name, _, _)| !name.starts_with("classifier"))
+        .collect();
+    tensors.push((
+        "cls.predictions.bias".into(),
+        vec![30_522],
+        vec![0.0; 30_522],
+    ));
+    let bytes = nn::bert::safetensors::write(&tensors, &[]);
+    let dir = std::env::temp_dir().join(format!("testbed-lab-encoder-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("bert_uncased_L-2_H-128_A-2.safetensors");
+    std::fs::write(&file, &bytes).expect("write weights");
+    let run = "epochs=1&train=96&init=current";
+
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/labs/bert?{run}", server.origin))
+        .await;
+    browser
+        .wait_for_text("[data-testid=bert-data-status]", BUNDLED)
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('[data-testid=bert-init]').value;")
+            .await
+            .as_str(),
+        Some("current"),
+        "the address chose the weights in use"
+    );
+    browser.click("[data-testid=bert-start]").await;
+    browser
+        .wait_for_part(STATUS, "there are no weights in use yet")
+        .await;
+
+    choose_weights(&browser, &file).await;
+    browser
+        .wait_for_part(
+            "[data-testid=bert-weights-note]",
+            "Loaded a BERT-tiny encoder without its classifier head: a pre-trained model",
+        )
+        .await;
+    assert!(
+        browser
+            .text_of("[data-testid=bert-weights-note]")
+            .await
+            .contains("(1 tensor: cls.predictions…) are not used here"),
+        "the skipped head is named"
+    );
+    browser.click("[data-testid=bert-start]").await;
+    let status = browser
+        .wait_for_prefix(STATUS, "Finished run", Duration::from_secs(300), STATUS)
+        .await;
+    let config = browser.text_of("[data-testid=bert-run-config]").await;
+    assert!(
+        config.ends_with("· 96 sentences · from the weights in use"),
+        "the run says where it started: {config} ({status})"
+    );
+    let accuracy: f32 = browser
+        .eval("return document.querySelector('[data-testid=bert-last-accuracy]').textContent;")
+        .await
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("a figure");
+    assert_eq!(
+        browser.text_of("[data-testid=bert-last-label]").await,
+        "BERT-tiny fine-tuned from the weights in use (this page's last run)"
+    );
+    let native = native_accuracy_from(run, Some(bytes));
+    println!("fine-tuned from the loaded encoder: page {accuracy:.4}, natively {native:.4}");
+    browser
+        .screenshot_page("bert-from-pretrained-encoder")
+        .await;
+    assert!(
+        (accuracy - native).abs() <= 0.01,
+        "page {accuracy} vs native {native}"
+    );
     browser.assert_console_clean().await;
     browser.close().await;
     let _ = std::fs::remove_dir_all(&dir);

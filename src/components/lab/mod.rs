@@ -289,7 +289,9 @@ pub fn status_text<C: RunSettings>(
             "Cancelled run {} after {epochs_done} of {n_epochs} epochs.",
             run.run_id
         ),
-        RunPhase::Ended(RunOutcome::Diverged { message }) => message.clone(),
+        RunPhase::Ended(RunOutcome::Diverged { message } | RunOutcome::Failed { message }) => {
+            message.clone()
+        }
         RunPhase::Failed(message) => message.clone(),
     }
 }
@@ -367,7 +369,8 @@ pub fn RunPanel<C: RunSettings>(lab: LabView<C>) -> impl IntoView {
             c.as_ref().is_some_and(|r| {
                 matches!(
                     r.phase,
-                    RunPhase::Failed(_) | RunPhase::Ended(RunOutcome::Diverged { .. })
+                    RunPhase::Failed(_)
+                        | RunPhase::Ended(RunOutcome::Diverged { .. } | RunOutcome::Failed { .. })
                 )
             })
         })

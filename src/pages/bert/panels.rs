@@ -48,6 +48,10 @@ pub fn BertSettingsPanel(state: BertState) -> impl IntoView {
         ("128", "128 (Groq's first run)"),
         ("256", "256 (Groq's rebuild)"),
     ];
+    let starts = vec![
+        ("new", "new random weights (the seed)"),
+        ("current", "the weights in use"),
+    ];
     view! {
         <form
             class="lab-panel lab-form"
@@ -64,6 +68,7 @@ pub fn BertSettingsPanel(state: BertState) -> impl IntoView {
             {field(state, BertField::Len, "Sequence length", "", lengths)}
             {field(state, BertField::Seed, "Seed", "Same seed, same settings: the same numbers.", vec![])}
             {field(state, BertField::Train, "Training sentences", "“all”, or the first N (at least 32) for a quick run.", vec![])}
+            {field(state, BertField::Init, "Start from", "New weights: BERT-tiny from scratch. The weights in use: fine-tune a loaded file (a pre-trained encoder such as Google's BERT-tiny) or continue the last run.", starts)}
             <RunActions
                 prefix="bert"
                 start_disabled=Signal::derive(move || invalid.get() || state.lab.is_running() || !data_ready())
@@ -285,6 +290,17 @@ pub fn BaselinePanel(state: BertState) -> impl IntoView {
         })
     };
     let bert = move || state.lab.epochs.with(|e| e.last().map(|r| r.test_accuracy));
+    let bert_label = move || {
+        let from_weights = state.lab.current.with(|c| {
+            c.as_ref()
+                .is_some_and(|r| r.config.init == crate::training::bert::config::BertInit::Current)
+        });
+        if from_weights {
+            "BERT-tiny fine-tuned from the weights in use (this page's last run)"
+        } else {
+            "BERT-tiny from scratch (this page's last run)"
+        }
+    };
     view! {
         <section class="lab-panel" aria-labelledby="bert-baseline-title">
             <h2 class="lab-panel__title" id="bert-baseline-title">"Against a baseline"</h2>
@@ -299,7 +315,7 @@ pub fn BaselinePanel(state: BertState) -> impl IntoView {
                         <td>"2 × 30,522 counts"</td>
                     </tr>
                     <tr>
-                        <td>"BERT-tiny from scratch (this page's last run)"</td>
+                        <td data-testid="bert-last-label">{bert_label}</td>
                         <td data-testid="bert-last-accuracy">{move || bert().map_or("–".into(), |a| format!("{a:.4}"))}</td>
                         <td>"4,386,178"</td>
                     </tr>

@@ -134,7 +134,9 @@ pub fn CerebrasSection(query: Vec<(String, String)>) -> impl IntoView {
                 "Done: every batch size was timed.".to_owned()
             }
             Some(RunPhase::Ended(RunOutcome::Cancelled)) => "Cancelled.".to_owned(),
-            Some(RunPhase::Ended(RunOutcome::Diverged { message })) => message.clone(),
+            Some(RunPhase::Ended(
+                RunOutcome::Diverged { message } | RunOutcome::Failed { message },
+            )) => message.clone(),
             Some(RunPhase::Failed(message)) => message.clone(),
         })
     };

@@ -76,6 +76,7 @@ pub fn GroqSection(query: Vec<(String, String)>) -> impl IntoView {
             max_len: 64,
             seed: 1,
             n_train: s.n_train,
+            init: Default::default(),
             mlm_timing: None,
         })
     };

@@ -35,10 +35,34 @@ pub struct BertRunConfig {
     pub seed: u64,
     /// The first this-many training sentences, or all of them.
     pub n_train: Option<usize>,
+    /// Which weights training starts from.
+    #[serde(default)]
+    pub init: BertInit,
     /// Instead of fine-tuning: masked-LM steps timed at these batch sizes (`batch_size`,
     /// `lr`, `n_epochs` and `n_train` are then unused; `max_len` is the packed length).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mlm_timing: Option<super::timing::MlmTimingConfig>,
+}
+
+/// Which weights a fine-tuning run starts from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BertInit {
+    /// A fresh model from the seed (BERT-tiny from scratch).
+    #[default]
+    New,
+    /// The weights in use: a weights file loaded in this lab (a pre-trained encoder such as
+    /// Google's BERT-tiny, or a saved fine-tune) or the last run's model.
+    Current,
+}
+
+impl BertInit {
+    /// The address's word.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Current => "current",
+        }
+    }
 }
 
 impl BertRunConfig {
@@ -67,6 +91,7 @@ impl BertRunConfig {
                 BertField::Train,
                 &self.n_train.map_or("all".into(), |n| n.to_string()),
             ),
+            (BertField::Init, self.init.key()),
         ])
     }
 }
@@ -86,7 +111,7 @@ impl RunSettings for BertRunConfig {
             );
         }
         format!(
-            "batch {} · lr {} · {} epoch{} · length {} · seed {} · {}",
+            "batch {} · lr {} · {} epoch{} · length {} · seed {} · {}{}",
             self.batch_size,
             crate::training::mnist::config::format_lr(self.lr),
             self.n_epochs,
@@ -94,7 +119,11 @@ impl RunSettings for BertRunConfig {
             self.max_len,
             self.seed,
             self.n_train
-                .map_or("all sentences".into(), |n| format!("{n} sentences"))
+                .map_or("all sentences".into(), |n| format!("{n} sentences")),
+            match self.init {
+                BertInit::New => "",
+                BertInit::Current => " · from the weights in use",
+            }
         )
     }
 
@@ -112,6 +141,7 @@ pub enum BertField {
     Len,
     Seed,
     Train,
+    Init,
 }
 
 /// The BERT lab's settings as typed (or read from the URL).
@@ -126,6 +156,7 @@ impl LabFields for BertField {
         Self::Len,
         Self::Seed,
         Self::Train,
+        Self::Init,
     ];
     const LAB: &'static str = "bert";
 
@@ -137,11 +168,12 @@ impl LabFields for BertField {
             Self::Len => "len",
             Self::Seed => "seed",
             Self::Train => "train",
+            Self::Init => "init",
         }
     }
 
     /// `cargo xtask bert`'s defaults: batch 32, lr 0.001, 2 epochs, length 64, seed 1, every
-    /// training sentence.
+    /// training sentence, new weights.
     fn default_text(self) -> &'static str {
         match self {
             Self::Batch => "32",
@@ -150,6 +182,7 @@ impl LabFields for BertField {
             Self::Len => "64",
             Self::Seed => "1",
             Self::Train => "all",
+            Self::Init => "new",
         }
     }
 
@@ -188,6 +221,16 @@ impl LabFields for BertField {
                 },
             },
         );
+        let init = e.check(
+            Self::Init,
+            match text(Self::Init) {
+                "new" | "" => Ok(BertInit::New),
+                "current" => Ok(BertInit::Current),
+                t => Err(format!(
+                    "Start from: “new” (random weights from the seed) or “current” (the weights in use); “{t}” is neither."
+                )),
+            },
+        );
         let settings = (|| {
             Some(BertRunConfig {
                 batch_size: batch_size?,
@@ -196,6 +239,7 @@ impl LabFields for BertField {
                 max_len: max_len?,
                 seed: seed?,
                 n_train: n_train?,
+                init: init?,
                 mlm_timing: None,
             })
         })();
@@ -227,7 +271,7 @@ mod tests {
         let href = form.href();
         assert_eq!(
             href,
-            "#/labs/bert?batch=32&lr=0.0005&epochs=2&len=256&seed=1&train=500"
+            "#/labs/bert?batch=32&lr=0.0005&epochs=2&len=256&seed=1&train=500&init=new"
         );
         let query = crate::query::parse(href.split_once('?').unwrap().1);
         let back = BertForm::from_query(&query);
@@ -248,6 +292,7 @@ mod tests {
             (BertField::Lr, "fast"),
             (BertField::Len, "100"),
             (BertField::Train, "10"),
+            (BertField::Init, "pretrained"),
         ]);
         let errors = form.parse().unwrap_err();
         let fields: Vec<BertField> = errors.iter().map(|e| e.field).collect();
@@ -257,8 +302,13 @@ mod tests {
                 BertField::Batch,
                 BertField::Lr,
                 BertField::Len,
-                BertField::Train
+                BertField::Train,
+                BertField::Init
             ]
+        );
+        assert_eq!(
+            errors[4].message,
+            "Start from: “new” (random weights from the seed) or “current” (the weights in use); “pretrained” is neither."
         );
         assert_eq!(
             errors[2].message,

@@ -52,6 +52,7 @@ impl CerebrasSweep {
             max_len: self.seq,
             seed: self.seed,
             n_train: None,
+            init: Default::default(),
             mlm_timing: Some(self.timing.clone()),
         }
     }

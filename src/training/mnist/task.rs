@@ -307,7 +307,11 @@ impl WorkerTask for Mnist {
         }
     }
 
-    fn start(config: &RunConfig, data: &LoadedData) -> Result<(MnistRun, RunStarted), String> {
+    fn start(
+        config: &RunConfig,
+        data: &LoadedData,
+        _previous: Option<&MnistRun>,
+    ) -> Result<(MnistRun, RunStarted), String> {
         let train = match config.n_train {
             Some(n) if n < data.train.len() => first_items(&data.train, n)?,
             _ => data.train.clone(),

@@ -359,30 +359,106 @@ pub fn bert_from_safetensors(
     bytes: &[u8],
     config: &BertConfig,
 ) -> Result<BertClassifier, SafetensorsError> {
+    load_bert(bytes, config).map(|loaded| loaded.model)
+}
+
+/// A model read from a file, with what the file did not supply.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadedBert {
+    /// The model.
+    pub model: BertClassifier,
+    /// Heads the file lacks, which keep a fresh seeded initialisation: `"classifier"` (a
+    /// pre-trained encoder such as Google's `bert_uncased_L-2_H-128_A-2` has none) and
+    /// `"pooler"` (some encoder-only exports drop it).
+    pub fresh_heads: Vec<&'static str>,
+    /// The file's pre-training heads (`cls.predictions.…`, `cls.seq_relationship.…`), which
+    /// this classifier does not use.
+    pub ignored: Vec<String>,
+}
+
+/// Heads that may be absent (both tensors of one), as `(head, prefix)`.
+const OPTIONAL_HEADS: [(&str, &str); 2] = [
+    ("pooler", "bert.pooler.dense"),
+    ("classifier", "classifier"),
+];
+
+/// The name this module uses for a file's tensor: `bare` files (Hugging Face's `BertModel`,
+/// `embeddings.…` without `bert.`) get the prefix, and TensorFlow-era LayerNorm names
+/// (`gamma`, `beta`) become `weight` and `bias`.
+fn canonical_name(name: &str, bare: bool) -> String {
+    let name = if bare && !name.starts_with("cls.") {
+        format!("bert.{name}")
+    } else {
+        name.to_string()
+    };
+    if let Some(stem) = name.strip_suffix("LayerNorm.gamma") {
+        format!("{stem}LayerNorm.weight")
+    } else if let Some(stem) = name.strip_suffix("LayerNorm.beta") {
+        format!("{stem}LayerNorm.bias")
+    } else {
+        name
+    }
+}
+
+/// Reads a BERT-tiny-shaped model from safetensors: the encoder must be complete; the pooler
+/// and classifier heads may be absent (they keep a seeded initialisation and are listed in
+/// [`LoadedBert::fresh_heads`]); pre-training heads are skipped and listed.
+///
+/// # Errors
+/// A malformed file, a non-F32 tensor, or a missing, unknown or wrongly shaped tensor.
+pub fn load_bert(bytes: &[u8], config: &BertConfig) -> Result<LoadedBert, SafetensorsError> {
     let file = SafeTensors::parse(bytes)?;
     // The template fixes the names and shapes; its values are overwritten.
     let mut model = BertClassifier::new(config, &mut crate::rng::rng_from_seed(0))
         .map_err(|e| SafetensorsError::BadHeader(e.to_string()))?;
     let expected = bert_tensors(&model);
+    let bare = !file.tensors.keys().any(|n| n.starts_with("bert."))
+        && file.tensors.keys().any(|n| n.starts_with("embeddings."));
+    // Canonical name → the file's name.
+    let mut names: BTreeMap<String, &str> = BTreeMap::new();
+    let mut ignored = Vec::new();
     for name in file.tensors.keys() {
-        if name != POSITION_IDS && !expected.iter().any(|(n, _, _)| n == name) {
+        let canonical = canonical_name(name, bare);
+        if canonical.starts_with("cls.") {
+            ignored.push(name.clone());
+        } else if canonical == POSITION_IDS {
+            // Hugging Face's buffer of the positions 0..512: not a weight.
+        } else if expected.iter().any(|(n, _, _)| *n == canonical) {
+            names.insert(canonical, name);
+        } else {
             return Err(SafetensorsError::Unknown(name.clone()));
         }
     }
+    let fresh_heads: Vec<&'static str> = OPTIONAL_HEADS
+        .iter()
+        .filter(|(_, prefix)| {
+            !names.contains_key(&format!("{prefix}.weight"))
+                && !names.contains_key(&format!("{prefix}.bias"))
+        })
+        .map(|(head, _)| *head)
+        .collect();
+    let is_fresh = |name: &str| {
+        OPTIONAL_HEADS
+            .iter()
+            .any(|(head, prefix)| fresh_heads.contains(head) && name.starts_with(prefix))
+    };
     let mut loaded: BTreeMap<String, ArrayD<f32>> = BTreeMap::new();
     for (name, shape, _) in &expected {
-        let info = file
-            .tensors
+        if is_fresh(name) {
+            continue;
+        }
+        let file_name = *names
             .get(name)
             .ok_or_else(|| SafetensorsError::Missing(name.clone()))?;
+        let info = &file.tensors[file_name];
         if &info.shape != shape {
             return Err(SafetensorsError::Shape {
-                name: name.clone(),
+                name: file_name.to_string(),
                 expected: shape.clone(),
                 found: info.shape.clone(),
             });
         }
-        loaded.insert(name.clone(), file.tensor(name)?);
+        loaded.insert(name.clone(), file.tensor(file_name)?);
     }
     let mut take = |name: &str| {
         loaded
@@ -449,9 +525,17 @@ pub fn bert_from_safetensors(
             &mut take,
         );
     }
-    set_linear(&mut model.pooler, "bert.pooler.dense", &mut take);
-    set_linear(&mut model.classifier, "classifier", &mut take);
-    Ok(model)
+    if !fresh_heads.contains(&"pooler") {
+        set_linear(&mut model.pooler, "bert.pooler.dense", &mut take);
+    }
+    if !fresh_heads.contains(&"classifier") {
+        set_linear(&mut model.classifier, "classifier", &mut take);
+    }
+    Ok(LoadedBert {
+        model,
+        fresh_heads,
+        ignored,
+    })
 }
 
 #[cfg(test)]
@@ -545,5 +629,59 @@ mod tests {
         let mut bytes = (past.len() as u64).to_le_bytes().to_vec();
         bytes.extend_from_slice(past);
         assert!(matches!(load(&bytes), SafetensorsError::Truncated(_)));
+    }
+
+    #[test]
+    fn a_pretrained_encoder_without_a_classifier_loads_with_a_fresh_head_and_its_heads_skipped() {
+        let model = BertClassifier::new(&small(), &mut rng_from_seed(3)).unwrap();
+        let template = BertClassifier::new(&small(), &mut rng_from_seed(0)).unwrap();
+        // Google's checkpoint as Hugging Face stores it: no classifier, pre-training heads,
+        // TensorFlow-era LayerNorm names.
+        let mut tensors: Vec<_> = bert_tensors(&model)
+            .into_iter()
+            .filter(|(n, _, _)| !n.starts_with("classifier"))
+            .map(|(n, shape, v)| {
+                let n = n
+                    .replace("LayerNorm.weight", "LayerNorm.gamma")
+                    .replace("LayerNorm.bias", "LayerNorm.beta");
+                (n, shape, v)
+            })
+            .collect();
+        tensors.push(("cls.predictions.bias".into(), vec![30], vec![0.0; 30]));
+        tensors.push((
+            "cls.seq_relationship.weight".into(),
+            vec![2, 8],
+            vec![0.0; 16],
+        ));
+        let loaded = load_bert(&write(&tensors, &[]), &small()).unwrap();
+        assert_eq!(loaded.fresh_heads, vec!["classifier"]);
+        assert_eq!(
+            loaded.ignored,
+            vec!["cls.predictions.bias", "cls.seq_relationship.weight"]
+        );
+        assert_eq!(loaded.model.embeddings, model.embeddings);
+        assert_eq!(loaded.model.layers, model.layers);
+        assert_eq!(loaded.model.pooler, model.pooler);
+        assert_eq!(loaded.model.classifier, template.classifier);
+
+        // Hugging Face's `BertModel` (no `bert.` prefix, no pooler kept here either).
+        let bare: Vec<_> = bert_tensors(&model)
+            .into_iter()
+            .filter(|(n, _, _)| !n.starts_with("classifier") && !n.contains("pooler"))
+            .map(|(n, shape, v)| (n.trim_start_matches("bert.").to_string(), shape, v))
+            .collect();
+        let loaded = load_bert(&write(&bare, &[]), &small()).unwrap();
+        assert_eq!(loaded.fresh_heads, vec!["pooler", "classifier"]);
+        assert_eq!(loaded.model.layers, model.layers);
+
+        // Half a head is a broken file, not a missing head.
+        let half: Vec<_> = bert_tensors(&model)
+            .into_iter()
+            .filter(|(n, _, _)| n != "classifier.bias")
+            .collect();
+        assert_eq!(
+            load_bert(&write(&half, &[]), &small()).unwrap_err(),
+            SafetensorsError::Missing("classifier.bias".into())
+        );
     }
 }

@@ -14,7 +14,7 @@ mod query;
 use nn::bert::train::BertTrainer;
 use serde::{Deserialize, Serialize};
 
-use super::config::BertRunConfig;
+use super::config::{BertInit, BertRunConfig};
 use super::timing::{BatchTiming, MlmTimingRun, pack_sequences};
 use crate::training::protocol::{LabTask, RunStarted};
 use crate::training::session::{Step, WorkerTask};
@@ -254,7 +254,11 @@ impl WorkerTask for Bert {
         }
     }
 
-    fn start(config: &BertRunConfig, data: &BertData) -> Result<(BertWork, RunStarted), String> {
+    fn start(
+        config: &BertRunConfig,
+        data: &BertData,
+        previous: Option<&BertWork>,
+    ) -> Result<(BertWork, RunStarted), String> {
         if let Some(timing) = &config.mlm_timing {
             let sequences = pack_sequences(
                 &data.train.ids,
@@ -278,7 +282,14 @@ impl WorkerTask for Bert {
             .examples(&data.tokenizer, config.max_len, config.n_train);
         let n_train = train.len();
         let test = data.test.examples(&data.tokenizer, config.max_len, None);
-        let trainer = BertTrainer::new(config.train_config(), train).map_err(|e| e.to_string())?;
+        let mut trainer =
+            BertTrainer::new(config.train_config(), train).map_err(|e| e.to_string())?;
+        if config.init == BertInit::Current {
+            match previous {
+                Some(BertWork::FineTune(run)) => trainer.set_model(run.model().clone()),
+                _ => return Err(NO_WEIGHTS_IN_USE.into()),
+            }
+        }
         let started = RunStarted {
             n_batches_per_epoch: trainer.n_batches_per_epoch(),
             n_samples_total: n_train * config.n_epochs,
@@ -355,9 +366,10 @@ impl WorkerTask for Bert {
 
     fn import_weights(bytes: &[u8], data: &BertData) -> Result<(BertWork, String), String> {
         let config = nn::bert::train::BertTrainConfig::bert_tiny(1e-3);
-        let model = nn::bert::safetensors::bert_from_safetensors(bytes, &config.model)
+        let loaded = nn::bert::safetensors::load_bert(bytes, &config.model)
             .map_err(|e| format!("That is not a BERT-tiny weights file this lab can use: {e}."))?;
-        let n_params = model.n_params();
+        let summary = import_summary(&loaded);
+        let model = loaded.model;
         // A trainer holds the model so the run answers like a trained one; one sentence is
         // enough to build it, and it is never stepped.
         let max_len = super::config::LENGTHS[0];
@@ -365,14 +377,56 @@ impl WorkerTask for Bert {
         let mut trainer = BertTrainer::new(config, one).map_err(|e| e.to_string())?;
         trainer.set_model(model);
         let run = BertRun::new(trainer, max_len, Vec::new(), 0);
-        Ok((
-            BertWork::FineTune(Box::new(run)),
-            format!(
-                "Loaded BERT-tiny weights ({} parameters); your sentences are now classified with them.",
-                sim::units::thousands(n_params as u64)
-            ),
-        ))
+        Ok((BertWork::FineTune(Box::new(run)), summary))
     }
+}
+
+/// Why a run set to start from the weights in use cannot.
+/// (The session says "The run cannot start: …." around it.)
+pub const NO_WEIGHTS_IN_USE: &str = "there are no weights in use yet (load a weights file or train a model first, or start from new random weights)";
+
+/// What the learner is told about a loaded file: its size, and what it did not supply.
+fn import_summary(loaded: &nn::bert::safetensors::LoadedBert) -> String {
+    let n_params = sim::units::thousands(loaded.model.n_params() as u64);
+    let mut summary = if loaded.fresh_heads.is_empty() {
+        format!(
+            "Loaded BERT-tiny weights ({n_params} parameters); your sentences are now classified with them."
+        )
+    } else {
+        let heads = loaded.fresh_heads.join(" and ");
+        let plural = if loaded.fresh_heads.len() == 1 {
+            ""
+        } else {
+            "s"
+        };
+        format!(
+            "Loaded a BERT-tiny encoder without its {heads} head{plural}: a pre-trained model, not yet a sentiment classifier. The {heads} start{verb} from random weights, so its predictions mean nothing until you fine-tune it: set “Start from” to “the weights in use” and train.",
+            verb = if plural.is_empty() { "s" } else { "" },
+        )
+    };
+    if !loaded.ignored.is_empty() {
+        let n = loaded.ignored.len();
+        summary.push_str(&format!(
+            " The file's pre-training heads ({n} tensor{}: {}) are not used here.",
+            if n == 1 { "" } else { "s" },
+            head_names(&loaded.ignored)
+        ));
+    }
+    summary
+}
+
+/// `cls.predictions…, cls.seq_relationship…`: the distinct heads of some tensor names.
+fn head_names(names: &[String]) -> String {
+    let mut heads: Vec<&str> = names
+        .iter()
+        .map(|n| n.splitn(3, '.').take(2).last().unwrap_or(n.as_str()))
+        .collect();
+    heads.dedup();
+    heads
+        .iter()
+        .map(|h| format!("cls.{h}…"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The name of a saved weights file.

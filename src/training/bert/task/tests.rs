@@ -66,6 +66,7 @@ fn config(epochs: usize) -> BertRunConfig {
         max_len: 64,
         seed: 1,
         n_train: None,
+        init: Default::default(),
         mlm_timing: None,
     }
 }
@@ -523,5 +524,92 @@ fn a_bad_weights_file_gets_a_sentence_and_the_model_in_use_stays() {
     );
     assert!(
         matches!(out.as_slice(), [FromWorker::QueryError { message, .. }] if message == Bert::NO_MODEL)
+    );
+}
+
+/// A pre-trained encoder as Hugging Face stores Google's BERT-tiny: no classifier, the
+/// pre-training heads beside the encoder.
+fn pretrained_encoder_file(seed: u64) -> Vec<u8> {
+    let model = nn::bert::BertClassifier::new(
+        &nn::bert::BertConfig::bert_tiny(),
+        &mut nn::rng::rng_from_seed(seed),
+    )
+    .unwrap();
+    let mut tensors: Vec<_> = nn::bert::safetensors::bert_tensors(&model)
+        .into_iter()
+        .filter(|(name, _, _)| !name.starts_with("classifier"))
+        .collect();
+    tensors.push((
+        "cls.predictions.bias".into(),
+        vec![30_522],
+        vec![0.0; 30_522],
+    ));
+    tensors.push(("cls.seq_relationship.bias".into(), vec![2], vec![0.0; 2]));
+    nn::bert::safetensors::write(&tensors, &[])
+}
+
+#[test]
+fn a_pretrained_encoder_loads_with_its_sentence_and_a_run_can_start_from_it() {
+    let mut session = loaded(16, 8);
+    // Nothing in use yet: a run from the weights in use is refused with a sentence.
+    let out = start(
+        &mut session,
+        1,
+        BertRunConfig {
+            init: BertInit::Current,
+            ..config(1)
+        },
+    );
+    assert!(
+        matches!(out.as_slice(), [FromWorker::Error { message, .. }]
+            if *message == format!("The run cannot start: {NO_WEIGHTS_IN_USE}.")),
+        "{out:?}"
+    );
+    let out = session.handle(
+        ToWorker::ImportWeights {
+            request_id: 1,
+            name: "bert_uncased_L-2_H-128_A-2.safetensors".into(),
+        },
+        vec![pretrained_encoder_file(7)],
+        0.0,
+    );
+    let [FromWorker::WeightsLoaded { summary, .. }] = out.as_slice() else {
+        panic!("{out:?}");
+    };
+    assert_eq!(
+        summary,
+        "Loaded a BERT-tiny encoder without its classifier head: a pre-trained model, not yet a sentiment classifier. \
+         The classifier starts from random weights, so its predictions mean nothing until you fine-tune it: \
+         set “Start from” to “the weights in use” and train. \
+         The file's pre-training heads (2 tensors: cls.predictions…, cls.seq_relationship…) are not used here."
+    );
+    let imported = ask(&mut session, "the plot was great !");
+
+    // At a learning rate of 1e-12 the steps are below f32's resolution of these weights: a run
+    // from the weights in use answers as the imported weights do, one from new weights not.
+    let frozen = |init| BertRunConfig {
+        lr: 1e-12,
+        init,
+        ..config(1)
+    };
+    let out = start(&mut session, 2, frozen(BertInit::Current));
+    assert!(
+        matches!(out.first(), Some(FromWorker::Started { .. })),
+        "{out:?}"
+    );
+    let _ = run_to_end(&mut session);
+    assert_eq!(
+        ask(&mut session, "the plot was great !").probabilities,
+        imported.probabilities
+    );
+    let out = start(&mut session, 3, frozen(BertInit::New));
+    assert!(
+        matches!(out.first(), Some(FromWorker::Started { .. })),
+        "{out:?}"
+    );
+    let _ = run_to_end(&mut session);
+    assert_ne!(
+        ask(&mut session, "the plot was great !").probabilities,
+        imported.probabilities
     );
 }
