@@ -319,7 +319,13 @@ pub struct Received {
 
 /// Gradients as bytes (little-endian f32) for a transferred buffer.
 pub fn f32_to_bytes(values: &[f32]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    // Sized once and filled in place (a `flat_map` collect grows the vector as it goes); on a
+    // little-endian target this is a plain copy, and it runs on every step's critical path.
+    let mut bytes = vec![0_u8; values.len() * 4];
+    for (chunk, v) in bytes.chunks_exact_mut(4).zip(values) {
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    bytes
 }
 
 /// Bytes back into f32s.
@@ -335,7 +341,7 @@ pub fn bytes_to_f32(bytes: &[u8]) -> Result<Vec<f32>, String> {
     }
     Ok(bytes
         .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
         .collect())
 }
 
