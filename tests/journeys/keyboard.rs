@@ -213,14 +213,7 @@ async fn answer_by_keyboard(browser: &Browser, question: &Question) {
     browser
         .tab_and_press(&testid(&format!("quiz-check-{qid}")), Key::Enter)
         .await;
-    browser
-        .wait_until(
-            &format!("{qid} to be marked right"),
-            &format!(
-                "const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'true';"
-            ),
-        )
-        .await;
+    browser.wait_for_verdict(qid, true).await;
 }
 
 #[tokio::test]

@@ -148,14 +148,7 @@ async fn answer_right(browser: &Browser, question: &Question) {
     browser
         .click(&format!("[data-testid='quiz-check-{qid}']"))
         .await;
-    browser
-        .wait_until(
-            &format!("{qid} to be marked right"),
-            &format!(
-                "const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'true';"
-            ),
-        )
-        .await;
+    browser.wait_for_verdict(qid, true).await;
 }
 
 /// Answers a single-choice question with the keyboard alone: Space picks the focused choice,
@@ -201,14 +194,7 @@ async fn answer_right_by_keyboard(browser: &Browser, qid: &str) {
         .send_keys(&Key::Enter.to_string())
         .await
         .expect("enter");
-    browser
-        .wait_until(
-            &format!("{qid} to be marked right"),
-            &format!(
-                "const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'true';"
-            ),
-        )
-        .await;
+    browser.wait_for_verdict(qid, true).await;
 }
 
 pub(crate) fn assert_no_console_errors(entries: &[Value]) {
@@ -279,12 +265,7 @@ async fn a_quiz_answered_wrong_then_right_shows_why_and_its_result_survives_a_re
     browser
         .click(&format!("[data-testid='quiz-check-{qid}']"))
         .await;
-    browser
-        .wait_until(
-            "the wrong answer to be marked wrong",
-            &format!("const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'false';"),
-        )
-        .await;
+    browser.wait_for_verdict(qid, false).await;
     let explanation = browser
         .text_of(&format!("[data-testid='quiz-explanation-{qid}']"))
         .await;
@@ -1035,12 +1016,7 @@ async fn a_known_wrong_number_is_answered_with_the_slip_behind_it() {
     browser
         .click(&format!("[data-testid='quiz-check-{qid}']"))
         .await;
-    browser
-        .wait_until(
-            "the right number to be marked right",
-            &format!("const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === 'true';"),
-        )
-        .await;
+    browser.wait_for_verdict(qid, true).await;
     let feedback = browser
         .text_of(&format!("[data-testid='quiz-feedback-{qid}']"))
         .await;

@@ -302,6 +302,17 @@ impl Browser {
         }
     }
 
+    /// Waits until quiz question `qid` shows its verdict, marked right or wrong as `correct`.
+    pub async fn wait_for_verdict(&self, qid: &str, correct: bool) {
+        self.wait_until(
+            &format!("{qid} to be marked {}", if correct { "right" } else { "wrong" }),
+            &format!(
+                "const v = document.querySelector(\"[data-testid='quiz-verdict-{qid}']\"); return !!v && v.dataset.correct === '{correct}';"
+            ),
+        )
+        .await;
+    }
+
     /// Waits until `script` (a function body) returns `true`; `what` names it in the failure.
     pub async fn wait_until(&self, what: &str, script: &str) {
         let started = Instant::now();
