@@ -28,6 +28,13 @@ async fn type_into(browser: &Browser, testid: &str, value: &str) {
     field.send_keys(value).await.expect("type");
 }
 
+/// Opens `route` (`#/…`) on a fresh page load: a change of the hash alone would keep the
+/// running app and its state.
+async fn load_fresh(browser: &Browser, server: &StaticServer, route: &str) {
+    browser.open(&format!("{}/{route}", server.origin)).await;
+    browser.eval("location.reload(); return 0;").await;
+}
+
 async fn wait_compiled(browser: &Browser) {
     browser
         .wait_for_part("[data-testid=compile-status]", "Compiled ")
@@ -187,13 +194,12 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
     browser.screenshot_page("compile-groq-diff-dark").await;
 
     // The IPU on the BERT layer (a heavier compile, in the worker).
-    browser
-        .open(&format!(
-            "{}/#/compile?machine=ipu&preset=bert-layer&seq=64",
-            server.origin
-        ))
-        .await;
-    browser.eval("location.reload(); return 0;").await;
+    load_fresh(
+        &browser,
+        &server,
+        "#/compile?machine=ipu&preset=bert-layer&seq=64",
+    )
+    .await;
     wait_compiled(&browser).await;
     let ipu = native("machine=ipu&preset=bert-layer&seq=64");
     assert_eq!(
@@ -206,13 +212,12 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
 
     // The RDU's BERT layer: the placement's long table scrolls inside its stage, under a
     // header that stays put, so the stage is at most about a screen tall.
-    browser
-        .open(&format!(
-            "{}/#/compile?machine=rdu&preset=bert-layer&seq=64",
-            server.origin
-        ))
-        .await;
-    browser.eval("location.reload(); return 0;").await;
+    load_fresh(
+        &browser,
+        &server,
+        "#/compile?machine=rdu&preset=bert-layer&seq=64",
+    )
+    .await;
     wait_compiled(&browser).await;
     let place = browser
         .eval(
@@ -245,10 +250,7 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
     browser.screenshot("compile-rdu-bert-place-dark").await;
 
     // Lesson 07's card opens the page on its setup.
-    browser
-        .open(&format!("{}/#/lessons/refactoring", server.origin))
-        .await;
-    browser.eval("location.reload(); return 0;").await;
+    load_fresh(&browser, &server, "#/lessons/refactoring").await;
     browser.click("[data-testid=lesson-compile-card]").await;
     browser
         .wait_for_text("main h1", "The compile workflow, stage by stage")
@@ -260,20 +262,16 @@ async fn groq_mlp_stage_by_stage_then_a_new_batch_recompiles_with_a_new_latency(
     );
 
     // A bad value: a sentence where the person looks, and nothing else breaks.
-    browser
-        .open(&format!(
-            "{}/#/compile?machine=groq&preset=mlp&batch=abc",
-            server.origin
-        ))
-        .await;
-    browser.eval("location.reload(); return 0;").await;
+    load_fresh(
+        &browser,
+        &server,
+        "#/compile?machine=groq&preset=mlp&batch=abc",
+    )
+    .await;
     browser
         .wait_for_part("[data-testid=compile-error]", "“abc”")
         .await;
-    browser
-        .open(&format!("{}/#/compile?machine=tpu", server.origin))
-        .await;
-    browser.eval("location.reload(); return 0;").await;
+    load_fresh(&browser, &server, "#/compile?machine=tpu").await;
     browser
         .wait_for_part("[data-testid=compile-error]", "no machine called “tpu”")
         .await;
@@ -308,13 +306,12 @@ async fn a_longer_sequence_recompiles_groq_and_sambanova_with_groqs_new_latency(
     assert_eq!(row("RDU")[1], "yes");
     let server = StaticServer::start(&relative_dist());
     let browser = Browser::start().await;
-    browser
-        .open(&format!(
-            "{}/#/compile?machine=groq&preset=bert-layer&seq=128",
-            server.origin
-        ))
-        .await;
-    browser.eval("location.reload(); return 0;").await;
+    load_fresh(
+        &browser,
+        &server,
+        "#/compile?machine=groq&preset=bert-layer&seq=128",
+    )
+    .await;
     wait_compiled(&browser).await;
     type_into(&browser, "compile-new-seq", "256").await;
     browser.click("[data-testid=compile-shape-run]").await;
