@@ -99,7 +99,7 @@ impl EncoderLayer {
     }
 
     /// Forward pass computing the outputs of the positions `queries` names only: with
-    /// [`Queries::First`], the [CLS] rows a classifier reads from the last layer (keys and
+    /// [`Queries::First`], the `[CLS]` rows a classifier reads from the last layer (keys and
     /// values still come from every token). Those rows equal [`forward`](Self::forward)'s.
     ///
     /// # Shapes

@@ -1,5 +1,5 @@
 //! BERT-tiny (Turc et al. 2019, `google/bert_uncased_L-2_H-128_A-2`): the transformer encoder of
-//! BERT with 2 layers, hidden width 128, 2 heads and an intermediate width of 512, a [CLS]
+//! BERT with 2 layers, hidden width 128, 2 heads and an intermediate width of 512, a `[CLS]`
 //! pooler with a classifier head, and a masked-LM head whose decoder is tied to the token
 //! embeddings. Hugging Face's `BertForSequenceClassification` with the same sizes computes the
 //! same function.
@@ -218,7 +218,7 @@ pub struct BertEmbeddingsGrads {
     pub norm: LayerNormGrads,
 }
 
-/// What [`BertEmbeddings::backward`] needs.
+/// What the embeddings' backward pass needs.
 #[derive(Clone, Debug)]
 pub struct BertEmbeddingsCache {
     word: EmbeddingCache,
@@ -233,7 +233,7 @@ pub struct BertEmbeddingsCache {
 pub struct BertCache {
     n: usize,
     t: usize,
-    /// Whether the last layer computed the [CLS] rows only ([`Queries::First`]).
+    /// Whether the last layer computed the `[CLS]` rows only ([`Queries::First`]).
     cls_only: bool,
     embeddings: BertEmbeddingsCache,
     layers: Vec<EncoderLayerCache>,
@@ -265,7 +265,7 @@ pub struct BertGrads {
     pub classifier: LinearGrads,
 }
 
-/// `BertForSequenceClassification`: embeddings, encoder, [CLS] pooler (dense + tanh), dropout,
+/// `BertForSequenceClassification`: embeddings, encoder, `[CLS]` pooler (dense + tanh), dropout,
 /// classifier.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BertClassifier {
@@ -450,7 +450,7 @@ impl BertClassifier {
         self.backward_encoder_parts(parts, d_hidden, grads);
     }
 
-    /// Forward pass to class logits. The classifier reads only the [CLS] rows of the last
+    /// Forward pass to class logits. The classifier reads only the `[CLS]` rows of the last
     /// layer, so that layer computes only those (its keys and values still come from every
     /// token; see [`Queries::First`]): the same logits as the full layer, for about 40 % fewer
     /// encoder FLOPs in BERT-tiny, forward and backward.

@@ -37,7 +37,7 @@ impl AttentionMask {
 pub enum Queries {
     /// Every position: the output has one row per token.
     All,
-    /// Only each sequence's first position ([CLS]): the output has one row per sequence. A
+    /// Only each sequence's first position (`[CLS]`): the output has one row per sequence. A
     /// classifier reads nothing else from the last layer, so the other rows' queries, output
     /// projection and everything after them in that layer would be computed for nothing.
     First,
@@ -53,7 +53,7 @@ impl Queries {
     }
 }
 
-/// The first row of each block of `t` rows (the [CLS] rows of `n` stacked sequences).
+/// The first row of each block of `t` rows (the `[CLS]` rows of `n` stacked sequences).
 ///
 /// # Shapes
 /// `a`: `[n·t, d]` → `[n, d]`
