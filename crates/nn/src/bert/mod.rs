@@ -535,6 +535,44 @@ impl BertClassifier {
             .0
     }
 
+    /// The `k` most probable tokens, with their probabilities, at each of `positions` of the
+    /// first sentence of `batch`, as the masked-LM `head` (tied to this model's word
+    /// embeddings) predicts them: inference, no dropout. Positions past the sentence give
+    /// nothing.
+    ///
+    /// # Panics
+    /// If the batch does not pass [`check_batch`](Self::check_batch), or `head` is not of
+    /// this model's sizes.
+    pub fn fill_mask(
+        &self,
+        head: &MlmHead,
+        batch: &TokenBatch,
+        positions: &[usize],
+        k: usize,
+    ) -> Vec<Vec<(u32, f32)>> {
+        let (hidden, _) = self.encode(batch, Mode::Eval, &mut crate::rng::rng_from_seed(0));
+        let t = batch.dim().1;
+        let rows: Vec<usize> = positions.iter().copied().filter(|&p| p < t).collect();
+        let picked = hidden.select(Axis(0), &rows);
+        let (logits, _) = head.forward(picked.view(), &self.embeddings.word);
+        logits
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let exps: Vec<f32> = row.iter().map(|&z| (z - max).exp()).collect();
+                let sum: f32 = exps.iter().sum();
+                let mut order: Vec<usize> = (0..exps.len()).collect();
+                order.sort_by(|&a, &b| exps[b].total_cmp(&exps[a]).then(a.cmp(&b)));
+                order
+                    .into_iter()
+                    .take(k)
+                    .map(|id| (id as u32, exps[id] / sum))
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Backward pass from the logits; adds into `grads`.
     ///
     /// # Shapes

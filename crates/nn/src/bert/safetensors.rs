@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 
-use super::{BertClassifier, BertConfig};
+use super::{BertClassifier, BertConfig, MlmHead};
 use crate::layers::{LayerNorm, Linear};
 
 /// A header longer than this is refused (BERT-tiny's is about 6 KB).
@@ -371,9 +371,79 @@ pub struct LoadedBert {
     /// pre-trained encoder such as Google's `bert_uncased_L-2_H-128_A-2` has none) and
     /// `"pooler"` (some encoder-only exports drop it).
     pub fresh_heads: Vec<&'static str>,
-    /// The file's pre-training heads (`cls.predictions.…`, `cls.seq_relationship.…`), which
-    /// this classifier does not use.
+    /// The file's tensors this model does not use: the next-sentence head
+    /// (`cls.seq_relationship.…`), and the masked-LM head's when it is not complete and of the
+    /// model's shapes.
     pub ignored: Vec<String>,
+    /// The masked-LM head (`cls.predictions.…`, its decoder tied to the word embeddings), when
+    /// the file has one: a pre-trained BERT can then fill in a `[MASK]`.
+    pub mlm_head: Option<MlmHead>,
+}
+
+/// The masked-LM head's tensors, in [`MlmHead`] order.
+const MLM_NAMES: [&str; 5] = [
+    "cls.predictions.transform.dense.weight",
+    "cls.predictions.transform.dense.bias",
+    "cls.predictions.transform.LayerNorm.weight",
+    "cls.predictions.transform.LayerNorm.bias",
+    "cls.predictions.bias",
+];
+
+/// The masked-LM head in `file` (names already canonical in `cls`), if complete and of the
+/// model's shapes, with the names it used. A stored decoder must equal the word embeddings
+/// (the head here is tied to them), and a stored decoder bias the head's bias.
+fn read_mlm_head(
+    file: &SafeTensors<'_>,
+    cls: &BTreeMap<String, String>,
+    config: &BertConfig,
+    word_embeddings: &Array2<f32>,
+) -> Option<(MlmHead, Vec<String>)> {
+    let d = config.hidden;
+    let shapes = [
+        vec![d, d],
+        vec![d],
+        vec![d],
+        vec![d],
+        vec![config.vocab_size],
+    ];
+    let mut values = Vec::with_capacity(MLM_NAMES.len());
+    let mut used = Vec::new();
+    for (name, shape) in MLM_NAMES.iter().zip(&shapes) {
+        let file_name = cls.get(*name)?;
+        if &file.tensors.get(file_name)?.shape != shape {
+            return None;
+        }
+        values.push(file.tensor(file_name).ok()?);
+        used.push(file_name.clone());
+    }
+    let mut values = values.into_iter();
+    let mut next = || values.next().unwrap_or_else(|| unreachable!("five read"));
+    let w: Array2<f32> = next().into_dimensionality().ok()?;
+    let b: Array1<f32> = next().into_dimensionality().ok()?;
+    let gamma: Array1<f32> = next().into_dimensionality().ok()?;
+    let beta: Array1<f32> = next().into_dimensionality().ok()?;
+    let bias: Array1<f32> = next().into_dimensionality().ok()?;
+    for (stored, tied) in [
+        (
+            "cls.predictions.decoder.weight",
+            word_embeddings.view().into_dyn(),
+        ),
+        ("cls.predictions.decoder.bias", bias.view().into_dyn()),
+    ] {
+        if let Some(file_name) = cls.get(stored) {
+            if file.tensor(file_name).ok()?.view() != tied {
+                return None;
+            }
+            used.push(file_name.clone());
+        }
+    }
+    let mut head = MlmHead::new(config, &mut crate::rng::rng_from_seed(0));
+    head.transform.w = w.reversed_axes().as_standard_layout().into_owned();
+    head.transform.b = b;
+    head.norm.gamma = gamma;
+    head.norm.beta = beta;
+    head.bias = bias;
+    Some((head, used))
 }
 
 /// Heads that may be absent (both tensors of one), as `(head, prefix)`.
@@ -416,11 +486,12 @@ pub fn load_bert(bytes: &[u8], config: &BertConfig) -> Result<LoadedBert, Safete
         && file.tensors.keys().any(|n| n.starts_with("embeddings."));
     // Canonical name → the file's name.
     let mut names: BTreeMap<String, &str> = BTreeMap::new();
-    let mut ignored = Vec::new();
+    // Canonical `cls.…` name → the file's.
+    let mut cls: BTreeMap<String, String> = BTreeMap::new();
     for name in file.tensors.keys() {
         let canonical = canonical_name(name, bare);
         if canonical.starts_with("cls.") {
-            ignored.push(name.clone());
+            cls.insert(canonical, name.clone());
         } else if canonical == POSITION_IDS {
             // Hugging Face's buffer of the positions 0..512: not a weight.
         } else if expected.iter().any(|(n, _, _)| *n == canonical) {
@@ -531,10 +602,19 @@ pub fn load_bert(bytes: &[u8], config: &BertConfig) -> Result<LoadedBert, Safete
     if !fresh_heads.contains(&"classifier") {
         set_linear(&mut model.classifier, "classifier", &mut take);
     }
+    let (mlm_head, used) = match read_mlm_head(&file, &cls, config, &model.embeddings.word.table) {
+        Some((head, used)) => (Some(head), used),
+        None => (None, Vec::new()),
+    };
+    let ignored = cls
+        .into_values()
+        .filter(|name| !used.contains(name))
+        .collect();
     Ok(LoadedBert {
         model,
         fresh_heads,
         ignored,
+        mlm_head,
     })
 }
 
@@ -683,5 +763,70 @@ mod tests {
             load_bert(&write(&half, &[]), &small()).unwrap_err(),
             SafetensorsError::Missing("classifier.bias".into())
         );
+    }
+
+    #[test]
+    fn a_complete_masked_lm_head_is_read_and_fills_a_mask() {
+        let model = BertClassifier::new(&small(), &mut rng_from_seed(3)).unwrap();
+        let mut tensors: Vec<_> = bert_tensors(&model)
+            .into_iter()
+            .filter(|(n, _, _)| !n.starts_with("classifier"))
+            .collect();
+        // A head whose bias makes token 17 by far the likeliest anywhere.
+        let mut bias = vec![0.0; 30];
+        bias[17] = 50.0;
+        let d = 8;
+        let eye: Vec<f32> = (0..d * d)
+            .map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 })
+            .collect();
+        tensors.extend([
+            (
+                "cls.predictions.transform.dense.weight".into(),
+                vec![d, d],
+                eye,
+            ),
+            (
+                "cls.predictions.transform.dense.bias".into(),
+                vec![d],
+                vec![0.0; d],
+            ),
+            (
+                "cls.predictions.transform.LayerNorm.gamma".into(),
+                vec![d],
+                vec![1.0; d],
+            ),
+            (
+                "cls.predictions.transform.LayerNorm.beta".into(),
+                vec![d],
+                vec![0.0; d],
+            ),
+            ("cls.predictions.bias".into(), vec![30], bias.clone()),
+            ("cls.seq_relationship.bias".into(), vec![2], vec![0.0; 2]),
+        ]);
+        let table: Vec<f32> = model.embeddings.word.table.iter().copied().collect();
+        let mut with_decoder = tensors.clone();
+        with_decoder.push(("cls.predictions.decoder.weight".into(), vec![30, d], table));
+        for file in [write(&tensors, &[]), write(&with_decoder, &[])] {
+            let loaded = load_bert(&file, &small()).unwrap();
+            assert_eq!(loaded.ignored, vec!["cls.seq_relationship.bias"]);
+            let head = loaded.mlm_head.expect("a complete head");
+            assert_eq!(head.bias.to_vec(), bias);
+            let batch = TokenBatch::from_sequences(&[&[2, 5, 4, 3]]);
+            let fills = loaded.model.fill_mask(&head, &batch, &[2, 9], 3);
+            assert_eq!(fills.len(), 1, "position 9 is past the sentence");
+            assert_eq!(fills[0].len(), 3);
+            assert_eq!(fills[0][0].0, 17);
+            assert!(fills[0][0].1 > 0.99 && fills[0][1].1 <= fills[0][0].1);
+        }
+        // A decoder that is not the word embeddings: the head is not this model's.
+        let mut untied = tensors;
+        untied.push((
+            "cls.predictions.decoder.weight".into(),
+            vec![30, d],
+            vec![0.5; 30 * d],
+        ));
+        let loaded = load_bert(&write(&untied, &[]), &small()).unwrap();
+        assert!(loaded.mlm_head.is_none());
+        assert_eq!(loaded.ignored.len(), 7);
     }
 }
