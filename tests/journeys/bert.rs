@@ -354,6 +354,7 @@ async fn a_weights_file_loads_classifies_as_natively_and_saves_back_unchanged() 
     let tokenizer = nn::tokenizer::WordPiece::from_vocab_txt(&vocab).expect("vocabulary");
     let native = testbed_lab::training::bert::task::answer(
         &model,
+        None,
         &tokenizer,
         &testbed_lab::training::bert::task::BertQuery::Sentence {
             text: sentence.into(),
@@ -528,6 +529,93 @@ async fn a_pretrained_encoder_loads_and_fine_tunes_from_its_weights_as_natively(
         (accuracy - native).abs() <= 0.01,
         "page {accuracy} vs native {native}"
     );
+    browser.assert_console_clean().await;
+    browser.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A pre-trained model that keeps its masked-LM head (as Google's BERT-tiny does; here with
+/// seeded weights and a head planted to favour "great") fills in a `[MASK]`: the page shows
+/// the head's guesses, and a sentence without `[MASK]` gets its sentence.
+#[tokio::test]
+async fn a_pretrained_models_masked_lm_head_fills_in_a_mask() {
+    let vocab =
+        std::fs::read_to_string(relative_dist().join("public/data/bert-base-uncased-vocab.txt"))
+            .expect("vocabulary");
+    let tokenizer = nn::tokenizer::WordPiece::from_vocab_txt(&vocab).expect("vocabulary");
+    let great = tokenizer.token_to_id("great").expect("in the vocabulary") as usize;
+    let model = nn::bert::BertClassifier::new(
+        &nn::bert::BertConfig::bert_tiny(),
+        &mut nn::rng::rng_from_seed(7),
+    )
+    .expect("BERT-tiny");
+    let mut tensors: Vec<_> = nn::bert::safetensors::bert_tensors(&model)
+        .into_iter()
+        .filter(|(name, _, _)| !name.starts_with("classifier"))
+        .collect();
+    let d = 128;
+    let mut bias = vec![0.0; 30_522];
+    bias[great] = 60.0;
+    let identity = (0..d * d).map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 });
+    tensors.extend([
+        (
+            "cls.predictions.transform.dense.weight".to_string(),
+            vec![d, d],
+            identity.collect(),
+        ),
+        (
+            "cls.predictions.transform.dense.bias".into(),
+            vec![d],
+            vec![0.0; d],
+        ),
+        (
+            "cls.predictions.transform.LayerNorm.weight".into(),
+            vec![d],
+            vec![1.0; d],
+        ),
+        (
+            "cls.predictions.transform.LayerNorm.bias".into(),
+            vec![d],
+            vec![0.0; d],
+        ),
+        ("cls.predictions.bias".into(), vec![30_522], bias),
+    ]);
+    let dir = std::env::temp_dir().join(format!("testbed-lab-mlm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("pretrained-with-head.safetensors");
+    std::fs::write(&file, nn::bert::safetensors::write(&tensors, &[])).expect("write weights");
+
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#/labs/bert", server.origin))
+        .await;
+    browser
+        .wait_for_text("[data-testid=bert-data-status]", BUNDLED)
+        .await;
+    choose_weights(&browser, &file).await;
+    browser
+        .wait_for_part(
+            "[data-testid=bert-weights-note]",
+            "Its masked-LM head came with it",
+        )
+        .await;
+    type_into(&browser, "bert-sentence", "A gripping film.").await;
+    browser.click("[data-testid=bert-fill-mask]").await;
+    browser
+        .wait_for_part("[data-testid=bert-ask-error]", "Write [MASK] where a word")
+        .await;
+    type_into(&browser, "bert-sentence", "The film was [MASK].").await;
+    browser.click("[data-testid=bert-fill-mask]").await;
+    browser
+        .wait_for_prefix(
+            "[data-testid=bert-fill]",
+            "[MASK] at position 4: great",
+            Duration::from_secs(30),
+            "[data-testid=bert-ask-error]",
+        )
+        .await;
+    browser.screenshot_page("bert-fill-mask").await;
     browser.assert_console_clean().await;
     browser.close().await;
     let _ = std::fs::remove_dir_all(&dir);

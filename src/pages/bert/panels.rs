@@ -461,6 +461,12 @@ pub fn AskPanel(state: BertState) -> impl IntoView {
         };
         state.lab.query(query);
     };
+    let fill = move || {
+        state.lab.query(BertQuery::FillMask {
+            text: text.get_untracked(),
+            max_len: max_len(),
+        });
+    };
     let answer_view = move || {
         let answered = state.lab.answer.get()?;
         let a = answered.answer;
@@ -514,6 +520,34 @@ pub fn AskPanel(state: BertState) -> impl IntoView {
                     a.probabilities.get(1).copied().unwrap_or(0.0)
                 )}
             </p>
+            {(!a.fills.is_empty()).then(|| view! {
+                <div data-testid="bert-fills">
+                    <h3 class="lab-panel__subtitle">"The masked-LM head's guesses"</h3>
+                    <ul class="lab-fills">
+                        {a.fills.iter().map(|f| view! {
+                            <li data-testid="bert-fill">
+                                {format!("[MASK] at position {}: ", f.position)}
+                                {f.guesses.iter().enumerate().map(|(rank, (piece, p))| view! {
+                                    <span>
+                                        {(rank > 0).then_some(" · ")}
+                                        {if rank == 0 {
+                                            view! { <strong>{piece.clone()}</strong> }.into_any()
+                                        } else {
+                                            view! { <span>{piece.clone()}</span> }.into_any()
+                                        }}
+                                        {format!(" {p:.3}")}
+                                    </span>
+                                }).collect_view()}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    <p class="lab-form__hint">
+                        "What the pre-training objective learns: the probability of each WordPiece at a hidden "
+                        "position, from the words on both sides. The sentiment head above is a separate layer "
+                        "on the same encoder."
+                    </p>
+                </div>
+            })}
             <p class="lab-form__hint">
                 "Each map: a row is a token attending, a column a token attended to; the darkest square "
                 "is the map's strongest link. Each row sums to 1 over the real tokens (padding gets none)."
@@ -564,6 +598,9 @@ pub fn AskPanel(state: BertState) -> impl IntoView {
                 </button>
                 <button type="button" class="lab-button" data-testid="bert-ask-dummy" on:click=move |_| ask(true)>
                     "Classify the dummy input"
+                </button>
+                <button type="button" class="lab-button" data-testid="bert-fill-mask" on:click=move |_| fill()>
+                    "Fill in [MASK]"
                 </button>
             </div>
             <p class="lab-form__error" data-testid="bert-ask-error" role="alert">{move || state.lab.answer_error.get()}</p>

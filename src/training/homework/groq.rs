@@ -386,6 +386,7 @@ mod unit {
             probabilities: vec![1.0 - p, p],
             attention: Vec::new(),
             test_set: None,
+            fills: Vec::new(),
         }
     }
 

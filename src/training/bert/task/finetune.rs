@@ -23,6 +23,8 @@ struct EvalState {
 #[derive(Clone, Debug)]
 pub struct BertRun {
     trainer: BertTrainer,
+    /// A masked-LM head that came with loaded weights (tied to the model's word embeddings).
+    mlm_head: Option<nn::bert::MlmHead>,
     max_len: usize,
     test: Vec<EncodedExample>,
     n_train: usize,
@@ -42,6 +44,7 @@ impl BertRun {
     ) -> Self {
         Self {
             trainer,
+            mlm_head: None,
             max_len,
             test,
             n_train,
@@ -54,6 +57,18 @@ impl BertRun {
     /// The model as it stands.
     pub fn model(&self) -> &BertClassifier {
         self.trainer.model()
+    }
+
+    /// The masked-LM head, if the weights came with one.
+    pub fn mlm_head(&self) -> Option<&nn::bert::MlmHead> {
+        self.mlm_head.as_ref()
+    }
+
+    /// The run with `head` as its masked-LM head.
+    #[must_use]
+    pub fn with_mlm_head(mut self, head: Option<nn::bert::MlmHead>) -> Self {
+        self.mlm_head = head;
+        self
     }
 
     /// The padded length the run trains at.

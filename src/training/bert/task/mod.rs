@@ -153,7 +153,22 @@ pub enum BertQuery {
     /// compiled batch-1 model takes them); the answer carries their score and the worker's
     /// time for all of them.
     TestSet { max_len: usize, n: usize },
+    /// A sentence with `[MASK]` in it: the sentence's answer, and the masked-LM head's guesses
+    /// for each `[MASK]` (weights loaded with a masked-LM head only).
+    FillMask { text: String, max_len: usize },
 }
+
+/// The masked-LM head's guesses for one `[MASK]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MaskFill {
+    /// Where it is in [`BertAnswer::pieces`].
+    pub position: usize,
+    /// The likeliest WordPieces with their probabilities, likeliest first.
+    pub guesses: Vec<(String, f32)>,
+}
+
+/// Guesses shown for each `[MASK]`.
+pub const MASK_GUESSES: usize = 5;
 
 /// How the model did on the test sentences of a [`BertQuery::TestSet`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -187,6 +202,9 @@ pub struct BertAnswer {
     /// The score of a [`BertQuery::TestSet`] (the fields above are then empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_set: Option<TestSetScore>,
+    /// A [`BertQuery::FillMask`]'s guesses, one per `[MASK]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fills: Vec<MaskFill>,
 }
 
 impl LabTask for Bert {
@@ -284,9 +302,13 @@ impl WorkerTask for Bert {
         let test = data.test.examples(&data.tokenizer, config.max_len, None);
         let mut trainer =
             BertTrainer::new(config.train_config(), train).map_err(|e| e.to_string())?;
+        let mut mlm_head = None;
         if config.init == BertInit::Current {
             match previous {
-                Some(BertWork::FineTune(run)) => trainer.set_model(run.model().clone()),
+                Some(BertWork::FineTune(run)) => {
+                    trainer.set_model(run.model().clone());
+                    mlm_head = run.mlm_head().cloned();
+                }
                 _ => return Err(NO_WEIGHTS_IN_USE.into()),
             }
         }
@@ -296,12 +318,9 @@ impl WorkerTask for Bert {
             n_params: trainer.model().n_params(),
         };
         Ok((
-            BertWork::FineTune(Box::new(BertRun::new(
-                trainer,
-                config.max_len,
-                test,
-                n_train,
-            ))),
+            BertWork::FineTune(Box::new(
+                BertRun::new(trainer, config.max_len, test, n_train).with_mlm_head(mlm_head),
+            )),
             started,
         ))
     }
@@ -348,7 +367,13 @@ impl WorkerTask for Bert {
                 if let BertQuery::TestSet { max_len, n } = *query {
                     return Ok(test_set_answer(run.model(), data, max_len, n));
                 }
-                answer(run.model(), &data.tokenizer, query, run.max_len())
+                answer(
+                    run.model(),
+                    run.mlm_head(),
+                    &data.tokenizer,
+                    query,
+                    run.max_len(),
+                )
             }
             BertWork::MlmTiming(_) => Err(TIMING_ONLY.into()),
         }
@@ -369,6 +394,7 @@ impl WorkerTask for Bert {
         let loaded = nn::bert::safetensors::load_bert(bytes, &config.model)
             .map_err(|e| format!("That is not a BERT-tiny weights file this lab can use: {e}."))?;
         let summary = import_summary(&loaded);
+        let mlm_head = loaded.mlm_head;
         let model = loaded.model;
         // A trainer holds the model so the run answers like a trained one; one sentence is
         // enough to build it, and it is never stepped.
@@ -376,7 +402,7 @@ impl WorkerTask for Bert {
         let one = data.train.examples(&data.tokenizer, max_len, Some(1));
         let mut trainer = BertTrainer::new(config, one).map_err(|e| e.to_string())?;
         trainer.set_model(model);
-        let run = BertRun::new(trainer, max_len, Vec::new(), 0);
+        let run = BertRun::new(trainer, max_len, Vec::new(), 0).with_mlm_head(mlm_head);
         Ok((BertWork::FineTune(Box::new(run)), summary))
     }
 }
@@ -404,6 +430,11 @@ fn import_summary(loaded: &nn::bert::safetensors::LoadedBert) -> String {
             verb = if plural.is_empty() { "s" } else { "" },
         )
     };
+    if loaded.mlm_head.is_some() {
+        summary.push_str(
+            " Its masked-LM head came with it: write [MASK] in a sentence and press “Fill in [MASK]” to see what it guesses.",
+        );
+    }
     if !loaded.ignored.is_empty() {
         let n = loaded.ignored.len();
         summary.push_str(&format!(

@@ -7,8 +7,8 @@ use nn::loss::softmax;
 use nn::tokenizer::WordPiece;
 
 use super::{
-    BertAnswer, BertData, BertQuery, DUMMY_ID, MAX_ATTENTION_TOKENS, MAX_QUERY_CHARS,
-    TEST_SET_SHOWN, TestSetScore,
+    BertAnswer, BertData, BertQuery, DUMMY_ID, MASK_GUESSES, MAX_ATTENTION_TOKENS, MAX_QUERY_CHARS,
+    MaskFill, TEST_SET_SHOWN, TestSetScore,
 };
 
 /// Classifies the first `n` test sentences one at a time, padded to `max_len`.
@@ -48,6 +48,7 @@ pub fn test_set_answer(
         probabilities: Vec::new(),
         attention: Vec::new(),
         test_set: Some(score),
+        fills: Vec::new(),
     }
 }
 
@@ -58,6 +59,7 @@ pub fn test_set_answer(
 /// An empty or over-long sentence.
 pub fn answer(
     model: &nn::bert::BertClassifier,
+    mlm_head: Option<&nn::bert::MlmHead>,
     tokenizer: &WordPiece,
     query: &BertQuery,
     default_len: usize,
@@ -70,7 +72,7 @@ pub fn answer(
         }
     };
     let (ids, max_len, truncated) = match query {
-        BertQuery::Sentence { text, max_len } => {
+        BertQuery::Sentence { text, max_len } | BertQuery::FillMask { text, max_len } => {
             if text.trim().is_empty() {
                 return Err("Type a sentence first.".into());
             }
@@ -81,7 +83,18 @@ pub fn answer(
                 ));
             }
             let max_len = pick(*max_len);
-            let all = tokenizer.token_ids(text);
+            let all = if matches!(query, BertQuery::FillMask { .. }) {
+                if mlm_head.is_none() {
+                    return Err(NO_MLM_HEAD.into());
+                }
+                let ids = ids_with_masks(tokenizer, text);
+                if !ids.contains(&tokenizer.mask_id) {
+                    return Err(NO_MASK_WRITTEN.into());
+                }
+                ids
+            } else {
+                tokenizer.token_ids(text)
+            };
             let truncated = all.len() + 2 > max_len;
             let framed = frame_examples(
                 [(all.as_slice(), 0)],
@@ -124,6 +137,36 @@ pub fn answer(
         .iter()
         .map(|&id| tokenizer.id_to_token(id).unwrap_or("[UNK]").to_string())
         .collect();
+    let fills = match (query, mlm_head) {
+        (BertQuery::FillMask { .. }, Some(head)) => {
+            let positions: Vec<usize> = ids
+                .iter()
+                .enumerate()
+                .filter(|&(_, &id)| id == tokenizer.mask_id)
+                .map(|(at, _)| at)
+                .collect();
+            if positions.is_empty() {
+                return Err(format!(
+                    "{NO_MASK_WRITTEN} (The [MASK] was cut off at {max_len} tokens.)"
+                ));
+            }
+            model
+                .fill_mask(head, &batch, &positions, MASK_GUESSES)
+                .into_iter()
+                .zip(&positions)
+                .map(|(guesses, &position)| MaskFill {
+                    position,
+                    guesses: guesses
+                        .into_iter()
+                        .map(|(id, p)| {
+                            (tokenizer.id_to_token(id).unwrap_or("[UNK]").to_string(), p)
+                        })
+                        .collect(),
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     Ok(BertAnswer {
         pieces,
         ids,
@@ -132,5 +175,29 @@ pub fn answer(
         probabilities,
         attention,
         test_set: None,
+        fills,
     })
+}
+
+/// Why a fill-in query has no answer without a masked-LM head.
+pub const NO_MLM_HEAD: &str = "The weights in use have no masked-LM head to guess a [MASK] with: load a pre-trained BERT-tiny that has one (Google's bert_uncased_L-2_H-128_A-2 keeps its cls.predictions tensors). A classifier fine-tuned here has none.";
+
+/// Why a fill-in query without `[MASK]` has no answer.
+pub const NO_MASK_WRITTEN: &str =
+    "Write [MASK] where a word should be guessed, e.g. “the film was [MASK] .”";
+
+/// The ids of `text` with each `[MASK]` (any letter case) as the mask token, not split into
+/// pieces as ordinary text would be.
+pub fn ids_with_masks(tokenizer: &WordPiece, text: &str) -> Vec<u32> {
+    // ASCII upper-casing keeps every byte offset, so offsets found in `upper` cut `text`.
+    let upper = text.to_ascii_uppercase();
+    let mut ids = Vec::new();
+    let mut from = 0;
+    while let Some(at) = upper[from..].find("[MASK]") {
+        ids.extend(tokenizer.token_ids(&text[from..from + at]));
+        ids.push(tokenizer.mask_id);
+        from += at + "[MASK]".len();
+    }
+    ids.extend(tokenizer.token_ids(&text[from..]));
+    ids
 }

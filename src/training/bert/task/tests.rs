@@ -548,6 +548,115 @@ fn pretrained_encoder_file(seed: u64) -> Vec<u8> {
     nn::bert::safetensors::write(&tensors, &[])
 }
 
+/// [`pretrained_encoder_file`] with a complete masked-LM head whose bias makes `favourite`
+/// the likeliest token anywhere.
+fn pretrained_file_with_head(seed: u64, favourite: u32) -> Vec<u8> {
+    let model = nn::bert::BertClassifier::new(
+        &nn::bert::BertConfig::bert_tiny(),
+        &mut nn::rng::rng_from_seed(seed),
+    )
+    .unwrap();
+    let mut tensors: Vec<_> = nn::bert::safetensors::bert_tensors(&model)
+        .into_iter()
+        .filter(|(name, _, _)| !name.starts_with("classifier"))
+        .collect();
+    let d = 128;
+    let mut bias = vec![0.0; 30_522];
+    bias[favourite as usize] = 60.0;
+    tensors.extend([
+        (
+            "cls.predictions.transform.dense.weight".to_string(),
+            vec![d, d],
+            (0..d * d)
+                .map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 })
+                .collect(),
+        ),
+        (
+            "cls.predictions.transform.dense.bias".into(),
+            vec![d],
+            vec![0.0; d],
+        ),
+        (
+            "cls.predictions.transform.LayerNorm.weight".into(),
+            vec![d],
+            vec![1.0; d],
+        ),
+        (
+            "cls.predictions.transform.LayerNorm.bias".into(),
+            vec![d],
+            vec![0.0; d],
+        ),
+        ("cls.predictions.bias".into(), vec![30_522], bias),
+    ]);
+    nn::bert::safetensors::write(&tensors, &[])
+}
+
+#[test]
+fn a_masked_lm_head_that_came_with_the_weights_fills_in_a_mask() {
+    let mut session = loaded(16, 8);
+    let fill = |session: &mut Session, text: &str| {
+        session.handle(
+            ToWorker::Query {
+                request_id: 2,
+                query: BertQuery::FillMask {
+                    text: text.into(),
+                    max_len: 64,
+                },
+            },
+            Vec::new(),
+            0.0,
+        )
+    };
+    // Without a head: a sentence, not a guess.
+    let out = session.handle(
+        ToWorker::ImportWeights {
+            request_id: 1,
+            name: "encoder.safetensors".into(),
+        },
+        vec![pretrained_encoder_file(7)],
+        0.0,
+    );
+    assert!(matches!(out.as_slice(), [FromWorker::WeightsLoaded { .. }]));
+    let out = fill(&mut session, "the film was [MASK] !");
+    assert!(
+        matches!(out.as_slice(), [FromWorker::QueryError { message, .. }] if message == query::NO_MLM_HEAD),
+        "{out:?}"
+    );
+    // With one: "great" (id 7 in the test vocabulary) wins at the [MASK], whatever its case.
+    let out = session.handle(
+        ToWorker::ImportWeights {
+            request_id: 3,
+            name: "pretrained.safetensors".into(),
+        },
+        vec![pretrained_file_with_head(7, 7)],
+        0.0,
+    );
+    let [FromWorker::WeightsLoaded { summary, .. }] = out.as_slice() else {
+        panic!("{out:?}");
+    };
+    assert!(
+        summary.contains("Its masked-LM head came with it"),
+        "{summary}"
+    );
+    let out = fill(&mut session, "the film was [mask] !");
+    let [FromWorker::Answer { answer, .. }] = out.as_slice() else {
+        panic!("{out:?}");
+    };
+    assert_eq!(
+        answer.pieces,
+        ["[CLS]", "the", "film", "was", "[MASK]", "!", "[SEP]"]
+    );
+    assert_eq!(answer.fills.len(), 1);
+    assert_eq!(answer.fills[0].position, 4);
+    assert_eq!(answer.fills[0].guesses.len(), MASK_GUESSES);
+    assert_eq!(answer.fills[0].guesses[0].0, "great");
+    let out = fill(&mut session, "no mask here");
+    assert!(
+        matches!(out.as_slice(), [FromWorker::QueryError { message, .. }] if message == query::NO_MASK_WRITTEN),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn a_pretrained_encoder_loads_with_its_sentence_and_a_run_can_start_from_it() {
     let mut session = loaded(16, 8);
