@@ -76,6 +76,14 @@ fn native_accuracy_from(query: &str, weights: Option<Vec<u8>>) -> f32 {
     last.expect("an epoch finished")
 }
 
+/// The tokenizer over the vocabulary the build ships.
+fn bundled_tokenizer() -> nn::tokenizer::WordPiece {
+    let vocab =
+        std::fs::read_to_string(relative_dist().join("public/data/bert-base-uncased-vocab.txt"))
+            .expect("vocabulary");
+    nn::tokenizer::WordPiece::from_vocab_txt(&vocab).expect("vocabulary")
+}
+
 const STATUS: &str = "[data-testid=bert-status]";
 const BUNDLED: &str = "In use: the bundled sentences, 8,056 training and 2,014 test sentences, 30,522 WordPieces in the vocabulary.";
 
@@ -154,10 +162,7 @@ async fn bert_tiny_trains_in_the_page_and_answers_a_sentence_with_its_attention(
     // A sentence: its pieces (as the tokenizer gives them natively), the padding to 128, a
     // prediction and four attention maps.
     let sentence = "The soundtrack was unbearably saccharine!";
-    let vocab =
-        std::fs::read_to_string(relative_dist().join("public/data/bert-base-uncased-vocab.txt"))
-            .expect("vocabulary");
-    let tokenizer = nn::tokenizer::WordPiece::from_vocab_txt(&vocab).expect("vocabulary");
+    let tokenizer = bundled_tokenizer();
     let expected = tokenizer.tokenize(sentence);
     assert!(
         expected.iter().any(|p| p.starts_with("##")),
@@ -348,10 +353,7 @@ async fn a_weights_file_loads_classifies_as_natively_and_saves_back_unchanged() 
     let bad = dir.join("notes.safetensors");
     std::fs::write(&bad, b"these are not weights").expect("write");
     let sentence = "A quietly moving film.";
-    let vocab =
-        std::fs::read_to_string(relative_dist().join("public/data/bert-base-uncased-vocab.txt"))
-            .expect("vocabulary");
-    let tokenizer = nn::tokenizer::WordPiece::from_vocab_txt(&vocab).expect("vocabulary");
+    let tokenizer = bundled_tokenizer();
     let native = testbed_lab::training::bert::task::answer(
         &model,
         None,
@@ -450,10 +452,7 @@ async fn a_pretrained_encoder_loads_and_fine_tunes_from_its_weights_as_natively(
         &mut nn::rng::rng_from_seed(7),
     )
     .expect("BERT-tiny");
-    let mut tensors: Vec<_> = nn::bert::safetensors::bert_tensors(&model)
-        .into_iter()
-        .filter(|(name, _, _)| !name.starts_with("classifier"))
-        .collect();
+    let mut tensors = nn::bert::checkpoints::pretrained_tensors(&model, None);
     tensors.push((
         "cls.predictions.bias".into(),
         vec![30_522],
@@ -539,47 +538,14 @@ async fn a_pretrained_encoder_loads_and_fine_tunes_from_its_weights_as_natively(
 /// the head's guesses, and a sentence without `[MASK]` gets its sentence.
 #[tokio::test]
 async fn a_pretrained_models_masked_lm_head_fills_in_a_mask() {
-    let vocab =
-        std::fs::read_to_string(relative_dist().join("public/data/bert-base-uncased-vocab.txt"))
-            .expect("vocabulary");
-    let tokenizer = nn::tokenizer::WordPiece::from_vocab_txt(&vocab).expect("vocabulary");
-    let great = tokenizer.token_to_id("great").expect("in the vocabulary") as usize;
+    let tokenizer = bundled_tokenizer();
+    let great = tokenizer.token_to_id("great").expect("in the vocabulary");
     let model = nn::bert::BertClassifier::new(
         &nn::bert::BertConfig::bert_tiny(),
         &mut nn::rng::rng_from_seed(7),
     )
     .expect("BERT-tiny");
-    let mut tensors: Vec<_> = nn::bert::safetensors::bert_tensors(&model)
-        .into_iter()
-        .filter(|(name, _, _)| !name.starts_with("classifier"))
-        .collect();
-    let d = 128;
-    let mut bias = vec![0.0; 30_522];
-    bias[great] = 60.0;
-    let identity = (0..d * d).map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 });
-    tensors.extend([
-        (
-            "cls.predictions.transform.dense.weight".to_string(),
-            vec![d, d],
-            identity.collect(),
-        ),
-        (
-            "cls.predictions.transform.dense.bias".into(),
-            vec![d],
-            vec![0.0; d],
-        ),
-        (
-            "cls.predictions.transform.LayerNorm.weight".into(),
-            vec![d],
-            vec![1.0; d],
-        ),
-        (
-            "cls.predictions.transform.LayerNorm.bias".into(),
-            vec![d],
-            vec![0.0; d],
-        ),
-        ("cls.predictions.bias".into(), vec![30_522], bias),
-    ]);
+    let tensors = nn::bert::checkpoints::pretrained_tensors(&model, Some(great));
     let dir = std::env::temp_dir().join(format!("testbed-lab-mlm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("pretrained-with-head.safetensors");

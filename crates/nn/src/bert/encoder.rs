@@ -6,7 +6,7 @@ use ndarray::{Array2, ArrayView2};
 use crate::layers::{
     AttentionMask, Dropout, DropoutCache, Gelu, GeluCache, LayerNorm, LayerNormCache,
     LayerNormGrads, Linear, LinearCache, LinearGrads, Mode, Queries, SelfAttention,
-    SelfAttentionCache, SelfAttentionGrads, first_rows,
+    SelfAttentionCache, SelfAttentionGrads, first_rows, first_rows_mut,
 };
 use crate::param::ParamGrad;
 use crate::rng::Rng;
@@ -198,9 +198,7 @@ impl EncoderLayer {
         match cache.queries {
             Queries::All => dx += &d_a,
             Queries::First => {
-                let step = cache.t.max(1) as isize;
-                let mut first =
-                    dx.slice_axis_mut(ndarray::Axis(0), ndarray::Slice::new(0, None, step));
+                let mut first = first_rows_mut(dx.view_mut(), cache.t);
                 first += &d_a;
             }
         }

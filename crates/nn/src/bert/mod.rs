@@ -11,6 +11,7 @@
 //! - The token, position and segment embeddings' gradients are sparse rows
 //!   ([`EmbeddingGrads`]): a step touches only the rows the batch used.
 
+pub mod checkpoints;
 mod encoder;
 pub mod mlm;
 mod mlm_head;
@@ -22,12 +23,12 @@ pub mod train;
 pub use encoder::{EncoderLayer, EncoderLayerCache, EncoderLayerGrads};
 pub use mlm_head::{MlmHead, MlmHeadCache, MlmHeadGrads};
 
-use ndarray::{Array2, ArrayView2, Axis, Slice};
+use ndarray::{Array2, ArrayView2, Axis};
 
 use crate::layers::{
     AttentionMask, Dropout, DropoutCache, Embedding, EmbeddingCache, EmbeddingGrads, LayerNorm,
     LayerNormCache, LayerNormGrads, Linear, LinearCache, LinearGrads, Mode, Queries, Tanh,
-    TanhCache, first_rows,
+    TanhCache, first_rows, first_rows_mut,
 };
 use crate::model::Model;
 use crate::param::{ParamGrad, SparseRowsGrad};
@@ -555,19 +556,16 @@ impl BertClassifier {
         let rows: Vec<usize> = positions.iter().copied().filter(|&p| p < t).collect();
         let picked = hidden.select(Axis(0), &rows);
         let (logits, _) = head.forward(picked.view(), &self.embeddings.word);
-        logits
+        crate::loss::softmax(logits.view())
             .rows()
             .into_iter()
-            .map(|row| {
-                let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let exps: Vec<f32> = row.iter().map(|&z| (z - max).exp()).collect();
-                let sum: f32 = exps.iter().sum();
-                let mut order: Vec<usize> = (0..exps.len()).collect();
-                order.sort_by(|&a, &b| exps[b].total_cmp(&exps[a]).then(a.cmp(&b)));
+            .map(|p| {
+                let mut order: Vec<usize> = (0..p.len()).collect();
+                order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
                 order
                     .into_iter()
                     .take(k)
-                    .map(|id| (id as u32, exps[id] / sum))
+                    .map(|id| (id as u32, p[id]))
                     .collect()
             })
             .collect()
@@ -603,9 +601,7 @@ impl BertClassifier {
             d_cls
         } else {
             let mut d_hidden = Array2::zeros((n * t, self.config.hidden));
-            d_hidden
-                .slice_axis_mut(Axis(0), Slice::new(0, None, t.max(1) as isize))
-                .assign(&d_cls);
+            first_rows_mut(d_hidden.view_mut(), t).assign(&d_cls);
             d_hidden
         };
         // The encoder cache's parts, borrowed back from the classifier cache.

@@ -398,31 +398,22 @@ fn read_mlm_head(
     config: &BertConfig,
     word_embeddings: &Array2<f32>,
 ) -> Option<(MlmHead, Vec<String>)> {
-    let d = config.hidden;
-    let shapes = [
-        vec![d, d],
-        vec![d],
-        vec![d],
-        vec![d],
-        vec![config.vocab_size],
-    ];
-    let mut values = Vec::with_capacity(MLM_NAMES.len());
     let mut used = Vec::new();
-    for (name, shape) in MLM_NAMES.iter().zip(&shapes) {
-        let file_name = cls.get(*name)?;
-        if &file.tensors.get(file_name)?.shape != shape {
+    // The named tensor, if the file has it with `shape`.
+    let mut read = |name: &str, shape: &[usize]| {
+        let file_name = cls.get(name)?;
+        if file.tensors.get(file_name)?.shape != shape {
             return None;
         }
-        values.push(file.tensor(file_name).ok()?);
         used.push(file_name.clone());
-    }
-    let mut values = values.into_iter();
-    let mut next = || values.next().unwrap_or_else(|| unreachable!("five read"));
-    let w: Array2<f32> = next().into_dimensionality().ok()?;
-    let b: Array1<f32> = next().into_dimensionality().ok()?;
-    let gamma: Array1<f32> = next().into_dimensionality().ok()?;
-    let beta: Array1<f32> = next().into_dimensionality().ok()?;
-    let bias: Array1<f32> = next().into_dimensionality().ok()?;
+        file.tensor(file_name).ok()
+    };
+    let (d, vocab) = (config.hidden, config.vocab_size);
+    let w: Array2<f32> = read(MLM_NAMES[0], &[d, d])?.into_dimensionality().ok()?;
+    let b: Array1<f32> = read(MLM_NAMES[1], &[d])?.into_dimensionality().ok()?;
+    let gamma: Array1<f32> = read(MLM_NAMES[2], &[d])?.into_dimensionality().ok()?;
+    let beta: Array1<f32> = read(MLM_NAMES[3], &[d])?.into_dimensionality().ok()?;
+    let bias: Array1<f32> = read(MLM_NAMES[4], &[vocab])?.into_dimensionality().ok()?;
     for (stored, tied) in [
         (
             "cls.predictions.decoder.weight",
@@ -717,9 +708,8 @@ mod tests {
         let template = BertClassifier::new(&small(), &mut rng_from_seed(0)).unwrap();
         // Google's checkpoint as Hugging Face stores it: no classifier, pre-training heads,
         // TensorFlow-era LayerNorm names.
-        let mut tensors: Vec<_> = bert_tensors(&model)
+        let mut tensors: Vec<_> = crate::bert::checkpoints::pretrained_tensors(&model, None)
             .into_iter()
-            .filter(|(n, _, _)| !n.starts_with("classifier"))
             .map(|(n, shape, v)| {
                 let n = n
                     .replace("LayerNorm.weight", "LayerNorm.gamma")
@@ -768,41 +758,24 @@ mod tests {
     #[test]
     fn a_complete_masked_lm_head_is_read_and_fills_a_mask() {
         let model = BertClassifier::new(&small(), &mut rng_from_seed(3)).unwrap();
-        let mut tensors: Vec<_> = bert_tensors(&model)
+        // A head whose bias makes token 17 by far the likeliest anywhere, with the
+        // TensorFlow-era LayerNorm names, beside a next-sentence head.
+        let mut tensors: Vec<_> = crate::bert::checkpoints::pretrained_tensors(&model, Some(17))
             .into_iter()
-            .filter(|(n, _, _)| !n.starts_with("classifier"))
+            .map(|(n, shape, v)| {
+                let n = n
+                    .replace("transform.LayerNorm.weight", "transform.LayerNorm.gamma")
+                    .replace("transform.LayerNorm.bias", "transform.LayerNorm.beta");
+                (n, shape, v)
+            })
             .collect();
-        // A head whose bias makes token 17 by far the likeliest anywhere.
-        let mut bias = vec![0.0; 30];
-        bias[17] = 50.0;
+        let bias = tensors
+            .iter()
+            .find(|(n, _, _)| n == "cls.predictions.bias")
+            .map(|(_, _, v)| v.clone())
+            .unwrap();
+        tensors.push(("cls.seq_relationship.bias".into(), vec![2], vec![0.0; 2]));
         let d = 8;
-        let eye: Vec<f32> = (0..d * d)
-            .map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 })
-            .collect();
-        tensors.extend([
-            (
-                "cls.predictions.transform.dense.weight".into(),
-                vec![d, d],
-                eye,
-            ),
-            (
-                "cls.predictions.transform.dense.bias".into(),
-                vec![d],
-                vec![0.0; d],
-            ),
-            (
-                "cls.predictions.transform.LayerNorm.gamma".into(),
-                vec![d],
-                vec![1.0; d],
-            ),
-            (
-                "cls.predictions.transform.LayerNorm.beta".into(),
-                vec![d],
-                vec![0.0; d],
-            ),
-            ("cls.predictions.bias".into(), vec![30], bias.clone()),
-            ("cls.seq_relationship.bias".into(), vec![2], vec![0.0; 2]),
-        ]);
         let table: Vec<f32> = model.embeddings.word.table.iter().copied().collect();
         let mut with_decoder = tensors.clone();
         with_decoder.push(("cls.predictions.decoder.weight".into(), vec![30, d], table));

@@ -58,7 +58,17 @@ impl Queries {
 /// # Shapes
 /// `a`: `[n·t, d]` → `[n, d]`
 pub fn first_rows(a: ArrayView2<'_, f32>, t: usize) -> ArrayView2<'_, f32> {
-    a.slice_axis_move(Axis(0), Slice::new(0, None, t.max(1) as isize))
+    a.slice_axis_move(Axis(0), first_row_slice(t))
+}
+
+/// [`first_rows`], writable.
+pub fn first_rows_mut(a: ArrayViewMut2<'_, f32>, t: usize) -> ArrayViewMut2<'_, f32> {
+    a.slice_axis_move(Axis(0), first_row_slice(t))
+}
+
+/// Every `t`-th row from the first (every row when `t` is 0, which has no rows to pick).
+fn first_row_slice(t: usize) -> Slice {
+    Slice::new(0, None, t.max(1) as isize)
 }
 
 /// Multi-head self-attention (BERT's `attention.self` plus `attention.output.dense`):
@@ -341,7 +351,7 @@ impl SelfAttention {
                 .query
                 .backward_into(x, dq.view(), &mut grads.query, dx.view_mut()),
             Some(x_first) => {
-                let dx_first = dx.slice_axis_mut(Axis(0), Slice::new(0, None, t.max(1) as isize));
+                let dx_first = first_rows_mut(dx.view_mut(), t);
                 self.query
                     .backward_into(x_first.view(), dq.view(), &mut grads.query, dx_first);
             }

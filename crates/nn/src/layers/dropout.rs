@@ -38,13 +38,7 @@ impl Dropout {
             return (x.to_owned(), DropoutCache { mask: None });
         }
         let keep_scale = 1.0 / (1.0 - self.p);
-        let mask = Array::from_shape_simple_fn(x.raw_dim(), || {
-            if uniform_unit(rng) < self.p {
-                0.0
-            } else {
-                keep_scale
-            }
-        });
+        let mask = Array::from_shape_simple_fn(x.raw_dim(), || self.mask_value(keep_scale, rng));
         (&x * &mask, DropoutCache { mask: Some(mask) })
     }
 
@@ -68,13 +62,7 @@ impl Dropout {
             return (x, DropoutCache { mask: None });
         }
         let keep_scale = 1.0 / (1.0 - self.p);
-        let mask = Array::from_shape_simple_fn(x.raw_dim(), || {
-            if uniform_unit(rng) < self.p {
-                0.0
-            } else {
-                keep_scale
-            }
-        });
+        let mask = Array::from_shape_simple_fn(x.raw_dim(), || self.mask_value(keep_scale, rng));
         x *= &mask;
         (x, DropoutCache { mask: Some(mask) })
     }
@@ -113,18 +101,22 @@ impl Dropout {
         let skipped = (t - 1) * width;
         let mut mask = Vec::with_capacity(x.len());
         for _ in 0..x.len() / width {
-            mask.extend((0..width).map(|_| {
-                if uniform_unit(rng) < self.p {
-                    0.0
-                } else {
-                    keep_scale
-                }
-            }));
+            mask.extend((0..width).map(|_| self.mask_value(keep_scale, rng)));
             skip_u32s(rng, skipped);
         }
         let mask = Array::from_shape_vec(x.raw_dim(), mask)
             .expect("one mask value per element, in row-major order");
         (&x * &mask, DropoutCache { mask: Some(mask) })
+    }
+
+    /// One mask value from one 32-bit draw of `rng`: 0 with probability `p`, else
+    /// `keep_scale = 1 / (1 − p)` (inverted dropout keeps the mean).
+    fn mask_value(&self, keep_scale: f32, rng: &mut Rng) -> f32 {
+        if uniform_unit(rng) < self.p {
+            0.0
+        } else {
+            keep_scale
+        }
     }
 
     /// Backward pass in place on an owned `dy`.

@@ -27,6 +27,7 @@ pub use activation::{
 };
 pub use attention::{
     AttentionMask, Queries, SelfAttention, SelfAttentionCache, SelfAttentionGrads, first_rows,
+    first_rows_mut,
 };
 pub use conv2d::{Conv2d, Conv2dCache, Conv2dGrads};
 pub use dropout::{Dropout, DropoutCache};

@@ -527,18 +527,22 @@ fn a_bad_weights_file_gets_a_sentence_and_the_model_in_use_stays() {
     );
 }
 
-/// A pre-trained encoder as Hugging Face stores Google's BERT-tiny: no classifier, the
-/// pre-training heads beside the encoder.
-fn pretrained_encoder_file(seed: u64) -> Vec<u8> {
+/// A seeded BERT-tiny as a pre-trained checkpoint: no classifier; with `favourite`, a
+/// masked-LM head planted to guess that token ([`nn::bert::checkpoints`]).
+fn pretrained_tensors(seed: u64, favourite: Option<u32>) -> Vec<nn::bert::checkpoints::Tensor> {
     let model = nn::bert::BertClassifier::new(
         &nn::bert::BertConfig::bert_tiny(),
         &mut nn::rng::rng_from_seed(seed),
     )
     .unwrap();
-    let mut tensors: Vec<_> = nn::bert::safetensors::bert_tensors(&model)
-        .into_iter()
-        .filter(|(name, _, _)| !name.starts_with("classifier"))
-        .collect();
+    nn::bert::checkpoints::pretrained_tensors(&model, favourite)
+}
+
+/// A pre-trained encoder as Hugging Face stores Google's BERT-tiny: no classifier, and
+/// pre-training heads this lab does not use (an incomplete masked-LM head, the next-sentence
+/// head) beside the encoder.
+fn pretrained_encoder_file(seed: u64) -> Vec<u8> {
+    let mut tensors = pretrained_tensors(seed, None);
     tensors.push((
         "cls.predictions.bias".into(),
         vec![30_522],
@@ -548,47 +552,10 @@ fn pretrained_encoder_file(seed: u64) -> Vec<u8> {
     nn::bert::safetensors::write(&tensors, &[])
 }
 
-/// [`pretrained_encoder_file`] with a complete masked-LM head whose bias makes `favourite`
-/// the likeliest token anywhere.
+/// A pre-trained model with a complete masked-LM head whose bias makes `favourite` the
+/// likeliest token anywhere.
 fn pretrained_file_with_head(seed: u64, favourite: u32) -> Vec<u8> {
-    let model = nn::bert::BertClassifier::new(
-        &nn::bert::BertConfig::bert_tiny(),
-        &mut nn::rng::rng_from_seed(seed),
-    )
-    .unwrap();
-    let mut tensors: Vec<_> = nn::bert::safetensors::bert_tensors(&model)
-        .into_iter()
-        .filter(|(name, _, _)| !name.starts_with("classifier"))
-        .collect();
-    let d = 128;
-    let mut bias = vec![0.0; 30_522];
-    bias[favourite as usize] = 60.0;
-    tensors.extend([
-        (
-            "cls.predictions.transform.dense.weight".to_string(),
-            vec![d, d],
-            (0..d * d)
-                .map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 })
-                .collect(),
-        ),
-        (
-            "cls.predictions.transform.dense.bias".into(),
-            vec![d],
-            vec![0.0; d],
-        ),
-        (
-            "cls.predictions.transform.LayerNorm.weight".into(),
-            vec![d],
-            vec![1.0; d],
-        ),
-        (
-            "cls.predictions.transform.LayerNorm.bias".into(),
-            vec![d],
-            vec![0.0; d],
-        ),
-        ("cls.predictions.bias".into(), vec![30_522], bias),
-    ]);
-    nn::bert::safetensors::write(&tensors, &[])
+    nn::bert::safetensors::write(&pretrained_tensors(seed, Some(favourite)), &[])
 }
 
 #[test]
