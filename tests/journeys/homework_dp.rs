@@ -61,7 +61,13 @@ async fn two_workers_train_to_one_workers_accuracy_and_show_both_rates() {
         .await;
     browser.click("[data-testid=homework-sn-run]").await;
     browser
-        .wait_for_prefix(STATUS, "Done.", Duration::from_secs(900), STATUS)
+        .wait_for_prefix_every(
+            STATUS,
+            "Done.",
+            Duration::from_secs(900),
+            STATUS,
+            Duration::from_secs(1),
+        )
         .await;
     let main_thread = browser.main_thread().await;
     let tasks = browser

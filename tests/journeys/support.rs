@@ -360,6 +360,21 @@ impl Browser {
         patience: Duration,
         status_css: &str,
     ) -> String {
+        self.wait_for_prefix_every(css, prefix, patience, status_css, Duration::from_millis(50))
+            .await
+    }
+
+    /// [`Self::wait_for_prefix`], looking every `poll`: a run whose speed is measured is
+    /// watched once a second, since each look costs the renderer and chromedriver CPU time
+    /// that the workers being measured would otherwise have.
+    pub async fn wait_for_prefix_every(
+        &self,
+        css: &str,
+        prefix: &str,
+        patience: Duration,
+        status_css: &str,
+        poll: Duration,
+    ) -> String {
         let started = Instant::now();
         loop {
             if let Ok(e) = self.client.find(Locator::Css(css)).await
@@ -373,7 +388,7 @@ impl Browser {
                 "waited {patience:?} for `{css}` to start with {prefix:?}; status: {}",
                 self.text_of(status_css).await
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(poll).await;
         }
     }
 

@@ -89,8 +89,14 @@ struct Runner {
     sweep_idx: usize,
     files: std::rc::Rc<Vec<Vec<u8>>>,
     last_heard_ms: f64,
+    /// When the status line last changed: it changes at most every [`STATUS_EVERY_MS`].
+    last_shown_ms: f64,
     watchdog: Option<IntervalHandle>,
 }
+
+/// Milliseconds between two updates of the status line during a run. Each update costs the
+/// page a render, and while every core runs a replica that time is taken from the replicas.
+const STATUS_EVERY_MS: f64 = 250.0;
 
 impl Drop for Runner {
     fn drop(&mut self) {
@@ -235,6 +241,7 @@ impl DpSection {
             sweep_idx,
             files,
             last_heard_ms: now_ms(),
+            last_shown_ms: f64::NEG_INFINITY,
             watchdog,
         }));
         self.status.set(RunStatus::Running {
@@ -284,8 +291,15 @@ impl DpSection {
                 {
                     first.send(&ToReplica::Evaluate { run_id });
                 }
+                let show = !matches!(action, Ok(Action::Broadcast { .. }))
+                    || now - runner.last_shown_ms >= STATUS_EVERY_MS
+                    || step == runner.settings.n_steps;
+                if show {
+                    runner.last_shown_ms = now;
+                }
                 Some((
                     action,
+                    show,
                     step,
                     loss,
                     runner.settings,
@@ -295,7 +309,7 @@ impl DpSection {
                 ))
             })
             .flatten();
-        let Some((action, step, loss, settings, sweep, sweep_idx, files)) = outcome else {
+        let Some((action, show, step, loss, settings, sweep, sweep_idx, files)) = outcome else {
             return;
         };
         let n_workers = sweep[sweep_idx];
@@ -303,6 +317,7 @@ impl DpSection {
             Err(sentence) => self.fail(format!(
                 "The run with {n_workers} worker(s) stopped: {sentence}"
             )),
+            Ok(Action::Wait | Action::Broadcast { .. }) if !show => {}
             Ok(Action::Wait) => {}
             Ok(Action::Broadcast { .. }) => self.status.set(RunStatus::Running {
                 n_workers,
