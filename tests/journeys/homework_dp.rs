@@ -50,7 +50,8 @@ async fn two_workers_train_to_one_workers_accuracy_and_show_both_rates() {
             "No run yet",
         )
         .await;
-    browser.watch_main_thread().await;
+    // Long tasks are observed, but no animation-frame loop runs (as `watch_main_thread`
+    // would): frames drawn 60 times a second would take CPU time from the replicas measured.
     browser
         .eval(
             "window.__tasks = []; window.__runStart = performance.now();
@@ -69,13 +70,12 @@ async fn two_workers_train_to_one_workers_accuracy_and_show_both_rates() {
             Duration::from_secs(1),
         )
         .await;
-    let main_thread = browser.main_thread().await;
     let tasks = browser
         .eval("return [window.__tasks, performance.now() - window.__runStart];")
         .await;
     println!("long tasks (ms after Run, ms long), run length: {tasks}");
     let rows = result_rows(&browser).await;
-    println!("data-parallel results: {rows:?}; main thread: {main_thread:?}");
+    println!("data-parallel results: {rows:?}");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!((rows[0][0].as_str(), rows[1][0].as_str()), ("1", "2"));
     let rate = |row: &Vec<String>| row[1].parse::<f64>().expect("samples/s");
@@ -98,8 +98,41 @@ async fn two_workers_train_to_one_workers_accuracy_and_show_both_rates() {
     );
     let summary = browser.text_of("[data-testid=homework-sn-summary]").await;
     assert!(summary.contains("2 workers trained"), "{summary}");
-    let longest = main_thread.longest_task.as_f64().unwrap_or(0.0);
+    let longest = tasks[0]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|task| task[1].as_f64())
+        .fold(0.0, f64::max);
     assert!(longest <= 50.0, "a main-thread task took {longest} ms");
+    // `cargo xtask bench nn` asks for more sweeps (the host's speed drifts between the two
+    // runs of one sweep, so it reads the median ratio): each prints its line.
+    let rounds: usize = std::env::var("TESTBED_DP_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    for _ in 1..rounds {
+        browser.click("[data-testid=homework-sn-run]").await;
+        while !result_rows(&browser).await.is_empty() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        browser
+            .wait_for_prefix_every(
+                STATUS,
+                "Done.",
+                Duration::from_secs(900),
+                STATUS,
+                Duration::from_secs(1),
+            )
+            .await;
+        let rows = result_rows(&browser).await;
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let (one, two) = (rate(&rows[0]), rate(&rows[1]));
+        println!(
+            "MNIST CNN, global batch 64: 1 worker {one:.0} samples/s, 2 workers {two:.0} samples/s ({:.2}×)",
+            two / one
+        );
+    }
     browser.screenshot_page("homework-sambanova").await;
     browser.assert_console_clean().await;
 

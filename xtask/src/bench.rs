@@ -169,11 +169,15 @@ fn wasm(which: &str) -> Result<BTreeMap<String, f64>> {
 /// The line the SambaNova section's journey prints with the two rates it read from the page.
 const DP_LINE: &str = "MNIST CNN, global batch 64: 1 worker ";
 
+/// Sweeps of the data-parallel journey: the host's speed drifts by tens of percent within
+/// seconds, and one sweep times 1 worker and then 2, so one sweep's ratio can be off either way.
+const DP_ROUNDS: usize = 5;
+
 /// Data-parallel training across Web Workers can only be measured in the site itself (real
 /// workers, the page's all-reduce): the release build is served and the homework journey runs
-/// the SambaNova section's sweep (MNIST CNN, global batch 64, 1 then 2 workers, 40 steps);
-/// the rates are those the page shows, read from the journey's line.
-fn data_parallel() -> Result<(f64, f64)> {
+/// the SambaNova section's sweep (MNIST CNN, global batch 64, 1 then 2 workers, 40 steps)
+/// [`DP_ROUNDS`] times; the rates are those the page shows, read from the journey's lines.
+fn data_parallel() -> Result<Vec<(f64, f64)>> {
     tools::ensure_all(Needs::everything())?;
     let (relative, subpath) = crate::tests::e2e_dirs();
     println!("{}", crate::site::build(None, &relative)?);
@@ -188,15 +192,30 @@ fn data_parallel() -> Result<(f64, f64)> {
                 "--nocapture",
             ])
             .arg("two_workers_train_to_one_workers_accuracy")
+            .env("TESTBED_DP_ROUNDS", DP_ROUNDS.to_string())
             .env("TESTBED_DIST_RELATIVE", &relative)
             .env("TESTBED_DIST_SUBPATH", &subpath)
             .env("CHROMEDRIVER", CHROMEDRIVER)
             .env("CHROMIUM", CHROMIUM),
     )?;
-    lines
+    let rounds: Vec<(f64, f64)> = lines
         .iter()
-        .find_map(|line| parse_dp_line(line))
-        .ok_or_else(|| "the homework journey printed no data-parallel rates".into())
+        .filter_map(|line| parse_dp_line(line))
+        .collect();
+    if rounds.is_empty() {
+        return Err("the homework journey printed no data-parallel rates".into());
+    }
+    Ok(rounds)
+}
+
+/// The median of the sweeps' ratios (2 workers over 1), and the sweep it came from.
+fn median_ratio(rounds: &[(f64, f64)]) -> Option<(f64, (f64, f64))> {
+    let mut ratios: Vec<(f64, (f64, f64))> = rounds
+        .iter()
+        .map(|&(one, two)| (two / one.max(f64::MIN_POSITIVE), (one, two)))
+        .collect();
+    ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
+    ratios.get(ratios.len().checked_sub(1)? / 2).copied()
 }
 
 /// `(one worker, two workers)` samples/s from the journey's line.
@@ -255,15 +274,19 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     if which != "sim" {
         println!("\ndata parallel across Web Workers (the homework's SambaNova section):");
-        let (one, two) = data_parallel()?;
-        let ratio = two / one.max(f64::MIN_POSITIVE);
-        println!(
-            "  nn.dp_cnn_b64        1 worker {one:.0} samples/s, 2 workers {two:.0} samples/s, {ratio:.2}×"
-        );
+        let rounds = data_parallel()?;
+        for (one, two) in &rounds {
+            println!(
+                "  nn.dp_cnn_b64        1 worker {one:.0} samples/s, 2 workers {two:.0} samples/s, {:.2}×",
+                two / one.max(f64::MIN_POSITIVE)
+            );
+        }
+        let (ratio, _) = median_ratio(&rounds).ok_or("no data-parallel sweep")?;
+        println!("  median of {} sweeps: {ratio:.2}×", rounds.len());
         let verdict = if ratio >= 1.6 { "met" } else { "NOT MET" };
         println!(
             "  {:<20} {:<28} {verdict}",
-            "nn.dp_cnn_b64", "2 workers ≥ 1.6× one"
+            "nn.dp_cnn_b64", "2 workers ≥ 1.6× one (median)"
         );
     }
     Ok(())
@@ -282,5 +305,13 @@ mod tests {
             Some((598.0, 612.0))
         );
         assert_eq!(parse_dp_line("something else"), None);
+    }
+
+    #[test]
+    fn the_median_sweep_is_the_middle_ratio() {
+        let rounds = [(100.0, 150.0), (100.0, 170.0), (200.0, 320.0)];
+        assert_eq!(median_ratio(&rounds), Some((1.6, (200.0, 320.0))));
+        assert_eq!(median_ratio(&rounds[..1]), Some((1.5, (100.0, 150.0))));
+        assert_eq!(median_ratio(&[]), None);
     }
 }

@@ -184,13 +184,17 @@ pub fn all_reduce_mean(
         .iter()
         .map(|&(_, n)| n as f64 / n_total as f64)
         .collect();
-    for (value_idx, value) in out.iter_mut().enumerate() {
-        let mut sum = 0.0f64;
-        for (&(grad, n), &weight) in parts.iter().zip(&weights) {
-            if n > 0 {
-                sum += f64::from(grad[value_idx]) * weight;
+    // Part after part over contiguous memory (it vectorises), with each value's sum kept in
+    // f64: every value still adds its parts' terms in the parts' order, starting from 0.
+    let mut sums = vec![0.0f64; out.len()];
+    for (&(grad, n), &weight) in parts.iter().zip(&weights) {
+        if n > 0 {
+            for (sum, &g) in sums.iter_mut().zip(grad) {
+                *sum += f64::from(g) * weight;
             }
         }
+    }
+    for (value, &sum) in out.iter_mut().zip(&sums) {
         *value = sum as f32;
     }
     Ok(n_total)

@@ -98,6 +98,34 @@ fn all_reduce_weights_each_part_by_its_samples() {
     assert_eq!(out, [1.75, -1.0]);
 }
 
+/// The all-reduce gives, bit for bit, each value's weighted sum taken term by term in the
+/// parts' order (what the page computed before the sums ran part after part).
+#[test]
+fn all_reduce_is_each_values_sum_in_the_parts_order() {
+    let mut rng = rng_from_seed(11);
+    let parts: Vec<(Vec<f32>, usize)> = [5, 0, 3, 1]
+        .into_iter()
+        .map(|n| {
+            let values = (0..1_000)
+                .map(|_| (crate::rng::index_below(&mut rng, 20_001) as f32 - 10_000.0) * 1e-4)
+                .collect();
+            (values, n)
+        })
+        .collect();
+    let views: Vec<(&[f32], usize)> = parts.iter().map(|(v, n)| (v.as_slice(), *n)).collect();
+    let mut out = vec![0.0; 1_000];
+    all_reduce_mean(&views, &mut out).unwrap();
+    for (value_idx, &value) in out.iter().enumerate() {
+        let mut sum = 0.0f64;
+        for (values, n) in &parts {
+            if *n > 0 {
+                sum += f64::from(values[value_idx]) * (*n as f64 / 9.0);
+            }
+        }
+        assert_eq!(value.to_bits(), (sum as f32).to_bits(), "value {value_idx}");
+    }
+}
+
 #[test]
 fn all_reduce_refuses_a_wrong_length_and_no_samples() {
     let mut out = [0.0; 2];
