@@ -21,6 +21,7 @@ mod linear;
 mod maxpool2d;
 mod relu;
 mod rows;
+mod sparse;
 
 pub use activation::{
     Gelu, GeluCache, Tanh, TanhCache, erf, exp, gelu, gelu_and_derivative, gelu_derivative,
