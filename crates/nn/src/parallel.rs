@@ -106,6 +106,9 @@ pub enum DataParallelError {
     /// The all-reduce got no samples at all.
     #[error("the all-reduce received no samples")]
     NoSamples,
+    /// A gradient buffer's byte count is not a whole number of `f32`s.
+    #[error("a gradient buffer of {0} bytes is not whole 4-byte numbers")]
+    NotWholeFloats(usize),
     /// `apply_gradients` without a pending step, or `compute_gradients` twice.
     #[error("replica {worker_idx} got step {found} out of order (it is at step {expected})")]
     OutOfOrder {
@@ -160,9 +163,8 @@ pub fn shard_range(n_samples: usize, n_workers: usize, worker_idx: usize) -> Ran
 }
 
 /// The all-reduce: the mean of `parts` (each a replica's gradient, the mean over its shard)
-/// weighted by each part's sample count, written into `out`. Sums run in the parts' order in
-/// `f64`, so the result does not depend on how the page received them, only on the replicas'
-/// order. Returns the total sample count.
+/// weighted by each part's sample count, written into `out`: [`ReduceSum`] over the parts in
+/// their order. Returns the total sample count.
 ///
 /// # Errors
 /// A part whose length is not `out.len()`, or no samples at all.
@@ -170,34 +172,128 @@ pub fn all_reduce_mean(
     parts: &[(&[f32], usize)],
     out: &mut [f32],
 ) -> Result<usize, DataParallelError> {
-    let n_total: usize = parts.iter().map(|&(_, n)| n).sum();
-    if n_total == 0 {
-        return Err(DataParallelError::NoSamples);
+    let mut sum = ReduceSum::default();
+    for &(part, n_samples) in parts {
+        sum.add(part, n_samples)?;
     }
-    if let Some(&(bad, _)) = parts.iter().find(|(g, _)| g.len() != out.len()) {
-        return Err(DataParallelError::GradientLength {
-            found: bad.len(),
-            expected: out.len(),
-        });
+    sum.finish(out)
+}
+
+/// The all-reduce as a running sum, for gradients that arrive one replica at a time:
+/// `Σ n_k·g_k` in `f64`, then divided by `Σ n_k`. A page (or a root replica) adds each part as
+/// soon as the parts before it are in, so only the last one's share of the work is left when
+/// the slowest replica answers. Every value's sum runs in the order the parts are added, so
+/// adding them in replica order makes the result independent of the order they arrived in.
+#[derive(Clone, Debug, Default)]
+pub struct ReduceSum {
+    sums: Vec<f64>,
+    n_parts: usize,
+    n_samples: usize,
+}
+
+impl ReduceSum {
+    /// Parts added since the last [`finish`](Self::finish).
+    pub fn n_parts(&self) -> usize {
+        self.n_parts
     }
-    let weights: Vec<f64> = parts
-        .iter()
-        .map(|&(_, n)| n as f64 / n_total as f64)
-        .collect();
-    // Part after part over contiguous memory (it vectorises), with each value's sum kept in
-    // f64: every value still adds its parts' terms in the parts' order, starting from 0.
-    let mut sums = vec![0.0f64; out.len()];
-    for (&(grad, n), &weight) in parts.iter().zip(&weights) {
-        if n > 0 {
-            for (sum, &g) in sums.iter_mut().zip(grad) {
+
+    /// Adds replica `k`'s gradient `g_k` (its shard's mean over `n_samples`); an empty shard
+    /// (`n_samples` 0) adds nothing but must still have the right length.
+    ///
+    /// # Errors
+    /// A part whose length differs from the first part's.
+    pub fn add(&mut self, part: &[f32], n_samples: usize) -> Result<(), DataParallelError> {
+        self.add_values(part.len(), part.iter().copied(), n_samples)
+    }
+
+    /// [`add`](Self::add) from the part's little-endian bytes (as they cross a worker
+    /// boundary), without a copy as `f32`s first.
+    ///
+    /// # Errors
+    /// A byte count that is not a multiple of 4, or a length that differs from the first part's.
+    pub fn add_le_bytes(
+        &mut self,
+        bytes: &[u8],
+        n_samples: usize,
+    ) -> Result<(), DataParallelError> {
+        if !bytes.len().is_multiple_of(4) {
+            return Err(DataParallelError::NotWholeFloats(bytes.len()));
+        }
+        let values = bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        self.add_values(bytes.len() / 4, values, n_samples)
+    }
+
+    fn add_values(
+        &mut self,
+        len: usize,
+        values: impl Iterator<Item = f32>,
+        n_samples: usize,
+    ) -> Result<(), DataParallelError> {
+        if self.n_parts == 0 {
+            self.sums.clear();
+            self.sums.resize(len, 0.0);
+        } else if len != self.sums.len() {
+            return Err(DataParallelError::GradientLength {
+                found: len,
+                expected: self.sums.len(),
+            });
+        }
+        self.n_parts += 1;
+        if n_samples > 0 {
+            let weight = n_samples as f64;
+            for (sum, g) in self.sums.iter_mut().zip(values) {
                 *sum += f64::from(g) * weight;
             }
+            self.n_samples += n_samples;
         }
+        Ok(())
     }
-    for (value, &sum) in out.iter_mut().zip(&sums) {
-        *value = sum as f32;
+
+    /// Writes the mean into `out` and starts over; returns the total sample count.
+    ///
+    /// # Errors
+    /// No samples at all, or an `out` of another length than the parts.
+    pub fn finish(&mut self, out: &mut [f32]) -> Result<usize, DataParallelError> {
+        let n_samples = self.take_total()?;
+        if out.len() != self.sums.len() {
+            return Err(DataParallelError::GradientLength {
+                found: self.sums.len(),
+                expected: out.len(),
+            });
+        }
+        let total = n_samples as f64;
+        for (value, &sum) in out.iter_mut().zip(&self.sums) {
+            *value = (sum / total) as f32;
+        }
+        Ok(n_samples)
     }
-    Ok(n_total)
+
+    /// [`finish`](Self::finish) into little-endian bytes (replacing `out`'s contents).
+    ///
+    /// # Errors
+    /// No samples at all.
+    pub fn finish_le_bytes(&mut self, out: &mut Vec<u8>) -> Result<usize, DataParallelError> {
+        let n_samples = self.take_total()?;
+        let total = n_samples as f64;
+        out.clear();
+        out.reserve(self.sums.len() * 4);
+        for &sum in &self.sums {
+            out.extend_from_slice(&((sum / total) as f32).to_le_bytes());
+        }
+        Ok(n_samples)
+    }
+
+    fn take_total(&mut self) -> Result<usize, DataParallelError> {
+        let n_samples = self.n_samples;
+        self.n_parts = 0;
+        self.n_samples = 0;
+        if n_samples == 0 {
+            return Err(DataParallelError::NoSamples);
+        }
+        Ok(n_samples)
+    }
 }
 
 /// What one replica reports for its shard of a step.
@@ -337,6 +433,37 @@ impl Replica {
         &mut self,
         out: &mut Vec<f32>,
     ) -> Result<ShardResult, DataParallelError> {
+        let result = self.compute_shard()?;
+        out.clear();
+        out.reserve(self.n_params);
+        for tensor in self.grads.tensors_mut() {
+            out.extend(tensor.iter().copied());
+        }
+        Ok(result)
+    }
+
+    /// [`compute_gradients`](Self::compute_gradients) written as little-endian bytes, as they
+    /// cross a worker boundary (no `f32` copy in between).
+    ///
+    /// # Errors
+    /// If the run is finished or the previous step was not applied.
+    pub fn compute_gradients_le_bytes(
+        &mut self,
+        out: &mut Vec<u8>,
+    ) -> Result<ShardResult, DataParallelError> {
+        let result = self.compute_shard()?;
+        out.clear();
+        out.reserve(self.n_params * 4);
+        for tensor in self.grads.tensors_mut() {
+            for v in &tensor {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        Ok(result)
+    }
+
+    /// Forward and backward on this replica's shard, the gradients left in `self.grads`.
+    fn compute_shard(&mut self) -> Result<ShardResult, DataParallelError> {
         if self.pending || self.is_finished() {
             return Err(DataParallelError::OutOfOrder {
                 worker_idx: self.worker_idx,
@@ -381,11 +508,6 @@ impl Replica {
                 })
                 .count();
         }
-        out.clear();
-        out.reserve(self.n_params);
-        for tensor in self.grads.tensors_mut() {
-            out.extend(tensor.iter().copied());
-        }
         self.pending = true;
         Ok(result)
     }
@@ -400,19 +522,7 @@ impl Replica {
         step_idx: usize,
         averaged: &[f32],
     ) -> Result<(), DataParallelError> {
-        if !self.pending || step_idx != self.step_idx {
-            return Err(DataParallelError::OutOfOrder {
-                worker_idx: self.worker_idx,
-                found: step_idx,
-                expected: self.step_idx,
-            });
-        }
-        if averaged.len() != self.n_params {
-            return Err(DataParallelError::GradientLength {
-                found: averaged.len(),
-                expected: self.n_params,
-            });
-        }
+        self.check_apply(step_idx, averaged.len())?;
         let mut rest = averaged;
         for mut tensor in self.grads.tensors_mut() {
             let (head, tail) = rest.split_at(tensor.len());
@@ -422,6 +532,55 @@ impl Replica {
                 .for_each(|(value, &new)| *value = new);
             rest = tail;
         }
+        self.optimizer_step()
+    }
+
+    /// [`apply_gradients`](Self::apply_gradients) from the all-reduced gradients' little-endian
+    /// bytes, read straight into the gradient tensors.
+    ///
+    /// # Errors
+    /// As [`apply_gradients`](Self::apply_gradients), and a byte count that is not whole `f32`s.
+    pub fn apply_gradients_le_bytes(
+        &mut self,
+        step_idx: usize,
+        averaged: &[u8],
+    ) -> Result<(), DataParallelError> {
+        if !averaged.len().is_multiple_of(4) {
+            return Err(DataParallelError::NotWholeFloats(averaged.len()));
+        }
+        self.check_apply(step_idx, averaged.len() / 4)?;
+        let mut rest = averaged;
+        for mut tensor in self.grads.tensors_mut() {
+            let (head, tail) = rest.split_at(tensor.len() * 4);
+            tensor
+                .iter_mut()
+                .zip(head.chunks_exact(4))
+                .for_each(|(value, c)| *value = f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+            rest = tail;
+        }
+        self.optimizer_step()
+    }
+
+    /// The checks before an apply: a pending step, this one, and a buffer of the model's size.
+    fn check_apply(&self, step_idx: usize, n_values: usize) -> Result<(), DataParallelError> {
+        if !self.pending || step_idx != self.step_idx {
+            return Err(DataParallelError::OutOfOrder {
+                worker_idx: self.worker_idx,
+                found: step_idx,
+                expected: self.step_idx,
+            });
+        }
+        if n_values != self.n_params {
+            return Err(DataParallelError::GradientLength {
+                found: n_values,
+                expected: self.n_params,
+            });
+        }
+        Ok(())
+    }
+
+    /// The optimizer step with the gradients in place.
+    fn optimizer_step(&mut self) -> Result<(), DataParallelError> {
         let params = self.network.params_and_grads(&self.grads);
         self.optimizer.step(params);
         self.pending = false;

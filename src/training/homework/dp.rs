@@ -5,9 +5,10 @@
 //!
 //! One run = one worker count: N workers each hold an [`nn::parallel::Replica`] and the whole
 //! dataset. For every step each worker computes the gradients of its shard and posts them as a
-//! transferred buffer; the page waits for all N, averages them weighted by shard size
-//! ([`nn::parallel::all_reduce_mean`], a reduce-to-one), and sends the same bytes back to every
-//! worker (the broadcast), which applies them and computes the next step. No memory is shared
+//! transferred buffer; the page averages them weighted by shard size (a reduce-to-one:
+//! [`nn::parallel::ReduceSum`], each replica's part added as soon as the ones before it are in,
+//! so only the slowest replica's share is left when it answers), and sends the same bytes back
+//! to every worker (the broadcast), which applies them and computes the next step. No memory is shared
 //! (static hosts cannot send the COOP/COEP headers `SharedArrayBuffer` needs).
 //!
 //! A sweep runs 1, 2, 4, … up to N workers in turn, so the page shows the rate and the scaling
@@ -17,7 +18,7 @@ use nn::data::Dataset;
 use nn::loss::LossKind;
 use nn::model::{CnnConfig, MlpConfig, ModelConfig};
 use nn::optim::OptimizerConfig;
-use nn::parallel::{DataParallelConfig, Replica, ShardResult, StepSummary, all_reduce_mean};
+use nn::parallel::{DataParallelConfig, ReduceSum, Replica, ShardResult, StepSummary};
 use nn::train::{Evaluator, TrainConfig};
 use serde::{Deserialize, Serialize};
 
@@ -317,39 +318,10 @@ pub struct Received {
     pub bytes: Option<Vec<u8>>,
 }
 
-/// Gradients as bytes (little-endian f32) for a transferred buffer.
-pub fn f32_to_bytes(values: &[f32]) -> Vec<u8> {
-    // Sized once and filled in place (a `flat_map` collect grows the vector as it goes); on a
-    // little-endian target this is a plain copy, and it runs on every step's critical path.
-    let mut bytes = vec![0_u8; values.len() * 4];
-    for (chunk, v) in bytes.chunks_exact_mut(4).zip(values) {
-        chunk.copy_from_slice(&v.to_le_bytes());
-    }
-    bytes
-}
-
-/// Bytes back into f32s.
-///
-/// # Errors
-/// A length that is not a multiple of 4.
-pub fn bytes_to_f32(bytes: &[u8]) -> Result<Vec<f32>, String> {
-    if !bytes.len().is_multiple_of(4) {
-        return Err(format!(
-            "A gradient buffer of {} bytes is not whole 4-byte numbers.",
-            bytes.len()
-        ));
-    }
-    Ok(bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
-        .collect())
-}
-
 /// What a replica's worker holds and does: plain data, its clock handed in.
 #[derive(Debug, Default)]
 pub struct ReplicaSession {
     run: Option<(u32, usize, Replica, Dataset)>,
-    buffer: Vec<f32>,
 }
 
 /// A message for the page and the buffer to transfer beside it.
@@ -392,17 +364,13 @@ impl ReplicaSession {
                 if *current != run_id {
                     return error(Some(run_id), format!("This replica is in run {current}."));
                 }
-                let averaged = match buffers.first().map(|b| bytes_to_f32(b)) {
-                    Some(Ok(values)) => values,
-                    Some(Err(message)) => return error(Some(run_id), message),
-                    None => {
-                        return error(
-                            Some(run_id),
-                            "The averaged gradients did not arrive.".into(),
-                        );
-                    }
+                let Some(averaged) = buffers.first() else {
+                    return error(
+                        Some(run_id),
+                        "The averaged gradients did not arrive.".into(),
+                    );
                 };
-                if let Err(e) = replica.apply_gradients(step_idx, &averaged) {
+                if let Err(e) = replica.apply_gradients_le_bytes(step_idx, averaged) {
                     return error(Some(run_id), format!("{e}."));
                 }
                 if replica.is_finished() {
@@ -461,7 +429,8 @@ impl ReplicaSession {
             );
         };
         let worker_idx = *worker_idx;
-        match replica.compute_gradients(&mut self.buffer) {
+        let mut bytes = Vec::new();
+        match replica.compute_gradients_le_bytes(&mut bytes) {
             Ok(shard) => (
                 FromReplica::Gradients {
                     run_id,
@@ -469,7 +438,7 @@ impl ReplicaSession {
                     shard: shard.into(),
                     compute_ms: (clock() - started).max(0.0),
                 },
-                Some(f32_to_bytes(&self.buffer)),
+                Some(bytes),
             ),
             Err(e) => (
                 FromReplica::Error {
@@ -516,12 +485,23 @@ pub enum Action {
 
 /// The page's side of one run: collects every replica's gradients for a step, all-reduces
 /// them, and keeps the time split. Time is the page's clock, handed in.
+///
+/// Each replica's gradients are added to the running sum ([`ReduceSum`]) as soon as every
+/// replica before it has been added: replica 0's while replica 1 still computes, so when the
+/// slowest answers only its own share is left. The sums run in replica order whatever the
+/// order of arrival, so the same shards always give the same bytes.
 #[derive(Debug)]
 pub struct Coordinator {
     run_id: u32,
     n_workers: usize,
     step_idx: usize,
-    pending: Vec<Option<(Vec<f32>, Shard, f64)>>,
+    /// This step's shards (with each replica's compute time) as they come in.
+    pending: Vec<Option<(Shard, f64)>>,
+    /// Gradients that arrived before an earlier replica's, waiting for their turn.
+    waiting: Vec<Option<Vec<u8>>>,
+    /// Replicas whose gradients are in the sum.
+    n_added: usize,
+    sum: ReduceSum,
     n_finished: usize,
     finish_compute_ms: f64,
     /// When step 0's gradients were all in (the timed part starts then).
@@ -531,7 +511,6 @@ pub struct Coordinator {
     timed_steps: usize,
     losses: Vec<f32>,
     timed_until_ms: f64,
-    averaged: Vec<f32>,
 }
 
 impl Coordinator {
@@ -542,6 +521,9 @@ impl Coordinator {
             n_workers,
             step_idx: 0,
             pending: vec![None; n_workers],
+            waiting: vec![None; n_workers],
+            n_added: 0,
+            sum: ReduceSum::default(),
             n_finished: 0,
             finish_compute_ms: 0.0,
             timed_from_ms: None,
@@ -550,7 +532,6 @@ impl Coordinator {
             timed_steps: 0,
             losses: Vec::new(),
             timed_until_ms: 0.0,
-            averaged: Vec::new(),
         }
     }
 
@@ -610,9 +591,16 @@ impl Coordinator {
                         shard.step_idx, self.step_idx
                     ));
                 }
-                let values = bytes_to_f32(&bytes.unwrap_or_default())?;
-                self.pending[worker_idx] = Some((values, shard, compute_ms));
-                if self.pending.iter().any(Option::is_none) {
+                if self.pending[worker_idx].is_some() {
+                    return Err(format!(
+                        "Replica {worker_idx} sent step {} twice.",
+                        shard.step_idx
+                    ));
+                }
+                self.pending[worker_idx] = Some((shard, compute_ms));
+                self.waiting[worker_idx] = Some(bytes.unwrap_or_default());
+                self.add_in_order()?;
+                if self.n_added < self.n_workers {
                     return Ok(Action::Wait);
                 }
                 self.reduce(now_ms)
@@ -640,18 +628,29 @@ impl Coordinator {
         }
     }
 
+    /// Adds the waiting gradients of the next replicas in order, as far as they have arrived.
+    fn add_in_order(&mut self) -> Result<(), String> {
+        while self.n_added < self.n_workers {
+            let Some(bytes) = self.waiting[self.n_added].take() else {
+                break;
+            };
+            let n_samples = self.pending[self.n_added].map_or(0, |(shard, _)| shard.n_samples);
+            self.sum
+                .add_le_bytes(&bytes, n_samples)
+                .map_err(|e| format!("The all-reduce failed: {e}."))?;
+            self.n_added += 1;
+        }
+        Ok(())
+    }
+
     fn reduce(&mut self, now_ms: f64) -> Result<Action, String> {
-        let entries: Vec<(Vec<f32>, Shard, f64)> =
-            self.pending.iter_mut().filter_map(Option::take).collect();
-        let n_values = entries.first().map_or(0, |(v, _, _)| v.len());
-        self.averaged.resize(n_values, 0.0);
-        let parts: Vec<(&[f32], usize)> = entries
-            .iter()
-            .map(|(values, shard, _)| (values.as_slice(), shard.n_samples))
-            .collect();
-        all_reduce_mean(&parts, &mut self.averaged)
+        let entries: Vec<(Shard, f64)> = self.pending.iter_mut().filter_map(Option::take).collect();
+        self.n_added = 0;
+        let mut bytes = Vec::new();
+        self.sum
+            .finish_le_bytes(&mut bytes)
             .map_err(|e| format!("The all-reduce failed: {e}."))?;
-        let shards: Vec<ShardResult> = entries.iter().map(|(_, s, _)| (*s).into()).collect();
+        let shards: Vec<ShardResult> = entries.iter().map(|(s, _)| (*s).into()).collect();
         let summary = StepSummary::from_shards(&shards);
         if !summary.loss.is_finite() {
             return Err(format!(
@@ -660,7 +659,7 @@ impl Coordinator {
             ));
         }
         self.losses.push(summary.loss);
-        let slowest = entries.iter().map(|(_, _, ms)| *ms).fold(0.0, f64::max);
+        let slowest = entries.iter().map(|(_, ms)| *ms).fold(0.0, f64::max);
         if self.timed_from_ms.is_none() {
             // Step 0 includes reading the data and building the model: a warm-up, as the real
             // run's first step (about 8.4 s against 0.89 s), so the timing starts after it.
@@ -672,10 +671,7 @@ impl Coordinator {
         }
         let step_idx = self.step_idx;
         self.step_idx += 1;
-        Ok(Action::Broadcast {
-            step_idx,
-            bytes: f32_to_bytes(&self.averaged),
-        })
+        Ok(Action::Broadcast { step_idx, bytes })
     }
 
     fn result(&self, test_accuracy: f32, n_test: usize) -> DpResult {

@@ -98,8 +98,8 @@ fn all_reduce_weights_each_part_by_its_samples() {
     assert_eq!(out, [1.75, -1.0]);
 }
 
-/// The all-reduce gives, bit for bit, each value's weighted sum taken term by term in the
-/// parts' order (what the page computed before the sums ran part after part).
+/// The all-reduce gives, bit for bit, each value's sum `Σ n_k·g_k` taken term by term in the
+/// parts' order, divided by the samples; from bytes as from values.
 #[test]
 fn all_reduce_is_each_values_sum_in_the_parts_order() {
     let mut rng = rng_from_seed(11);
@@ -119,11 +119,35 @@ fn all_reduce_is_each_values_sum_in_the_parts_order() {
         let mut sum = 0.0f64;
         for (values, n) in &parts {
             if *n > 0 {
-                sum += f64::from(values[value_idx]) * (*n as f64 / 9.0);
+                sum += f64::from(values[value_idx]) * *n as f64;
             }
         }
-        assert_eq!(value.to_bits(), (sum as f32).to_bits(), "value {value_idx}");
+        assert_eq!(
+            value.to_bits(),
+            ((sum / 9.0) as f32).to_bits(),
+            "value {value_idx}"
+        );
     }
+    let mut from_bytes = ReduceSum::default();
+    for (values, n) in &parts {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        from_bytes.add_le_bytes(&bytes, *n).unwrap();
+    }
+    assert_eq!(from_bytes.n_parts(), 4);
+    let mut bytes = Vec::new();
+    assert_eq!(from_bytes.finish_le_bytes(&mut bytes), Ok(9));
+    let expected: Vec<u8> = out.iter().flat_map(|v| v.to_le_bytes()).collect();
+    assert_eq!(bytes, expected);
+    // It starts over after finishing, and refuses bytes that are not whole numbers.
+    assert_eq!(from_bytes.n_parts(), 0);
+    assert_eq!(
+        from_bytes.add_le_bytes(&[0; 7], 1),
+        Err(DataParallelError::NotWholeFloats(7))
+    );
+    assert_eq!(
+        from_bytes.finish_le_bytes(&mut bytes),
+        Err(DataParallelError::NoSamples)
+    );
 }
 
 #[test]
@@ -311,4 +335,47 @@ fn test_accuracy_is_evaluated_in_chunks() {
     {}
     assert!(evaluator.is_done());
     assert!(evaluator.finish().accuracy > 0.9);
+}
+
+/// The byte forms (what crosses a worker boundary) compute and apply exactly what the `f32`
+/// forms do, and refuse a buffer that is not whole numbers or not the model's size.
+#[test]
+fn gradients_as_bytes_are_the_same_gradients() {
+    let data = toy_data(24);
+    let config = DataParallelConfig {
+        train: TrainConfig {
+            model: ModelConfig::Mlp(MlpConfig {
+                d_in: 36,
+                hidden: vec![5],
+                n_classes: 3,
+            }),
+            batch_size: 8,
+            ..TrainConfig::graphcore_example()
+        },
+        n_workers: 2,
+        n_steps: 3,
+    };
+    let mut floats = Replica::new(&config, 1, data.clone()).unwrap();
+    let mut bytes = Replica::new(&config, 1, data).unwrap();
+    let (mut values, mut le) = (Vec::new(), Vec::new());
+    for step_idx in 0..3 {
+        let a = floats.compute_gradients(&mut values).unwrap();
+        let b = bytes.compute_gradients_le_bytes(&mut le).unwrap();
+        assert_eq!(a, b);
+        let expected: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(le, expected);
+        if step_idx == 0 {
+            assert_eq!(
+                bytes.apply_gradients_le_bytes(0, &le[..le.len() - 1]),
+                Err(DataParallelError::NotWholeFloats(le.len() - 1))
+            );
+            assert!(matches!(
+                bytes.apply_gradients_le_bytes(0, &le[..le.len() - 4]),
+                Err(DataParallelError::GradientLength { .. })
+            ));
+        }
+        floats.apply_gradients(step_idx, &values).unwrap();
+        bytes.apply_gradients_le_bytes(step_idx, &le).unwrap();
+        assert_eq!(floats.params_flat(), bytes.params_flat());
+    }
 }

@@ -1,6 +1,19 @@
 use super::*;
 use nn::idx::encode;
 
+/// Gradients as the little-endian bytes that cross a worker boundary.
+fn f32_to_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Bytes back into `f32`s.
+fn bytes_to_f32(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
 /// A tiny learnable set of 28×28 digits: class `c` lights row band `c`.
 fn files(n_train: usize, n_test: usize) -> Vec<Vec<u8>> {
     let make = |n: usize, offset: usize| {
@@ -135,18 +148,6 @@ fn the_cap_follows_the_browsers_cores() {
     );
 }
 
-#[test]
-fn gradients_cross_as_bytes_unchanged() {
-    let values = [1.5f32, -0.0, f32::MIN_POSITIVE, 3.0e7];
-    let back = bytes_to_f32(&f32_to_bytes(&values)).unwrap();
-    assert_eq!(
-        back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-        values.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
-    );
-    assert!(bytes_to_f32(&[1, 2, 3]).unwrap_err().contains("3 bytes"));
-}
-
-/// Through the messages, two and three workers give one worker's losses and test accuracy.
 #[test]
 fn replicas_through_messages_give_one_workers_run() {
     let data = files(50, 30);
@@ -319,4 +320,62 @@ fn the_results_table_shows_efficiency_against_one_worker() {
     let sentence = results_sentence(&results).unwrap();
     assert!(sentence.contains("1.80×"), "{sentence}");
     assert!(sentence.contains("0.50 percentage points"), "{sentence}");
+}
+
+/// The page adds each replica's gradients as soon as those before it are in; whichever replica
+/// answers first, the broadcast bytes are the same (the sums run in replica order), and they
+/// are the shard-weighted mean. A replica that sends one step twice is a sentence.
+#[test]
+fn the_broadcast_does_not_depend_on_the_order_of_arrival() {
+    let gradients = |worker_idx, n_samples| FromReplica::Gradients {
+        run_id: 1,
+        worker_idx,
+        shard: Shard {
+            step_idx: 0,
+            n_samples,
+            loss: 1.0,
+            n_correct: 0,
+        },
+        compute_ms: 1.0,
+    };
+    let parts = [
+        vec![0.1_f32, -2.5, 1e-7],
+        vec![0.3_f32, 7.25, -3e-7],
+        vec![-0.7_f32, 0.5, 2e-7],
+    ];
+    let sizes = [3, 2, 0];
+    let broadcast = |order: [usize; 3]| {
+        let mut c = Coordinator::new(1, 3);
+        let mut last = None;
+        for k in order {
+            last = Some(
+                c.on_message(gradients(k, sizes[k]), Some(f32_to_bytes(&parts[k])), 0.0)
+                    .unwrap(),
+            );
+        }
+        match last {
+            Some(Action::Broadcast { bytes, .. }) => bytes,
+            other => panic!("expected a broadcast, got {other:?}"),
+        }
+    };
+    let in_order = broadcast([0, 1, 2]);
+    assert_eq!(broadcast([2, 1, 0]), in_order);
+    assert_eq!(broadcast([1, 2, 0]), in_order);
+    let mean = bytes_to_f32(&in_order);
+    for (value_idx, &m) in mean.iter().enumerate() {
+        let expected =
+            (f64::from(parts[0][value_idx]) * 3.0 + f64::from(parts[1][value_idx]) * 2.0) / 5.0;
+        assert_eq!(m, expected as f32);
+    }
+
+    let mut c = Coordinator::new(1, 2);
+    assert_eq!(
+        c.on_message(gradients(1, 2), Some(f32_to_bytes(&[1.0])), 0.0),
+        Ok(Action::Wait)
+    );
+    assert!(
+        c.on_message(gradients(1, 2), Some(f32_to_bytes(&[1.0])), 0.0)
+            .unwrap_err()
+            .contains("twice")
+    );
 }
