@@ -564,3 +564,39 @@ async fn the_worker_and_the_data_load_in_a_sub_path_build() {
     assert_console_clean(&browser).await;
     browser.close().await;
 }
+
+/// Not part of the suite (`--ignored`): the Graphcore example's 10-epoch sweep as the lab runs
+/// it, in the page's worker on the bundled digits, for `nn::graphcore_example`'s Chromium
+/// column. About ten minutes; prints the four accuracies.
+#[tokio::test]
+#[ignore = "a measurement of about ten minutes, not a check"]
+async fn the_graphcore_sweep_in_chromium() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/#/labs/mnist?model=cnn&batch=8&lr=0.05&epochs=10&opt=sgd&seed=1&loss=double-softmax",
+            server.origin
+        ))
+        .await;
+    browser
+        .wait_for_text("[data-testid=mnist-data-status]", BUNDLED)
+        .await;
+    browser.click("[data-testid=mnist-sweep-run]").await;
+    browser
+        .wait_for_prefix_every(
+            "[data-testid=mnist-status]",
+            "Finished run 4: test accuracy",
+            Duration::from_secs(3_600),
+            "[data-testid=mnist-status]",
+            Duration::from_secs(5),
+        )
+        .await;
+    for lr in ["0.0005", "0.005", "0.05", "0.5"] {
+        let ours = browser
+            .text_of(&format!("[data-testid='mnist-sweep-ours-{lr}']"))
+            .await;
+        println!("sweep in Chromium, lr {lr}: {ours}");
+    }
+    browser.close().await;
+}
