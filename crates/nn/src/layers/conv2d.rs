@@ -377,6 +377,14 @@ mod tests {
     use crate::rng::rng_from_seed;
     use ndarray::{Axis, Slice};
 
+    /// Equal lengths and every value within a relative 1e-5 (sums taken in another order).
+    fn close(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + a.abs()))
+    }
+
     /// The definition, one multiply-add at a time.
     fn direct_convolution(layer: &Conv2d, x: &Array4<f32>) -> Array4<f32> {
         let (n, height, width, c_in) = x.dim();
@@ -435,11 +443,6 @@ mod tests {
         let dx_full = layer.backward(&full_cache, dy_full.view(), &mut full_grads);
         let mut cropped_grads = Conv2dGrads::zeros_like(&layer);
         let dx_cropped = layer.backward(&cropped_cache, dy_cropped.view(), &mut cropped_grads);
-        let close = |a: &[f32], b: &[f32]| {
-            a.iter()
-                .zip(b)
-                .all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + a.abs()))
-        };
         assert!(close(
             dx_full.as_slice().unwrap(),
             dx_cropped.as_slice().unwrap()
@@ -487,12 +490,6 @@ mod tests {
             general_mat_mul(1.0, &dy_matrix, &layer.w.t(), 0.0, &mut dcols);
             let dx_dense = col2im(dcols.view(), cache.input_dim, 3, cache.output_hw);
 
-            let close = |a: &[f32], b: &[f32]| {
-                a.len() == b.len()
-                    && a.iter()
-                        .zip(b)
-                        .all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + a.abs()))
-            };
             assert!(close(
                 dx_sparse.as_slice().unwrap(),
                 dx_dense.as_slice().unwrap()
