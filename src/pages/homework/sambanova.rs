@@ -507,9 +507,11 @@ pub fn SambanovaSection(query: Vec<(String, String)>) -> impl IntoView {
                 "forward and backward); communication is the rest of the step: copying gradients "
                 "to the page and back and the page's averaging. A real SN30 step took about 0.89 s, "
                 "and in the RDU model above the all-reduce adds a few percent to it; here a step "
-                "of a small network lasts about a tenth of a second, so communication takes a "
-                "larger share. With more workers than free cores, the workers also take turns on "
-                "the same cores, and the rate stops growing."
+                "of a small network lasts a few hundredths of a second, so communication takes a "
+                "larger share. The page adds each replica's gradients to the average as soon as "
+                "the replicas before it have answered, so only the slowest one's share waits for "
+                "it. With more workers than free cores, the workers also take turns on the same "
+                "cores, and the rate stops growing."
             </p>
         </SectionFrame>
     }
