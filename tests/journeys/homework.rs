@@ -312,3 +312,38 @@ async fn a_bad_groq_value_in_the_address_gets_its_sentence() {
     browser.assert_console_clean().await;
     browser.close().await;
 }
+
+/// Not part of the suite (`--ignored`): the Graphcore section at lr 0.0005 with the IPU's
+/// number of steps (75,000 at batch 8 on the 8,000 bundled digits), the run behind the
+/// homework's explanation of the 0.0005 result. About eight minutes; prints the grid's row.
+#[tokio::test]
+#[ignore = "a measurement of about eight minutes, not a check"]
+async fn the_ipus_step_count_at_lr_0_0005_in_chromium() {
+    let server = StaticServer::start(&relative_dist());
+    let browser = Browser::start().await;
+    let query = "at=graphcore&ipu-lr=0.0005&ipu-batch=8&ipu-epochs=10&ipu-steps=ipu&ipu-digits=8000&ipu-seed=1";
+    browser
+        .open(&format!("{}/#/labs/homework?{query}", server.origin))
+        .await;
+    browser
+        .wait_for_part("[data-testid=ipu-grid-estimate]", "1 run of the CNN")
+        .await;
+    browser.click("[data-testid=ipu-grid-run]").await;
+    let started = std::time::Instant::now();
+    loop {
+        let table = browser.text_of("[data-testid=ipu-grid-table]").await;
+        if table.contains("finished") {
+            println!(
+                "lr 0.0005 with the IPU's steps, in Chromium ({:?}): {table}",
+                started.elapsed()
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3_600),
+            "the run did not finish: {table}"
+        );
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    browser.close().await;
+}
