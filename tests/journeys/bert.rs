@@ -345,7 +345,7 @@ async fn a_weights_file_loads_classifies_as_natively_and_saves_back_unchanged() 
         &mut nn::rng::rng_from_seed(7),
     )
     .expect("BERT-tiny");
-    let bytes = nn::bert::safetensors::bert_to_safetensors(&model);
+    let bytes = nn::bert::weights::bert_to_safetensors(&model);
     let dir = std::env::temp_dir().join(format!("testbed-lab-weights-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let good = dir.join("seeded.safetensors");

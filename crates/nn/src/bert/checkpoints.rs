@@ -2,7 +2,7 @@
 //! journeys load where a learner would load a download (this project reaches no model hub).
 
 use super::BertClassifier;
-use super::safetensors::bert_tensors;
+use super::weights::bert_tensors;
 
 /// A tensor as [`super::safetensors::write`] takes it: name, shape, values.
 pub type Tensor = (String, Vec<usize>, Vec<f32>);

@@ -19,6 +19,7 @@ pub mod naive_bayes;
 pub mod pretrain;
 pub mod safetensors;
 pub mod train;
+pub mod weights;
 
 pub use encoder::{EncoderLayer, EncoderLayerCache, EncoderLayerGrads};
 pub use mlm_head::{MlmHead, MlmHeadCache, MlmHeadGrads};

@@ -383,7 +383,7 @@ impl WorkerTask for Bert {
         match work {
             BertWork::FineTune(run) => Ok((
                 WEIGHTS_FILE_NAME.into(),
-                nn::bert::safetensors::bert_to_safetensors(run.model()),
+                nn::bert::weights::bert_to_safetensors(run.model()),
             )),
             BertWork::MlmTiming(_) => Err(TIMING_ONLY.into()),
         }
@@ -391,7 +391,7 @@ impl WorkerTask for Bert {
 
     fn import_weights(bytes: &[u8], data: &BertData) -> Result<(BertWork, String), String> {
         let config = nn::bert::train::BertTrainConfig::bert_tiny(1e-3);
-        let loaded = nn::bert::safetensors::load_bert(bytes, &config.model)
+        let loaded = nn::bert::weights::load_bert(bytes, &config.model)
             .map_err(|e| format!("That is not a BERT-tiny weights file this lab can use: {e}."))?;
         let summary = import_summary(&loaded);
         let mlm_head = loaded.mlm_head;
@@ -412,7 +412,7 @@ impl WorkerTask for Bert {
 pub const NO_WEIGHTS_IN_USE: &str = "there are no weights in use yet (load a weights file or train a model first, or start from new random weights)";
 
 /// What the learner is told about a loaded file: its size, and what it did not supply.
-fn import_summary(loaded: &nn::bert::safetensors::LoadedBert) -> String {
+fn import_summary(loaded: &nn::bert::weights::LoadedBert) -> String {
     let n_params = sim::units::thousands(loaded.model.n_params() as u64);
     let mut summary = if loaded.fresh_heads.is_empty() {
         format!(

@@ -398,6 +398,23 @@ fn the_test_sentences_are_scored_one_at_a_time_as_the_last_evaluation_scored_the
     assert!(answer.pieces.is_empty() && answer.probabilities.is_empty());
 }
 
+/// Hands the session a weights file (the learner's "Load"), as `files` beside the request.
+fn import(
+    session: &mut Session,
+    request_id: u32,
+    name: &str,
+    files: Vec<Vec<u8>>,
+) -> Vec<FromWorker> {
+    session.handle(
+        ToWorker::ImportWeights {
+            request_id,
+            name: name.into(),
+        },
+        files,
+        0.0,
+    )
+}
+
 fn ask(session: &mut Session, text: &str) -> BertAnswer {
     let out = session.handle(
         ToWorker::Query {
@@ -425,14 +442,7 @@ fn saved_weights_load_into_another_session_and_answer_the_same() {
         [FromWorker::WeightsRefused { message, .. }] if message == Bert::NO_MODEL
     ));
     let _ = start(&mut session, 1, config(1));
-    let busy = session.handle(
-        ToWorker::ImportWeights {
-            request_id: 2,
-            name: "w.safetensors".into(),
-        },
-        vec![vec![0; 8]],
-        0.0,
-    );
+    let busy = import(&mut session, 2, "w.safetensors", vec![vec![0; 8]]);
     assert!(matches!(
         busy.as_slice(),
         [FromWorker::WeightsRefused { message, .. }] if message.starts_with("A run is in progress")
@@ -455,14 +465,7 @@ fn saved_weights_load_into_another_session_and_answer_the_same() {
     assert!(bytes.len() > 4_000_000 * 4, "{} bytes", bytes.len());
 
     let mut other = loaded(16, 8);
-    let out = other.handle(
-        ToWorker::ImportWeights {
-            request_id: 4,
-            name: "mine.safetensors".into(),
-        },
-        vec![bytes.clone()],
-        0.0,
-    );
+    let out = import(&mut other, 4, "mine.safetensors", vec![bytes.clone()]);
     assert!(
         matches!(out.as_slice(), [FromWorker::WeightsLoaded { name, summary, .. }]
             if name == "mine.safetensors" && summary.starts_with("Loaded BERT-tiny weights")),
@@ -489,27 +492,13 @@ fn a_bad_weights_file_gets_a_sentence_and_the_model_in_use_stays() {
             "not a BERT-tiny weights file",
         ),
     ] {
-        let out = session.handle(
-            ToWorker::ImportWeights {
-                request_id: 1,
-                name: "bad.safetensors".into(),
-            },
-            vec![bytes],
-            0.0,
-        );
+        let out = import(&mut session, 1, "bad.safetensors", vec![bytes]);
         assert!(
             matches!(out.as_slice(), [FromWorker::WeightsRefused { message, .. }] if message.contains(part)),
             "{out:?}"
         );
     }
-    let two = session.handle(
-        ToWorker::ImportWeights {
-            request_id: 2,
-            name: "two".into(),
-        },
-        vec![vec![1], vec![2]],
-        0.0,
-    );
+    let two = import(&mut session, 2, "two", vec![vec![1], vec![2]]);
     assert!(matches!(
         two.as_slice(),
         [FromWorker::WeightsRefused { message, .. }] if message == "One file is needed; 2 arrived."
@@ -575,13 +564,11 @@ fn a_masked_lm_head_that_came_with_the_weights_fills_in_a_mask() {
         )
     };
     // Without a head: a sentence, not a guess.
-    let out = session.handle(
-        ToWorker::ImportWeights {
-            request_id: 1,
-            name: "encoder.safetensors".into(),
-        },
+    let out = import(
+        &mut session,
+        1,
+        "encoder.safetensors",
         vec![pretrained_encoder_file(7)],
-        0.0,
     );
     assert!(matches!(out.as_slice(), [FromWorker::WeightsLoaded { .. }]));
     let out = fill(&mut session, "the film was [MASK] !");
@@ -590,13 +577,11 @@ fn a_masked_lm_head_that_came_with_the_weights_fills_in_a_mask() {
         "{out:?}"
     );
     // With one: "great" (id 7 in the test vocabulary) wins at the [MASK], whatever its case.
-    let out = session.handle(
-        ToWorker::ImportWeights {
-            request_id: 3,
-            name: "pretrained.safetensors".into(),
-        },
+    let out = import(
+        &mut session,
+        3,
+        "pretrained.safetensors",
         vec![pretrained_file_with_head(7, 7)],
-        0.0,
     );
     let [FromWorker::WeightsLoaded { summary, .. }] = out.as_slice() else {
         panic!("{out:?}");
@@ -641,13 +626,11 @@ fn a_pretrained_encoder_loads_with_its_sentence_and_a_run_can_start_from_it() {
             if *message == format!("The run cannot start: {NO_WEIGHTS_IN_USE}.")),
         "{out:?}"
     );
-    let out = session.handle(
-        ToWorker::ImportWeights {
-            request_id: 1,
-            name: "bert_uncased_L-2_H-128_A-2.safetensors".into(),
-        },
+    let out = import(
+        &mut session,
+        1,
+        "bert_uncased_L-2_H-128_A-2.safetensors",
         vec![pretrained_encoder_file(7)],
-        0.0,
     );
     let [FromWorker::WeightsLoaded { summary, .. }] = out.as_slice() else {
         panic!("{out:?}");
