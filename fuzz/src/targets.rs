@@ -162,7 +162,7 @@ fn safetensors_seeds() -> Vec<Vec<u8>> {
     let config = tiny_config();
     let model = nn::bert::BertClassifier::new(&config, &mut nn::rng::rng_from_seed(1))
         .expect("a tiny model");
-    vec![bert_to_safetensors(&model)]
+    vec![bert_to_safetensors(&model, None)]
 }
 
 fn progress_seeds() -> Vec<Vec<u8>> {

@@ -37,6 +37,16 @@ pub trait RunSettings: Payload {
 
     /// Epochs the run will train.
     fn n_epochs(&self) -> usize;
+
+    /// What a finished run's status says of its last epoch ("test accuracy 98.58 %").
+    fn result(&self, last: &EpochRow) -> String {
+        test_accuracy_result(last)
+    }
+}
+
+/// "test accuracy 98.58 %": a classifier's [`RunSettings::result`].
+pub fn test_accuracy_result(last: &EpochRow) -> String {
+    format!("test accuracy {:.2} %", last.test_accuracy * 100.0)
 }
 
 /// A lab's payload types: the envelope is generic over them.
@@ -271,6 +281,22 @@ pub fn decode<M: DeserializeOwned>(text: &str) -> Result<M, DecodeError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// An epoch's row with these figures and plain others, for tests of what shows rows.
+    pub(crate) fn row(epoch: usize, test_accuracy: f32) -> EpochRow {
+        EpochRow {
+            epoch,
+            train_loss: 1.0,
+            train_accuracy: 0.5,
+            test_loss: Some(1.0),
+            test_accuracy,
+            mean_grad_norm: 1.0,
+            dominant_class: 0,
+            dominant_share: 0.1,
+            samples_per_s: 10.0,
+            confusion: vec![],
+        }
+    }
 
     /// A lab with the simplest payloads, for the generic parts' tests.
     #[derive(Clone, Debug, PartialEq)]

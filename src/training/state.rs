@@ -442,20 +442,7 @@ mod tests {
         ToyConfig { epochs }
     }
 
-    fn row(epoch: usize, test_accuracy: f32) -> EpochRow {
-        EpochRow {
-            epoch,
-            train_loss: 1.0,
-            train_accuracy: 0.5,
-            test_loss: Some(1.0),
-            test_accuracy,
-            mean_grad_norm: 1.0,
-            dominant_class: 0,
-            dominant_share: 0.1,
-            samples_per_s: 10.0,
-            confusion: vec![],
-        }
-    }
+    use crate::training::protocol::tests::row;
 
     fn ready() -> LabModel<Toy> {
         let mut model = LabModel::<Toy>::default();

@@ -45,6 +45,22 @@ pub struct SparseRowsGrad<'a> {
     pub grad: ArrayView2<'a, f32>,
 }
 
+/// The L2 norm of every gradient of a step, dense and sparse together (summed in f64).
+pub fn grad_norm(dense: &[ParamGrad<'_>], sparse: &[SparseRowsGrad<'_>]) -> f32 {
+    let square = |g: &f32| f64::from(*g) * f64::from(*g);
+    let sum_sq: f64 = dense
+        .iter()
+        .flat_map(|p| p.grad.iter())
+        .map(square)
+        .sum::<f64>()
+        + sparse
+            .iter()
+            .flat_map(|p| p.grad.iter())
+            .map(square)
+            .sum::<f64>();
+    sum_sq.sqrt() as f32
+}
+
 /// An array with entries drawn uniformly from `[-bound, bound)`.
 pub fn uniform_array<Sh, D>(shape: Sh, bound: f32, rng: &mut Rng) -> Array<f32, D>
 where

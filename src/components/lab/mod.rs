@@ -258,7 +258,7 @@ pub fn SettingsField(
 pub fn status_text<C: RunSettings>(
     run: Option<&LiveRun<C>>,
     epochs_done: usize,
-    last_accuracy: Option<f32>,
+    last: Option<&EpochRow>,
     queued: usize,
 ) -> String {
     let Some(run) = run else {
@@ -281,9 +281,9 @@ pub fn status_text<C: RunSettings>(
             (epochs_done + 1).min(n_epochs),
         ),
         RunPhase::Ended(RunOutcome::Finished) => format!(
-            "Finished run {}: test accuracy {}.",
+            "Finished run {}: {}.",
             run.run_id,
-            last_accuracy.map_or("–".into(), percent)
+            last.map_or("test accuracy –".into(), |row| run.config.result(row))
         ),
         RunPhase::Ended(RunOutcome::Cancelled) => format!(
             "Cancelled run {} after {epochs_done} of {n_epochs} epochs.",
@@ -301,11 +301,10 @@ pub fn status_text<C: RunSettings>(
 pub fn RunPanel<C: RunSettings>(lab: LabView<C>) -> impl IntoView {
     let status = move || {
         let queued = lab.queued.get();
-        let (n_done, last) = lab
-            .epochs
-            .with(|e| (e.len(), e.last().map(|r| r.test_accuracy)));
-        lab.current
-            .with(|c| status_text(c.as_ref(), n_done, last, queued))
+        lab.epochs.with(|e| {
+            lab.current
+                .with(|c| status_text(c.as_ref(), e.len(), e.last(), queued))
+        })
     };
     let fraction = move || {
         lab.current.with(|c| {
@@ -739,7 +738,7 @@ mod tests {
             status_text(
                 Some(&run(RunPhase::Ended(RunOutcome::Finished))),
                 4,
-                Some(0.9858),
+                Some(&crate::training::protocol::tests::row(4, 0.9858)),
                 0
             ),
             "Finished run 3: test accuracy 98.58 %."

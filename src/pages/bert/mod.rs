@@ -2,12 +2,14 @@
 //! labelled sentences in a Web Worker, with the settings in the URL, live curves, per-epoch
 //! test accuracy, a confusion table, the misclassified sentences, a Naive Bayes baseline on the
 //! same split, and a sentence (or the Groq example's dummy input) classified with its
-//! WordPieces and attention maps.
+//! WordPieces and attention maps; and a masked-LM run on the Brown corpus that shows BERT's
+//! pre-training objective, its head then filling in a `[MASK]`.
 //!
 //! The page owns no model: the worker (`training::bert::task`) holds the data and the run, and
 //! answers queries; the page keeps the shared lab state ([`LabHandle`]) and its form.
 
 mod panels;
+mod pretraining;
 
 pub(crate) use panels::WeightsPanel;
 
@@ -17,12 +19,13 @@ use crate::components::lab::{
     ConfusionPanel, CurvesPanel, EpochTable, LabHandle, RunPanel, RunsPanel,
 };
 use crate::route::replace_url;
-use crate::training::bert::config::{BertForm, BertRunConfig};
+use crate::training::bert::config::{BertForm, BertObjective, BertRunConfig};
 use crate::training::bert::results::to_csv;
 use crate::training::bert::task::{Bert, BertFile, BertSource, CLASSES};
 use crate::training::state::DataState;
 
 use panels::{AskPanel, BaselinePanel, BertDataPanel, BertSettingsPanel, MistakesPanel};
+use pretraining::PretrainingPanel;
 
 /// The lab's state: the shared lab handle and the settings form.
 #[derive(Clone, Copy, Debug)]
@@ -45,6 +48,14 @@ impl BertState {
         if let Ok(config) = self.form.with_untracked(BertForm::parse) {
             self.lab.start_run(config);
         }
+    }
+
+    /// Whether the lab's run (training or the last one) trains the masked-LM objective.
+    pub fn mlm_run(&self) -> bool {
+        self.lab.current.with(|c| {
+            c.as_ref()
+                .is_some_and(|r| r.config.objective == BertObjective::MaskedLm)
+        })
     }
 
     /// Puts `config` in the settings form and in the address bar, as if typed.
@@ -111,8 +122,11 @@ pub fn BertLab(
                     <RunPanel lab />
                     <CurvesPanel lab />
                     <EpochTable lab class_labels=&CLASSES items="sentences" />
-                    <BaselinePanel state />
-                    <div class="lab-pair">
+                    <PretrainingPanel state />
+                    <div hidden=move || state.mlm_run()>
+                        <BaselinePanel state />
+                    </div>
+                    <div class="lab-pair" hidden=move || state.mlm_run()>
                         <ConfusionPanel lab class_labels=&CLASSES items="sentences" class_word="label" />
                         <MistakesPanel state />
                     </div>

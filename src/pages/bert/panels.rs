@@ -52,6 +52,10 @@ pub fn BertSettingsPanel(state: BertState) -> impl IntoView {
         ("new", "new random weights (the seed)"),
         ("current", "the weights in use"),
     ];
+    let objectives = vec![
+        ("sentiment", "the sentiment classifier"),
+        ("mlm", "masked LM on the corpus (pre-training demo)"),
+    ];
     view! {
         <form
             class="lab-panel lab-form"
@@ -62,12 +66,13 @@ pub fn BertSettingsPanel(state: BertState) -> impl IntoView {
             }
         >
             <h2 class="lab-panel__title">"Settings"</h2>
-            {field(state, BertField::Batch, "Batch size", "Sentences per AdamW step, 1 to 128.", vec![])}
+            {field(state, BertField::Objective, "Train", "The classifier learns from the labelled sentences; masked LM learns to guess hidden words in the corpus text (see “Masked-LM pre-training”).", objectives)}
+            {field(state, BertField::Batch, "Batch size", "Sentences (or packed sequences) per AdamW step, 1 to 128.", vec![])}
             {field(state, BertField::Lr, "Peak learning rate", "After a 10 % warm-up, decays linearly to 0 (e.g. 0.001).", vec![])}
-            {field(state, BertField::Epochs, "Epochs", "Passes over the training sentences, 1 to 20.", vec![])}
+            {field(state, BertField::Epochs, "Epochs", "Passes over the training sentences or the corpus, 1 to 20.", vec![])}
             {field(state, BertField::Len, "Sequence length", "", lengths)}
             {field(state, BertField::Seed, "Seed", "Same seed, same settings: the same numbers.", vec![])}
-            {field(state, BertField::Train, "Training sentences", "“all”, or the first N (at least 32) for a quick run.", vec![])}
+            {field(state, BertField::Train, "Training sentences", "“all”, or the first N (at least 32) for a quick run; for masked LM, the corpus's first N.", vec![])}
             {field(state, BertField::Init, "Start from", "New weights: BERT-tiny from scratch. The weights in use: fine-tune a loaded file (a pre-trained encoder such as Google's BERT-tiny) or continue the last run.", starts)}
             <RunActions
                 prefix="bert"
@@ -236,7 +241,9 @@ pub fn BertDataPanel(state: BertState) -> impl IntoView {
                 "The sentences are the Rotten Tomatoes snippets (from Pang and Lee's review data) that "
                 "SST was built from, labelled by the sign of VADER's mean crowd rating (Hutto and Gilbert, "
                 "ICWSM 2014; near-zero ratings dropped). They are not SST-2's own labels, so figures here "
-                "are not SST-2 figures. The vocabulary is bert-base-uncased's 30,522 WordPieces. "
+                "are not SST-2 figures. The vocabulary is bert-base-uncased's 30,522 WordPieces. The "
+                "masked-LM text is a subset of the Brown Corpus (Francis and Kučera, Brown University, "
+                "1964; revised 1979), one sentence a line. "
                 <a href="public/data/README.md">"Provenance and checksums"</a>"."
             </p>
             <details class="lab-upload" data-testid="bert-upload-details">
@@ -273,7 +280,11 @@ pub fn BertDataPanel(state: BertState) -> impl IntoView {
                     </button>
                 </div>
                 <p class="lab-form__error" data-testid="bert-upload-error" role="alert">
-                    {move || error_for(None).or_else(|| error_for(Some(BertFile::Vocab)))}
+                    {move || {
+                        error_for(None)
+                            .or_else(|| error_for(Some(BertFile::Vocab)))
+                            .or_else(|| error_for(Some(BertFile::Corpus)))
+                    }}
                 </p>
             </details>
         </section>
@@ -289,7 +300,13 @@ pub fn BaselinePanel(state: BertState) -> impl IntoView {
             _ => None,
         })
     };
-    let bert = move || state.lab.epochs.with(|e| e.last().map(|r| r.test_accuracy));
+    // A masked-LM run's accuracy is of guessed words, not of sentiment labels.
+    let bert = move || {
+        if state.mlm_run() {
+            return None;
+        }
+        state.lab.epochs.with(|e| e.last().map(|r| r.test_accuracy))
+    };
     let bert_label = move || {
         let from_weights = state.lab.current.with(|c| {
             c.as_ref()
@@ -512,6 +529,9 @@ pub fn AskPanel(state: BertState) -> impl IntoView {
                 {(n_real > 64).then(|| view! { <li class="lab-pieces__more">{format!("… {} more", n_real - 64)}</li> })}
                 {(padding > 0).then(|| view! { <li class="lab-pieces__pad">{format!("[PAD] × {padding}")}</li> })}
             </ol>
+            {a.note.clone().map(|note| view! {
+                <p class="lab-warning" data-testid="bert-answer-note">{note}</p>
+            })}
             <p class="lab-answer" data-testid="bert-prediction">
                 "The model says "<strong>{CLASSES[top]}</strong>
                 {format!(
@@ -657,6 +677,7 @@ mod tests {
             naive_bayes_accuracy: 0.8,
             positive_share: 0.5,
             n_cut: vec![],
+            corpus: None,
         };
         assert_eq!(
             data_status(&DataState::Ready(info)),

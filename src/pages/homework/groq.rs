@@ -77,6 +77,7 @@ pub fn GroqSection(query: Vec<(String, String)>) -> impl IntoView {
             seed: 1,
             n_train: s.n_train,
             init: Default::default(),
+            objective: Default::default(),
             mlm_timing: None,
         })
     };

@@ -38,6 +38,10 @@ pub struct BertRunConfig {
     /// Which weights training starts from.
     #[serde(default)]
     pub init: BertInit,
+    /// What the run trains: the sentiment classifier, or the masked-LM objective on the corpus
+    /// text (then `n_train` counts the corpus's sentences).
+    #[serde(default)]
+    pub objective: BertObjective,
     /// Instead of fine-tuning: masked-LM steps timed at these batch sizes (`batch_size`,
     /// `lr`, `n_epochs` and `n_train` are then unused; `max_len` is the packed length).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,6 +57,27 @@ pub enum BertInit {
     /// The weights in use: a weights file loaded in this lab (a pre-trained encoder such as
     /// Google's BERT-tiny, or a saved fine-tune) or the last run's model.
     Current,
+}
+
+/// What a run of the lab trains.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BertObjective {
+    /// The sentiment classifier on the labelled sentences (fine-tuning).
+    #[default]
+    Sentiment,
+    /// BERT's pre-training objective on the corpus text: a demonstration, far too little text
+    /// and time to reproduce pre-training.
+    MaskedLm,
+}
+
+impl BertObjective {
+    /// The address's word.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Sentiment => "sentiment",
+            Self::MaskedLm => "mlm",
+        }
+    }
 }
 
 impl BertInit {
@@ -92,6 +117,7 @@ impl BertRunConfig {
                 &self.n_train.map_or("all".into(), |n| n.to_string()),
             ),
             (BertField::Init, self.init.key()),
+            (BertField::Objective, self.objective.key()),
         ])
     }
 }
@@ -111,7 +137,11 @@ impl RunSettings for BertRunConfig {
             );
         }
         format!(
-            "batch {} · lr {} · {} epoch{} · length {} · seed {} · {}{}",
+            "{}batch {} · lr {} · {} epoch{} · length {} · seed {} · {}{}",
+            match self.objective {
+                BertObjective::Sentiment => "",
+                BertObjective::MaskedLm => "masked LM on the corpus · ",
+            },
             self.batch_size,
             crate::training::mnist::config::format_lr(self.lr),
             self.n_epochs,
@@ -130,6 +160,19 @@ impl RunSettings for BertRunConfig {
     fn n_epochs(&self) -> usize {
         self.n_epochs
     }
+
+    /// A masked-LM run ends with its held-out loss and how often it guessed the right piece.
+    fn result(&self, last: &crate::training::protocol::EpochRow) -> String {
+        match self.objective {
+            BertObjective::Sentiment => crate::training::protocol::test_accuracy_result(last),
+            BertObjective::MaskedLm => format!(
+                "held-out masked-LM loss {}, right piece {:.1} % of the time",
+                last.test_loss
+                    .map_or("not finite".into(), |l| format!("{l:.2}")),
+                last.test_accuracy * 100.0
+            ),
+        }
+    }
 }
 
 /// A field of the BERT lab's form.
@@ -142,6 +185,7 @@ pub enum BertField {
     Seed,
     Train,
     Init,
+    Objective,
 }
 
 /// The BERT lab's settings as typed (or read from the URL).
@@ -157,6 +201,7 @@ impl LabFields for BertField {
         Self::Seed,
         Self::Train,
         Self::Init,
+        Self::Objective,
     ];
     const LAB: &'static str = "bert";
 
@@ -169,11 +214,12 @@ impl LabFields for BertField {
             Self::Seed => "seed",
             Self::Train => "train",
             Self::Init => "init",
+            Self::Objective => "objective",
         }
     }
 
     /// `cargo xtask bert`'s defaults: batch 32, lr 0.001, 2 epochs, length 64, seed 1, every
-    /// training sentence, new weights.
+    /// training sentence, new weights, the sentiment classifier.
     fn default_text(self) -> &'static str {
         match self {
             Self::Batch => "32",
@@ -183,6 +229,7 @@ impl LabFields for BertField {
             Self::Seed => "1",
             Self::Train => "all",
             Self::Init => "new",
+            Self::Objective => "sentiment",
         }
     }
 
@@ -231,6 +278,16 @@ impl LabFields for BertField {
                 )),
             },
         );
+        let objective = e.check(
+            Self::Objective,
+            match text(Self::Objective) {
+                "sentiment" | "" => Ok(BertObjective::Sentiment),
+                "mlm" => Ok(BertObjective::MaskedLm),
+                t => Err(format!(
+                    "Train: “sentiment” (the classifier) or “mlm” (masked LM on the corpus); “{t}” is neither."
+                )),
+            },
+        );
         let settings = (|| {
             Some(BertRunConfig {
                 batch_size: batch_size?,
@@ -240,6 +297,7 @@ impl LabFields for BertField {
                 seed: seed?,
                 n_train: n_train?,
                 init: init?,
+                objective: objective?,
                 mlm_timing: None,
             })
         })();
@@ -271,7 +329,7 @@ mod tests {
         let href = form.href();
         assert_eq!(
             href,
-            "#/labs/bert?batch=32&lr=0.0005&epochs=2&len=256&seed=1&train=500&init=new"
+            "#/labs/bert?batch=32&lr=0.0005&epochs=2&len=256&seed=1&train=500&init=new&objective=sentiment"
         );
         let query = crate::query::parse(href.split_once('?').unwrap().1);
         let back = BertForm::from_query(&query);
@@ -293,6 +351,7 @@ mod tests {
             (BertField::Len, "100"),
             (BertField::Train, "10"),
             (BertField::Init, "pretrained"),
+            (BertField::Objective, "nsp"),
         ]);
         let errors = form.parse().unwrap_err();
         let fields: Vec<BertField> = errors.iter().map(|e| e.field).collect();
@@ -303,7 +362,8 @@ mod tests {
                 BertField::Lr,
                 BertField::Len,
                 BertField::Train,
-                BertField::Init
+                BertField::Init,
+                BertField::Objective
             ]
         );
         assert_eq!(

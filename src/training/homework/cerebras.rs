@@ -53,6 +53,7 @@ impl CerebrasSweep {
             seed: self.seed,
             n_train: None,
             init: Default::default(),
+            objective: Default::default(),
             mlm_timing: Some(self.timing.clone()),
         }
     }

@@ -387,6 +387,7 @@ mod unit {
             attention: Vec::new(),
             test_set: None,
             fills: Vec::new(),
+            note: None,
         }
     }
 

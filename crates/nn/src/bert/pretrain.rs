@@ -102,8 +102,43 @@ pub struct MlmStep {
     pub loss: f32,
     /// Masked positions predicted.
     pub n_targets: usize,
+    /// Of which the likeliest WordPiece (before the update) was the original one.
+    pub n_correct: usize,
     /// Sentences in the batch.
     pub n_sequences: usize,
+    /// L2 norm of the step's gradients (encoder and head).
+    pub grad_norm: f32,
+}
+
+/// The masked-LM loss summed over some sentences' masked positions (see
+/// [`MlmTrainer::evaluate_chunk`]); chunks add up.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MlmEvaluation {
+    /// Σ of the cross-entropy at each masked position (nats).
+    pub loss_sum: f64,
+    /// Masked positions predicted.
+    pub n_targets: usize,
+    /// Of which the likeliest WordPiece was the original one.
+    pub n_correct: usize,
+}
+
+impl MlmEvaluation {
+    /// Adds another chunk's sums.
+    pub fn add(&mut self, other: &MlmEvaluation) {
+        self.loss_sum += other.loss_sum;
+        self.n_targets += other.n_targets;
+        self.n_correct += other.n_correct;
+    }
+
+    /// Mean loss per masked position, `None` if none was masked.
+    pub fn mean_loss(&self) -> Option<f32> {
+        (self.n_targets > 0).then(|| (self.loss_sum / self.n_targets as f64) as f32)
+    }
+
+    /// Share of masked positions predicted right (0 if none).
+    pub fn accuracy(&self) -> f32 {
+        self.n_correct as f32 / self.n_targets.max(1) as f32
+    }
 }
 
 /// A masked-LM run's whole state.
@@ -183,6 +218,37 @@ impl MlmTrainer {
         &self.head
     }
 
+    /// The run's configuration.
+    pub fn config(&self) -> &MlmTrainConfig {
+        &self.config
+    }
+
+    /// Starts from `model` (a loaded or earlier-trained encoder) instead of the seeded one, with
+    /// `head` when one came with it (otherwise the seeded head stays). Call before the first
+    /// step: the optimizer's moments are reset.
+    ///
+    /// # Errors
+    /// A model whose sizes are not this run's.
+    pub fn set_weights(
+        &mut self,
+        model: BertClassifier,
+        head: Option<MlmHead>,
+    ) -> Result<(), MlmTrainError> {
+        if model.config() != &self.config.model {
+            return Err(MlmTrainError::Data(
+                "the weights in use are not of this model's sizes",
+            ));
+        }
+        self.grads = model.zero_grads();
+        self.model = model;
+        if let Some(head) = head {
+            self.head_grads = MlmHeadGrads::zeros_like(&head);
+            self.head = head;
+        }
+        self.optimizer = AdamW::new(self.optimizer.config());
+        Ok(())
+    }
+
     /// The learning rate of the next update.
     pub fn current_lr(&self) -> f32 {
         self.optimizer.current_lr()
@@ -210,26 +276,39 @@ impl MlmTrainer {
     /// seeded by `seed` (the same positions every call, so losses before and after training
     /// compare), in batches of the run's size. `None` if no token was chosen.
     pub fn evaluate_loss(&self, sequences: &[Vec<u32>], seed: u64) -> Option<f32> {
-        let mut rng = rng_from_seed(seed);
-        let mut total = 0.0_f64;
-        let mut n_targets = 0;
-        for chunk in sequences.chunks(self.config.batch_size) {
-            let sentences: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
-            let (batch, rows) = masked_batch(&sentences, &self.tokens, &self.config, &mut rng);
-            if rows.is_empty() {
-                continue;
-            }
-            let (hidden, _) = self.model.encode(&batch, Mode::Eval, &mut rng);
-            let picked = hidden.select(Axis(0), &rows.iter().map(|&(r, _)| r).collect::<Vec<_>>());
-            let (logits, _) = self
-                .head
-                .forward(picked.view(), &self.model.embeddings.word);
-            let labels: Vec<u32> = rows.iter().map(|&(_, id)| id).collect();
-            let (loss, _) = vocabulary_cross_entropy(logits.view(), &labels);
-            total += f64::from(loss) * rows.len() as f64;
-            n_targets += rows.len();
+        let mut total = MlmEvaluation::default();
+        for (idx, chunk) in sequences.chunks(self.config.batch_size).enumerate() {
+            total.add(&self.evaluate_chunk(chunk, seed.wrapping_add(idx as u64)));
         }
-        (n_targets > 0).then(|| (total / n_targets as f64) as f32)
+        total.mean_loss()
+    }
+
+    /// The masked-LM loss of `sequences` as one batch in [`Mode::Eval`], masked with a
+    /// generator seeded by `seed` (the same positions every call): a bounded piece of an
+    /// evaluation that a caller spreads over several calls.
+    pub fn evaluate_chunk(&self, sequences: &[Vec<u32>], seed: u64) -> MlmEvaluation {
+        let mut rng = rng_from_seed(seed);
+        let sentences: Vec<&[u32]> = sequences.iter().map(Vec::as_slice).collect();
+        if sentences.is_empty() {
+            return MlmEvaluation::default();
+        }
+        let (batch, rows) = masked_batch(&sentences, &self.tokens, &self.config, &mut rng);
+        if rows.is_empty() {
+            return MlmEvaluation::default();
+        }
+        let (hidden, _) = self.model.encode(&batch, Mode::Eval, &mut rng);
+        let picked = hidden.select(Axis(0), &rows.iter().map(|&(r, _)| r).collect::<Vec<_>>());
+        let (logits, _) = self
+            .head
+            .forward(picked.view(), &self.model.embeddings.word);
+        let labels: Vec<u32> = rows.iter().map(|&(_, id)| id).collect();
+        let n_correct = count_correct(logits.view(), &labels);
+        let (loss, _) = vocabulary_cross_entropy(logits.view(), &labels);
+        MlmEvaluation {
+            loss_sum: f64::from(loss) * rows.len() as f64,
+            n_targets: rows.len(),
+            n_correct,
+        }
     }
 
     /// Masks the next batch, computes the loss and gradients, and takes one AdamW step. A batch
@@ -241,7 +320,9 @@ impl MlmTrainer {
             return MlmStep {
                 loss: 0.0,
                 n_targets: 0,
+                n_correct: 0,
                 n_sequences,
+                grad_norm: 0.0,
             };
         }
         let (hidden, cache) = self.model.encode(&batch, Mode::Train, &mut self.rng);
@@ -250,6 +331,7 @@ impl MlmTrainer {
             .head
             .forward(picked.view(), &self.model.embeddings.word);
         let labels: Vec<u32> = rows.iter().map(|&(_, id)| id).collect();
+        let n_correct = count_correct(logits.view(), &labels);
         let (loss, dlogits) = vocabulary_cross_entropy(logits.view(), &labels);
         self.model.clear_grads(&mut self.grads);
         self.head_grads.fill_zero();
@@ -269,11 +351,14 @@ impl MlmTrainer {
             .backward_encoder(&cache, d_hidden, &mut self.grads);
         let (mut dense, sparse) = self.model.all_params_and_grads(&self.grads);
         dense.extend(self.head.params_and_grads(&self.head_grads));
+        let grad_norm = crate::param::grad_norm(&dense, &sparse);
         self.optimizer.step(dense, sparse);
         MlmStep {
             loss,
             n_targets: rows.len(),
+            n_correct,
             n_sequences,
+            grad_norm,
         }
     }
 }
@@ -407,6 +492,28 @@ fn masked_batch(
     (batch, rows)
 }
 
+/// How many rows of `logits` have their largest value at the row's label (the first largest
+/// on a tie).
+///
+/// # Shapes
+/// `logits`: `[m, vocab]`, `labels`: `[m]`
+fn count_correct(logits: ArrayView2<'_, f32>, labels: &[u32]) -> usize {
+    logits
+        .rows()
+        .into_iter()
+        .zip(labels)
+        .filter(|(row, label)| {
+            let mut best = 0;
+            for (idx, &v) in row.iter().enumerate() {
+                if v > row[best] {
+                    best = idx;
+                }
+            }
+            best == **label as usize
+        })
+        .count()
+}
+
 /// Mean cross-entropy of `logits` against vocabulary ids, and its gradient (divided by `m`).
 ///
 /// # Shapes
@@ -469,6 +576,82 @@ mod tests {
         assert!((loss - want).abs() < 1e-6, "{loss} vs {want}");
         assert!((d.sum()).abs() < 1e-6, "each row's gradient sums to 0");
         assert!((d[(1, 2)] - 0.5 * (1.0 / 3.0 - 1.0)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_row_is_correct_when_its_label_holds_the_largest_logit() {
+        let logits = ndarray::array![[1.0_f32, 2.0, 0.5], [3.0, 3.0, 0.0], [0.0, 0.0, 9.0]];
+        // Row 1 ties: the first largest (0) counts.
+        assert_eq!(count_correct(logits.view(), &[1, 0, 0]), 2);
+        assert_eq!(count_correct(logits.view(), &[0, 1, 2]), 1);
+    }
+
+    fn small_trainer(seed: u64) -> MlmTrainer {
+        let model = BertConfig {
+            vocab_size: 1_100,
+            hidden: 16,
+            intermediate: 32,
+            n_heads: 2,
+            n_layers: 1,
+            max_positions: 16,
+            ..BertConfig::bert_tiny()
+        };
+        let sequences: Vec<Vec<u32>> = (0..24)
+            .map(|i| {
+                let mut s = vec![101];
+                s.extend((0..10).map(|j| 999 + ((i * 7 + j * 3) % 90) as u32));
+                s.push(102);
+                s
+            })
+            .collect();
+        let config = MlmTrainConfig {
+            model,
+            seed,
+            ..MlmTrainConfig::bert_tiny(5e-3, 30, 8)
+        };
+        MlmTrainer::new(config, MlmTokens::bert_base_uncased(), sequences).unwrap()
+    }
+
+    #[test]
+    fn an_evaluation_in_chunks_adds_up_to_the_whole_and_counts_its_hits() {
+        let mut trainer = small_trainer(2);
+        let held_out: Vec<Vec<u32>> = trainer.sequences[..12].to_vec();
+        for _ in 0..20 {
+            let step = trainer.step();
+            assert!(step.n_correct <= step.n_targets);
+            assert!(step.grad_norm > 0.0 && step.grad_norm.is_finite());
+        }
+        let mut total = MlmEvaluation::default();
+        for (idx, chunk) in held_out.chunks(8).enumerate() {
+            total.add(&trainer.evaluate_chunk(chunk, 7 + idx as u64));
+        }
+        let whole = trainer.evaluate_loss(&held_out, 7).unwrap();
+        assert!((total.mean_loss().unwrap() - whole).abs() < 1e-6);
+        assert!(total.n_correct <= total.n_targets && total.n_targets > 0);
+        assert_eq!(trainer.evaluate_chunk(&[], 1), MlmEvaluation::default());
+        assert_eq!(MlmEvaluation::default().mean_loss(), None);
+    }
+
+    #[test]
+    fn a_run_can_start_from_given_weights_of_its_sizes_only() {
+        let mut trained = small_trainer(3);
+        for _ in 0..5 {
+            trained.step();
+        }
+        let mut fresh = small_trainer(4);
+        fresh
+            .set_weights(trained.model().clone(), Some(trained.head().clone()))
+            .unwrap();
+        assert_eq!(fresh.model(), trained.model());
+        assert_eq!(fresh.head(), trained.head());
+        let mut rng = rng_from_seed(1);
+        let other = BertClassifier::new(&BertConfig::bert_tiny(), &mut rng).unwrap();
+        assert!(fresh.set_weights(other, None).is_err());
+        assert_eq!(
+            fresh.model(),
+            trained.model(),
+            "a refused model changes nothing"
+        );
     }
 
     #[test]

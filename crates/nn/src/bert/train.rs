@@ -309,19 +309,8 @@ impl BertTrainer {
             return BatchOutcome::Stopped(self.status);
         };
         let (dense, sparse) = self.model.all_params_and_grads(&self.grads);
-        let square = |g: &f32| f64::from(*g) * f64::from(*g);
-        let sum_sq: f64 = dense
-            .iter()
-            .flat_map(|p| p.grad.iter())
-            .map(square)
-            .sum::<f64>()
-            + sparse
-                .iter()
-                .flat_map(|p| p.grad.iter())
-                .map(square)
-                .sum::<f64>();
+        let grad_norm = crate::param::grad_norm(&dense, &sparse);
         self.optimizer.step(dense, sparse);
-        let grad_norm = sum_sq.sqrt() as f32;
         let PendingBatch {
             n_samples,
             n_correct,

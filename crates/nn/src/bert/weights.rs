@@ -89,12 +89,33 @@ pub fn bert_tensors(model: &BertClassifier) -> Vec<(String, Vec<usize>, Vec<f32>
     all
 }
 
-/// `model` as a safetensors file with HF names and `{"format": "pt"}` metadata.
-pub fn bert_to_safetensors(model: &BertClassifier) -> Vec<u8> {
-    write(
-        &bert_tensors(model),
-        &[("format", "pt"), ("model", "bert-tiny")],
-    )
+/// `model` (and its masked-LM head, when it has one) as a safetensors file with HF names
+/// and `{"format": "pt"}` metadata. The head's decoder is tied to the word embeddings, so,
+/// as in Hugging Face's own files, only its bias is stored beside the transform.
+pub fn bert_to_safetensors(model: &BertClassifier, mlm_head: Option<&MlmHead>) -> Vec<u8> {
+    let mut tensors = bert_tensors(model);
+    if let Some(head) = mlm_head {
+        tensors.extend(mlm_head_tensors(head));
+    }
+    write(&tensors, &[("format", "pt"), ("model", "bert-tiny")])
+}
+
+/// The masked-LM head's tensors under [`MLM_NAMES`], HF layout.
+pub fn mlm_head_tensors(head: &MlmHead) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+    let w = head.transform.w.t();
+    let vector = |a: &Array1<f32>| (vec![a.len()], a.to_vec());
+    let parts = [
+        (w.shape().to_vec(), w.iter().copied().collect()),
+        vector(&head.transform.b),
+        vector(&head.norm.gamma),
+        vector(&head.norm.beta),
+        vector(&head.bias),
+    ];
+    MLM_NAMES
+        .iter()
+        .zip(parts)
+        .map(|(name, (shape, values))| ((*name).to_string(), shape, values))
+        .collect()
 }
 
 /// A model of `config`'s sizes with the weights of a safetensors file.
@@ -374,7 +395,7 @@ mod tests {
     #[test]
     fn a_round_trip_gives_identical_predictions_and_hf_names() {
         let model = BertClassifier::new(&small(), &mut rng_from_seed(3)).unwrap();
-        let bytes = bert_to_safetensors(&model);
+        let bytes = bert_to_safetensors(&model, None);
         let file = SafeTensors::parse(&bytes).unwrap();
         assert_eq!(file.metadata.get("format").map(String::as_str), Some("pt"));
         // HF layout: `[out, in]`.
@@ -391,9 +412,32 @@ mod tests {
     }
 
     #[test]
+    fn a_masked_lm_head_is_saved_with_the_model_and_loads_back_the_same() {
+        let mut rng = rng_from_seed(4);
+        let model = BertClassifier::new(&small(), &mut rng).unwrap();
+        let mut head = MlmHead::new(&small(), &mut rng);
+        head.bias
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = i as f32 * 0.01);
+        head.norm.gamma.fill(0.9);
+        let bytes = bert_to_safetensors(&model, Some(&head));
+        let file = SafeTensors::parse(&bytes).unwrap();
+        assert_eq!(file.tensors.len(), 5 + 16 * 2 + 4 + 5);
+        assert_eq!(
+            file.tensors["cls.predictions.transform.dense.weight"].shape,
+            vec![8, 8]
+        );
+        let loaded = load_bert(&bytes, &small()).unwrap();
+        assert_eq!(loaded.model, model);
+        assert_eq!(loaded.mlm_head, Some(head));
+        assert!(loaded.ignored.is_empty() && loaded.fresh_heads.is_empty());
+    }
+
+    #[test]
     fn bad_files_get_a_sentence() {
         let model = BertClassifier::new(&small(), &mut rng_from_seed(3)).unwrap();
-        let good = bert_to_safetensors(&model);
+        let good = bert_to_safetensors(&model, None);
         let load = |bytes: &[u8]| bert_from_safetensors(bytes, &small()).unwrap_err();
         assert!(matches!(load(&good[..5]), SafetensorsError::Truncated(_)));
         assert!(matches!(

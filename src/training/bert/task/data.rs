@@ -6,7 +6,7 @@ use nn::bert::train::{EncodedExample, frame_examples, unigrams};
 use nn::text_data::{LabelledSentence, read_labelled_tsv};
 use nn::tokenizer::WordPiece;
 
-use super::{BertFile, N_CLASSES};
+use super::{BertFile, CorpusInfo, N_CLASSES};
 
 /// Labelled sentences with their WordPiece ids.
 #[derive(Clone, Debug)]
@@ -52,18 +52,124 @@ pub struct BertData {
     pub train: TokenizedSet,
     pub test: TokenizedSet,
     pub naive_bayes_accuracy: f32,
+    /// The masked-LM text, when it came.
+    pub corpus: Option<Corpus>,
 }
 
-/// Reads the vocabulary and the two TSV files (raw or gzip).
+/// Every this-many-th line of the corpus is held out (the rest is trained on): the held-out
+/// lines come from every part of the text, not one genre at its end.
+pub const HELD_OUT_EVERY: usize = 10;
+
+/// The masked-LM text, tokenized (WordPiece ids of each line, no `[CLS]`/`[SEP]`).
+#[derive(Clone, Debug)]
+pub struct Corpus {
+    pub train: Vec<Vec<u32>>,
+    pub held_out: Vec<Vec<u32>>,
+    pub info: CorpusInfo,
+}
+
+impl Corpus {
+    /// Reads plain text, one sentence a line (blank lines skipped).
+    ///
+    /// # Errors
+    /// Text that is not UTF-8, or too few lines to hold some back.
+    pub fn read(tokenizer: &WordPiece, bytes: &[u8]) -> Result<Self, String> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| "The corpus text is not UTF-8 text.".to_string())?;
+        let lines: Vec<Vec<u32>> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| tokenizer.token_ids(l))
+            .filter(|ids| !ids.is_empty())
+            .collect();
+        if lines.len() < HELD_OUT_EVERY {
+            return Err(format!(
+                "The corpus text has {} sentences; a masked-LM run needs at least {HELD_OUT_EVERY}, one of them held out.",
+                lines.len()
+            ));
+        }
+        let (mut train, mut held_out) = (Vec::new(), Vec::new());
+        for (idx, ids) in lines.into_iter().enumerate() {
+            if idx % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 {
+                held_out.push(ids);
+            } else {
+                train.push(ids);
+            }
+        }
+        let info = unigram_info(tokenizer, &train, &held_out);
+        Ok(Self {
+            train,
+            held_out,
+            info,
+        })
+    }
+}
+
+/// What knowing only the training part's WordPiece frequencies scores on the held-out part,
+/// over the positions a masked-LM run may choose (special tokens never are).
+fn unigram_info(tokenizer: &WordPiece, train: &[Vec<u32>], held_out: &[Vec<u32>]) -> CorpusInfo {
+    let vocab = tokenizer.vocab_size();
+    let special = [
+        tokenizer.pad_id,
+        tokenizer.unk_id,
+        tokenizer.cls_id,
+        tokenizer.sep_id,
+        tokenizer.mask_id,
+    ];
+    let ordinary = |ids: &[Vec<u32>]| -> Vec<usize> {
+        ids.iter()
+            .flatten()
+            .filter(|id| !special.contains(id))
+            .map(|&id| id as usize)
+            .filter(|&id| id < vocab)
+            .collect()
+    };
+    let mut counts = vec![0_u64; vocab];
+    let train_tokens = ordinary(train);
+    for &id in &train_tokens {
+        counts[id] += 1;
+    }
+    let top = (0..vocab)
+        .max_by_key(|&id| (counts[id], std::cmp::Reverse(id)))
+        .unwrap_or(0);
+    let held = ordinary(held_out);
+    let denominator = (train_tokens.len() + vocab) as f64;
+    let loss_sum: f64 = held
+        .iter()
+        .map(|&id| -((counts[id] + 1) as f64 / denominator).ln())
+        .sum();
+    let n_held = held.len().max(1) as f64;
+    CorpusInfo {
+        n_train_sentences: train.len(),
+        n_train_tokens: train.iter().map(Vec::len).sum(),
+        n_held_out_sentences: held_out.len(),
+        unigram_loss: (loss_sum / n_held) as f32,
+        top_piece: tokenizer
+            .id_to_token(top as u32)
+            .unwrap_or("[UNK]")
+            .to_string(),
+        top_piece_share: (held.iter().filter(|&&id| id == top).count() as f64 / n_held) as f32,
+    }
+}
+
+/// Reads the vocabulary, the two TSV files (raw or gzip) and, when a fourth file comes, the
+/// masked-LM text.
 ///
 /// # Errors
 /// The file at fault and a sentence naming the line.
 pub fn load_data(files: &[Vec<u8>]) -> Result<BertData, (Option<BertFile>, String)> {
-    let [vocab, train, test] = files else {
-        return Err((
-            None,
-            format!("Three files are needed; {} arrived.", files.len()),
-        ));
+    let (vocab, train, test, corpus) = match files {
+        [vocab, train, test] => (vocab, train, test, None),
+        [vocab, train, test, corpus] => (vocab, train, test, Some(corpus)),
+        _ => {
+            return Err((
+                None,
+                format!(
+                    "Three files are needed (a fourth, the corpus text, may follow); {} arrived.",
+                    files.len()
+                ),
+            ));
+        }
     };
     let vocab = std::str::from_utf8(vocab).map_err(|_| {
         (
@@ -101,11 +207,15 @@ pub fn load_data(files: &[Vec<u8>]) -> Result<BertData, (Option<BertFile>, Strin
         1.0,
     );
     let naive_bayes_accuracy = nb.accuracy(test_examples.iter().map(unigrams));
+    let corpus = corpus
+        .map(|bytes| Corpus::read(&tokenizer, bytes).map_err(|e| (Some(BertFile::Corpus), e)))
+        .transpose()?;
     Ok(BertData {
         tokenizer,
         train,
         test,
         naive_bayes_accuracy,
+        corpus,
     })
 }
 

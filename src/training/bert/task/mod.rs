@@ -9,17 +9,19 @@
 
 mod data;
 mod finetune;
+mod mlm;
 mod query;
 
 use nn::bert::train::BertTrainer;
 use serde::{Deserialize, Serialize};
 
-use super::config::{BertInit, BertRunConfig};
+use super::config::{BertInit, BertObjective, BertRunConfig};
 use super::timing::{BatchTiming, MlmTimingRun, pack_sequences};
 use crate::training::protocol::{LabTask, RunStarted};
 use crate::training::session::{Step, WorkerTask};
-pub use data::{BertData, TokenizedSet, load_data};
+pub use data::{BertData, Corpus, HELD_OUT_EVERY, TokenizedSet, load_data};
 pub use finetune::BertRun;
+pub use mlm::{MAX_HELD_OUT, MlmRun, NO_CORPUS};
 pub use query::{answer, test_set_answer};
 
 /// Test sentences per evaluation step.
@@ -45,18 +47,21 @@ pub type ToWorker = crate::training::protocol::ToWorker<Bert>;
 /// The BERT lab's messages.
 pub type FromWorker = crate::training::protocol::FromWorker<Bert>;
 
-/// One of the three files a dataset is made of, in the order they travel.
+/// One of the files a dataset is made of, in the order they travel: the vocabulary, the
+/// labelled sentences, and the plain text of the masked-LM runs (optional: without it the
+/// lab fine-tunes only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BertFile {
     Vocab,
     Train,
     Test,
+    Corpus,
 }
 
 impl BertFile {
     /// The order of the buffers that go with a `LoadData` message.
-    pub const ALL: [BertFile; 3] = [Self::Vocab, Self::Train, Self::Test];
+    pub const ALL: [BertFile; 4] = [Self::Vocab, Self::Train, Self::Test, Self::Corpus];
 
     /// The bundled file's name under `public/data/`.
     pub fn bundled_name(self) -> &'static str {
@@ -64,6 +69,7 @@ impl BertFile {
             Self::Vocab => "bert-base-uncased-vocab.txt",
             Self::Train => "sentiment-train.tsv.gz",
             Self::Test => "sentiment-test.tsv.gz",
+            Self::Corpus => "brown-subset.txt",
         }
     }
 
@@ -73,6 +79,7 @@ impl BertFile {
             Self::Vocab => "The vocabulary",
             Self::Train => "The training sentences",
             Self::Test => "The test sentences",
+            Self::Corpus => "The corpus text",
         }
     }
 
@@ -82,6 +89,7 @@ impl BertFile {
             Self::Vocab => "vocab",
             Self::Train => "train",
             Self::Test => "test",
+            Self::Corpus => "corpus",
         }
     }
 }
@@ -113,6 +121,29 @@ pub struct BertDataInfo {
     /// Training sentences longer than each of [`LENGTHS`](super::config::LENGTHS) (with
     /// `[CLS]` and `[SEP]`): what truncation cuts.
     pub n_cut: Vec<(usize, usize)>,
+    /// The masked-LM runs' text, when one was loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corpus: Option<CorpusInfo>,
+}
+
+/// The masked-LM text: its split, and what knowing only WordPiece frequencies scores on its
+/// held-out part (the bar a masked-LM run must pass to show it uses the context).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CorpusInfo {
+    /// Lines (sentences) a run may train on.
+    pub n_train_sentences: usize,
+    /// Their WordPieces.
+    pub n_train_tokens: usize,
+    /// Lines held out for the evaluation after each epoch.
+    pub n_held_out_sentences: usize,
+    /// Cross-entropy (nats) of the held-out WordPieces under the training part's frequencies
+    /// (add-one smoothed over the vocabulary): a masked-LM loss that ignores the context.
+    pub unigram_loss: f32,
+    /// The training part's commonest WordPiece…
+    pub top_piece: String,
+    /// …and its share of the held-out WordPieces: the masked-token accuracy of always
+    /// guessing it.
+    pub top_piece_share: f32,
 }
 
 /// A test sentence the model got wrong.
@@ -205,6 +236,10 @@ pub struct BertAnswer {
     /// A [`BertQuery::FillMask`]'s guesses, one per `[MASK]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fills: Vec<MaskFill>,
+    /// What the learner should know about the weights that answered (after a masked-LM run:
+    /// the classifier on top was never trained).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl LabTask for Bert {
@@ -227,12 +262,29 @@ impl LabTask for Bert {
     }
 }
 
-/// What the BERT worker runs: fine-tuning, or a masked-LM timing sweep.
+/// What the BERT worker runs: fine-tuning, a masked-LM run on the corpus, or a masked-LM
+/// timing sweep.
 #[derive(Clone, Debug)]
 pub enum BertWork {
     FineTune(Box<BertRun>),
+    MaskedLm(Box<MlmRun>),
     MlmTiming(Box<MlmTimingRun>),
 }
+
+impl BertWork {
+    /// The weights a run from "the weights in use" starts from: the encoder (with its pooler
+    /// and classifier) and the masked-LM head when there is one. A timing sweep has none.
+    fn weights(&self) -> Option<(&nn::bert::BertClassifier, Option<&nn::bert::MlmHead>)> {
+        match self {
+            Self::FineTune(run) => Some((run.model(), run.mlm_head())),
+            Self::MaskedLm(run) => Some((run.model(), Some(run.head()))),
+            Self::MlmTiming(_) => None,
+        }
+    }
+}
+
+/// What an answer from a masked-LM run's weights says about its sentiment figures.
+pub const CLASSIFIER_UNTRAINED: &str = "These weights come from a masked-LM run: the encoder has learnt from the corpus, but the sentiment classifier on top of it has never been trained, so P(negative) and P(positive) mean nothing yet. To train it, choose “Train: the sentiment classifier” and “Start from: the weights in use”.";
 
 /// What a timing sweep answers when asked to classify.
 const TIMING_ONLY: &str = "This run times masked-LM steps; it has no classifier to ask.";
@@ -269,6 +321,7 @@ impl WorkerTask for Bert {
                     (len, n)
                 })
                 .collect(),
+            corpus: data.corpus.as_ref().map(|c| c.info.clone()),
         }
     }
 
@@ -295,6 +348,18 @@ impl WorkerTask for Bert {
             };
             return Ok((BertWork::MlmTiming(Box::new(run)), started));
         }
+        let in_use = match config.init {
+            BertInit::New => None,
+            BertInit::Current => Some(
+                previous
+                    .and_then(BertWork::weights)
+                    .ok_or(NO_WEIGHTS_IN_USE)?,
+            ),
+        };
+        if config.objective == BertObjective::MaskedLm {
+            let (run, started) = MlmRun::new(config, data, in_use)?;
+            return Ok((BertWork::MaskedLm(Box::new(run)), started));
+        }
         let train = data
             .train
             .examples(&data.tokenizer, config.max_len, config.n_train);
@@ -303,14 +368,9 @@ impl WorkerTask for Bert {
         let mut trainer =
             BertTrainer::new(config.train_config(), train).map_err(|e| e.to_string())?;
         let mut mlm_head = None;
-        if config.init == BertInit::Current {
-            match previous {
-                Some(BertWork::FineTune(run)) => {
-                    trainer.set_model(run.model().clone());
-                    mlm_head = run.mlm_head().cloned();
-                }
-                _ => return Err(NO_WEIGHTS_IN_USE.into()),
-            }
+        if let Some((model, head)) = in_use {
+            trainer.set_model(model.clone());
+            mlm_head = head.cloned();
         }
         let started = RunStarted {
             n_batches_per_epoch: trainer.n_batches_per_epoch(),
@@ -328,6 +388,7 @@ impl WorkerTask for Bert {
     fn step(work: &mut BertWork, data: &BertData) -> Step {
         match work {
             BertWork::FineTune(run) => run.step(data),
+            BertWork::MaskedLm(run) => run.step(),
             BertWork::MlmTiming(run) => run.step(),
         }
     }
@@ -344,6 +405,7 @@ impl WorkerTask for Bert {
                 mistakes: run.take_mistakes(),
                 timings: Vec::new(),
             },
+            BertWork::MaskedLm(_) => BertReport::default(),
             BertWork::MlmTiming(run) => BertReport {
                 mistakes: SentenceMistakes::default(),
                 timings: run.timings().to_vec(),
@@ -353,7 +415,7 @@ impl WorkerTask for Bert {
 
     fn interim_report(work: &mut BertWork) -> Option<BertReport> {
         match work {
-            BertWork::FineTune(_) => None,
+            BertWork::FineTune(_) | BertWork::MaskedLm(_) => None,
             BertWork::MlmTiming(run) => run.fresh_timings().map(|timings| BertReport {
                 mistakes: SentenceMistakes::default(),
                 timings,
@@ -375,6 +437,22 @@ impl WorkerTask for Bert {
                     run.max_len(),
                 )
             }
+            BertWork::MaskedLm(run) => {
+                let mut answer = match *query {
+                    BertQuery::TestSet { max_len, n } => {
+                        test_set_answer(run.model(), data, max_len, n)
+                    }
+                    _ => answer(
+                        run.model(),
+                        Some(run.head()),
+                        &data.tokenizer,
+                        query,
+                        run.max_len(),
+                    )?,
+                };
+                answer.note = Some(CLASSIFIER_UNTRAINED.into());
+                Ok(answer)
+            }
             BertWork::MlmTiming(_) => Err(TIMING_ONLY.into()),
         }
     }
@@ -383,7 +461,11 @@ impl WorkerTask for Bert {
         match work {
             BertWork::FineTune(run) => Ok((
                 WEIGHTS_FILE_NAME.into(),
-                nn::bert::weights::bert_to_safetensors(run.model()),
+                nn::bert::weights::bert_to_safetensors(run.model(), run.mlm_head()),
+            )),
+            BertWork::MaskedLm(run) => Ok((
+                MLM_WEIGHTS_FILE_NAME.into(),
+                nn::bert::weights::bert_to_safetensors(run.model(), Some(run.head())),
             )),
             BertWork::MlmTiming(_) => Err(TIMING_ONLY.into()),
         }
@@ -462,6 +544,10 @@ fn head_names(names: &[String]) -> String {
 
 /// The name of a saved weights file.
 pub const WEIGHTS_FILE_NAME: &str = "bert-tiny-sentiment.safetensors";
+/// The name of a masked-LM run's weights file (encoder and masked-LM head).
+pub const MLM_WEIGHTS_FILE_NAME: &str = "bert-tiny-mlm.safetensors";
 
+#[cfg(test)]
+mod mlm_tests;
 #[cfg(test)]
 mod tests;

@@ -49,6 +49,7 @@ pub fn test_set_answer(
         attention: Vec::new(),
         test_set: Some(score),
         fills: Vec::new(),
+        note: None,
     }
 }
 
@@ -176,11 +177,12 @@ pub fn answer(
         attention,
         test_set: None,
         fills,
+        note: None,
     })
 }
 
 /// Why a fill-in query has no answer without a masked-LM head.
-pub const NO_MLM_HEAD: &str = "The weights in use have no masked-LM head to guess a [MASK] with: load a pre-trained BERT-tiny that has one (Google's bert_uncased_L-2_H-128_A-2 keeps its cls.predictions tensors). A classifier fine-tuned here has none.";
+pub const NO_MLM_HEAD: &str = "The weights in use have no masked-LM head to guess a [MASK] with: load a pre-trained BERT-tiny that has one (Google's bert_uncased_L-2_H-128_A-2 keeps its cls.predictions tensors). Or train one here: choose “Train: masked LM on the corpus”.";
 
 /// Why a fill-in query without `[MASK]` has no answer.
 pub const NO_MASK_WRITTEN: &str =

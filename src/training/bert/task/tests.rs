@@ -67,6 +67,7 @@ fn config(epochs: usize) -> BertRunConfig {
         seed: 1,
         n_train: None,
         init: Default::default(),
+        objective: Default::default(),
         mlm_timing: None,
     }
 }
