@@ -345,15 +345,11 @@ impl StepSummary {
 #[derive(Clone, Debug)]
 pub struct Replica {
     config: DataParallelConfig,
-    worker_idx: usize,
+    schedule: ShardSchedule,
     network: Network,
     grads: NetworkGrads,
     optimizer: Optimizer,
-    order_rng: Rng,
-    order: Vec<usize>,
     train: Dataset,
-    step_idx: usize,
-    pending: bool,
     n_params: usize,
 }
 
@@ -391,15 +387,18 @@ impl Replica {
         let grads = network.zero_grads();
         Ok(Self {
             optimizer: Optimizer::new(config.train.optimizer),
-            order_rng: rng_from_seed(config.train.seed ^ ORDER_SEED_MIX),
-            order: (0..train.len()).collect(),
+            schedule: ShardSchedule::new(
+                config.train.seed,
+                train.len(),
+                config.train.batch_size,
+                config.n_workers,
+                worker_idx,
+                config.n_steps,
+            ),
             config: config.clone(),
-            worker_idx,
             network,
             grads,
             train,
-            step_idx: 0,
-            pending: false,
             n_params,
         })
     }
@@ -411,12 +410,12 @@ impl Replica {
 
     /// The next step to compute.
     pub fn step_idx(&self) -> usize {
-        self.step_idx
+        self.schedule.step_idx
     }
 
     /// Whether every step has been applied.
     pub fn is_finished(&self) -> bool {
-        self.step_idx >= self.config.n_steps
+        self.schedule.is_finished()
     }
 
     /// The model.
@@ -464,26 +463,12 @@ impl Replica {
 
     /// Forward and backward on this replica's shard, the gradients left in `self.grads`.
     fn compute_shard(&mut self) -> Result<ShardResult, DataParallelError> {
-        if self.pending || self.is_finished() {
-            return Err(DataParallelError::OutOfOrder {
-                worker_idx: self.worker_idx,
-                found: self.step_idx + usize::from(self.pending),
-                expected: self.step_idx,
-            });
-        }
-        let batch_size = self.config.train.batch_size;
-        let n_batches = self.config.n_batches_per_epoch(self.train.len());
-        let batch_idx = self.step_idx % n_batches;
-        if batch_idx == 0 {
-            shuffle(&mut self.order, &mut self.order_rng);
-        }
-        let start = batch_idx * batch_size;
-        let end = (start + batch_size).min(self.train.len());
-        let shard = shard_range(end - start, self.config.n_workers, self.worker_idx);
-        let indices = &self.order[start + shard.start..start + shard.end];
+        let step_idx = self.schedule.step_idx;
+        let (batch, shard) = self.schedule.begin_step()?;
+        let indices = &batch[shard];
         self.grads.fill_zero();
         let mut result = ShardResult {
-            step_idx: self.step_idx,
+            step_idx,
             n_samples: indices.len(),
             loss: 0.0,
             n_correct: 0,
@@ -499,16 +484,8 @@ impl Replica {
             self.network
                 .backward(&cache, loss.dlogits.view(), &mut self.grads);
             result.loss = loss.loss;
-            result.n_correct = logits
-                .rows()
-                .into_iter()
-                .zip(&labels)
-                .filter(|(row, label)| {
-                    crate::train::argmax(row.iter().copied()) == usize::from(**label)
-                })
-                .count();
+            result.n_correct = count_correct(logits.view(), &labels);
         }
-        self.pending = true;
         Ok(result)
     }
 
@@ -563,13 +540,7 @@ impl Replica {
 
     /// The checks before an apply: a pending step, this one, and a buffer of the model's size.
     fn check_apply(&self, step_idx: usize, n_values: usize) -> Result<(), DataParallelError> {
-        if !self.pending || step_idx != self.step_idx {
-            return Err(DataParallelError::OutOfOrder {
-                worker_idx: self.worker_idx,
-                found: step_idx,
-                expected: self.step_idx,
-            });
-        }
+        self.schedule.check_apply(step_idx)?;
         if n_values != self.n_params {
             return Err(DataParallelError::GradientLength {
                 found: n_values,
@@ -583,8 +554,7 @@ impl Replica {
     fn optimizer_step(&mut self) -> Result<(), DataParallelError> {
         let params = self.network.params_and_grads(&self.grads);
         self.optimizer.step(params);
-        self.pending = false;
-        self.step_idx += 1;
+        self.schedule.end_step();
         Ok(())
     }
 
@@ -630,6 +600,110 @@ impl Replica {
 
 /// Mixed into the seed for the batch order, so the order does not replay the weights' draws.
 const ORDER_SEED_MIX: u64 = 0x5eed_0dd5_da7a_0001;
+
+/// What every replica does the same way whatever its model: the batch order all replicas
+/// share (shuffled from the seed at each epoch's start), this replica's shard of each global
+/// batch, and the step bookkeeping (compute, then apply, in order), so that another model's
+/// replica can hold one beside [`Replica`].
+#[derive(Clone, Debug)]
+struct ShardSchedule {
+    n_workers: usize,
+    worker_idx: usize,
+    batch_size: usize,
+    n_steps: usize,
+    order_rng: Rng,
+    order: Vec<usize>,
+    step_idx: usize,
+    pending: bool,
+}
+
+impl ShardSchedule {
+    /// The schedule of replica `worker_idx` over `n_train` samples (settings already checked).
+    fn new(
+        seed: u64,
+        n_train: usize,
+        batch_size: usize,
+        n_workers: usize,
+        worker_idx: usize,
+        n_steps: usize,
+    ) -> Self {
+        Self {
+            n_workers,
+            worker_idx,
+            batch_size,
+            n_steps,
+            order_rng: rng_from_seed(seed ^ ORDER_SEED_MIX),
+            order: (0..n_train).collect(),
+            step_idx: 0,
+            pending: false,
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        self.step_idx >= self.n_steps
+    }
+
+    /// Starts the next step: the global batch's sample indices and this replica's shard of
+    /// them (a range into the batch, maybe empty). The step is pending until
+    /// [`end_step`](Self::end_step).
+    ///
+    /// # Errors
+    /// If the run is finished or the previous step was not applied.
+    fn begin_step(&mut self) -> Result<(&[usize], Range<usize>), DataParallelError> {
+        if self.pending || self.is_finished() {
+            return Err(DataParallelError::OutOfOrder {
+                worker_idx: self.worker_idx,
+                found: self.step_idx + usize::from(self.pending),
+                expected: self.step_idx,
+            });
+        }
+        let n_train = self.order.len();
+        let n_batches = n_train.div_ceil(self.batch_size.max(1));
+        let batch_idx = self.step_idx % n_batches;
+        if batch_idx == 0 {
+            shuffle(&mut self.order, &mut self.order_rng);
+        }
+        let start = batch_idx * self.batch_size;
+        let end = (start + self.batch_size).min(n_train);
+        let shard = shard_range(end - start, self.n_workers, self.worker_idx);
+        self.pending = true;
+        Ok((&self.order[start..end], shard))
+    }
+
+    /// Checks that `step_idx` is the pending step.
+    ///
+    /// # Errors
+    /// No step pending, or another one.
+    fn check_apply(&self, step_idx: usize) -> Result<(), DataParallelError> {
+        if !self.pending || step_idx != self.step_idx {
+            return Err(DataParallelError::OutOfOrder {
+                worker_idx: self.worker_idx,
+                found: step_idx,
+                expected: self.step_idx,
+            });
+        }
+        Ok(())
+    }
+
+    /// The pending step was applied.
+    fn end_step(&mut self) {
+        self.pending = false;
+        self.step_idx += 1;
+    }
+}
+
+/// Rows of `logits` whose largest value is at their label.
+///
+/// # Shapes
+/// `logits`: `[n, n_classes]`, `labels`: `[n]`
+fn count_correct(logits: ndarray::ArrayView2<'_, f32>, labels: &[u8]) -> usize {
+    logits
+        .rows()
+        .into_iter()
+        .zip(labels)
+        .filter(|(row, label)| crate::train::argmax(row.iter().copied()) == usize::from(**label))
+        .count()
+}
 
 /// N replicas driven in lock step natively: what the browser does across Web Workers, in one
 /// thread (tests, benchmarks, the reference for the lab).
