@@ -18,7 +18,8 @@
 //!   splits into `compute_gradients` and `apply_gradients`; [`train::Evaluator`] evaluates in
 //!   resumable chunks.
 //! - [`parallel`]: data-parallel training, [`parallel::Replica`]s of one model and the
-//!   all-reduce between the two halves of a step.
+//!   all-reduce between the two halves of a step; [`parallel::bert`] the same for BERT, its
+//!   embedding tables' gradients as sparse rows.
 //! - [`bert`]: BERT-tiny ([`bert::BertClassifier`], [`bert::MlmHead`]), its fine-tuning and
 //!   masked-LM trainers ([`bert::pretrain`]), safetensors
 //!   with Hugging Face names, and a Naive Bayes baseline; [`tokenizer`]: uncased WordPiece;

@@ -19,6 +19,19 @@
 //! Dropout would break the equivalence (each shard would draw its own masks), so a data-parallel
 //! configuration refuses a dropout probability other than 0.
 //!
+//! # BERT: the same, with sparse rows
+//!
+//! [`bert`] does the same for the BERT classifier ([`bert::BertReplica`],
+//! [`bert::BertDataParallelRun`]), sharing this module's batch order and shards. Its gradient
+//! does not travel as one flat buffer: BERT-tiny's word embedding alone would be 15.6 MB per
+//! replica and step, while a batch touches a few hundred of its 30,522 rows. It travels as
+//! [`bert::SparseGradients`], the dense parameters flat and each embedding table as its
+//! touched rows (sorted ids and their values); [`bert::SparseReduceSum`] weights the parts as
+//! [`ReduceSum`] does, over the union of their rows, and its output is the same form, so
+//! AdamW's lazy update moves exactly the rows one trainer would. Each shard is padded to its
+//! global batch's longest sentence, so the rows touched do not depend on the worker count; and
+//! BERT-tiny's dropout (0.1) is refused like the CNN's.
+//!
 //! # Example
 //! ```
 //! use nn::data::Dataset;
@@ -109,6 +122,20 @@ pub enum DataParallelError {
     /// A gradient buffer's byte count is not a whole number of `f32`s.
     #[error("a gradient buffer of {0} bytes is not whole 4-byte numbers")]
     NotWholeFloats(usize),
+    /// The BERT run's settings or sentences are bad ([`bert`]).
+    #[error(transparent)]
+    Bert(#[from] crate::bert::train::BertTrainError),
+    /// Gradient bytes (or a [`bert::SparseGradients`]) that do not fit the model ([`bert`]).
+    #[error("bad gradients: {0}")]
+    Wire(#[from] bert::SparseWireError),
+    /// The sparse all-reduce got another number of parts than the run has replicas.
+    #[error("the all-reduce received {found} parts where the run has {expected} replicas")]
+    PartCount {
+        /// Parts received (counting the one refused).
+        found: usize,
+        /// Replicas in the run.
+        expected: usize,
+    },
     /// `apply_gradients` without a pending step, or `compute_gradients` twice.
     #[error("replica {worker_idx} got step {found} out of order (it is at step {expected})")]
     OutOfOrder {
@@ -345,15 +372,11 @@ impl StepSummary {
 #[derive(Clone, Debug)]
 pub struct Replica {
     config: DataParallelConfig,
-    worker_idx: usize,
+    schedule: ShardSchedule,
     network: Network,
     grads: NetworkGrads,
     optimizer: Optimizer,
-    order_rng: Rng,
-    order: Vec<usize>,
     train: Dataset,
-    step_idx: usize,
-    pending: bool,
     n_params: usize,
 }
 
@@ -391,15 +414,18 @@ impl Replica {
         let grads = network.zero_grads();
         Ok(Self {
             optimizer: Optimizer::new(config.train.optimizer),
-            order_rng: rng_from_seed(config.train.seed ^ ORDER_SEED_MIX),
-            order: (0..train.len()).collect(),
+            schedule: ShardSchedule::new(
+                config.train.seed,
+                train.len(),
+                config.train.batch_size,
+                config.n_workers,
+                worker_idx,
+                config.n_steps,
+            ),
             config: config.clone(),
-            worker_idx,
             network,
             grads,
             train,
-            step_idx: 0,
-            pending: false,
             n_params,
         })
     }
@@ -411,12 +437,12 @@ impl Replica {
 
     /// The next step to compute.
     pub fn step_idx(&self) -> usize {
-        self.step_idx
+        self.schedule.step_idx
     }
 
     /// Whether every step has been applied.
     pub fn is_finished(&self) -> bool {
-        self.step_idx >= self.config.n_steps
+        self.schedule.is_finished()
     }
 
     /// The model.
@@ -464,26 +490,12 @@ impl Replica {
 
     /// Forward and backward on this replica's shard, the gradients left in `self.grads`.
     fn compute_shard(&mut self) -> Result<ShardResult, DataParallelError> {
-        if self.pending || self.is_finished() {
-            return Err(DataParallelError::OutOfOrder {
-                worker_idx: self.worker_idx,
-                found: self.step_idx + usize::from(self.pending),
-                expected: self.step_idx,
-            });
-        }
-        let batch_size = self.config.train.batch_size;
-        let n_batches = self.config.n_batches_per_epoch(self.train.len());
-        let batch_idx = self.step_idx % n_batches;
-        if batch_idx == 0 {
-            shuffle(&mut self.order, &mut self.order_rng);
-        }
-        let start = batch_idx * batch_size;
-        let end = (start + batch_size).min(self.train.len());
-        let shard = shard_range(end - start, self.config.n_workers, self.worker_idx);
-        let indices = &self.order[start + shard.start..start + shard.end];
+        let step_idx = self.schedule.step_idx;
+        let (batch, shard) = self.schedule.begin_step()?;
+        let indices = &batch[shard];
         self.grads.fill_zero();
         let mut result = ShardResult {
-            step_idx: self.step_idx,
+            step_idx,
             n_samples: indices.len(),
             loss: 0.0,
             n_correct: 0,
@@ -499,16 +511,8 @@ impl Replica {
             self.network
                 .backward(&cache, loss.dlogits.view(), &mut self.grads);
             result.loss = loss.loss;
-            result.n_correct = logits
-                .rows()
-                .into_iter()
-                .zip(&labels)
-                .filter(|(row, label)| {
-                    crate::train::argmax(row.iter().copied()) == usize::from(**label)
-                })
-                .count();
+            result.n_correct = count_correct(logits.view(), &labels);
         }
-        self.pending = true;
         Ok(result)
     }
 
@@ -563,13 +567,7 @@ impl Replica {
 
     /// The checks before an apply: a pending step, this one, and a buffer of the model's size.
     fn check_apply(&self, step_idx: usize, n_values: usize) -> Result<(), DataParallelError> {
-        if !self.pending || step_idx != self.step_idx {
-            return Err(DataParallelError::OutOfOrder {
-                worker_idx: self.worker_idx,
-                found: step_idx,
-                expected: self.step_idx,
-            });
-        }
+        self.schedule.check_apply(step_idx)?;
         if n_values != self.n_params {
             return Err(DataParallelError::GradientLength {
                 found: n_values,
@@ -583,8 +581,7 @@ impl Replica {
     fn optimizer_step(&mut self) -> Result<(), DataParallelError> {
         let params = self.network.params_and_grads(&self.grads);
         self.optimizer.step(params);
-        self.pending = false;
-        self.step_idx += 1;
+        self.schedule.end_step();
         Ok(())
     }
 
@@ -630,6 +627,110 @@ impl Replica {
 
 /// Mixed into the seed for the batch order, so the order does not replay the weights' draws.
 const ORDER_SEED_MIX: u64 = 0x5eed_0dd5_da7a_0001;
+
+/// What every replica does the same way whatever its model: the batch order all replicas
+/// share (shuffled from the seed at each epoch's start), this replica's shard of each global
+/// batch, and the step bookkeeping (compute, then apply, in order). [`Replica`] and
+/// [`bert::BertReplica`] each hold one.
+#[derive(Clone, Debug)]
+struct ShardSchedule {
+    n_workers: usize,
+    worker_idx: usize,
+    batch_size: usize,
+    n_steps: usize,
+    order_rng: Rng,
+    order: Vec<usize>,
+    step_idx: usize,
+    pending: bool,
+}
+
+impl ShardSchedule {
+    /// The schedule of replica `worker_idx` over `n_train` samples (settings already checked).
+    fn new(
+        seed: u64,
+        n_train: usize,
+        batch_size: usize,
+        n_workers: usize,
+        worker_idx: usize,
+        n_steps: usize,
+    ) -> Self {
+        Self {
+            n_workers,
+            worker_idx,
+            batch_size,
+            n_steps,
+            order_rng: rng_from_seed(seed ^ ORDER_SEED_MIX),
+            order: (0..n_train).collect(),
+            step_idx: 0,
+            pending: false,
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        self.step_idx >= self.n_steps
+    }
+
+    /// Starts the next step: the global batch's sample indices and this replica's shard of
+    /// them (a range into the batch, maybe empty). The step is pending until
+    /// [`end_step`](Self::end_step).
+    ///
+    /// # Errors
+    /// If the run is finished or the previous step was not applied.
+    fn begin_step(&mut self) -> Result<(&[usize], Range<usize>), DataParallelError> {
+        if self.pending || self.is_finished() {
+            return Err(DataParallelError::OutOfOrder {
+                worker_idx: self.worker_idx,
+                found: self.step_idx + usize::from(self.pending),
+                expected: self.step_idx,
+            });
+        }
+        let n_train = self.order.len();
+        let n_batches = n_train.div_ceil(self.batch_size.max(1));
+        let batch_idx = self.step_idx % n_batches;
+        if batch_idx == 0 {
+            shuffle(&mut self.order, &mut self.order_rng);
+        }
+        let start = batch_idx * self.batch_size;
+        let end = (start + self.batch_size).min(n_train);
+        let shard = shard_range(end - start, self.n_workers, self.worker_idx);
+        self.pending = true;
+        Ok((&self.order[start..end], shard))
+    }
+
+    /// Checks that `step_idx` is the pending step.
+    ///
+    /// # Errors
+    /// No step pending, or another one.
+    fn check_apply(&self, step_idx: usize) -> Result<(), DataParallelError> {
+        if !self.pending || step_idx != self.step_idx {
+            return Err(DataParallelError::OutOfOrder {
+                worker_idx: self.worker_idx,
+                found: step_idx,
+                expected: self.step_idx,
+            });
+        }
+        Ok(())
+    }
+
+    /// The pending step was applied.
+    fn end_step(&mut self) {
+        self.pending = false;
+        self.step_idx += 1;
+    }
+}
+
+/// Rows of `logits` whose largest value is at their label.
+///
+/// # Shapes
+/// `logits`: `[n, n_classes]`, `labels`: `[n]`
+fn count_correct(logits: ndarray::ArrayView2<'_, f32>, labels: &[u8]) -> usize {
+    logits
+        .rows()
+        .into_iter()
+        .zip(labels)
+        .filter(|(row, label)| crate::train::argmax(row.iter().copied()) == usize::from(**label))
+        .count()
+}
 
 /// N replicas driven in lock step natively: what the browser does across Web Workers, in one
 /// thread (tests, benchmarks, the reference for the lab).
@@ -699,6 +800,8 @@ impl DataParallelRun {
         params.all(|p| p.iter().map(|v| v.to_bits()).eq(first_bits.iter().copied()))
     }
 }
+
+pub mod bert;
 
 #[cfg(test)]
 mod tests;

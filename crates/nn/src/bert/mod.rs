@@ -174,8 +174,24 @@ impl TokenBatch {
     /// Stacks already-encoded sequences (each starting with `[CLS]`), padding with id 0 (`[PAD]`)
     /// to the longest; all segment ids 0.
     pub fn from_sequences(sequences: &[&[u32]]) -> Self {
+        Self::from_sequences_padded(sequences, 1)
+    }
+
+    /// [`from_sequences`](Self::from_sequences), padded to at least `min_len` positions: a
+    /// data-parallel shard pads to its global batch's longest sentence, so the rows it touches
+    /// do not depend on how the batch was split.
+    ///
+    /// # Shapes
+    /// → `(sequences.len(), max(longest, min_len, 1))`
+    pub fn from_sequences_padded(sequences: &[&[u32]], min_len: usize) -> Self {
         let n = sequences.len();
-        let t = sequences.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
+        let t = sequences
+            .iter()
+            .map(|s| s.len())
+            .max()
+            .unwrap_or(0)
+            .max(min_len)
+            .max(1);
         let mut token_ids = Array2::zeros((n, t));
         let mut attention_mask = Array2::zeros((n, t));
         for (b, seq) in sequences.iter().enumerate() {
