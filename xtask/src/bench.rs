@@ -166,18 +166,23 @@ fn wasm(which: &str) -> Result<BTreeMap<String, f64>> {
         .collect())
 }
 
-/// The line the SambaNova section's journey prints with the two rates it read from the page.
+/// The lines the SambaNova section's journeys print with the two rates they read from the page.
 const DP_LINE: &str = "MNIST CNN, global batch 64: 1 worker ";
+const DP_BERT_LINE: &str = "BERT-tiny, global batch 32: 1 worker ";
+
+/// One sweep's samples/s: `(1 worker, 2 workers)`.
+type Sweep = (f64, f64);
 
 /// Sweeps of the data-parallel journey: the host's speed drifts by tens of percent within
 /// seconds, and one sweep times 1 worker and then 2, so one sweep's ratio can be off either way.
 const DP_ROUNDS: usize = 5;
 
 /// Data-parallel training across Web Workers can only be measured in the site itself (real
-/// workers, the page's all-reduce): the release build is served and the homework journey runs
-/// the SambaNova section's sweep (MNIST CNN, global batch 64, 1 then 2 workers, 40 steps)
-/// [`DP_ROUNDS`] times; the rates are those the page shows, read from the journey's lines.
-fn data_parallel() -> Result<Vec<(f64, f64)>> {
+/// workers, the page's all-reduce): the release build is served and the homework journeys run
+/// the SambaNova section's sweeps: the MNIST CNN (global batch 64, 1 then 2 workers, 40
+/// steps) [`DP_ROUNDS`] times, and BERT-tiny (global batch 32, 250 steps) once; the rates are
+/// those the page shows, read from the journeys' lines. CNN sweeps first, BERT's second.
+fn data_parallel() -> Result<(Vec<Sweep>, Vec<Sweep>)> {
     tools::ensure_all(Needs::everything())?;
     let (relative, subpath) = crate::tests::e2e_dirs();
     println!("{}", crate::site::build(None, &relative)?);
@@ -192,20 +197,24 @@ fn data_parallel() -> Result<Vec<(f64, f64)>> {
                 "--nocapture",
             ])
             .arg("two_workers_train_to_one_workers_accuracy")
+            .arg("bert_tiny_trains_across_two_workers")
             .env("TESTBED_DP_ROUNDS", DP_ROUNDS.to_string())
             .env("TESTBED_DIST_RELATIVE", &relative)
             .env("TESTBED_DIST_SUBPATH", &subpath)
             .env("CHROMEDRIVER", CHROMEDRIVER)
             .env("CHROMIUM", CHROMIUM),
     )?;
-    let rounds: Vec<(f64, f64)> = lines
-        .iter()
-        .filter_map(|line| parse_dp_line(line))
-        .collect();
-    if rounds.is_empty() {
-        return Err("the homework journey printed no data-parallel rates".into());
+    let read = |prefix: &str| -> Vec<Sweep> {
+        lines
+            .iter()
+            .filter_map(|line| parse_dp_line(prefix, line))
+            .collect()
+    };
+    let (cnn, bert) = (read(DP_LINE), read(DP_BERT_LINE));
+    if cnn.is_empty() || bert.is_empty() {
+        return Err("the homework journeys printed no data-parallel rates".into());
     }
-    Ok(rounds)
+    Ok((cnn, bert))
 }
 
 /// The median of the sweeps' ratios (2 workers over 1), and the sweep it came from.
@@ -218,9 +227,9 @@ fn median_ratio(rounds: &[(f64, f64)]) -> Option<(f64, (f64, f64))> {
     ratios.get(ratios.len().checked_sub(1)? / 2).copied()
 }
 
-/// `(one worker, two workers)` samples/s from the journey's line.
-fn parse_dp_line(line: &str) -> Option<(f64, f64)> {
-    let rest = &line[line.find(DP_LINE)? + DP_LINE.len()..];
+/// `(one worker, two workers)` samples/s from the journey's line that starts with `prefix`.
+fn parse_dp_line(prefix: &str, line: &str) -> Option<(f64, f64)> {
+    let rest = &line[line.find(prefix)? + prefix.len()..];
     let (one, rest) = rest.split_once(" samples/s, 2 workers ")?;
     let (two, _) = rest.split_once(" samples/s")?;
     Some((one.parse().ok()?, two.parse().ok()?))
@@ -274,10 +283,14 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     if which != "sim" {
         println!("\ndata parallel across Web Workers (the homework's SambaNova section):");
-        let rounds = data_parallel()?;
-        for (one, two) in &rounds {
+        let (rounds, bert) = data_parallel()?;
+        for (case, (one, two)) in rounds
+            .iter()
+            .map(|r| ("nn.dp_cnn_b64", r))
+            .chain(bert.iter().map(|r| ("nn.dp_bert_b32", r)))
+        {
             println!(
-                "  nn.dp_cnn_b64        1 worker {one:.0} samples/s, 2 workers {two:.0} samples/s, {:.2}×",
+                "  {case:<20} 1 worker {one:.0} samples/s, 2 workers {two:.0} samples/s, {:.2}×",
                 two / one.max(f64::MIN_POSITIVE)
             );
         }
@@ -300,11 +313,16 @@ mod tests {
     fn the_journeys_rates_are_read_back() {
         assert_eq!(
             parse_dp_line(
+                DP_LINE,
                 "MNIST CNN, global batch 64: 1 worker 598 samples/s, 2 workers 612 samples/s (1.02×)"
             ),
             Some((598.0, 612.0))
         );
-        assert_eq!(parse_dp_line("something else"), None);
+        let bert =
+            "BERT-tiny, global batch 32: 1 worker 207 samples/s, 2 workers 371 samples/s (1.79×)";
+        assert_eq!(parse_dp_line(DP_BERT_LINE, bert), Some((207.0, 371.0)));
+        assert_eq!(parse_dp_line(DP_LINE, bert), None);
+        assert_eq!(parse_dp_line(DP_LINE, "something else"), None);
     }
 
     #[test]

@@ -14,11 +14,12 @@ use super::SectionFrame;
 use crate::components::lab::SettingsField;
 use crate::components::table::DataTable;
 use crate::simulation::rdu::{ntasks_notes, ntasks_rows};
+use crate::training::bert::task::BertFile;
 use crate::training::client::WorkerClient;
 use crate::training::form::LabFields;
 use crate::training::homework::dp::{
-    Action, Coordinator, DpField, DpForm, DpResult, DpSettings, DpWorker, REPLICA_TIMEOUT_MS,
-    Received, ToReplica, check_cap, result_rows, results_sentence, worker_cap,
+    Action, Coordinator, DpField, DpForm, DpModel, DpResult, DpSettings, DpWorker,
+    REPLICA_TIMEOUT_MS, Received, ToReplica, check_cap, result_rows, results_sentence, worker_cap,
 };
 use crate::training::homework::reality::{self, Section};
 use crate::training::mnist::task::DataFile;
@@ -27,7 +28,8 @@ use crate::training::mnist::task::DataFile;
 #[derive(Clone, Debug, PartialEq)]
 enum RunStatus {
     Idle,
-    Loading,
+    /// Fetching the files of this model ("the MNIST digits").
+    Loading(&'static str),
     Running {
         n_workers: usize,
         sweep_idx: usize,
@@ -49,7 +51,7 @@ impl RunStatus {
             Self::Idle => {
                 "No run yet: Run trains with 1 worker, then 2, 4, … up to the number set.".into()
             }
-            Self::Loading => "Fetching the MNIST digits…".into(),
+            Self::Loading(what) => format!("Fetching {what}…"),
             Self::Running {
                 n_workers,
                 sweep_idx,
@@ -65,7 +67,7 @@ impl RunStatus {
                 loss.map_or_else(String::new, |l| format!(", loss {l:.4}"))
             ),
             Self::Evaluating { n_workers } => {
-                format!("{n_workers} worker(s): evaluating the 2,000 test digits…")
+                format!("{n_workers} worker(s): evaluating the test set…")
             }
             Self::Done => "Done.".into(),
             Self::Failed(sentence) => sentence.clone(),
@@ -75,7 +77,7 @@ impl RunStatus {
     fn is_busy(&self) -> bool {
         matches!(
             self,
-            Self::Loading | Self::Running { .. } | Self::Evaluating { .. }
+            Self::Loading(_) | Self::Running { .. } | Self::Evaluating { .. }
         )
     }
 }
@@ -117,6 +119,14 @@ struct DpSection {
     cap: usize,
 }
 
+/// "The MNIST digits" from "the MNIST digits".
+fn sentence_start(what: &str) -> String {
+    let mut chars = what.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
@@ -154,21 +164,36 @@ impl DpSection {
         }
         self.stop();
         self.results.set(Vec::new());
-        self.status.set(RunStatus::Loading);
+        let (what, names): (&'static str, Vec<&'static str>) = match settings.model {
+            DpModel::Mlp | DpModel::Cnn => (
+                "the MNIST digits",
+                DataFile::ALL.iter().map(|f| f.bundled_name()).collect(),
+            ),
+            // The vocabulary and the two sentence files (not the corpus text).
+            DpModel::BertTiny => (
+                "the BERT lab's sentences",
+                BertFile::ALL[..3]
+                    .iter()
+                    .map(|f| f.bundled_name())
+                    .collect(),
+            ),
+        };
+        self.status.set(RunStatus::Loading(what));
         leptos::task::spawn_local(async move {
             let mut files = Vec::new();
-            for file in DataFile::ALL {
-                match crate::files::fetch_bytes(&format!("public/data/{}", file.bundled_name()))
-                    .await
-                {
+            for name in names {
+                match crate::files::fetch_bytes(&format!("public/data/{name}")).await {
                     Ok(buffer) => files.push(Uint8Array::new(&buffer).to_vec()),
                     Err(message) => {
-                        self.fail(format!("The MNIST digits could not be loaded: {message}."));
+                        self.fail(format!(
+                            "{} could not be loaded: {message}.",
+                            sentence_start(what)
+                        ));
                         return;
                     }
                 }
             }
-            if self.status.get_untracked() != RunStatus::Loading {
+            if self.status.get_untracked() != RunStatus::Loading(what) {
                 return; // cancelled meanwhile
             }
             self.launch(settings, settings.sweep(), 0, std::rc::Rc::new(files));
@@ -235,7 +260,7 @@ impl DpSection {
         .ok();
         self.runner.set_value(Some(Runner {
             clients,
-            coordinator: Coordinator::new(run_id, n_workers),
+            coordinator: Coordinator::new(run_id, n_workers, settings.reducer(n_workers)),
             settings,
             sweep: sweep.clone(),
             sweep_idx,
@@ -441,7 +466,8 @@ pub fn SambanovaSection(query: Vec<(String, String)>) -> impl IntoView {
 
             <h3>"The same idea in this browser"</h3>
             <p>
-                "Here each Web Worker is a task: it holds a whole copy of the MNIST network and "
+                "Here each Web Worker is a task: it holds a whole copy of the network (an MNIST "
+                "model, or BERT-tiny on the BERT lab's sentences) and "
                 "computes the gradients of its shard of every batch. The page averages the "
                 "gradients (weighted by shard size, so the step equals one worker's step on the "
                 "whole batch) and sends the same numbers back to every worker, which applies them. "
@@ -461,10 +487,10 @@ pub fn SambanovaSection(query: Vec<(String, String)>) -> impl IntoView {
                 <p class="lab-form__hint" data-testid="homework-sn-cap">
                     {format!("This browser reports {cap} logical cores, so at most {cap} workers.")}
                 </p>
-                {field(DpField::Model, "Model", "", vec![("cnn", "CNN (no dropout)"), ("mlp", "MLP")])}
-                {field(DpField::Batch, "Global batch", "Samples per step over all workers.", vec![])}
+                {field(DpField::Model, "Model", "", vec![("cnn", "CNN (no dropout)"), ("mlp", "MLP"), ("bert", "BERT-tiny (sentences of 64 tokens, no dropout)")])}
+                {field(DpField::Batch, "Global batch", "Samples (digits or sentences) per step over all workers.", vec![])}
                 {field(DpField::Steps, "Steps", "", vec![])}
-                {field(DpField::Lr, "Learning rate (SGD)", "", vec![])}
+                {field(DpField::Lr, "Learning rate", "SGD for the MNIST models (e.g. 0.05); AdamW's peak for BERT-tiny (e.g. 0.001).", vec![])}
                 {field(DpField::Seed, "Seed", "", vec![])}
                 <div class="lab-form__actions">
                     <button
@@ -508,7 +534,10 @@ pub fn SambanovaSection(query: Vec<(String, String)>) -> impl IntoView {
                 "to the page and back and the page's averaging. A real SN30 step took about 0.89 s, "
                 "and in the RDU model above the all-reduce adds a few percent to it; here a step "
                 "of a small network lasts a few hundredths of a second, so communication takes a "
-                "larger share. The page adds each replica's gradients to the average as soon as "
+                "larger share. BERT-tiny's word-embedding table alone is 30,522 × 128 numbers; a step "
+                "touches a few hundred of its rows, so only those rows travel (with the dense "
+                "weights), and the page averages them row by row. "
+                "The page adds each replica's gradients to the average as soon as "
                 "the replicas before it have answered, so only the slowest one's share waits for "
                 "it. With more workers than free cores, the workers also take turns on the same "
                 "cores, and the rate stops growing."

@@ -13,17 +13,26 @@
 //!
 //! A sweep runs 1, 2, 4, … up to N workers in turn, so the page shows the rate and the scaling
 //! efficiency as N grows.
+//!
+//! The model is the MNIST MLP or CNN, or BERT-tiny fine-tuned on the BERT lab's sentences
+//! (length 64). BERT's gradients travel in `nn::parallel::bert`'s sparse form (dense weights,
+//! then only the embedding rows the step touched), and the page's reduce is the sparse one
+//! ([`Reducer`]); everything else is the same path.
 
+use nn::bert::BertConfig;
+use nn::bert::train::{BertTrainConfig, EncodedExample};
 use nn::data::Dataset;
 use nn::loss::LossKind;
 use nn::model::{CnnConfig, MlpConfig, ModelConfig};
 use nn::optim::OptimizerConfig;
-use nn::parallel::{DataParallelConfig, ReduceSum, Replica, ShardResult, StepSummary};
+use nn::parallel::bert::{BertDataParallelConfig, BertReplica, SparseReduceSum, WireLayout};
+use nn::parallel::{
+    DataParallelConfig, DataParallelError, ReduceSum, Replica, ShardResult, StepSummary,
+};
 use nn::train::{Evaluator, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::training::form::{Errors, FieldError, Form, LabFields, parse_choice, parse_seed};
-use crate::training::mnist::config::ModelKind;
 use crate::training::mnist::task::load_data;
 use crate::training::text::{parse_count, parse_lr};
 
@@ -37,6 +46,30 @@ pub const MAX_BATCH: usize = 1_024;
 pub const REPLICA_TIMEOUT_MS: f64 = 60_000.0;
 /// Test digits evaluated per chunk by replica 0 at the end.
 const EVAL_CHUNK: usize = 250;
+/// BERT-tiny's sentences are framed to this many tokens (the BERT lab's default).
+pub const BERT_LEN: usize = 64;
+/// Largest peak learning rate for BERT-tiny's AdamW (the CNN's SGD rates would wreck it).
+pub const MAX_BERT_LR: f64 = 0.01;
+
+/// The model a data-parallel run trains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DpModel {
+    Mlp,
+    Cnn,
+    /// BERT-tiny on the BERT lab's sentences, dropout 0, AdamW.
+    BertTiny,
+}
+
+impl DpModel {
+    /// The name in results.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Mlp => "MLP",
+            Self::Cnn => "CNN",
+            Self::BertTiny => "BERT-tiny",
+        }
+    }
+}
 
 /// The section's fields, in the address as `sn-…`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,7 +132,11 @@ impl LabFields for DpField {
             parse_choice(
                 text(Self::Model),
                 "a model",
-                &[("mlp", ModelKind::Mlp), ("cnn", ModelKind::Cnn)],
+                &[
+                    ("mlp", DpModel::Mlp),
+                    ("cnn", DpModel::Cnn),
+                    ("bert", DpModel::BertTiny),
+                ],
             ),
         );
         let global_batch = e.check(
@@ -110,7 +147,18 @@ impl LabFields for DpField {
             Self::Steps,
             parse_count(text(Self::Steps), "The number of steps", MAX_STEPS),
         );
-        let lr = e.check(Self::Lr, parse_lr(text(Self::Lr), 10.0));
+        let lr = e.check(
+            Self::Lr,
+            parse_lr(text(Self::Lr), 10.0).and_then(|lr| {
+                if model == Some(DpModel::BertTiny) && lr > MAX_BERT_LR {
+                    Err(format!(
+                        "BERT-tiny trains with AdamW: its peak learning rate must be at most {MAX_BERT_LR} (try 0.001); {lr} suits the MNIST models' SGD."
+                    ))
+                } else {
+                    Ok(lr)
+                }
+            }),
+        );
         let seed = e.check(Self::Seed, parse_seed(text(Self::Seed)));
         let settings = (|| {
             Some(DpSettings {
@@ -131,7 +179,7 @@ impl LabFields for DpField {
 pub struct DpSettings {
     /// The largest worker count of the sweep.
     pub n_workers: usize,
-    pub model: ModelKind,
+    pub model: DpModel,
     /// Samples per step over all workers (each gets a shard).
     pub global_batch: usize,
     pub n_steps: usize,
@@ -140,12 +188,13 @@ pub struct DpSettings {
 }
 
 impl DpSettings {
-    /// The engine's configuration for a run of `n_workers`: plain SGD, cross-entropy, and the
-    /// CNN without dropout (each shard would draw its own masks).
+    /// The engine's configuration for an MNIST run of `n_workers`: plain SGD, cross-entropy,
+    /// and the CNN without dropout (each shard would draw its own masks). (BERT-tiny's is
+    /// [`Self::bert_config`]; asked of a BERT run, this gives the CNN's.)
     pub fn config(&self, n_workers: usize) -> DataParallelConfig {
         let model = match self.model {
-            ModelKind::Mlp => ModelConfig::Mlp(MlpConfig::default()),
-            ModelKind::Cnn => ModelConfig::Cnn(CnnConfig {
+            DpModel::Mlp => ModelConfig::Mlp(MlpConfig::default()),
+            DpModel::Cnn | DpModel::BertTiny => ModelConfig::Cnn(CnnConfig {
                 dropout: 0.0,
                 ..CnnConfig::default()
             }),
@@ -165,6 +214,32 @@ impl DpSettings {
         }
     }
 
+    /// BERT-tiny's configuration for a run of `n_workers`: the BERT lab's AdamW (10 % warm-up,
+    /// linear decay over the run's steps) at the form's rate, with both dropouts at 0.
+    pub fn bert_config(&self, n_workers: usize) -> BertDataParallelConfig {
+        BertDataParallelConfig {
+            train: BertTrainConfig {
+                model: bert_model(),
+                batch_size: self.global_batch,
+                seed: self.seed,
+                ..BertTrainConfig::bert_tiny(self.lr as f32)
+            },
+            n_workers,
+            n_steps: self.n_steps,
+        }
+    }
+
+    /// The page's reduce for a run of `n_workers`.
+    pub fn reducer(&self, n_workers: usize) -> Reducer {
+        match self.model {
+            DpModel::Mlp | DpModel::Cnn => Reducer::Dense(ReduceSum::default()),
+            DpModel::BertTiny => Reducer::Sparse(SparseReduceSum::new(
+                WireLayout::of_bert(&bert_model()),
+                n_workers,
+            )),
+        }
+    }
+
     /// The worker counts of the sweep: 1, 2, 4, … and `n_workers` itself.
     pub fn sweep(&self) -> Vec<usize> {
         let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |n| Some(n * 2))
@@ -177,13 +252,51 @@ impl DpSettings {
     /// One line for the results ("CNN · global batch 64 · 60 steps · SGD lr 0.05 · seed 1").
     pub fn summary(&self) -> String {
         format!(
-            "{} · global batch {} · {} steps · SGD lr {} · seed {}",
-            self.model.as_str().to_uppercase(),
+            "{} · global batch {} · {} steps · {} lr {} · seed {}",
+            self.model.label(),
             self.global_batch,
             self.n_steps,
+            if self.model == DpModel::BertTiny {
+                "AdamW"
+            } else {
+                "SGD"
+            },
             self.lr,
             self.seed
         )
+    }
+}
+
+/// BERT-tiny without dropout (each shard would draw its own masks).
+fn bert_model() -> BertConfig {
+    BertConfig {
+        hidden_dropout: 0.0,
+        attention_dropout: 0.0,
+        ..BertConfig::bert_tiny()
+    }
+}
+
+/// The page's side of the all-reduce: the MNIST models' dense sum, or BERT's over dense
+/// weights and embedding rows.
+#[derive(Debug)]
+pub enum Reducer {
+    Dense(ReduceSum),
+    Sparse(SparseReduceSum),
+}
+
+impl Reducer {
+    fn add_le_bytes(&mut self, bytes: &[u8], n_samples: usize) -> Result<(), DataParallelError> {
+        match self {
+            Self::Dense(sum) => sum.add_le_bytes(bytes, n_samples),
+            Self::Sparse(sum) => sum.add_le_bytes(bytes, n_samples),
+        }
+    }
+
+    fn finish_le_bytes(&mut self, out: &mut Vec<u8>) -> Result<usize, DataParallelError> {
+        match self {
+            Self::Dense(sum) => sum.finish_le_bytes(out),
+            Self::Sparse(sum) => sum.finish_le_bytes(out),
+        }
     }
 }
 
@@ -318,10 +431,99 @@ pub struct Received {
     pub bytes: Option<Vec<u8>>,
 }
 
+/// A replica's model with its test set.
+#[derive(Debug)]
+enum ReplicaRun {
+    Mnist {
+        replica: Box<Replica>,
+        test: Dataset,
+    },
+    Bert {
+        replica: Box<BertReplica>,
+        test: Vec<EncodedExample>,
+    },
+}
+
+impl ReplicaRun {
+    /// Replica `worker_idx` of `n_workers` for `settings`, from the files the page sent (the
+    /// four MNIST files, or the BERT lab's vocabulary and two sentence files).
+    fn new(
+        settings: &DpSettings,
+        worker_idx: usize,
+        n_workers: usize,
+        files: &[Vec<u8>],
+    ) -> Result<Self, String> {
+        if settings.model == DpModel::BertTiny {
+            let data = crate::training::bert::task::load_data(files).map_err(|(_, e)| e)?;
+            let train = data.train.examples(&data.tokenizer, BERT_LEN, None);
+            let test = data.test.examples(&data.tokenizer, BERT_LEN, None);
+            let replica = BertReplica::new(&settings.bert_config(n_workers), worker_idx, train)
+                .map_err(|e| format!("{e}."))?;
+            return Ok(Self::Bert {
+                replica: Box::new(replica),
+                test,
+            });
+        }
+        let data = load_data(files).map_err(|rejection| rejection.message)?;
+        let replica = Replica::new(&settings.config(n_workers), worker_idx, data.train)
+            .map_err(|e| format!("{e}."))?;
+        Ok(Self::Mnist {
+            replica: Box::new(replica),
+            test: data.test,
+        })
+    }
+
+    fn compute_gradients_le_bytes(
+        &mut self,
+        out: &mut Vec<u8>,
+    ) -> Result<ShardResult, DataParallelError> {
+        match self {
+            Self::Mnist { replica, .. } => replica.compute_gradients_le_bytes(out),
+            Self::Bert { replica, .. } => replica.compute_gradients_le_bytes(out),
+        }
+    }
+
+    fn apply_gradients_le_bytes(
+        &mut self,
+        step_idx: usize,
+        bytes: &[u8],
+    ) -> Result<(), DataParallelError> {
+        match self {
+            Self::Mnist { replica, .. } => replica.apply_gradients_le_bytes(step_idx, bytes),
+            Self::Bert { replica, .. } => replica.apply_gradients_le_bytes(step_idx, bytes),
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        match self {
+            Self::Mnist { replica, .. } => replica.is_finished(),
+            Self::Bert { replica, .. } => replica.is_finished(),
+        }
+    }
+
+    /// Test accuracy and the number of test items.
+    fn evaluate(&self) -> Result<(f32, usize), String> {
+        let evaluation = match self {
+            Self::Mnist { replica, test } => {
+                let mut evaluator = Evaluator::new(test.len(), 10);
+                while replica
+                    .evaluate_chunk(test, &mut evaluator, EVAL_CHUNK)
+                    .map_err(|e| format!("{e}."))?
+                {}
+                evaluator.finish()
+            }
+            Self::Bert { replica, test } => {
+                nn::bert::train::evaluate(replica.model(), test).map_err(|e| format!("{e}."))?
+            }
+        };
+        Ok((evaluation.accuracy, evaluation.n_samples))
+    }
+}
+
 /// What a replica's worker holds and does: plain data, its clock handed in.
 #[derive(Debug, Default)]
 pub struct ReplicaSession {
-    run: Option<(u32, usize, Replica, Dataset)>,
+    run: Option<(u32, usize, ReplicaRun)>,
 }
 
 /// A message for the page and the buffer to transfer beside it.
@@ -344,21 +546,16 @@ impl ReplicaSession {
                 n_workers,
                 settings,
             } => {
-                let data = match load_data(&buffers) {
-                    Ok(data) => data,
-                    Err(rejection) => return error(Some(run_id), rejection.message),
+                let run = match ReplicaRun::new(&settings, worker_idx, n_workers, &buffers) {
+                    Ok(run) => run,
+                    Err(message) => return error(Some(run_id), message),
                 };
-                let replica =
-                    match Replica::new(&settings.config(n_workers), worker_idx, data.train) {
-                        Ok(replica) => replica,
-                        Err(e) => return error(Some(run_id), format!("{e}.")),
-                    };
-                self.run = Some((run_id, worker_idx, replica, data.test));
+                self.run = Some((run_id, worker_idx, run));
                 let now = clock();
                 self.compute(run_id, now, clock)
             }
             ToReplica::Apply { run_id, step_idx } => {
-                let Some((current, worker_idx, replica, _)) = self.run.as_mut() else {
+                let Some((current, worker_idx, replica)) = self.run.as_mut() else {
                     return error(Some(run_id), "This replica has no run to apply to.".into());
                 };
                 if *current != run_id {
@@ -387,7 +584,7 @@ impl ReplicaSession {
                 self.compute(run_id, started, clock)
             }
             ToReplica::Evaluate { run_id } => {
-                let Some((current, _, replica, test)) = self.run.as_ref() else {
+                let Some((current, _, replica)) = self.run.as_ref() else {
                     return error(
                         Some(run_id),
                         "This replica has no model to evaluate.".into(),
@@ -396,30 +593,24 @@ impl ReplicaSession {
                 if *current != run_id {
                     return error(Some(run_id), format!("This replica is in run {current}."));
                 }
-                let mut evaluator = Evaluator::new(test.len(), 10);
-                loop {
-                    match replica.evaluate_chunk(test, &mut evaluator, EVAL_CHUNK) {
-                        Ok(true) => {}
-                        Ok(false) => break,
-                        Err(e) => return error(Some(run_id), format!("{e}.")),
-                    }
+                match replica.evaluate() {
+                    Ok((accuracy, n_test)) => (
+                        FromReplica::Evaluated {
+                            run_id,
+                            accuracy,
+                            n_test,
+                        },
+                        None,
+                    ),
+                    Err(message) => error(Some(run_id), message),
                 }
-                let evaluation = evaluator.finish();
-                (
-                    FromReplica::Evaluated {
-                        run_id,
-                        accuracy: evaluation.accuracy,
-                        n_test: evaluation.n_samples,
-                    },
-                    None,
-                )
             }
         }
     }
 
     /// Computes the next step's gradients; `compute_ms` counts from `started`.
     fn compute(&mut self, run_id: u32, started: f64, clock: &mut dyn FnMut() -> f64) -> Outgoing {
-        let Some((_, worker_idx, replica, _)) = self.run.as_mut() else {
+        let Some((_, worker_idx, replica)) = self.run.as_mut() else {
             return (
                 FromReplica::Error {
                     run_id: Some(run_id),
@@ -501,7 +692,7 @@ pub struct Coordinator {
     waiting: Vec<Option<Vec<u8>>>,
     /// Replicas whose gradients are in the sum.
     n_added: usize,
-    sum: ReduceSum,
+    sum: Reducer,
     n_finished: usize,
     finish_compute_ms: f64,
     /// When step 0's gradients were all in (the timed part starts then).
@@ -514,8 +705,9 @@ pub struct Coordinator {
 }
 
 impl Coordinator {
-    /// Run `run_id` over `n_workers` replicas.
-    pub fn new(run_id: u32, n_workers: usize) -> Self {
+    /// Run `run_id` over `n_workers` replicas, all-reduced by `sum`
+    /// ([`DpSettings::reducer`]).
+    pub fn new(run_id: u32, n_workers: usize, sum: Reducer) -> Self {
         Self {
             run_id,
             n_workers,
@@ -523,7 +715,7 @@ impl Coordinator {
             pending: vec![None; n_workers],
             waiting: vec![None; n_workers],
             n_added: 0,
-            sum: ReduceSum::default(),
+            sum,
             n_finished: 0,
             finish_compute_ms: 0.0,
             timed_from_ms: None,

@@ -83,6 +83,19 @@ impl BertConfig {
         }
     }
 
+    /// Rows of the three embedding tables (word, position, segment), each `hidden` wide.
+    pub fn table_rows(&self) -> [usize; 3] {
+        [self.vocab_size, self.max_positions, self.n_segments]
+    }
+
+    /// Parameters of a [`BertClassifier`] of these sizes outside its embedding tables: the
+    /// embeddings' LayerNorm, every encoder layer, the pooler and the classifier.
+    pub fn n_dense_params(&self) -> usize {
+        let (d, f) = (self.hidden, self.intermediate);
+        let layer = 4 * (d * d + d) + 2 * 2 * d + (d * f + f) + (f * d + d);
+        2 * d + self.n_layers * layer + (d * d + d) + (d * self.n_classes + self.n_classes)
+    }
+
     /// Checks the sizes.
     ///
     /// # Errors

@@ -450,12 +450,10 @@ impl MlmStepMemory {
 /// Parameters of BERT with the classifier and the masked-LM head (tied decoder counted once).
 #[must_use]
 pub fn bert_mlm_params(m: &BertConfig) -> u64 {
-    let (v, d, f) = (m.vocab_size as u64, m.hidden as u64, m.intermediate as u64);
-    let embeddings = (v + m.max_positions as u64 + m.n_segments as u64) * d + 2 * d;
-    let layer = 4 * (d * d + d) + 2 * 2 * d + (d * f + f) + (f * d + d);
-    let pooler_classifier = d * d + d + d * m.n_classes as u64 + m.n_classes as u64;
+    let (v, d) = (m.vocab_size as u64, m.hidden as u64);
+    let tables: u64 = m.table_rows().iter().map(|&rows| rows as u64 * d).sum();
     let head = d * d + d + 2 * d + v;
-    embeddings + m.n_layers as u64 * layer + pooler_classifier + head
+    tables + m.n_dense_params() as u64 + head
 }
 
 /// Masks `sentences` into one padded batch; returns it with `(row of the hidden state [n·t, d],

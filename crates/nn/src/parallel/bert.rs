@@ -164,6 +164,22 @@ pub struct TableShape {
 }
 
 impl WireLayout {
+    /// The layout of a [`BertClassifier`] of `config`'s sizes, without building one (the
+    /// all-reduce's root holds no model).
+    pub fn of_bert(config: &crate::bert::BertConfig) -> Self {
+        Self {
+            n_dense: config.n_dense_params(),
+            tables: config
+                .table_rows()
+                .iter()
+                .map(|&n_rows| TableShape {
+                    n_rows,
+                    width: config.hidden,
+                })
+                .collect(),
+        }
+    }
+
     /// The layout of `model`'s [`Model::all_params_and_grads`].
     ///
     /// # Panics

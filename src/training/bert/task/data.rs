@@ -25,7 +25,7 @@ impl TokenizedSet {
     }
 
     /// The first `n` (or all) sentences framed for a model of `max_len` tokens.
-    pub(super) fn examples(
+    pub fn examples(
         &self,
         tokenizer: &WordPiece,
         max_len: usize,

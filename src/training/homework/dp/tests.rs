@@ -52,7 +52,7 @@ fn run(settings: &DpSettings, n_workers: usize, data: &[Vec<u8>]) -> DpResult {
     };
     let mut sessions: Vec<ReplicaSession> =
         (0..n_workers).map(|_| ReplicaSession::default()).collect();
-    let mut coordinator = Coordinator::new(7, n_workers);
+    let mut coordinator = Coordinator::new(7, n_workers, settings.reducer(n_workers));
     let mut inbox: Vec<Outgoing> = sessions
         .iter_mut()
         .enumerate()
@@ -107,7 +107,7 @@ fn the_form_reads_sn_keys_and_refuses_bad_values_with_a_sentence() {
         s,
         DpSettings {
             n_workers: 4,
-            model: ModelKind::Mlp,
+            model: DpModel::Mlp,
             global_batch: 32,
             n_steps: 10,
             lr: 0.1,
@@ -121,7 +121,7 @@ fn the_form_reads_sn_keys_and_refuses_bad_values_with_a_sentence() {
     let d = settings("");
     assert_eq!(
         (d.n_workers, d.model, d.global_batch),
-        (2, ModelKind::Cnn, 64)
+        (2, DpModel::Cnn, 64)
     );
     let form = DpForm::from_query(&crate::query::parse("sn-workers=0&sn-model=rnn&sn-batch=x"));
     let errors = form.parse().unwrap_err();
@@ -148,6 +148,77 @@ fn the_cap_follows_the_browsers_cores() {
     );
 }
 
+/// The BERT lab's three files for a small vocabulary: `n_train` and `n_test` sentences whose
+/// label is given away by one word.
+fn bert_files(n_train: usize, n_test: usize) -> Vec<Vec<u8>> {
+    let vocab = "[PAD]\n[unused0]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nfilm\nwas\ngood\nbad\nvery\n!";
+    let tsv = |n: usize, offset: usize| {
+        let mut out = String::new();
+        for i in 0..n {
+            let positive = (i + offset).is_multiple_of(2);
+            let very = if i % 3 == 0 { "very " } else { "" };
+            let word = if positive { "good" } else { "bad" };
+            out.push_str(&format!(
+                "the film was {very}{word} !\t{}\n",
+                u8::from(positive)
+            ));
+        }
+        out.into_bytes()
+    };
+    vec![vocab.as_bytes().to_vec(), tsv(n_train, 0), tsv(n_test, 1)]
+}
+
+#[test]
+fn bert_replicas_through_messages_give_one_workers_run() {
+    let data = bert_files(40, 12);
+    let s = settings("sn-model=bert&sn-batch=8&sn-steps=10&sn-lr=0.003");
+    assert!(matches!(s.reducer(2), Reducer::Sparse(_)));
+    assert_eq!(
+        s.summary(),
+        "BERT-tiny · global batch 8 · 10 steps · AdamW lr 0.003 · seed 1"
+    );
+    let one = run(&s, 1, &data);
+    assert_eq!((one.losses.len(), one.n_test), (10, 12));
+    assert!(one.losses.iter().all(|l| l.is_finite()));
+    for n_workers in [2, 3] {
+        let many = run(&s, n_workers, &data);
+        for (a, b) in one.losses.iter().zip(&many.losses) {
+            assert!((a - b).abs() < 1e-4, "{n_workers}: {a} vs {b}");
+        }
+        assert_eq!(one.test_accuracy, many.test_accuracy);
+    }
+    // The CNN's SGD rate is refused for BERT-tiny's AdamW, beside the rate.
+    let errors = DpForm::from_query(&crate::query::parse("sn-model=bert&sn-lr=0.05"))
+        .parse()
+        .unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field, DpField::Lr);
+    assert!(
+        errors[0].message.starts_with(
+            "BERT-tiny trains with AdamW: its peak learning rate must be at most 0.01"
+        ),
+        "{}",
+        errors[0].message
+    );
+    // Sentences a replica cannot read get the BERT lab's sentence.
+    let mut session = ReplicaSession::default();
+    let mut clock = || 0.0;
+    let (answer, _) = session.handle(
+        ToReplica::Start {
+            run_id: 1,
+            worker_idx: 0,
+            n_workers: 1,
+            settings: s,
+        },
+        vec![data[0].clone(), b"no tab here\n".to_vec(), data[2].clone()],
+        &mut clock,
+    );
+    assert!(
+        matches!(&answer, FromReplica::Error { message, .. } if message.starts_with("The training sentences")),
+        "{answer:?}"
+    );
+}
+
 #[test]
 fn replicas_through_messages_give_one_workers_run() {
     let data = files(50, 30);
@@ -171,7 +242,7 @@ fn replicas_through_messages_give_one_workers_run() {
 
 #[test]
 fn the_coordinator_turns_bad_and_late_messages_into_sentences_or_ignores_them() {
-    let mut c = Coordinator::new(3, 2);
+    let mut c = Coordinator::new(3, 2, Reducer::Dense(ReduceSum::default()));
     // A message of an older run is ignored.
     let old = FromReplica::Gradients {
         run_id: 2,
@@ -345,7 +416,7 @@ fn the_broadcast_does_not_depend_on_the_order_of_arrival() {
     ];
     let sizes = [3, 2, 0];
     let broadcast = |order: [usize; 3]| {
-        let mut c = Coordinator::new(1, 3);
+        let mut c = Coordinator::new(1, 3, Reducer::Dense(ReduceSum::default()));
         let mut last = None;
         for k in order {
             last = Some(
@@ -368,7 +439,7 @@ fn the_broadcast_does_not_depend_on_the_order_of_arrival() {
         assert_eq!(m, expected as f32);
     }
 
-    let mut c = Coordinator::new(1, 2);
+    let mut c = Coordinator::new(1, 2, Reducer::Dense(ReduceSum::default()));
     assert_eq!(
         c.on_message(gradients(1, 2), Some(f32_to_bytes(&[1.0])), 0.0),
         Ok(Action::Wait)

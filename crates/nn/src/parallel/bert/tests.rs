@@ -718,3 +718,21 @@ fn bad_settings_and_out_of_order_steps_are_typed_errors() {
         Err(DataParallelError::OutOfOrder { .. })
     ));
 }
+
+#[test]
+fn the_layout_from_sizes_is_the_built_models() {
+    for config in [small_model(), BertConfig::bert_tiny()] {
+        let mut model = BertClassifier::new(&config, &mut rng_from_seed(1)).unwrap();
+        let built = WireLayout::of_model(&mut model);
+        assert_eq!(WireLayout::of_bert(&config), built);
+        assert_eq!(
+            built.n_dense
+                + built
+                    .tables
+                    .iter()
+                    .map(|t| t.n_rows * t.width)
+                    .sum::<usize>(),
+            model.n_params()
+        );
+    }
+}
