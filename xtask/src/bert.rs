@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use nn::bert::corpus::{MlmCorpus, held_out_evaluation};
 use nn::bert::naive_bayes::NaiveBayes;
 use nn::bert::pretrain::{MlmTokens, MlmTrainConfig, MlmTrainer};
 use nn::bert::train::{BertTrainConfig, BertTrainer, EncodedExample, frame_examples, unigrams};
@@ -36,9 +37,6 @@ enum Objective {
     /// Masked-LM pre-training.
     Mlm,
 }
-
-/// Brown lines held out to measure the masked-LM loss before and after.
-const MLM_HELD_OUT: usize = 256;
 
 /// Parsed command line.
 #[derive(Clone, Debug, PartialEq)]
@@ -210,27 +208,35 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `--objective mlm`: masked-LM steps on the Brown subset, the held-out loss before and after.
+/// `--objective mlm`: masked-LM steps on the Brown subset, prepared as the BERT lab's
+/// masked-LM run prepares it (`nn::bert::corpus`: every 10th line held out, both parts packed
+/// into sequences of `--max-len`), with the held-out loss before and after, scored as the lab
+/// scores it after each epoch; so `--steps` = the lab's epochs × ⌊sequences / batch⌋ gives the
+/// lab's figure.
 fn run_mlm(options: &Options, tokenizer: &WordPiece) -> Result<()> {
     let text = String::from_utf8(read(BROWN)?).map_err(|e| format!("{BROWN}: {e}"))?;
-    let mut sequences: Vec<Vec<u32>> = text
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| tokenizer.encode_unpadded(line, options.max_len))
-        .collect();
-    if sequences.len() <= MLM_HELD_OUT {
-        return Err(format!("{BROWN}: fewer than {} lines", MLM_HELD_OUT + 1));
+    let corpus = MlmCorpus::split(text.lines().map(|line| tokenizer.token_ids(line)));
+    let (cls, sep) = (tokenizer.cls_id, tokenizer.sep_id);
+    let sequences = corpus.train_sequences(None, cls, sep, options.max_len);
+    let held_out = corpus.held_out_sequences(cls, sep, options.max_len);
+    if sequences.len() < options.batch_size || held_out.is_empty() {
+        return Err(format!(
+            "{BROWN}: too little text for a batch of {} sequences of {} tokens",
+            options.batch_size, options.max_len
+        ));
     }
-    let held_out = sequences.split_off(sequences.len() - MLM_HELD_OUT);
     let n_steps = options.n_steps.max(1);
     let config = MlmTrainConfig {
         seed: options.seed,
         ..MlmTrainConfig::bert_tiny(options.lr, n_steps as u64, options.batch_size)
     };
     println!(
-        "masked-LM pre-training of bert-tiny on {} Brown sentences ({} held out): {} steps, batch {}, AdamW lr {} (10% warm-up, linear decay), max-len {}, seed {}",
+        "masked-LM pre-training of bert-tiny on {} Brown sentences packed into {} sequences ({} held-out sentences, {} sequences scored; an epoch is {} steps): {} steps, batch {}, AdamW lr {} (10% warm-up, linear decay), max-len {}, seed {}",
+        corpus.train.len(),
         sequences.len(),
+        corpus.held_out.len(),
         held_out.len(),
+        sequences.len() / options.batch_size,
         n_steps,
         options.batch_size,
         options.lr,
@@ -240,8 +246,8 @@ fn run_mlm(options: &Options, tokenizer: &WordPiece) -> Result<()> {
     let mut trainer = MlmTrainer::new(config, MlmTokens::bert_base_uncased(), sequences)
         .map_err(|e| e.to_string())?;
     let held_out_loss = |trainer: &MlmTrainer| {
-        trainer
-            .evaluate_loss(&held_out, 7)
+        held_out_evaluation(trainer, &held_out)
+            .mean_loss()
             .ok_or_else(|| "no held-out token was masked".to_string())
     };
     let loss_before = held_out_loss(&trainer)?;

@@ -8,9 +8,10 @@ use super::BertState;
 use crate::components::ScrollBox;
 use crate::components::lab::thousands;
 use crate::training::bert::config::BertObjective;
-use crate::training::bert::task::{CorpusInfo, HELD_OUT_EVERY, MAX_HELD_OUT};
+use crate::training::bert::task::CorpusInfo;
 use crate::training::protocol::EpochRow;
 use crate::training::state::DataState;
+use nn::bert::corpus::{HELD_OUT_EVERY, MAX_HELD_OUT};
 
 /// WordPieces in the vocabulary: a uniform guess scores `ln` of it.
 const VOCAB: f32 = 30_522.0;

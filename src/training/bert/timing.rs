@@ -11,6 +11,7 @@
 //! [`WorkerTask::step_timed`]: crate::training::session::WorkerTask::step_timed
 
 use nn::bert::BertConfig;
+pub use nn::bert::corpus::pack_sequences;
 use nn::bert::pretrain::{MlmStepMemory, MlmTokens, MlmTrainConfig, MlmTrainer};
 use serde::{Deserialize, Serialize};
 
@@ -65,34 +66,6 @@ pub struct BatchTiming {
     pub samples_per_s: f64,
     /// The masked-LM loss of the last step (nats).
     pub last_loss: f32,
-}
-
-/// Packs `sentences` (WordPiece ids without `[CLS]`/`[SEP]`) end to end into sequences of
-/// exactly `seq` tokens, each framed `[CLS]` … `[SEP]`; the tail that does not fill one is
-/// dropped.
-#[must_use]
-pub fn pack_sequences(
-    sentences: &[Vec<u32>],
-    cls_id: u32,
-    sep_id: u32,
-    seq: usize,
-) -> Vec<Vec<u32>> {
-    assert!(
-        seq > 2,
-        "a sequence holds [CLS], [SEP] and at least one token"
-    );
-    let body = seq - 2;
-    let stream: Vec<u32> = sentences.iter().flatten().copied().collect();
-    stream
-        .chunks_exact(body)
-        .map(|chunk| {
-            let mut ids = Vec::with_capacity(seq);
-            ids.push(cls_id);
-            ids.extend_from_slice(chunk);
-            ids.push(sep_id);
-            ids
-        })
-        .collect()
 }
 
 /// A timing sweep in progress.
@@ -256,26 +229,6 @@ impl MlmTimingRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn packing_fills_every_sequence_to_its_length() {
-        let sentences = vec![vec![10, 11, 12], vec![13, 14], vec![15, 16, 17, 18]];
-        let packed = pack_sequences(&sentences, 1, 2, 5);
-        // 9 tokens in bodies of 3: three sequences, nothing dropped.
-        assert_eq!(
-            packed,
-            vec![
-                vec![1, 10, 11, 12, 2],
-                vec![1, 13, 14, 15, 2],
-                vec![1, 16, 17, 18, 2]
-            ]
-        );
-        assert_eq!(
-            pack_sequences(&sentences, 1, 2, 10).len(),
-            1,
-            "the tail of 1 is dropped"
-        );
-    }
 
     #[test]
     fn a_sweep_refuses_what_it_cannot_run_with_a_sentence() {

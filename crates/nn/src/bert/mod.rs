@@ -12,6 +12,7 @@
 //!   ([`EmbeddingGrads`]): a step touches only the rows the batch used.
 
 pub mod checkpoints;
+pub mod corpus;
 mod encoder;
 pub mod mlm;
 mod mlm_head;

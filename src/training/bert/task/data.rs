@@ -1,6 +1,7 @@
 //! The BERT lab's dataset: the vocabulary and two TSV files read, every sentence tokenized
 //! once, and the Naive Bayes baseline fitted on the same tokens.
 
+use nn::bert::corpus::{HELD_OUT_EVERY, MlmCorpus};
 use nn::bert::naive_bayes::NaiveBayes;
 use nn::bert::train::{EncodedExample, frame_examples, unigrams};
 use nn::text_data::{LabelledSentence, read_labelled_tsv};
@@ -56,15 +57,11 @@ pub struct BertData {
     pub corpus: Option<Corpus>,
 }
 
-/// Every this-many-th line of the corpus is held out (the rest is trained on): the held-out
-/// lines come from every part of the text, not one genre at its end.
-pub const HELD_OUT_EVERY: usize = 10;
-
-/// The masked-LM text, tokenized (WordPiece ids of each line, no `[CLS]`/`[SEP]`).
+/// The masked-LM text, tokenized and split (`nn`'s [`MlmCorpus`]: every
+/// [`HELD_OUT_EVERY`]th line held out), with what the page is told about it.
 #[derive(Clone, Debug)]
 pub struct Corpus {
-    pub train: Vec<Vec<u32>>,
-    pub held_out: Vec<Vec<u32>>,
+    pub lines: MlmCorpus,
     pub info: CorpusInfo,
 }
 
@@ -76,32 +73,15 @@ impl Corpus {
     pub fn read(tokenizer: &WordPiece, bytes: &[u8]) -> Result<Self, String> {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| "The corpus text is not UTF-8 text.".to_string())?;
-        let lines: Vec<Vec<u32>> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| tokenizer.token_ids(l))
-            .filter(|ids| !ids.is_empty())
-            .collect();
-        if lines.len() < HELD_OUT_EVERY {
+        let lines = MlmCorpus::split(text.lines().map(|l| tokenizer.token_ids(l)));
+        let n_lines = lines.train.len() + lines.held_out.len();
+        if lines.held_out.is_empty() {
             return Err(format!(
-                "The corpus text has {} sentences; a masked-LM run needs at least {HELD_OUT_EVERY}, one of them held out.",
-                lines.len()
+                "The corpus text has {n_lines} sentences; a masked-LM run needs at least {HELD_OUT_EVERY}, one of them held out."
             ));
         }
-        let (mut train, mut held_out) = (Vec::new(), Vec::new());
-        for (idx, ids) in lines.into_iter().enumerate() {
-            if idx % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 {
-                held_out.push(ids);
-            } else {
-                train.push(ids);
-            }
-        }
-        let info = unigram_info(tokenizer, &train, &held_out);
-        Ok(Self {
-            train,
-            held_out,
-            info,
-        })
+        let info = unigram_info(tokenizer, &lines.train, &lines.held_out);
+        Ok(Self { lines, info })
     }
 }
 

@@ -1,31 +1,25 @@
 //! A masked-LM run on the corpus text: BERT's pre-training objective shown at the size of a
 //! browser tab. The training lines are packed end to end into sequences of the run's length
-//! (as pre-training data is), each step masks a batch and takes one AdamW step
-//! ([`MlmTrainer`]), and after each epoch the held-out lines are scored in chunks with the same
-//! masks every time, so the epochs' held-out losses compare.
+//! (as pre-training data is; `nn::bert::corpus`, which `cargo xtask bert --objective mlm`
+//! shares), each step masks a batch and takes one AdamW step ([`MlmTrainer`]), and after each
+//! epoch the held-out sequences are scored a chunk per step with the same masks every time
+//! ([`held_out_chunk`]), so the epochs' held-out losses compare.
 //!
 //! An epoch is `⌊sequences / batch⌋` steps (the trainer draws batches round the reshuffled
 //! sequences, so the few left over begin the next pass). The encoder and head it trains stay
 //! in use afterwards: "Fill in [MASK]" asks them, and a sentiment run can start from them.
 
+use nn::bert::corpus::held_out_chunk;
 use nn::bert::pretrain::{
     MlmEvaluation, MlmStepMemory, MlmTokens, MlmTrainConfig, MlmTrainer, bert_mlm_params,
 };
 use nn::bert::{BertClassifier, BertConfig, MlmHead};
 
 use super::super::config::BertRunConfig;
-use super::super::timing::{MASK_PROBABILITY, pack_sequences};
+use super::super::timing::MASK_PROBABILITY;
 use super::BertData;
 use crate::training::protocol::{EpochRow, RunStarted};
 use crate::training::session::{BatchStats, Step};
-
-/// Held-out sequences scored after each epoch (at most): enough masked positions for a
-/// steady figure, few enough that the evaluation takes a fraction of an epoch.
-pub const MAX_HELD_OUT: usize = 32;
-/// Held-out sequences per evaluation step.
-pub const EVAL_CHUNK: usize = 8;
-/// Seeds the held-out masks (chunk `k` uses this + `k`): the same positions every epoch.
-const HELD_OUT_SEED: u64 = 0x6d6c_6d00;
 
 /// Why a masked-LM run needs the corpus.
 pub const NO_CORPUS: &str = "the corpus text is not loaded, so there is nothing to pre-train on";
@@ -46,7 +40,7 @@ struct EvalState {
     epoch: usize,
     sums: EpochSums,
     total: MlmEvaluation,
-    next: usize,
+    next_chunk: usize,
 }
 
 /// A masked-LM run in progress (or finished, its weights in use).
@@ -79,12 +73,10 @@ impl MlmRun {
         MlmStepMemory::estimate(&model, config.batch_size, config.max_len, MASK_PROBABILITY)
             .check(config.batch_size, config.max_len)
             .map_err(|e| e.replacen("A masked-LM step", "a masked-LM step", 1))?;
-        let n_lines = config.n_train.unwrap_or(usize::MAX).min(corpus.train.len());
-        let tokenizer = &data.tokenizer;
-        let pack = |lines: &[Vec<u32>]| {
-            pack_sequences(lines, tokenizer.cls_id, tokenizer.sep_id, config.max_len)
-        };
-        let sequences = pack(&corpus.train[..n_lines]);
+        let lines = &corpus.lines;
+        let n_lines = config.n_train.unwrap_or(usize::MAX).min(lines.train.len());
+        let (cls, sep) = (data.tokenizer.cls_id, data.tokenizer.sep_id);
+        let sequences = lines.train_sequences(Some(n_lines), cls, sep, config.max_len);
         if sequences.len() < config.batch_size {
             return Err(format!(
                 "{n_lines} corpus sentences pack into {} sequences of {} tokens, fewer than one batch of {}",
@@ -93,8 +85,7 @@ impl MlmRun {
                 config.batch_size
             ));
         }
-        let mut held_out = pack(&corpus.held_out);
-        held_out.truncate(MAX_HELD_OUT);
+        let held_out = lines.held_out_sequences(cls, sep, config.max_len);
         if held_out.is_empty() {
             return Err(format!(
                 "the held-out corpus sentences do not fill one sequence of {} tokens",
@@ -185,7 +176,7 @@ impl MlmRun {
                 epoch: epoch_idx + 1,
                 sums: std::mem::take(&mut self.epoch),
                 total: MlmEvaluation::default(),
-                next: 0,
+                next_chunk: 0,
             });
         }
         Step::Trained {
@@ -207,14 +198,9 @@ impl MlmRun {
         let Some(state) = self.eval.as_mut() else {
             return not_yet;
         };
-        let end = (state.next + EVAL_CHUNK).min(self.held_out.len());
-        let chunk_seed = HELD_OUT_SEED + (state.next / EVAL_CHUNK) as u64;
-        let part = self
-            .trainer
-            .evaluate_chunk(&self.held_out[state.next..end], chunk_seed);
-        state.total.add(&part);
-        state.next = end;
-        if state.next < self.held_out.len() {
+        if let Some(part) = held_out_chunk(&self.trainer, &self.held_out, state.next_chunk) {
+            state.total.add(&part);
+            state.next_chunk += 1;
             return not_yet;
         }
         let Some(state) = self.eval.take() else {

@@ -106,7 +106,8 @@ fn the_corpus_is_split_and_its_frequency_baseline_computed_at_load() {
     assert_eq!(
         (corpus.n_train_sentences, corpus.n_held_out_sentences),
         (360, 40),
-        "every {HELD_OUT_EVERY}th line is held out"
+        "every {}th line is held out",
+        nn::bert::corpus::HELD_OUT_EVERY
     );
     assert!(corpus.n_train_tokens > 5_000, "{}", corpus.n_train_tokens);
     // Frequencies alone beat a uniform guess over 30,522 pieces (10.33 nats) by far, and

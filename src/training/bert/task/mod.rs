@@ -19,9 +19,9 @@ use super::config::{BertInit, BertObjective, BertRunConfig};
 use super::timing::{BatchTiming, MlmTimingRun, pack_sequences};
 use crate::training::protocol::{LabTask, RunStarted};
 use crate::training::session::{Step, WorkerTask};
-pub use data::{BertData, Corpus, HELD_OUT_EVERY, TokenizedSet, load_data};
+pub use data::{BertData, Corpus, TokenizedSet, load_data};
 pub use finetune::BertRun;
-pub use mlm::{MAX_HELD_OUT, MlmRun, NO_CORPUS};
+pub use mlm::{MlmRun, NO_CORPUS};
 pub use query::{answer, test_set_answer};
 
 /// Test sentences per evaluation step.
