@@ -73,6 +73,16 @@ async fn the_cerebras_sweep_shows_time_per_step_growing_slower_than_the_batch() 
         Some(0),
         "no worker before the sweep starts"
     );
+    // The WSE model's bound stands beside the real runs before anything runs.
+    let wse = browser.text_of("[data-testid=homework-cerebras-wse]").await;
+    for figure in ["0.066 s", "0.176 s", "0.37", "0.264 s", "0.305 s", "0.86"] {
+        assert!(wse.contains(figure), "{figure} in {wse}");
+    }
+    let bound = browser.text_of("[data-testid=cs-fit-wse]").await;
+    assert!(
+        bound.starts_with("WSE model, an arithmetic bound: 0 s + b / 7,771 samples/s per step"),
+        "{bound}"
+    );
     let placeholder = browser
         .text_of("[data-testid=homework-cerebras-browser] .sim-table__empty")
         .await;
@@ -142,6 +152,10 @@ async fn the_cerebras_sweep_shows_time_per_step_growing_slower_than_the_batch() 
     let show_chart = "document.querySelector('[data-testid=cs-chart]').scrollIntoView({ block: 'center' }); return 0;";
     browser.eval(show_chart).await;
     browser.screenshot("homework-cerebras-light").await;
+    browser
+        .eval("document.querySelector('[data-testid=homework-cerebras-wse]').scrollIntoView({ block: 'center' }); return 0;")
+        .await;
+    browser.screenshot("homework-cerebras-wse").await;
 
     // The dark theme draws the same section (the rows come back: a new sweep is run).
     browser

@@ -14,8 +14,10 @@ use crate::components::table::DataTable;
 use crate::training::bert::task::{Bert, BertFile, BertSource};
 use crate::training::bert::timing::BatchTiming;
 use crate::training::form::LabFields;
+use sim::wse::projection::TrainingBound;
+
 use crate::training::homework::cerebras::{
-    CerebrasField, CerebrasForm, REAL_STEPS, StepTimeFit, growth, real_fit,
+    CerebrasField, CerebrasForm, REAL_STEPS, StepTimeFit, growth, real_fit, wse_bound_rows,
 };
 use crate::training::homework::reality::{self, CEREBRAS_RUNS, Section};
 use crate::training::protocol::RunOutcome;
@@ -25,8 +27,8 @@ use crate::training::state::{DataState, RunPhase};
 pub const BROWSER_LEAVES_OUT: &str = "BERT-tiny (2 layers, width 128) instead of BERT-large (24 layers, width 1,024), f32 on one CPU thread instead of bf16 on 850,000 cores, no input pipeline, and batches a hundred times smaller: the shape carries over, the figures do not.";
 /// What the real fit leaves out.
 pub const REAL_FIT_LEAVES_OUT: &str = "Two runs make a line, not a model: it says nothing of what the fixed 0.133 s is (weight streaming from MemoryX, the update, the step's synchronisation) and the 1,024 run sits 4 % below it.";
-/// Why the WSE simulator gives no figure here.
-pub const WSE_LEAVES_OUT: &str = "This site's WSE simulator maps one BERT layer's forward pass for one sequence (the layer has no batch dimension) onto a small mesh with every weight resident in the PEs; it has no backward pass, no optimizer update and no weight streaming from MemoryX, so it cannot project BERT-large's training step at batch 512 to 2,048, and this section shows no WSE figure rather than an invented one.";
+/// What the WSE model's bound leaves out.
+pub const WSE_LEAVES_OUT: &str = "It is a bound from arithmetic, not a run of the mesh simulator, which maps one layer's forward pass for one sequence with every weight resident and could not hold a BERT-large step at batch 512. It has no fixed cost: none of the weights streamed in from MemoryX and the gradients streamed back each step, nor the update done there, which is what the real fit's 0.133 s a step holds. Its PE does one FP32 multiply-add a cycle, a choice of this site's model, not a WSE-2 figure: the real wafer computes in bf16 and does more, which is why the bound's cost per sample is above the real one. And it counts every PE busy every cycle.";
 
 fn timing_rows(timings: &[BatchTiming]) -> Vec<Vec<String>> {
     let points: Vec<(f64, f64)> = timings
@@ -187,6 +189,7 @@ pub fn CerebrasSection(query: Vec<(String, String)>) -> impl IntoView {
         }
     });
     let real = real_fit();
+    let wse_bound = TrainingBound::bert_large_on_wse2();
     view! {
         <SectionFrame at="cerebras">
             <p>
@@ -304,11 +307,42 @@ pub fn CerebrasSection(query: Vec<(String, String)>) -> impl IntoView {
                     }}
                 </li>
                 <li data-testid="cs-fit-wse">
-                    "WSE model: none. What it does project is one BERT-tiny layer's forward pass on a small mesh, in cycles: "
-                    <a href="#/simulators/wse?preset=bert-layer&seq=128">"the BERT layer in the WSE simulator"</a>
-                    "."
+                    {format!(
+                        "WSE model, an arithmetic bound: 0 s + b / {} samples/s per step (BERT-large's {:.1} billion multiply-adds a sample, forward and backward, on 850,000 PEs each doing one multiply-add a cycle at 1.1 GHz). Its cost per sample is {:.2}× the real fit's, and it has no fixed cost at all.",
+                        sim::units::thousands(wse_bound.samples_per_s().round() as u64),
+                        wse_bound.macs_per_sample as f64 / 1e9,
+                        real.map_or(0.0, |fit| wse_bound.per_sample_s / fit.per_sample_s),
+                    )}
                 </li>
             </ul>
+            <DataTable
+                testid="homework-cerebras-wse"
+                label="The WSE model's bound on a BERT-large training step beside the real CS-2 runs"
+                headers=&["batch", "WSE model (bound)", "real", "model ÷ real"]
+                rows=Signal::stored(
+                    wse_bound_rows(&wse_bound)
+                        .into_iter()
+                        .map(|(batch, model, real)| {
+                            vec![
+                                batch.to_string(),
+                                format!("{model:.3} s"),
+                                format!("{real:.3} s"),
+                                format!("{:.2}", model / real),
+                            ]
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            />
+            <p class="homework-source">
+                "The bound is the model's figure, not a measurement: the multiply-adds counted from BERT-large's sizes "
+                "(24 layers, width 1,024, FFN 4,096, 128 tokens, 20 masked predictions, as the homework's ModelZoo "
+                "configuration sets them), 850,000 PEs (ALCF's user guide), a ~1.1 GHz clock (Cerebras's Hot Chips 34 "
+                "talk, as a write-up summarises it) and this site's one multiply-add a cycle. It falls short of every real step, least at the largest batch: the "
+                "real step's fixed part is spread over more samples there. The mesh itself is simulated for one "
+                "BERT-tiny layer's forward pass: "
+                <a href="#/simulators/wse?preset=bert-layer&seq=128">"the BERT layer in the WSE simulator"</a>
+                "."
+            </p>
             <h3>"What each leaves out"</h3>
             <ul class="homework-leaves-out">
                 <li><strong>"This browser: "</strong>{BROWSER_LEAVES_OUT}</li>

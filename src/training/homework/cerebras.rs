@@ -7,6 +7,8 @@ use crate::training::bert::timing::MlmTimingConfig;
 use crate::training::form::{Errors, FieldError, Form, LabFields, parse_seed};
 use crate::training::text::parse_count;
 
+use sim::wse::projection::TrainingBound;
+
 use super::reality::CEREBRAS_RUNS;
 
 /// Most batch sizes in one sweep.
@@ -255,6 +257,21 @@ pub fn real_fit() -> Option<StepTimeFit> {
     StepTimeFit::least_squares(&points)
 }
 
+/// The WSE model's bound beside each real run: `(batch, model s/step, real s/step)`.
+#[must_use]
+pub fn wse_bound_rows(bound: &TrainingBound) -> Vec<(u32, f64, f64)> {
+    CEREBRAS_RUNS
+        .iter()
+        .map(|run| {
+            (
+                run.batch,
+                bound.step_s(f64::from(run.batch)),
+                run.seconds / REAL_STEPS,
+            )
+        })
+        .collect()
+}
+
 /// How time grew against batch from the first point: `(batch ratio, time ratio)` per point.
 #[must_use]
 pub fn growth(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
@@ -281,6 +298,24 @@ mod tests {
         assert_eq!(fit.describe("s", 1.0), "0.1334 s + b / 11,934 samples/s");
         // It predicts 0.219 s at 1,024 against the 0.211 measured.
         assert!((fit.at(1_024.0) - 0.219).abs() < 5e-4);
+    }
+
+    #[test]
+    fn the_wse_bound_falls_short_of_each_real_step_less_as_the_batch_grows() {
+        let rows = wse_bound_rows(&TrainingBound::bert_large_on_wse2());
+        let ratios: Vec<f64> = rows.iter().map(|&(_, model, real)| model / real).collect();
+        assert_eq!(
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            [512, 1_024, 2_048]
+        );
+        // 0.0659 / 0.1763, 0.1318 / 0.2114, 0.2635 / 0.3050.
+        for (ratio, want) in ratios.iter().zip([0.374, 0.623, 0.864]) {
+            assert!((ratio - want).abs() < 1e-3, "{ratios:?}");
+        }
+        // Its per-sample cost is the real fit's × 1.54: the real PE does more arithmetic a cycle.
+        let real = real_fit().unwrap();
+        let bound = TrainingBound::bert_large_on_wse2();
+        assert!((bound.per_sample_s / real.per_sample_s - 1.536).abs() < 1e-3);
     }
 
     #[test]

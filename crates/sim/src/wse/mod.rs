@@ -27,6 +27,7 @@ pub mod event;
 pub mod gemv;
 pub mod layer;
 pub mod mesh;
+pub mod projection;
 
 pub use config::WseConfig;
 pub use event::WseEvent;
