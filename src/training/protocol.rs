@@ -38,6 +38,11 @@ pub trait RunSettings: Payload {
     /// Epochs the run will train.
     fn n_epochs(&self) -> usize;
 
+    /// What the run is evaluated on after each epoch, for the curves ("the test set").
+    fn test_set(&self) -> &'static str {
+        "the test set"
+    }
+
     /// What a finished run's status says of its last epoch ("test accuracy 98.58 %").
     fn result(&self, last: &EpochRow) -> String {
         test_accuracy_result(last)

@@ -445,6 +445,10 @@ pub fn CurvesPanel<C: RunSettings>(lab: LabView<C>) -> impl IntoView {
             </button>
         }
     };
+    let test_set = move || {
+        lab.current
+            .with(|c| c.as_ref().map_or("the test set", |r| r.config.test_set()))
+    };
     view! {
         <section class="lab-panel" aria-labelledby=lab.id("curves-title")>
             <div class="lab-panel__head">
@@ -461,13 +465,14 @@ pub fn CurvesPanel<C: RunSettings>(lab: LabView<C>) -> impl IntoView {
                 data-showing=move || kind.get().as_str()
                 role="img"
                 aria-label=move || format!(
-                    "{} against epochs: training batches as a line, the test set after each epoch as dots; the numbers are in the table below",
-                    if kind.get() == CurveKind::Loss { "Loss" } else { "Accuracy" }
+                    "{} against epochs: training batches as a line, {} after each epoch as dots; the numbers are in the table below",
+                    if kind.get() == CurveKind::Loss { "Loss" } else { "Accuracy" },
+                    test_set()
                 )
             ></canvas>
             <ul class="lab-legend" aria-hidden="true">
                 <li><span class="lab-legend__line"></span>"training (mean over groups of batches)"</li>
-                <li><span class="lab-legend__dot"></span>"test set (after each epoch)"</li>
+                <li><span class="lab-legend__dot"></span>{move || format!("{} (after each epoch)", test_set().trim_start_matches("the "))}</li>
             </ul>
             <p class="lab-form__error">{move || chart_error.get()}</p>
         </section>

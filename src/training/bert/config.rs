@@ -161,6 +161,14 @@ impl RunSettings for BertRunConfig {
         self.n_epochs
     }
 
+    /// A masked-LM run is scored on the corpus's held-out sentences.
+    fn test_set(&self) -> &'static str {
+        match self.objective {
+            BertObjective::Sentiment => "the test set",
+            BertObjective::MaskedLm => "the held-out text",
+        }
+    }
+
     /// A masked-LM run ends with its held-out loss and how often it guessed the right piece.
     fn result(&self, last: &crate::training::protocol::EpochRow) -> String {
         match self.objective {
