@@ -258,6 +258,30 @@ async fn pages_mid_run_pass_axe() {
             &mut serious,
         )
         .await;
+        // The masked-LM run, its panel shown.
+        browser
+            .open(&format!(
+                "{origin}/#/labs/bert?objective=mlm&batch=8&epochs=1&train=300"
+            ))
+            .await;
+        browser
+            .wait_for_part("[data-testid=bert-mlm-corpus]", "Brown Corpus")
+            .await;
+        browser.click("[data-testid=bert-start]").await;
+        browser
+            .wait_until(
+                "the masked-LM run to start",
+                "const s = document.querySelector('[data-testid=bert-status]');
+                 return !!s && s.textContent.startsWith('Training run 1');",
+            )
+            .await;
+        audit_page(
+            &browser,
+            &axe,
+            &format!("BERT masked LM {theme}"),
+            &mut serious,
+        )
+        .await;
     }
     browser.close().await;
     assert!(
