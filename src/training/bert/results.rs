@@ -1,4 +1,5 @@
-//! The BERT lab's runs as a CSV (one line per epoch).
+//! The BERT lab's runs as a CSV (one line per epoch). For a masked-LM run (`objective` mlm)
+//! the test columns are the held-out text's masked positions, as in the page.
 
 use super::config::BertRunConfig;
 use crate::training::mnist::config::format_lr;
@@ -6,13 +7,15 @@ use crate::training::state::RunRecord;
 use crate::training::text::runs_csv;
 
 /// The BERT lab's settings columns.
-const SETTINGS_HEADER: &str = "batch,lr,epochs,max_len,seed,train_sentences";
+const SETTINGS_HEADER: &str = "objective,init,batch,lr,epochs,max_len,seed,train_sentences";
 
 /// Every epoch of every run, one CSV line each.
 pub fn to_csv(records: &[RunRecord<BertRunConfig>]) -> String {
     runs_csv(records, SETTINGS_HEADER, |c| {
         format!(
-            "{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{}",
+            c.objective.key(),
+            c.init.key(),
             c.batch_size,
             format_lr(c.lr),
             c.n_epochs,
@@ -54,7 +57,10 @@ mod tests {
             },
             RunRecord {
                 run_id: 2,
-                config,
+                config: BertRunConfig {
+                    objective: crate::training::bert::config::BertObjective::MaskedLm,
+                    ..config
+                },
                 data: "yours, \"v2\"".into(),
                 rows: vec![],
                 outcome: None,
@@ -64,11 +70,11 @@ mod tests {
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(
             lines[1],
-            "1,32,0.001,2,64,1,all,bundled 8056/2014,finished,1,0.500000,0.750000,,0.780000,1.500000,1,0.500000,120.2"
+            "1,sentiment,new,32,0.001,2,64,1,all,bundled 8056/2014,finished,1,0.500000,0.750000,,0.780000,1.500000,1,0.500000,120.2"
         );
         assert_eq!(
             lines[2],
-            "2,32,0.001,2,64,1,all,\"yours, \"\"v2\"\"\",running,,,,,,,,,"
+            "2,mlm,new,32,0.001,2,64,1,all,\"yours, \"\"v2\"\"\",running,,,,,,,,,"
         );
         let width = lines[0].split(',').count();
         assert_eq!(lines[1].split(',').count(), width);
