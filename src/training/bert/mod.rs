@@ -1,6 +1,7 @@
 //! The BERT-tiny lab's own parts: its settings and their URL form, and its worker task
-//! (vocabulary and TSV files, fine-tuning and chunked evaluation, sentence queries with their
-//! attention maps), and its masked-LM timing sweep (`timing`).
+//! (vocabulary, TSV files and corpus text, fine-tuning and chunked evaluation, the masked-LM
+//! run on the corpus, sentence and `[MASK]` queries with their attention maps), and its
+//! masked-LM timing sweep (`timing`).
 
 pub mod config;
 pub mod results;

@@ -100,7 +100,7 @@ pub fn bert_to_safetensors(model: &BertClassifier, mlm_head: Option<&MlmHead>) -
     write(&tensors, &[("format", "pt"), ("model", "bert-tiny")])
 }
 
-/// The masked-LM head's tensors under [`MLM_NAMES`], HF layout.
+/// The masked-LM head's tensors under their Hugging Face names (`cls.predictions.…`), HF layout.
 pub fn mlm_head_tensors(head: &MlmHead) -> Vec<(String, Vec<usize>, Vec<f32>)> {
     let w = head.transform.w.t();
     let vector = |a: &Array1<f32>| (vec![a.len()], a.to_vec());

@@ -1,7 +1,9 @@
-//! The BERT-tiny lab as a [`WorkerTask`]: its payloads (a vocabulary and two TSV files of
-//! labelled sentences; a sentence, or the Groq example's dummy input, to classify; the
-//! misclassified test sentences) and its run: fine-tuning a from-scratch BERT-tiny one batch at
-//! a time, and after each epoch the test set evaluated in chunks through `nn`'s [`Evaluator`].
+//! The BERT-tiny lab as a [`WorkerTask`]: its payloads (a vocabulary, two TSV files of
+//! labelled sentences and the corpus text; a sentence, or the Groq example's dummy input, to
+//! classify; the misclassified test sentences) and its runs ([`BertWork`]): fine-tuning a
+//! from-scratch BERT-tiny one batch at a time, with the test set evaluated in chunks through
+//! `nn`'s [`Evaluator`](nn::train::Evaluator) after each epoch; a masked-LM run on the corpus (`mlm`); or the
+//! Cerebras section's masked-LM timing sweep.
 //!
 //! Every sentence is tokenized once, when the data loads (WordPiece ids without `[CLS]` and
 //! `[SEP]`); a run frames and truncates them to its length. The Naive Bayes baseline is fitted
