@@ -15,6 +15,7 @@ pub mod progress_store;
 pub mod query;
 pub mod route;
 pub mod simulation;
+pub mod text;
 pub mod theme;
 pub mod training;
 

@@ -20,15 +20,7 @@ pub fn ThemeToggle() -> impl IntoView {
             <span class="theme-toggle__icon" aria-hidden="true">
                 {move || if next() == crate::theme::Theme::Dark { "☾" } else { "☀" }}
             </span>
-            <span class="theme-toggle__label">{move || format!("{} theme", capitalised(next().as_str()))}</span>
+            <span class="theme-toggle__label">{move || format!("{} theme", crate::text::capitalised(next().as_str()))}</span>
         </button>
     }
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

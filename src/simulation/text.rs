@@ -7,12 +7,7 @@ use sim::metrics::RunMetrics;
 
 /// An engine error as a sentence that starts with a capital.
 pub fn sentence(err: &SimError) -> String {
-    let text = err.to_string();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => text,
-    }
+    crate::text::capitalised(&err.to_string())
 }
 
 /// One row of the metrics table.

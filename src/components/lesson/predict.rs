@@ -210,7 +210,7 @@ pub fn predict_controls(
                                 "No, the cycle counts differ".to_owned()
                             }
                         }
-                        _ => capitalise(&words),
+                        _ => crate::text::capitalised(&words),
                     };
                     view! {
                         <label class="quiz-choice" data-testid=format!("quiz-predict-choice-{qid}-{choice_idx}")>
@@ -238,14 +238,6 @@ pub fn prediction_label(unit: &str) -> String {
     match unit {
         "×" => "Your prediction, how many times as many (×)".to_owned(),
         unit => format!("Your prediction, in {unit}"),
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

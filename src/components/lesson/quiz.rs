@@ -26,12 +26,7 @@ use crate::progress_store::use_progress;
 
 /// What a person is told when a response cannot be graded: the engine's phrase as a sentence.
 pub fn response_error_sentence(error: &ResponseError) -> String {
-    let text = error.to_string();
-    let mut chars = text.chars();
-    let sentence = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
-        None => text,
-    };
+    let sentence = crate::text::capitalised(&error.to_string());
     if sentence.ends_with(['.', '!', '?', ')']) {
         sentence
     } else {

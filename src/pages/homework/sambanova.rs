@@ -119,14 +119,6 @@ struct DpSection {
     cap: usize,
 }
 
-/// "The MNIST digits" from "the MNIST digits".
-fn sentence_start(what: &str) -> String {
-    let mut chars = what.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
-}
-
 fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
@@ -187,7 +179,7 @@ impl DpSection {
                     Err(message) => {
                         self.fail(format!(
                             "{} could not be loaded: {message}.",
-                            sentence_start(what)
+                            crate::text::capitalised(what)
                         ));
                         return;
                     }

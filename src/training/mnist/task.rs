@@ -209,11 +209,7 @@ fn idx_sentence(file: DataFile, error: &IdxError) -> String {
         (_, IdxError::LengthMismatch { .. } | IdxError::Gzip(_)) => " The file may be truncated.",
         _ => "",
     };
-    let mut text = error.to_string();
-    if let Some(first) = text.get(0..1) {
-        text = first.to_uppercase() + &text[1..];
-    }
-    format!("{text}.{hint}")
+    format!("{}.{hint}", crate::text::capitalised(&error.to_string()))
 }
 
 /// Reads the four IDX files (raw or gzip), in [`DataFile::ALL`] order.

@@ -157,8 +157,12 @@ pub fn load_data(files: &[Vec<u8>]) -> Result<BertData, (Option<BertFile>, Strin
             "The vocabulary is not UTF-8 text: a vocab.txt has one token per line.".to_string(),
         )
     })?;
-    let tokenizer = WordPiece::from_vocab_txt(vocab)
-        .map_err(|e| (Some(BertFile::Vocab), sentence_case(&e.to_string())))?;
+    let tokenizer = WordPiece::from_vocab_txt(vocab).map_err(|e| {
+        (
+            Some(BertFile::Vocab),
+            format!("{}.", crate::text::capitalised(&e.to_string())),
+        )
+    })?;
     let read = |file: BertFile, bytes: &[u8]| {
         let rows = read_labelled_tsv(bytes)
             .map_err(|e| (Some(file), format!("{}: {e}.", file.label())))?;
@@ -197,12 +201,4 @@ pub fn load_data(files: &[Vec<u8>]) -> Result<BertData, (Option<BertFile>, Strin
         naive_bayes_accuracy,
         corpus,
     })
-}
-
-fn sentence_case(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => String::new(),
-    }
 }
