@@ -306,6 +306,22 @@ mod unit {
                         lesson.slug,
                         card
                     );
+                    // The card's settings are ones its lab's form accepts.
+                    use crate::training::{bert, homework, mnist};
+                    let accepted = match card.lab {
+                        course::LabName::Mnist => accepts::<mnist::config::LabField>(&card.args),
+                        course::LabName::Bert => accepts::<bert::config::BertField>(&card.args),
+                        course::LabName::SambanovaNtasks => {
+                            accepts::<homework::dp::DpField>(&card.args)
+                        }
+                        course::LabName::CerebrasBatch => {
+                            accepts::<homework::cerebras::CerebrasField>(&card.args)
+                        }
+                        course::LabName::GroqInput => {
+                            accepts::<homework::groq::GroqField>(&card.args)
+                        }
+                    };
+                    assert!(accepted.is_ok(), "{}: {card:?}: {accepted:?}", lesson.slug);
                 }
                 course::Block::CompareCard(card) => {
                     if let Err(e) = crate::simulation::compare::CompareSetup::from_query(&card.args)
@@ -316,6 +332,22 @@ mod unit {
                 _ => {}
             }
         }
+    }
+
+    /// Whether lab `F`'s form accepts a card's arguments (the sentences if not).
+    fn accepts<F: crate::training::form::LabFields>(
+        args: &[(String, String)],
+    ) -> Result<(), String> {
+        crate::training::form::Form::<F>::from_query(args)
+            .parse()
+            .map(|_| ())
+            .map_err(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
     }
 
     /// Every simulator a lesson embeds runs the lesson's setup: the machine exists, its form
