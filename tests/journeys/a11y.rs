@@ -213,75 +213,49 @@ async fn pages_mid_run_pass_axe() {
             &mut serious,
         )
         .await;
-        // The MNIST lab, training.
-        browser
-            .open(&format!(
-                "{origin}/#/labs/mnist?model=mlp&batch=32&lr=0.05&epochs=1&opt=sgd&seed=1&loss=ce"
-            ))
-            .await;
-        browser
-            .wait_for_part("[data-testid=mnist-data-status]", "In use: the bundled")
-            .await;
-        browser.click("[data-testid=mnist-start]").await;
-        browser
-            .wait_until(
-                "MNIST training to start",
-                "const s = document.querySelector('[data-testid=mnist-status]');
-                 return !!s && s.textContent.startsWith('Training run 1');",
-            )
-            .await;
-        audit_page(
-            &browser,
-            &axe,
-            &format!("MNIST training {theme}"),
-            &mut serious,
-        )
-        .await;
-        browser.click("[data-testid=mnist-cancel]").await;
-        // The BERT lab, training.
-        browser.open(&format!("{origin}/#/labs/bert")).await;
-        browser
-            .wait_for_part("[data-testid=bert-data-status]", "In use: the bundled")
-            .await;
-        browser.click("[data-testid=bert-start]").await;
-        browser
-            .wait_until(
-                "BERT training to start",
-                "const s = document.querySelector('[data-testid=bert-status]');
-                 return !!s && s.textContent.startsWith('Training run 1');",
-            )
-            .await;
-        audit_page(
-            &browser,
-            &axe,
-            &format!("BERT training {theme}"),
-            &mut serious,
-        )
-        .await;
-        // The masked-LM run, its panel shown.
-        browser
-            .open(&format!(
-                "{origin}/#/labs/bert?objective=mlm&batch=8&epochs=1&train=300"
-            ))
-            .await;
-        browser
-            .wait_for_part("[data-testid=bert-mlm-corpus]", "Brown Corpus")
-            .await;
-        browser.click("[data-testid=bert-start]").await;
-        browser
-            .wait_until(
-                "the masked-LM run to start",
-                "const s = document.querySelector('[data-testid=bert-status]');
-                 return !!s && s.textContent.startsWith('Training run 1');",
-            )
-            .await;
-        audit_page(
-            &browser,
-            &axe,
-            &format!("BERT masked LM {theme}"),
-            &mut serious,
-        )
-        .await;
+        // The labs, training: MNIST, BERT fine-tuning, and BERT's masked-LM run (its panel
+        // shown).
+        let labs = [
+            (
+                "mnist",
+                "model=mlp&batch=32&lr=0.05&epochs=1&opt=sgd&seed=1&loss=ce",
+                "[data-testid=mnist-data-status]",
+                "In use: the bundled",
+                "MNIST training",
+            ),
+            (
+                "bert",
+                "",
+                "[data-testid=bert-data-status]",
+                "In use: the bundled",
+                "BERT training",
+            ),
+            (
+                "bert",
+                "objective=mlm&batch=8&epochs=1&train=300",
+                "[data-testid=bert-mlm-corpus]",
+                "Brown Corpus",
+                "BERT masked LM",
+            ),
+        ];
+        for (lab, query, ready, ready_text, name) in labs {
+            browser
+                .open(&format!("{origin}/#/labs/{lab}?{query}"))
+                .await;
+            browser.wait_for_part(ready, ready_text).await;
+            browser.click(&format!("[data-testid={lab}-start]")).await;
+            browser
+                .wait_until(
+                    &format!("{name} to start"),
+                    &format!(
+                        "const s = document.querySelector('[data-testid={lab}-status]');
+                         return !!s && s.textContent.startsWith('Training run 1');"
+                    ),
+                )
+                .await;
+            audit_page(&browser, &axe, &format!("{name} {theme}"), &mut serious).await;
+            browser.click(&format!("[data-testid={lab}-cancel]")).await;
+        }
     }
     browser.close().await;
     assert!(

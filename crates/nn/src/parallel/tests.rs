@@ -256,22 +256,12 @@ fn n_workers_give_one_workers_loss_curve() {
         let (one, one_params) = curve(1);
         assert!(one.last().unwrap() < &(one[0] * 0.8), "it learns: {one:?}");
         for n_workers in [2, 3, 4, 5] {
-            let (many, many_params) = curve(n_workers);
-            assert_eq!(many.len(), one.len());
-            for (step_idx, (a, b)) in one.iter().zip(&many).enumerate() {
-                assert!(
-                    (a - b).abs() < 1e-4,
-                    "{n_workers} workers, step {step_idx}: {a} vs {b}"
-                );
-            }
-            let worst = one_params
-                .iter()
-                .zip(&many_params)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0f32, f32::max);
-            assert!(
-                worst < 1e-4,
-                "{n_workers} workers: weights differ by {worst}"
+            assert_follows(
+                n_workers,
+                (&one, &one_params),
+                &curve(n_workers),
+                1e-4,
+                1e-4,
             );
         }
     }
@@ -378,4 +368,31 @@ fn gradients_as_bytes_are_the_same_gradients() {
         bytes.apply_gradients_le_bytes(step_idx, &le).unwrap();
         assert_eq!(floats.params_flat(), bytes.params_flat());
     }
+}
+
+/// `n_workers`' run (losses, weights) follows one worker's: every step's loss within
+/// `loss_tol`, every weight within `weight_tol`.
+pub(super) fn assert_follows(
+    n_workers: usize,
+    (one, one_params): (&[f32], &[f32]),
+    (many, many_params): &(Vec<f32>, Vec<f32>),
+    loss_tol: f32,
+    weight_tol: f32,
+) {
+    assert_eq!(many.len(), one.len());
+    for (step_idx, (a, b)) in one.iter().zip(many).enumerate() {
+        assert!(
+            (a - b).abs() < loss_tol,
+            "{n_workers} workers, step {step_idx}: {a} vs {b}"
+        );
+    }
+    let worst = one_params
+        .iter()
+        .zip(many_params)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < weight_tol,
+        "{n_workers} workers: weights differ by {worst}"
+    );
 }

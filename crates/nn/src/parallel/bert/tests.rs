@@ -374,16 +374,7 @@ fn params_without_key_biases(model: &BertClassifier) -> Vec<f32> {
         layer.attention.key.b.fill(0.0);
     }
     let grads = model.zero_grads();
-    let (dense, sparse) = model.all_params_and_grads(&grads);
-    dense
-        .iter()
-        .flat_map(|p| p.param.iter().copied().collect::<Vec<_>>())
-        .chain(
-            sparse
-                .iter()
-                .flat_map(|p| p.param.iter().copied().collect::<Vec<_>>()),
-        )
-        .collect()
+    params_flat(&mut model, &grads)
 }
 
 /// N workers with the global batch fixed follow one worker's loss curve: 26 sentences in
@@ -409,22 +400,12 @@ fn n_workers_give_one_workers_loss_curve() {
     let last_epoch: f32 = one[36..].iter().sum();
     assert!(last_epoch < first_epoch * 0.6, "it learns: {one:?}");
     for n_workers in [2, 3, 4] {
-        let (many, many_params) = curve(n_workers);
-        assert_eq!(many.len(), one.len());
-        for (step_idx, (a, b)) in one.iter().zip(&many).enumerate() {
-            assert!(
-                (a - b).abs() < 1e-5,
-                "{n_workers} workers, step {step_idx}: {a} vs {b}"
-            );
-        }
-        let worst = one_params
-            .iter()
-            .zip(&many_params)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
-        assert!(
-            worst < 2e-5,
-            "{n_workers} workers: weights differ by {worst}"
+        crate::parallel::tests::assert_follows(
+            n_workers,
+            (&one, &one_params),
+            &curve(n_workers),
+            1e-5,
+            2e-5,
         );
     }
 }
