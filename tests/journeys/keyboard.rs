@@ -28,17 +28,6 @@ const FOCUS: &str = "
     return { body: false, matches: a.matches(wanted), visible: shows(a) || shows(a.closest('.quiz-choice')), what };";
 
 impl Browser {
-    /// Sends `keys` to whatever has focus, as a keyboard would.
-    async fn press(&self, keys: &str) {
-        self.client
-            .active_element()
-            .await
-            .expect("an element has focus")
-            .send_keys(keys)
-            .await
-            .expect("keys");
-    }
-
     async fn focus_state(&self, css: &str) -> Value {
         self.client
             .execute(FOCUS, vec![Value::from(css)])
@@ -174,6 +163,7 @@ async fn answer_by_keyboard(browser: &Browser, question: &Question) {
                     ),
                 )
                 .await;
+            wait_for_feedback_focus(browser, qid).await;
             return;
         }
         QuestionKind::Order { .. } => loop {
@@ -214,6 +204,21 @@ async fn answer_by_keyboard(browser: &Browser, question: &Question) {
         .tab_and_press(&testid(&format!("quiz-check-{qid}")), Key::Enter)
         .await;
     browser.wait_for_verdict(qid, true).await;
+    wait_for_feedback_focus(browser, qid).await;
+}
+
+/// Once graded, the question hides its Check button and, a frame later, focus moves to the
+/// feedback (so a screen reader reads the verdict next). Waiting for that keeps the next Tab
+/// from starting on the hidden button and landing wherever the frame's focus move leaves it.
+async fn wait_for_feedback_focus(browser: &Browser, qid: &str) {
+    browser
+        .wait_until(
+            &format!("the feedback of {qid} to take focus"),
+            &format!(
+                "return document.activeElement === document.querySelector(\"[data-testid='quiz-feedback-{qid}']\");"
+            ),
+        )
+        .await;
 }
 
 #[tokio::test]

@@ -159,8 +159,7 @@ async fn answer_right_by_keyboard(browser: &Browser, qid: &str) {
             "document.querySelector(\"[data-testid='quiz-question-{qid}'] input\").focus(); return null;"
         ))
         .await;
-    let focused = || async { browser.client.active_element().await.expect("focus") };
-    focused().await.send_keys(" ").await.expect("space");
+    browser.press(" ").await;
     let checked = format!(
         "const c = document.querySelector(\"[data-testid='quiz-question-{qid}'] input:checked\"); return c ? c.value : '';"
     );
@@ -170,17 +169,9 @@ async fn answer_right_by_keyboard(browser: &Browser, qid: &str) {
             started.elapsed() < PATIENCE,
             "the arrow keys never reached the answer"
         );
-        focused()
-            .await
-            .send_keys(&Key::Down.to_string())
-            .await
-            .expect("down");
+        browser.press(&Key::Down.to_string()).await;
     }
-    focused()
-        .await
-        .send_keys(&Key::Tab.to_string())
-        .await
-        .expect("tab");
+    browser.press(&Key::Tab.to_string()).await;
     let on_check = browser
         .eval("return document.activeElement.dataset.testid || '';")
         .await;
@@ -189,11 +180,7 @@ async fn answer_right_by_keyboard(browser: &Browser, qid: &str) {
         Value::from(format!("quiz-check-{qid}")),
         "Tab goes from the choices to Check"
     );
-    focused()
-        .await
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .expect("enter");
+    browser.press(&Key::Enter.to_string()).await;
     browser.wait_for_verdict(qid, true).await;
 }
 

@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -279,6 +281,50 @@ impl Browser {
             .text()
             .await
             .unwrap_or_default()
+    }
+
+    /// Sends `keys` to whatever has focus, as a keyboard would: through WebDriver's key
+    /// actions, which go to the document, not to one element. (Element Send Keys needs the
+    /// element to be interactable; for the frame between a graded question hiding its Check
+    /// button and the feedback taking focus, the focused button is not, and the command fails.)
+    /// Shift, Control, Alt and Meta stay held until [`Key::Null`] or the end of `keys`.
+    ///
+    /// Then it waits two animation frames, as a person's next key comes after the page has
+    /// drawn: the app moves focus one frame after a navigation, a graded answer or a moved
+    /// item, and a key sent before that lands where the focus is about to leave.
+    pub async fn press(&self, keys: &str) {
+        let modifiers: Vec<char> = [Key::Shift, Key::Control, Key::Alt, Key::Meta]
+            .iter()
+            .filter_map(|k| k.to_string().chars().next())
+            .collect();
+        let null = Key::Null.to_string().chars().next();
+        let mut held = Vec::new();
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        for c in keys.chars() {
+            if Some(c) == null {
+                for value in held.drain(..).rev() {
+                    actions = actions.then(KeyAction::Up { value });
+                }
+            } else if modifiers.contains(&c) {
+                actions = actions.then(KeyAction::Down { value: c });
+                held.push(c);
+            } else {
+                actions = actions
+                    .then(KeyAction::Down { value: c })
+                    .then(KeyAction::Up { value: c });
+            }
+        }
+        for value in held.into_iter().rev() {
+            actions = actions.then(KeyAction::Up { value });
+        }
+        self.client.perform_actions(actions).await.expect("keys");
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+                vec![],
+            )
+            .await
+            .expect("two frames");
     }
 
     /// Runs a script and returns its value.
