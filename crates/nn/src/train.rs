@@ -12,7 +12,10 @@ use crate::layers::Mode;
 use crate::loss::{LossKind, softmax};
 use crate::model::{CnnConfig, ModelConfig, ModelConfigError, Network, NetworkGrads};
 use crate::optim::{Optimizer, OptimizerConfig, OptimizerConfigError};
-use crate::rng::{Rng, rng_from_seed, shuffle};
+use crate::rng::{Rng, rng_from_seed};
+
+mod ledger;
+pub(crate) use ledger::EpochLedger;
 
 /// Everything that defines a training run.
 #[derive(Clone, Debug, PartialEq)]
@@ -368,7 +371,7 @@ impl ConfusionMatrix {
     }
 }
 
-fn ratio(part: u64, whole: u64) -> f32 {
+pub(crate) fn ratio(part: u64, whole: u64) -> f32 {
     if whole == 0 {
         0.0
     } else {
@@ -407,16 +410,7 @@ pub struct Trainer {
     optimizer: Optimizer,
     rng: Rng,
     train: Dataset,
-    order: Vec<usize>,
-    epoch_idx: usize,
-    batch_idx: usize,
-    epoch_loss_sum: f64,
-    epoch_correct: usize,
-    epoch_seen: usize,
-    epoch_grad_norm_sum: f64,
-    history: Vec<EpochSummary>,
-    status: TrainStatus,
-    pending: Option<PendingBatch>,
+    ledger: EpochLedger,
 }
 
 /// Evaluation and prediction go through the network in chunks of this many images.
@@ -437,7 +431,7 @@ impl Trainer {
         let network = Network::new(&config.model, &mut rng)?;
         let grads = network.zero_grads();
         let optimizer = Optimizer::new(config.optimizer);
-        let order = (0..train.len()).collect();
+        let ledger = EpochLedger::new(train.len(), config.batch_size, config.n_epochs);
         Ok(Self {
             config,
             network,
@@ -445,16 +439,7 @@ impl Trainer {
             optimizer,
             rng,
             train,
-            order,
-            epoch_idx: 0,
-            batch_idx: 0,
-            epoch_loss_sum: 0.0,
-            epoch_correct: 0,
-            epoch_seen: 0,
-            epoch_grad_norm_sum: 0.0,
-            history: Vec::new(),
-            status: TrainStatus::Training,
-            pending: None,
+            ledger,
         })
     }
 
@@ -470,17 +455,17 @@ impl Trainer {
 
     /// The status.
     pub fn status(&self) -> TrainStatus {
-        self.status
+        self.ledger.status()
     }
 
     /// Completed epochs.
     pub fn history(&self) -> &[EpochSummary] {
-        &self.history
+        self.ledger.history()
     }
 
     /// Batches per epoch (the last may be partial).
     pub fn n_batches_per_epoch(&self) -> usize {
-        self.train.len().div_ceil(self.config.batch_size)
+        self.ledger.n_batches_per_epoch()
     }
 
     /// Runs one training step on the next batch: [`compute_gradients`](Self::compute_gradients)
@@ -498,29 +483,18 @@ impl Trainer {
     /// and the batch pending until [`apply_gradients`](Self::apply_gradients). Calling it again
     /// before applying recomputes the same batch.
     pub fn compute_gradients(&mut self) -> GradientOutcome {
-        if self.status != TrainStatus::Training {
-            return GradientOutcome::Stopped(self.status);
-        }
-        if self.batch_idx == 0 && self.pending.is_none() {
-            shuffle(&mut self.order, &mut self.rng);
-        }
-        let start = self.batch_idx * self.config.batch_size;
-        let end = (start + self.config.batch_size).min(self.train.len());
-        let (inputs, labels) = self
-            .train
-            .batch(&self.order[start..end], self.config.normalization);
+        let (inputs, labels) = match self.ledger.next_batch(&mut self.rng) {
+            Ok(indices) => self.train.batch(indices, self.config.normalization),
+            Err(status) => return GradientOutcome::Stopped(status),
+        };
         let (logits, cache) = self
             .network
             .forward(inputs.view(), Mode::Train, &mut self.rng);
         let out = self.config.loss.evaluate(logits.view(), &labels);
-        if let Some(kind) = divergence_kind(out.loss, self.config.divergence_threshold) {
-            let divergence = Divergence {
-                epoch_idx: self.epoch_idx,
-                batch_idx: self.batch_idx,
-                kind,
-            };
-            self.pending = None;
-            self.status = TrainStatus::Diverged(divergence);
+        if let Some(divergence) = self
+            .ledger
+            .check_divergence(out.loss, self.config.divergence_threshold)
+        {
             return GradientOutcome::Diverged(divergence);
         }
         self.grads.fill_zero();
@@ -528,10 +502,10 @@ impl Trainer {
             .backward(&cache, out.dlogits.view(), &mut self.grads);
         let pending = PendingBatch {
             n_samples: labels.len(),
-            n_correct: count_correct(&logits, &labels),
+            n_correct: count_correct(logits.view(), &labels),
             loss: out.loss,
         };
-        self.pending = Some(pending);
+        self.ledger.hold(pending);
         GradientOutcome::Computed(pending)
     }
 
@@ -543,8 +517,8 @@ impl Trainer {
     /// Second half of a step: the optimizer update from the current gradients, and the batch's
     /// metrics. Without a pending batch it does nothing and says why.
     pub fn apply_gradients(&mut self) -> BatchOutcome {
-        let Some(pending) = self.pending.take() else {
-            return BatchOutcome::Stopped(self.status);
+        let Some(pending) = self.ledger.take_pending() else {
+            return BatchOutcome::Stopped(self.ledger.status());
         };
         let params = self.network.params_and_grads(&self.grads);
         let grad_sum_sq: f64 = params
@@ -554,56 +528,16 @@ impl Trainer {
             .sum();
         self.optimizer.step(params);
         let grad_norm = grad_sum_sq.sqrt() as f32;
-
-        let PendingBatch {
-            n_samples,
-            n_correct,
-            loss,
-        } = pending;
-        let metrics = BatchMetrics {
-            epoch_idx: self.epoch_idx,
-            batch_idx: self.batch_idx,
-            n_samples,
-            loss,
-            accuracy: ratio(n_correct as u64, n_samples as u64),
-            grad_norm,
-        };
-        self.epoch_loss_sum += f64::from(loss) * n_samples as f64;
-        self.epoch_correct += n_correct;
-        self.epoch_seen += n_samples;
-        self.epoch_grad_norm_sum += f64::from(grad_norm);
-        self.batch_idx += 1;
-        if self.batch_idx == self.n_batches_per_epoch() {
-            self.finish_epoch();
-        }
-        BatchOutcome::Trained(metrics)
-    }
-
-    fn finish_epoch(&mut self) {
-        self.history.push(EpochSummary {
-            epoch_idx: self.epoch_idx,
-            mean_loss: (self.epoch_loss_sum / self.epoch_seen.max(1) as f64) as f32,
-            train_accuracy: ratio(self.epoch_correct as u64, self.epoch_seen as u64),
-            mean_grad_norm: (self.epoch_grad_norm_sum / self.batch_idx.max(1) as f64) as f32,
-        });
-        self.epoch_idx += 1;
-        self.batch_idx = 0;
-        self.epoch_loss_sum = 0.0;
-        self.epoch_correct = 0;
-        self.epoch_seen = 0;
-        self.epoch_grad_norm_sum = 0.0;
-        if self.epoch_idx == self.config.n_epochs {
-            self.status = TrainStatus::Finished;
-        }
+        BatchOutcome::Trained(self.ledger.record(pending, grad_norm))
     }
 
     /// Runs up to `n_batches` steps, stopping early at the end of training or on divergence.
     pub fn run_epoch_slice(&mut self, n_batches: usize) -> Progress {
-        let n_epochs_before = self.history.len();
+        let n_epochs_before = self.ledger.history().len();
         let mut progress = Progress {
-            status: self.status,
-            epoch_idx: self.epoch_idx,
-            batch_idx: self.batch_idx,
+            status: self.ledger.status(),
+            epoch_idx: self.ledger.epoch_idx(),
+            batch_idx: self.ledger.batch_idx(),
             n_batches_per_epoch: self.n_batches_per_epoch(),
             n_batches_run: 0,
             n_samples_run: 0,
@@ -620,10 +554,10 @@ impl Trainer {
                 BatchOutcome::Stopped(_) | BatchOutcome::Diverged(_) => break,
             }
         }
-        progress.status = self.status;
-        progress.epoch_idx = self.epoch_idx;
-        progress.batch_idx = self.batch_idx;
-        progress.completed_epochs = self.history[n_epochs_before..].to_vec();
+        progress.status = self.ledger.status();
+        progress.epoch_idx = self.ledger.epoch_idx();
+        progress.batch_idx = self.ledger.batch_idx();
+        progress.completed_epochs = self.ledger.history()[n_epochs_before..].to_vec();
         progress
     }
 
@@ -696,7 +630,8 @@ pub(crate) fn argmax(values: impl Iterator<Item = f32>) -> usize {
     best.0
 }
 
-fn count_correct(logits: &ndarray::Array2<f32>, labels: &[u8]) -> usize {
+/// How many rows of `logits` rank their label first.
+pub(crate) fn count_correct(logits: ArrayView2<'_, f32>, labels: &[u8]) -> usize {
     logits
         .rows()
         .into_iter()

@@ -1,8 +1,9 @@
 //! Fine-tuning BERT as a sentence classifier, step by step: plain data, no threads, no clock.
 //! The same split as [`crate::train::Trainer`]: [`BertTrainer::compute_gradients`] then
 //! [`BertTrainer::apply_gradients`] (a data-parallel caller all-reduces
-//! [`BertTrainer::gradients_mut`] in between), and evaluation through the shared
-//! [`Evaluator`].
+//! [`BertTrainer::gradients_mut`] in between), the same epoch bookkeeping (the crate's
+//! `EpochLedger`: shuffled order, counters, epoch summaries, divergence stops), and
+//! evaluation through the shared [`Evaluator`].
 
 use ndarray::Axis;
 
@@ -11,10 +12,10 @@ use crate::layers::Mode;
 use crate::loss::{softmax, softmax_cross_entropy};
 use crate::model::Model;
 use crate::optim::{AdamW, AdamWConfig, OptimizerConfigError};
-use crate::rng::{Rng, rng_from_seed, shuffle};
+use crate::rng::{Rng, rng_from_seed};
 use crate::train::{
-    BatchMetrics, BatchOutcome, Divergence, EpochSummary, Evaluation, Evaluator, GradientOutcome,
-    PendingBatch, TrainStatus, argmax, divergence_kind,
+    BatchOutcome, EpochLedger, EpochSummary, Evaluation, Evaluator, GradientOutcome, PendingBatch,
+    TrainStatus, count_correct,
 };
 
 /// A tokenized sentence and its class.
@@ -97,16 +98,7 @@ pub struct BertTrainer {
     optimizer: AdamW,
     rng: Rng,
     train: Vec<EncodedExample>,
-    order: Vec<usize>,
-    epoch_idx: usize,
-    batch_idx: usize,
-    epoch_loss_sum: f64,
-    epoch_correct: usize,
-    epoch_seen: usize,
-    epoch_grad_norm_sum: f64,
-    history: Vec<EpochSummary>,
-    status: TrainStatus,
-    pending: Option<PendingBatch>,
+    ledger: EpochLedger,
 }
 
 /// Sentences per forward pass when evaluating.
@@ -189,7 +181,7 @@ impl BertTrainer {
         let mut rng = rng_from_seed(config.seed);
         let model = BertClassifier::new(&config.model, &mut rng)?;
         let grads = model.zero_grads();
-        let order = (0..train.len()).collect();
+        let ledger = EpochLedger::new(train.len(), config.batch_size, config.n_epochs);
         Ok(Self {
             config,
             model,
@@ -197,16 +189,7 @@ impl BertTrainer {
             optimizer: AdamW::new(adamw),
             rng,
             train,
-            order,
-            epoch_idx: 0,
-            batch_idx: 0,
-            epoch_loss_sum: 0.0,
-            epoch_correct: 0,
-            epoch_seen: 0,
-            epoch_grad_norm_sum: 0.0,
-            history: Vec::new(),
-            status: TrainStatus::Training,
-            pending: None,
+            ledger,
         })
     }
 
@@ -228,17 +211,17 @@ impl BertTrainer {
 
     /// The status.
     pub fn status(&self) -> TrainStatus {
-        self.status
+        self.ledger.status()
     }
 
     /// Completed epochs.
     pub fn history(&self) -> &[EpochSummary] {
-        &self.history
+        self.ledger.history()
     }
 
     /// Batches per epoch.
     pub fn n_batches_per_epoch(&self) -> usize {
-        self.train.len().div_ceil(self.config.batch_size)
+        self.ledger.n_batches_per_epoch()
     }
 
     /// The learning rate of the next update.
@@ -259,42 +242,27 @@ impl BertTrainer {
     /// Forward and backward on the next batch; the gradients wait in
     /// [`gradients_mut`](Self::gradients_mut) until [`apply_gradients`](Self::apply_gradients).
     pub fn compute_gradients(&mut self) -> GradientOutcome {
-        if self.status != TrainStatus::Training {
-            return GradientOutcome::Stopped(self.status);
-        }
-        if self.batch_idx == 0 && self.pending.is_none() {
-            shuffle(&mut self.order, &mut self.rng);
-        }
-        let start = self.batch_idx * self.config.batch_size;
-        let end = (start + self.config.batch_size).min(self.train.len());
-        let (batch, labels) = batch_of(&self.train, &self.order[start..end]);
+        let (batch, labels) = match self.ledger.next_batch(&mut self.rng) {
+            Ok(indices) => batch_of(&self.train, indices),
+            Err(status) => return GradientOutcome::Stopped(status),
+        };
         let (logits, cache) = self.model.forward_batch(&batch, Mode::Train, &mut self.rng);
         let out = softmax_cross_entropy(logits.view(), &labels);
-        if let Some(kind) = divergence_kind(out.loss, self.config.divergence_threshold) {
-            let divergence = Divergence {
-                epoch_idx: self.epoch_idx,
-                batch_idx: self.batch_idx,
-                kind,
-            };
-            self.pending = None;
-            self.status = TrainStatus::Diverged(divergence);
+        if let Some(divergence) = self
+            .ledger
+            .check_divergence(out.loss, self.config.divergence_threshold)
+        {
             return GradientOutcome::Diverged(divergence);
         }
         self.grads.fill_zero();
         self.model
             .backward_batch(&cache, out.dlogits.view(), &mut self.grads);
-        let n_correct = logits
-            .rows()
-            .into_iter()
-            .zip(&labels)
-            .filter(|(row, label)| argmax(row.iter().copied()) == usize::from(**label))
-            .count();
         let pending = PendingBatch {
             n_samples: labels.len(),
-            n_correct,
+            n_correct: count_correct(logits.view(), &labels),
             loss: out.loss,
         };
-        self.pending = Some(pending);
+        self.ledger.hold(pending);
         GradientOutcome::Computed(pending)
     }
 
@@ -305,48 +273,13 @@ impl BertTrainer {
 
     /// The AdamW update from the current gradients.
     pub fn apply_gradients(&mut self) -> BatchOutcome {
-        let Some(pending) = self.pending.take() else {
-            return BatchOutcome::Stopped(self.status);
+        let Some(pending) = self.ledger.take_pending() else {
+            return BatchOutcome::Stopped(self.ledger.status());
         };
         let (dense, sparse) = self.model.all_params_and_grads(&self.grads);
         let grad_norm = crate::param::grad_norm(&dense, &sparse);
         self.optimizer.step(dense, sparse);
-        let PendingBatch {
-            n_samples,
-            n_correct,
-            loss,
-        } = pending;
-        let metrics = BatchMetrics {
-            epoch_idx: self.epoch_idx,
-            batch_idx: self.batch_idx,
-            n_samples,
-            loss,
-            accuracy: n_correct as f32 / n_samples.max(1) as f32,
-            grad_norm,
-        };
-        self.epoch_loss_sum += f64::from(loss) * n_samples as f64;
-        self.epoch_correct += n_correct;
-        self.epoch_seen += n_samples;
-        self.epoch_grad_norm_sum += f64::from(grad_norm);
-        self.batch_idx += 1;
-        if self.batch_idx == self.n_batches_per_epoch() {
-            self.history.push(EpochSummary {
-                epoch_idx: self.epoch_idx,
-                mean_loss: (self.epoch_loss_sum / self.epoch_seen.max(1) as f64) as f32,
-                train_accuracy: self.epoch_correct as f32 / self.epoch_seen.max(1) as f32,
-                mean_grad_norm: (self.epoch_grad_norm_sum / self.batch_idx.max(1) as f64) as f32,
-            });
-            self.epoch_idx += 1;
-            self.batch_idx = 0;
-            self.epoch_loss_sum = 0.0;
-            self.epoch_correct = 0;
-            self.epoch_seen = 0;
-            self.epoch_grad_norm_sum = 0.0;
-            if self.epoch_idx == self.config.n_epochs {
-                self.status = TrainStatus::Finished;
-            }
-        }
-        BatchOutcome::Trained(metrics)
+        BatchOutcome::Trained(self.ledger.record(pending, grad_norm))
     }
 
     /// Accuracy and loss on `data`, in chunks of [`EVAL_CHUNK`] (a worker can drive an
