@@ -154,11 +154,18 @@ async fn answer_right(browser: &Browser, question: &Question) {
 /// Answers a single-choice question with the keyboard alone: Space picks the focused choice,
 /// the arrow keys move through the group, Tab reaches Check, Enter checks.
 async fn answer_right_by_keyboard(browser: &Browser, qid: &str) {
-    browser
+    // The previous answer's feedback takes focus a frame after its verdict: let it, first.
+    browser.settle().await;
+    let focused = browser
         .eval(&format!(
-            "document.querySelector(\"[data-testid='quiz-question-{qid}'] input\").focus(); return null;"
+            "const input = document.querySelector(\"[data-testid='quiz-question-{qid}'] input\"); input.focus(); return document.activeElement === input;"
         ))
         .await;
+    assert_eq!(
+        focused,
+        Value::Bool(true),
+        "the first choice of {qid} takes focus"
+    );
     browser.press(" ").await;
     let checked = format!(
         "const c = document.querySelector(\"[data-testid='quiz-question-{qid}'] input:checked\"); return c ? c.value : '';"

@@ -318,6 +318,12 @@ impl Browser {
             actions = actions.then(KeyAction::Up { value });
         }
         self.client.perform_actions(actions).await.expect("keys");
+        self.settle().await;
+    }
+
+    /// Waits two animation frames, so that a focus move the page scheduled for the next frame
+    /// (after a navigation, a graded answer, a moved item) has happened.
+    pub async fn settle(&self) {
         self.client
             .execute_async(
                 "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
