@@ -13,7 +13,7 @@ use crate::app::LocationContext;
 use crate::charts::canvas::use_resize_tick;
 use crate::charts::palette::use_palette;
 use crate::charts::timeline::{draw_timeline, kind_colour, timeline_height};
-use crate::components::sim::{RooflineChart, SimLegend};
+use crate::components::sim::{RooflineChart, SimLegend, size_inputs};
 use crate::files::{download_bytes, download_text};
 use crate::route::replace_url;
 use crate::simulation::Preset;
@@ -221,44 +221,7 @@ pub fn ComparePage() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            {move || {
-                preset_fields(preset.get())
-                    .iter()
-                    .map(|f| {
-                        let key = f.key;
-                        view! {
-                            <label class="sim-form__field">
-                                <span class="sim-form__label">{f.label}</span>
-                                <input
-                                    class="sim-form__input"
-                                    type="text"
-                                    inputmode="numeric"
-                                    data-testid=format!("compare-{key}")
-                                    prop:value=move || {
-                                        sizes
-                                            .with(|s| {
-                                                s.iter()
-                                                    .find(|(k, _)| *k == key)
-                                                    .map(|(_, v)| v.clone())
-                                                    .unwrap_or_default()
-                                            })
-                                    }
-                                    on:input=move |ev| {
-                                        let v = event_target_value(&ev);
-                                        sizes
-                                            .update(|s| {
-                                                match s.iter_mut().find(|(k, _)| *k == key) {
-                                                    Some(e) => e.1 = v,
-                                                    None => s.push((key, v)),
-                                                }
-                                            });
-                                    }
-                                />
-                            </label>
-                        }
-                    })
-                    .collect_view()
-            }}
+            {size_inputs(preset.into(), sizes, "compare")}
             <button type="submit" class="sim-button" data-testid="compare-run">
                 "Run on all five"
             </button>

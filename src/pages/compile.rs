@@ -14,6 +14,7 @@ use leptos::prelude::*;
 
 use crate::app::LocationContext;
 use crate::components::DataTable;
+use crate::components::sim::size_inputs;
 use crate::route::replace_url;
 use crate::simulation::Preset;
 use crate::simulation::compare::{CompareWorker, FromCompare, PRESETS, ToCompare};
@@ -53,50 +54,6 @@ fn query_of(arch: SimArch, preset: Preset, sizes: &[(&'static str, String)]) -> 
     ];
     q.extend(sizes.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
     crate::query::write(q.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-}
-
-/// The size fields of a preset as text inputs bound to `sizes`.
-fn size_inputs(
-    preset: Signal<Preset>,
-    sizes: RwSignal<Vec<(&'static str, String)>>,
-    prefix: &'static str,
-) -> impl IntoView {
-    move || {
-        preset_fields(preset.get())
-            .iter()
-            .map(|f| {
-                let key = f.key;
-                view! {
-                    <label class="sim-form__field">
-                        <span class="sim-form__label">{f.label}</span>
-                        <input
-                            class="sim-form__input"
-                            type="text"
-                            inputmode="numeric"
-                            data-testid=format!("{prefix}-{key}")
-                            prop:value=move || {
-                                sizes
-                                    .with(|s| {
-                                        s.iter()
-                                            .find(|(k, _)| *k == key)
-                                            .map(|(_, v)| v.clone())
-                                            .unwrap_or_default()
-                                    })
-                            }
-                            on:input=move |ev| {
-                                let v = event_target_value(&ev);
-                                sizes
-                                    .update(|s| match s.iter_mut().find(|(k, _)| *k == key) {
-                                        Some(e) => e.1 = v,
-                                        None => s.push((key, v)),
-                                    });
-                            }
-                        />
-                    </label>
-                }
-            })
-            .collect_view()
-    }
 }
 
 /// The compile page.

@@ -23,7 +23,7 @@ pub use mesh_canvas::MeshCanvas;
 pub use panels::{
     CompareTable, LabelValueList, MetricsTable, ModelBesideReal, PeInspector, TrafficTable,
 };
-pub use param_form::SimParamsForm;
+pub use param_form::{SimParamsForm, size_inputs};
 pub use rdu_canvas::RduCanvas;
 pub use roofline_chart::RooflineChart;
 pub use use_sim_loop::{Publish, SessionSlot, UseSimLoopReturn, use_sim_loop};

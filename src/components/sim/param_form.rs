@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use crate::simulation::form::preset_fields;
 use crate::simulation::{FieldKind, FieldSpec, Machine, Preset, SimForm};
 
 /// The form for `machine`'s page.
@@ -110,5 +111,50 @@ pub fn SimParamsForm(
                 "Apply"
             </button>
         </form>
+    }
+}
+
+/// The size fields of a preset as text inputs bound to `sizes` (key, text as typed), each
+/// with the test id `{prefix}-{key}`: the compare and compile pages' sizes.
+pub fn size_inputs(
+    preset: Signal<Preset>,
+    sizes: RwSignal<Vec<(&'static str, String)>>,
+    prefix: &'static str,
+) -> impl IntoView {
+    move || {
+        preset_fields(preset.get())
+            .iter()
+            .map(|f| {
+                let key = f.key;
+                view! {
+                    <label class="sim-form__field">
+                        <span class="sim-form__label">{f.label}</span>
+                        <input
+                            class="sim-form__input"
+                            type="text"
+                            inputmode="numeric"
+                            data-testid=format!("{prefix}-{key}")
+                            prop:value=move || {
+                                sizes
+                                    .with(|s| {
+                                        s.iter()
+                                            .find(|(k, _)| *k == key)
+                                            .map(|(_, v)| v.clone())
+                                            .unwrap_or_default()
+                                    })
+                            }
+                            on:input=move |ev| {
+                                let v = event_target_value(&ev);
+                                sizes
+                                    .update(|s| match s.iter_mut().find(|(k, _)| *k == key) {
+                                        Some(e) => e.1 = v,
+                                        None => s.push((key, v)),
+                                    });
+                            }
+                        />
+                    </label>
+                }
+            })
+            .collect_view()
     }
 }
