@@ -153,28 +153,69 @@ pub fn set_form_field<F: LabFields>(form: RwSignal<Form<F>>, field: F, value: &s
     form.set(next);
 }
 
-/// One field of a lab's form through [`SettingsField`]: its text, its sentence, typing into
-/// it updates the form and the address.
-pub fn form_field<F: LabFields>(
-    form: RwSignal<Form<F>>,
-    field: F,
-    label: &'static str,
-    hint: &'static str,
-    options: Vec<(&'static str, &'static str)>,
-    disabled: Signal<bool>,
-) -> impl IntoView {
-    view! {
-        <SettingsField
-            prefix=F::LAB
-            key=field.key()
-            label
-            hint
-            options
-            value=Signal::derive(move || form.with(|f| f.field(field).to_string()))
-            error=Signal::derive(move || form.with(|f| f.error(field)))
-            disabled
-            on_input=Callback::new(move |value: String| set_form_field(form, field, &value))
-        />
+/// A form's fields through [`SettingsField`]: each shows its text and its sentence, and
+/// typing into one updates the form and writes the address. Which address, and the ids'
+/// prefix, are what differ between a lab page ([`FormFields::lab`]) and a section of the
+/// homework page (its own prefix, and an address that keeps the other sections' settings).
+#[derive(Clone, Copy, Debug)]
+pub struct FormFields<F: LabFields> {
+    /// The settings as typed.
+    pub form: RwSignal<Form<F>>,
+    /// While true (a run), the fields take no input.
+    pub disabled: Signal<bool>,
+    /// Ids and test ids are `prefix-key` (a key already starting with `prefix-` keeps it once).
+    pub prefix: &'static str,
+    /// Writes the address after a change.
+    pub write: fn(&Form<F>),
+}
+
+impl<F: LabFields> FormFields<F> {
+    /// A lab page's fields: ids `<lab>-<key>`, and the address is the form's own.
+    pub fn lab(form: RwSignal<Form<F>>, disabled: Signal<bool>) -> Self {
+        Self {
+            form,
+            disabled,
+            prefix: F::LAB,
+            write: |form| crate::route::replace_url(&form.href()),
+        }
+    }
+
+    /// The field `field`, with `options` a choice (none: a text box).
+    pub fn field(
+        self,
+        field: F,
+        label: &'static str,
+        hint: &'static str,
+        options: Vec<(&'static str, &'static str)>,
+    ) -> impl IntoView {
+        let Self {
+            form,
+            disabled,
+            prefix,
+            write,
+        } = self;
+        let key = field
+            .key()
+            .strip_prefix(prefix)
+            .and_then(|k| k.strip_prefix('-'))
+            .unwrap_or(field.key());
+        view! {
+            <SettingsField
+                prefix
+                key
+                label
+                hint
+                options
+                value=Signal::derive(move || form.with(|f| f.field(field).to_string()))
+                error=Signal::derive(move || form.with(|f| f.error(field)))
+                disabled
+                on_input=Callback::new(move |value: String| {
+                    let next = form.get_untracked().with_field(field, &value);
+                    write(&next);
+                    form.set(next);
+                })
+            />
+        }
     }
 }
 

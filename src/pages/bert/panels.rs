@@ -8,7 +8,7 @@ use super::{BertState, load_files};
 use crate::charts::canvas::{css_width, use_resize_tick};
 use crate::charts::heatmap::{draw_heatmap, strongest_links};
 use crate::charts::palette::use_palette;
-use crate::components::lab::{RunActions, form_field, percent, thousands};
+use crate::components::lab::{FormFields, RunActions, percent, thousands};
 use crate::files::read_file;
 use crate::route::Route;
 use crate::training::bert::config::{BertField, LENGTHS};
@@ -28,14 +28,8 @@ fn field(
     hint: &'static str,
     options: Vec<(&'static str, &'static str)>,
 ) -> impl IntoView {
-    form_field(
-        state.form,
-        field,
-        label,
-        hint,
-        options,
-        Signal::derive(move || state.lab.is_running()),
-    )
+    FormFields::lab(state.form, Signal::derive(move || state.lab.is_running()))
+        .field(field, label, hint, options)
 }
 
 /// The settings, start and cancel.

@@ -9,11 +9,10 @@ use leptos::prelude::*;
 use super::SectionFrame;
 use crate::charts::batch_time::{BatchTimeData, draw_batch_time};
 use crate::charts::training_curves::chart_colours;
-use crate::components::lab::{LabHandle, SettingsField, theme_signal};
+use crate::components::lab::{FormFields, LabHandle, theme_signal};
 use crate::components::table::DataTable;
 use crate::training::bert::task::{Bert, BertFile, BertSource};
 use crate::training::bert::timing::BatchTiming;
-use crate::training::form::LabFields;
 use sim::wse::projection::TrainingBound;
 
 use crate::training::homework::cerebras::{
@@ -142,24 +141,12 @@ pub fn CerebrasSection(query: Vec<(String, String)>) -> impl IntoView {
             Some(RunPhase::Failed(message)) => message.clone(),
         })
     };
-    let field = move |f: CerebrasField, label: &'static str, hint: &'static str| {
-        let key = f.key().trim_start_matches("cs-");
-        view! {
-            <SettingsField
-                prefix="cs"
-                key=key
-                label=label
-                hint=hint
-                value=Signal::derive(move || form.with(|form| form.field(f).to_string()))
-                error=Signal::derive(move || form.with(|form| form.error(f)))
-                disabled=Signal::derive(running)
-                on_input=Callback::new(move |value: String| {
-                    form.update(|form| *form = form.with_field(f, &value));
-                    form.with_untracked(super::write_section);
-                })
-            />
-        }
+    // Ids `cs-<key>` (the keys already read `cs-…`): the Cerebras section's own.
+    let fields = FormFields {
+        prefix: "cs",
+        ..super::section_fields(form, Signal::derive(running))
     };
+    let field = move |f, label, hint| fields.field(f, label, hint, Vec::new());
     let browser_fit = Memo::new(move |_| {
         let points: Vec<(f64, f64)> = timings.with(|t| {
             t.iter()

@@ -6,12 +6,11 @@
 use leptos::html::{A, Canvas};
 use leptos::prelude::*;
 
-use super::{HomeworkFigures, SectionFrame, write_section};
+use super::{HomeworkFigures, SectionFrame};
 use crate::charts::palette::use_palette;
 use crate::charts::setting_plot::{SETTING_PLOT_HEIGHT, SettingPanel, draw_setting_plot};
-use crate::components::lab::{LabHandle, RunPanel, SettingsField, percent};
+use crate::components::lab::{LabHandle, RunPanel, percent};
 use crate::components::table::DataTable;
-use crate::training::form::LabFields;
 use crate::training::homework::grid::{
     GridConfig, GridField, GridForm, IPU_DIGITS_PER_EPOCH, by_setting, cells, cells_csv,
 };
@@ -99,28 +98,8 @@ pub fn GraphcoreSection(query: Vec<(String, String)>) -> impl IntoView {
         }
     };
 
-    let field = move |field: GridField,
-                      label: &'static str,
-                      hint: &'static str,
-                      options: Vec<(&'static str, &'static str)>| {
-        view! {
-            <SettingsField
-                prefix="homework"
-                key=field.key()
-                label
-                hint
-                options
-                value=Signal::derive(move || form.with(|f| f.field(field).to_string()))
-                error=Signal::derive(move || form.with(|f| f.error(field)))
-                disabled=running
-                on_input=Callback::new(move |value: String| {
-                    let next = form.get_untracked().with_field(field, &value);
-                    write_section(&next);
-                    form.set(next);
-                })
-            />
-        }
-    };
+    let fields = super::section_fields(form, running);
+    let field = move |f, label, hint, options| fields.field(f, label, hint, options);
 
     let plan = Memo::new(move |_| grid.get().map(|g| g.plan()));
     let cells = Memo::new(move |_| {

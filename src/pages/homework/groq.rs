@@ -6,13 +6,12 @@
 
 use leptos::prelude::*;
 
-use super::{HomeworkFigures, SectionFrame, write_section};
-use crate::components::lab::{LabHandle, RunPanel, SettingsField};
+use super::{HomeworkFigures, SectionFrame};
+use crate::components::lab::{LabHandle, RunPanel};
 use crate::components::table::DataTable;
 use crate::pages::bert::{BertState, WeightsPanel, load_files};
 use crate::training::bert::config::{BertForm, BertRunConfig};
 use crate::training::bert::task::{Bert, BertQuery, BertSource};
-use crate::training::form::LabFields;
 use crate::training::homework::groq::{
     GroqField, GroqForm, GroqResult, compile_sentence, compiles, model_us, point, table_rows,
 };
@@ -121,28 +120,8 @@ pub fn GroqSection(query: Vec<(String, String)>) -> impl IntoView {
     };
     let len = move || settings.get_untracked().map(|s| s.max_len);
 
-    let field = move |field: GroqField,
-                      label: &'static str,
-                      hint: &'static str,
-                      options: Vec<(&'static str, &'static str)>| {
-        view! {
-            <SettingsField
-                prefix="homework"
-                key=field.key()
-                label
-                hint
-                options
-                value=Signal::derive(move || form.with(|f| f.field(field).to_string()))
-                error=Signal::derive(move || form.with(|f| f.error(field)))
-                disabled=running
-                on_input=Callback::new(move |value: String| {
-                    let next = form.get_untracked().with_field(field, &value);
-                    write_section(&next);
-                    form.set(next);
-                })
-            />
-        }
-    };
+    let fields = super::section_fields(form, running);
+    let field = move |f, label, hint, options| fields.field(f, label, hint, options);
 
     let rows = Signal::derive(move || results.with(|r| table_rows(r, model_us)));
     let notice = move || {

@@ -44,6 +44,20 @@ fn write_section<F: crate::training::form::LabFields>(form: &crate::training::fo
     crate::route::replace_url(&form.href_keeping(&current_query()));
 }
 
+/// A section's form fields: ids `homework-<key>`, and a change keeps the other sections'
+/// settings in the address.
+fn section_fields<F: crate::training::form::LabFields>(
+    form: RwSignal<crate::training::form::Form<F>>,
+    disabled: Signal<bool>,
+) -> crate::components::lab::FormFields<F> {
+    crate::components::lab::FormFields {
+        form,
+        disabled,
+        prefix: "homework",
+        write: write_section,
+    }
+}
+
 /// The section link `#/labs/homework?at=<at>`.
 pub(crate) fn section_href(at: &str) -> String {
     format!(

@@ -11,12 +11,10 @@ use js_sys::{ArrayBuffer, Uint8Array};
 use leptos::prelude::*;
 
 use super::SectionFrame;
-use crate::components::lab::SettingsField;
 use crate::components::table::DataTable;
 use crate::simulation::rdu::{ntasks_notes, ntasks_rows};
 use crate::training::bert::task::BertFile;
 use crate::training::client::WorkerClient;
-use crate::training::form::LabFields;
 use crate::training::homework::dp::{
     Action, Coordinator, DpField, DpForm, DpModel, DpResult, DpSettings, DpWorker,
     REPLICA_TIMEOUT_MS, Received, ToReplica, check_cap, result_rows, results_sentence, worker_cap,
@@ -383,25 +381,8 @@ pub fn SambanovaSection(query: Vec<(String, String)>) -> impl IntoView {
         let _ = section.runner.try_update_value(Option::take);
     });
     let busy = Signal::derive(move || section.status.with(RunStatus::is_busy));
-    let field = move |field: DpField, label: &'static str, hint: &'static str, options| {
-        view! {
-            <SettingsField
-                prefix="homework"
-                key=field.key()
-                label
-                hint
-                options
-                value=Signal::derive(move || section.form.with(|f| f.field(field).to_string()))
-                error=Signal::derive(move || section.form.with(|f| f.error(field)))
-                disabled=busy
-                on_input=Callback::new(move |value: String| {
-                    let next = section.form.get_untracked().with_field(field, &value);
-                    super::write_section(&next);
-                    section.form.set(next);
-                })
-            />
-        }
-    };
+    let fields = super::section_fields(section.form, busy);
+    let field = move |f, label, hint, options| fields.field(f, label, hint, options);
     let comparison = sim::rdu::ntasks_comparison(&sim::rdu::RduConfig::sn10_tile());
     let model_rows = ntasks_rows(&comparison)
         .into_iter()

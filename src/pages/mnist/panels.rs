@@ -9,7 +9,7 @@ use crate::components::ScrollBox;
 use super::LabState;
 use super::browser::{MAX_UPLOAD_BYTES, paint_digit, theme_rgb};
 use super::digit_pad::DigitPad;
-use crate::components::lab::{RunActions, form_field, set_form_field, theme_signal, thousands};
+use crate::components::lab::{FormFields, RunActions, set_form_field, theme_signal, thousands};
 use crate::files::read_file;
 use crate::route::Route;
 use crate::training::mnist::config::{LabField, ModelKind, OptimizerKind, RunConfig, format_lr};
@@ -25,14 +25,8 @@ fn field(
     hint: &'static str,
     options: Vec<(&'static str, &'static str)>,
 ) -> impl IntoView {
-    form_field(
-        state.form,
-        field,
-        label,
-        hint,
-        options,
-        Signal::derive(move || state.is_running()),
-    )
+    FormFields::lab(state.form, Signal::derive(move || state.is_running()))
+        .field(field, label, hint, options)
 }
 
 /// The settings, start/cancel and the Graphcore defaults.
