@@ -11,14 +11,15 @@
 use super::program::Work;
 use crate::error::SimError;
 use crate::rng::SplitMix64;
-use crate::units::Bytes;
+pub use crate::workload::eval::values_bytes;
+use crate::workload::eval::{gelu, tensor_len};
 use crate::workload::{Activation, Binary, OpKind, TensorKind, Workload};
 
 /// Largest workload (in FLOPs) whose values a run computes (about a quarter of a second of
 /// arithmetic in a page, spread over the run). Larger workloads run for timing only.
 pub const MAX_VALUE_FLOPS: u64 = 1 << 28;
-/// Layer norm's ε.
-pub const LAYER_NORM_EPS: f64 = 1e-5;
+/// Layer norm's ε (see [`crate::workload::eval::LAYER_NORM_EPS`]).
+pub use crate::workload::eval::LAYER_NORM_EPS;
 
 /// What the input tensors hold (weights are always drawn from the seed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,27 +38,11 @@ pub fn no_values_reason(workload: &Workload) -> Option<&'static str> {
     )
 }
 
-/// Bytes the values of a run take: f32 tensors plus the f64 reference.
-#[must_use]
-pub fn values_bytes(workload: &Workload) -> Bytes {
-    Bytes(workload.tensors.iter().fold(0u64, |acc, t| {
-        acc.saturating_add(t.elements().saturating_mul(12))
-    }))
-}
-
 /// Every tensor's values (f32), by tensor index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Values {
     /// By tensor index.
     pub tensors: Vec<Vec<f32>>,
-}
-
-fn len_usize(n: u64) -> Result<usize, SimError> {
-    usize::try_from(n).map_err(|_| SimError::TooLarge {
-        what: "a tensor's element count",
-        value: n,
-        max: usize::MAX as u64,
-    })
 }
 
 impl Values {
@@ -74,7 +59,7 @@ impl Values {
         });
         let mut tensors = Vec::with_capacity(workload.tensors.len());
         for t in &workload.tensors {
-            let n = len_usize(t.elements())?;
+            let n = tensor_len(t.elements())?;
             tensors.push(match t.kind {
                 TensorKind::Activation => vec![0.0; n],
                 TensorKind::Input => match inputs {
@@ -153,7 +138,7 @@ impl Values {
                         for e in start..end {
                             out[e] = match func {
                                 Activation::Relu => a[e].max(0.0),
-                                Activation::Gelu => gelu32(a[e]),
+                                Activation::Gelu => gelu(a[e]),
                             };
                         }
                     }
@@ -200,18 +185,6 @@ impl Values {
         let op = workload.ops.last()?;
         self.tensors.get(op.output.0).map(Vec::as_slice)
     }
-}
-
-/// GELU, tanh form, in f32.
-fn gelu32(x: f32) -> f32 {
-    let c = (2.0f32 / std::f32::consts::PI).sqrt();
-    0.5 * x * (1.0 + (c * (x + 0.044_715 * x * x * x)).tanh())
-}
-
-/// GELU, tanh form, in f64.
-fn gelu64(x: f64) -> f64 {
-    let c = (2.0f64 / std::f64::consts::PI).sqrt();
-    0.5 * x * (1.0 + (c * (x + 0.044_715 * x * x * x)).tanh())
 }
 
 /// The starting values in f64: the reference's own copy of every tensor.
@@ -285,7 +258,7 @@ pub fn reference_op(
             for e in lo * block..(hi * block).min(len as usize) {
                 y[e] = match func {
                     Activation::Relu => a[e].max(0.0),
-                    Activation::Gelu => gelu64(a[e]),
+                    Activation::Gelu => gelu(a[e]),
                 };
             }
         }

@@ -14,7 +14,8 @@
 use super::program::IpuProgram;
 use crate::error::SimError;
 use crate::rng::SplitMix64;
-use crate::units::Bytes;
+pub use crate::workload::eval::values_bytes;
+use crate::workload::eval::{gelu, tensor_len};
 use crate::workload::{Activation, Binary, OpKind, TensorKind, Workload};
 
 /// Largest workload (in FLOPs) whose values a run computes: about 0.1 s of arithmetic in a
@@ -82,27 +83,11 @@ pub fn worst_relative_difference(got: &[f32], want: &[f32]) -> f32 {
         .fold(0.0f32, f32::max)
 }
 
-/// Bytes the values of a run take in the page: f32 tensors plus the f64 reference.
-#[must_use]
-pub fn values_bytes(workload: &Workload) -> Bytes {
-    Bytes(workload.tensors.iter().fold(0u64, |acc, t| {
-        acc.saturating_add(t.elements().saturating_mul(12))
-    }))
-}
-
 /// Every tensor's values (f32), inputs and weights drawn from a seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Values {
     /// By tensor index; empty until written.
     pub tensors: Vec<Vec<f32>>,
-}
-
-fn len_usize(n: u64) -> Result<usize, SimError> {
-    usize::try_from(n).map_err(|_| SimError::TooLarge {
-        what: "a tensor's element count",
-        value: n,
-        max: usize::MAX as u64,
-    })
 }
 
 impl Values {
@@ -114,7 +99,7 @@ impl Values {
         let mut rng = SplitMix64::new(seed);
         let mut tensors = Vec::with_capacity(workload.tensors.len());
         for t in &workload.tensors {
-            let n = len_usize(t.elements())?;
+            let n = tensor_len(t.elements())?;
             tensors.push(if t.kind == TensorKind::Activation {
                 Vec::new()
             } else {
@@ -198,7 +183,7 @@ impl Values {
                 .iter()
                 .map(|&x| match func {
                     Activation::Relu => x.max(0.0),
-                    Activation::Gelu => gelu32(x),
+                    Activation::Gelu => gelu(x),
                 })
                 .collect(),
             OpKind::Softmax { cols, .. } => {
@@ -252,13 +237,8 @@ impl Values {
     }
 }
 
-/// Epsilon of the layer norm (a common default; the workload does not fix one).
-pub const LAYER_NORM_EPS: f64 = 1e-5;
-
-fn gelu32(x: f32) -> f32 {
-    let c = (2.0f32 / std::f32::consts::PI).sqrt();
-    0.5 * x * (1.0 + (c * (x + 0.044_715 * x * x * x)).tanh())
-}
+/// Epsilon of the layer norm (see [`crate::workload::eval::LAYER_NORM_EPS`]).
+pub use crate::workload::eval::LAYER_NORM_EPS;
 
 fn maxpool<T: Copy>(
     x: &[T],
@@ -344,10 +324,7 @@ pub fn reference_f64(workload: &Workload, seeded: &Values) -> Vec<f32> {
                 .iter()
                 .map(|&x| match func {
                     Activation::Relu => x.max(0.0),
-                    Activation::Gelu => {
-                        let c = (2.0 / std::f64::consts::PI).sqrt();
-                        0.5 * x * (1.0 + (c * (x + 0.044_715 * x * x * x)).tanh())
-                    }
+                    Activation::Gelu => gelu(x),
                 })
                 .collect(),
             OpKind::Softmax { cols, .. } => get(0)

@@ -12,7 +12,7 @@
 use crate::error::SimError;
 use crate::rng::SplitMix64;
 use crate::units::Bytes;
-use crate::workload::eval::evaluate;
+use crate::workload::eval::{evaluate, tensor_len};
 use crate::workload::{OpKind, TensorKind, Workload};
 
 /// Largest workload (in FLOPs over the micro-batches checked) whose values a run computes:
@@ -59,22 +59,10 @@ pub fn micro_batches_checked(workload: &Workload, micro_batches: u32) -> u32 {
 #[must_use]
 pub fn values_bytes(workload: &Workload, checked: u32) -> Bytes {
     Bytes(
-        workload
-            .tensors
-            .iter()
-            .fold(0u64, |acc, t| {
-                acc.saturating_add(t.elements().saturating_mul(12))
-            })
+        crate::workload::eval::values_bytes(workload)
+            .0
             .saturating_mul(u64::from(checked.max(1))),
     )
-}
-
-fn len_usize(n: u64) -> Result<usize, SimError> {
-    usize::try_from(n).map_err(|_| SimError::TooLarge {
-        what: "a tensor's element count",
-        value: n,
-        max: usize::MAX as u64,
-    })
 }
 
 /// The workload's inputs and weights for micro-batch `mb`: weights from `seed` (the same for
@@ -85,7 +73,7 @@ fn seeded(workload: &Workload, seed: u64, mb: u32) -> Result<Vec<Vec<f32>>, SimE
         SplitMix64::new(seed ^ (u64::from(mb) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut tensors = Vec::with_capacity(workload.tensors.len());
     for t in &workload.tensors {
-        let n = len_usize(t.elements())?;
+        let n = tensor_len(t.elements())?;
         tensors.push(match t.kind {
             TensorKind::Activation => Vec::new(),
             TensorKind::Weight => (0..n).map(|_| weights.next_small_f32()).collect(),

@@ -7,9 +7,38 @@
 //! the tanh form; softmax and layer norm work on rows; the layer norm has no scale or shift.
 
 use super::{Activation, Binary, Op, OpKind, Workload};
+use crate::error::SimError;
+use crate::units::Bytes;
 
 /// Epsilon of the layer norm (a common default; the workload does not fix one).
 pub const LAYER_NORM_EPS: f64 = 1e-5;
+
+/// GELU, tanh form, in `R`.
+pub fn gelu<R: Real>(x: R) -> R {
+    let c = R::of((2.0 / std::f64::consts::PI).sqrt());
+    R::of(0.5) * x * (R::ONE + (c * (x + R::of(0.044_715) * x * x * x)).tanh())
+}
+
+/// Bytes one copy of a workload's values takes in the page: every tensor in f32 and once more
+/// in f64 for the reference (12 bytes an element).
+#[must_use]
+pub fn values_bytes(workload: &Workload) -> Bytes {
+    Bytes(workload.tensors.iter().fold(0u64, |acc, t| {
+        acc.saturating_add(t.elements().saturating_mul(12))
+    }))
+}
+
+/// A tensor's element count as a buffer length, or the sentence that it is too large here.
+///
+/// # Errors
+/// [`SimError::TooLarge`] when `n` does not fit a `usize` (a 32-bit page).
+pub fn tensor_len(n: u64) -> Result<usize, SimError> {
+    usize::try_from(n).map_err(|_| SimError::TooLarge {
+        what: "a tensor's element count",
+        value: n,
+        max: usize::MAX as u64,
+    })
+}
 
 /// A number type the evaluator runs in: `f32` for a machine's arithmetic, `f64` for a
 /// reference.
@@ -126,10 +155,7 @@ pub fn evaluate_op<R: Real>(op: &Op, t: &mut [Vec<R>]) {
                             R::ZERO
                         }
                     }
-                    Activation::Gelu => {
-                        let c = R::of((2.0 / std::f64::consts::PI).sqrt());
-                        R::of(0.5) * x * (R::ONE + (c * (x + R::of(0.044_715) * x * x * x)).tanh())
-                    }
+                    Activation::Gelu => gelu(x),
                 })
                 .collect(),
             OpKind::Softmax { cols, .. } => {
