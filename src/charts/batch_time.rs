@@ -4,10 +4,9 @@
 //! cost) and time independent of it (all fixed cost).
 
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use super::training_curves::{ChartColours, parse_hex};
+use super::training_curves::{ChartColours, PlotCanvas, draw_error};
 
 /// One series: `(batch ÷ smallest batch, time ÷ time at the smallest batch)` points.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -39,29 +38,13 @@ pub fn draw_batch_time(
     data: &BatchTimeData,
     colours: &ChartColours,
 ) -> Result<(), String> {
-    let ratio = web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .clamp(1.0, 3.0);
-    let css_width = f64::from(canvas.client_width().max(200));
-    let css_height = f64::from(canvas.client_height().max(160));
-    canvas.set_width((css_width * ratio).round() as u32);
-    canvas.set_height((css_height * ratio).round() as u32);
-    let px = |v: f64| (v * ratio).round() as u32;
-    let colour = |text: &str| parse_hex(text).unwrap_or(RGBColor(128, 128, 128));
-    let (background, text, muted, grid, browser, real) = (
-        colour(&colours.background),
-        colour(&colours.text),
-        colour(&colours.muted),
-        colour(&colours.grid),
-        colour(&colours.train),
-        colour(&colours.test),
-    );
-    let err = |e: &dyn std::fmt::Debug| format!("the chart could not be drawn: {e:?}");
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D context")?;
-    let root = backend.into_drawing_area();
-    root.fill(&background).map_err(|e| err(&e))?;
+    let plot = PlotCanvas::new(canvas, colours)?;
+    let px = |v: f64| plot.px(v);
+    let (text, muted, grid, browser, real) =
+        (plot.text, plot.muted, plot.grid, plot.first, plot.second);
+    let root = &plot.root;
     let x_max = data.x_max();
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(root)
         .margin_top(px(10.0))
         .margin_right(px(14.0))
         .margin_left(px(6.0))
@@ -69,7 +52,7 @@ pub fn draw_batch_time(
         .x_label_area_size(px(34.0))
         .y_label_area_size(px(46.0))
         .build_cartesian_2d(0.0..x_max * 1.05, 0.0..x_max * 1.05)
-        .map_err(|e| err(&e))?;
+        .map_err(|e| draw_error(&e))?;
     chart
         .configure_mesh()
         .bold_line_style(grid.stroke_width(1))
@@ -84,7 +67,7 @@ pub fn draw_batch_time(
         .label_style(("sans-serif", px(12.0)).into_font().color(&muted))
         .axis_desc_style(("sans-serif", px(12.0)).into_font().color(&text))
         .draw()
-        .map_err(|e| err(&e))?;
+        .map_err(|e| draw_error(&e))?;
     // Guides: time ∝ batch, and time independent of the batch.
     for guide in [
         vec![(1.0, 1.0), (x_max, x_max)],
@@ -92,7 +75,7 @@ pub fn draw_batch_time(
     ] {
         chart
             .draw_series(LineSeries::new(guide, muted.stroke_width(px(1.0))))
-            .map_err(|e| err(&e))?;
+            .map_err(|e| draw_error(&e))?;
     }
     for (points, series, dot) in [(&data.real, real, 5.0), (&data.browser, browser, 4.0)] {
         chart
@@ -100,16 +83,16 @@ pub fn draw_batch_time(
                 points.iter().copied(),
                 series.stroke_width(px(2.0)),
             ))
-            .map_err(|e| err(&e))?;
+            .map_err(|e| draw_error(&e))?;
         chart
             .draw_series(
                 points
                     .iter()
                     .map(|&p| Circle::new(p, px(dot), series.filled())),
             )
-            .map_err(|e| err(&e))?;
+            .map_err(|e| draw_error(&e))?;
     }
-    root.present().map_err(|e| err(&e))?;
+    root.present().map_err(|e| draw_error(&e))?;
     Ok(())
 }
 

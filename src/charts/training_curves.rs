@@ -47,6 +47,74 @@ pub struct ChartColours {
     pub test: String,
 }
 
+/// A plotters drawing area on a canvas, sized to its CSS box at the device's pixel ratio (at
+/// most 3) and filled with the background, with the theme's colours parsed: what every
+/// plotters chart on the site starts from.
+pub struct PlotCanvas {
+    /// The whole canvas.
+    pub root: DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    /// Device pixels per CSS pixel.
+    pub ratio: f64,
+    /// Axis titles.
+    pub text: RGBColor,
+    /// Axes, tick labels and guides.
+    pub muted: RGBColor,
+    /// Grid lines.
+    pub grid: RGBColor,
+    /// The first series (the accent colour).
+    pub first: RGBColor,
+    /// The second series.
+    pub second: RGBColor,
+}
+
+impl std::fmt::Debug for PlotCanvas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlotCanvas")
+            .field("ratio", &self.ratio)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PlotCanvas {
+    /// Sizes and clears `canvas`.
+    ///
+    /// # Errors
+    /// The canvas has no 2D context, or could not be filled.
+    pub fn new(canvas: &HtmlCanvasElement, colours: &ChartColours) -> Result<Self, String> {
+        let ratio = web_sys::window()
+            .map_or(1.0, |w| w.device_pixel_ratio())
+            .clamp(1.0, 3.0);
+        let css_width = f64::from(canvas.client_width().max(200));
+        let css_height = f64::from(canvas.client_height().max(160));
+        canvas.set_width((css_width * ratio).round() as u32);
+        canvas.set_height((css_height * ratio).round() as u32);
+        let colour = |text: &str| parse_hex(text).unwrap_or(RGBColor(128, 128, 128));
+        let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D context")?;
+        let root = backend.into_drawing_area();
+        root.fill(&colour(&colours.background))
+            .map_err(|e| draw_error(&e))?;
+        Ok(Self {
+            root,
+            ratio,
+            text: colour(&colours.text),
+            muted: colour(&colours.muted),
+            grid: colour(&colours.grid),
+            first: colour(&colours.train),
+            second: colour(&colours.test),
+        })
+    }
+
+    /// `v` CSS pixels in device pixels.
+    pub fn px(&self, v: f64) -> u32 {
+        (v * self.ratio).round() as u32
+    }
+}
+
+/// The sentence for a plotters error.
+pub fn draw_error(e: &dyn std::fmt::Debug) -> String {
+    format!("the chart could not be drawn: {e:?}")
+}
+
 /// Reads the colours from the custom properties on `<html>` (`--surface`, `--text`,
 /// `--text-muted`, `--border`, `--accent`, `--lab-test`).
 pub fn chart_colours() -> ChartColours {
@@ -117,32 +185,15 @@ pub fn draw_training_curves(
     kind: CurveKind,
     colours: &ChartColours,
 ) -> Result<(), String> {
-    let ratio = web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .clamp(1.0, 3.0);
-    let css_width = f64::from(canvas.client_width().max(200));
-    let css_height = f64::from(canvas.client_height().max(160));
-    canvas.set_width((css_width * ratio).round() as u32);
-    canvas.set_height((css_height * ratio).round() as u32);
-    let px = |v: f64| (v * ratio).round() as u32;
-    let colour = |text: &str| parse_hex(text).unwrap_or(RGBColor(128, 128, 128));
-    let (background, text, muted, grid, train, test) = (
-        colour(&colours.background),
-        colour(&colours.text),
-        colour(&colours.muted),
-        colour(&colours.grid),
-        colour(&colours.train),
-        colour(&colours.test),
-    );
-    let err = |e: &dyn std::fmt::Debug| format!("the chart could not be drawn: {e:?}");
-
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D context")?;
-    let root = backend.into_drawing_area();
-    root.fill(&background).map_err(|e| err(&e))?;
+    let plot = PlotCanvas::new(canvas, colours)?;
+    let px = |v: f64| plot.px(v);
+    let (text, muted, grid, train, test) =
+        (plot.text, plot.muted, plot.grid, plot.first, plot.second);
+    let root = &plot.root;
     let x_max = data.n_epochs.max(1) as f32;
     let (y_min, y_max) = y_range(kind, data);
     let label_font = ("sans-serif", px(12.0)).into_font().color(&muted);
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(root)
         .margin_top(px(10.0))
         .margin_right(px(14.0))
         .margin_left(px(6.0))
@@ -150,7 +201,7 @@ pub fn draw_training_curves(
         .x_label_area_size(px(34.0))
         .y_label_area_size(px(46.0))
         .build_cartesian_2d(0.0_f32..x_max, y_min..y_max)
-        .map_err(|e| err(&e))?;
+        .map_err(|e| draw_error(&e))?;
     chart
         .configure_mesh()
         .bold_line_style(grid.stroke_width(1))
@@ -167,7 +218,7 @@ pub fn draw_training_curves(
         .label_style(label_font.clone())
         .axis_desc_style(("sans-serif", px(12.0)).into_font().color(&text))
         .draw()
-        .map_err(|e| err(&e))?;
+        .map_err(|e| draw_error(&e))?;
     let value = |p: &CurvePoint| match kind {
         CurveKind::Loss => p.loss,
         CurveKind::Accuracy => p.accuracy * 100.0,
@@ -177,7 +228,7 @@ pub fn draw_training_curves(
             data.points.iter().map(|p| (p.epoch, value(p))),
             train.stroke_width(px(2.0)),
         ))
-        .map_err(|e| err(&e))?;
+        .map_err(|e| draw_error(&e))?;
     // A line needs two points: the first one alone is drawn as a dot.
     if let [only] = data.points.as_slice() {
         chart
@@ -186,7 +237,7 @@ pub fn draw_training_curves(
                 px(3.0),
                 train.filled(),
             )))
-            .map_err(|e| err(&e))?;
+            .map_err(|e| draw_error(&e))?;
     }
     let test_points: Vec<(f32, f32)> = data
         .test
@@ -201,16 +252,16 @@ pub fn draw_training_curves(
             test_points.iter().copied(),
             test.stroke_width(px(1.0)),
         ))
-        .map_err(|e| err(&e))?;
+        .map_err(|e| draw_error(&e))?;
     chart
         .draw_series(
             test_points
                 .iter()
                 .map(|&p| Circle::new(p, px(4.0), test.filled())),
         )
-        .map_err(|e| err(&e))?;
+        .map_err(|e| draw_error(&e))?;
     // The legend is HTML beside the canvas (readable, and it never covers the curve).
-    root.present().map_err(|e| err(&e))?;
+    root.present().map_err(|e| draw_error(&e))?;
     Ok(())
 }
 
