@@ -65,7 +65,7 @@ use crate::layers::Mode;
 use crate::model::{ModelConfig, Network, NetworkGrads};
 use crate::optim::Optimizer;
 use crate::rng::{Rng, rng_from_seed, shuffle};
-use crate::train::{Evaluator, TrainConfig, TrainConfigError};
+use crate::train::{Evaluator, TrainConfig, TrainConfigError, count_correct};
 
 /// The most replicas a run may have (a browser's worker count is capped far below this).
 pub const MAX_WORKERS: usize = 64;
@@ -717,19 +717,6 @@ impl ShardSchedule {
         self.pending = false;
         self.step_idx += 1;
     }
-}
-
-/// Rows of `logits` whose largest value is at their label.
-///
-/// # Shapes
-/// `logits`: `[n, n_classes]`, `labels`: `[n]`
-fn count_correct(logits: ndarray::ArrayView2<'_, f32>, labels: &[u8]) -> usize {
-    logits
-        .rows()
-        .into_iter()
-        .zip(labels)
-        .filter(|(row, label)| crate::train::argmax(row.iter().copied()) == usize::from(**label))
-        .count()
 }
 
 /// N replicas driven in lock step natively: what the browser does across Web Workers, in one

@@ -630,13 +630,20 @@ pub(crate) fn argmax(values: impl Iterator<Item = f32>) -> usize {
     best.0
 }
 
-/// How many rows of `logits` rank their label first.
-pub(crate) fn count_correct(logits: ArrayView2<'_, f32>, labels: &[u8]) -> usize {
+/// How many rows of `logits` have their largest value (the first on a tie; NaN never wins) at
+/// the row's label: class indices for a classifier, vocabulary ids for the masked-LM head.
+///
+/// # Shapes
+/// `logits`: `[n, n_classes]`, `labels`: `[n]`
+pub(crate) fn count_correct<L: Copy + TryInto<usize>>(
+    logits: ArrayView2<'_, f32>,
+    labels: &[L],
+) -> usize {
     logits
         .rows()
         .into_iter()
         .zip(labels)
-        .filter(|(row, label)| argmax(row.iter().copied()) == usize::from(**label))
+        .filter(|(row, label)| (**label).try_into().ok() == Some(argmax(row.iter().copied())))
         .count()
 }
 

@@ -17,6 +17,7 @@ use crate::model::Model;
 use crate::optim::{AdamW, AdamWConfig, OptimizerConfigError};
 use crate::param::ParamGrad;
 use crate::rng::{Rng, rng_from_seed, shuffle};
+use crate::train::count_correct;
 
 /// The special ids masking needs (bert-base-uncased's by default).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -488,28 +489,6 @@ fn masked_batch(
         .flat_map(|(b, seq)| seq.iter().map(move |&(pos, id)| (b * t + pos, id)))
         .collect();
     (batch, rows)
-}
-
-/// How many rows of `logits` have their largest value at the row's label (the first largest
-/// on a tie).
-///
-/// # Shapes
-/// `logits`: `[m, vocab]`, `labels`: `[m]`
-fn count_correct(logits: ArrayView2<'_, f32>, labels: &[u32]) -> usize {
-    logits
-        .rows()
-        .into_iter()
-        .zip(labels)
-        .filter(|(row, label)| {
-            let mut best = 0;
-            for (idx, &v) in row.iter().enumerate() {
-                if v > row[best] {
-                    best = idx;
-                }
-            }
-            best == **label as usize
-        })
-        .count()
 }
 
 /// Mean cross-entropy of `logits` against vocabulary ids, and its gradient (divided by `m`).

@@ -80,9 +80,7 @@
 
 use ndarray::{ArrayView2, ArrayViewD};
 
-use super::{
-    DataParallelError, MAX_WORKERS, ShardResult, ShardSchedule, StepSummary, count_correct,
-};
+use super::{DataParallelError, MAX_WORKERS, ShardResult, ShardSchedule, StepSummary};
 use crate::bert::train::{BertTrainConfig, BertTrainError, EncodedExample, check_examples};
 use crate::bert::{BertClassifier, BertGrads, TokenBatch};
 use crate::layers::Mode;
@@ -91,6 +89,7 @@ use crate::model::Model;
 use crate::optim::{AdamW, AdamWConfig};
 use crate::param::{ParamGrad, SparseRowsGrad};
 use crate::rng::rng_from_seed;
+use crate::train::count_correct;
 
 mod wire;
 
