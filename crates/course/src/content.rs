@@ -63,7 +63,7 @@ pub enum Block {
     },
     /// A `{{#quiz quizzes/NN-slug.toml}}` directive: render the quiz with this id here.
     Quiz {
-        /// Id of a quiz in [`Course::quizzes`].
+        /// Id of a quiz in [`Course::quizzes`](crate::model::Course::quizzes).
         quiz_id: String,
     },
     /// A ```` ```sim <arch> key=value… ```` fence: a card linking into a simulator.
