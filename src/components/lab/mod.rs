@@ -148,8 +148,18 @@ pub fn thousands(n: usize) -> String {
 
 /// Sets one field of a lab's form, as typed, and puts the form in the address bar.
 pub fn set_form_field<F: LabFields>(form: RwSignal<Form<F>>, field: F, value: &str) {
+    write_field(form, field, value, lab_address);
+}
+
+/// A lab page's address: its own form's.
+fn lab_address<F: LabFields>(form: &Form<F>) {
+    crate::route::replace_url(&form.href());
+}
+
+/// Sets `field` to `value`, writes the address with `write`, then updates the form.
+fn write_field<F: LabFields>(form: RwSignal<Form<F>>, field: F, value: &str, write: fn(&Form<F>)) {
     let next = form.get_untracked().with_field(field, value);
-    crate::route::replace_url(&next.href());
+    write(&next);
     form.set(next);
 }
 
@@ -176,7 +186,7 @@ impl<F: LabFields> FormFields<F> {
             form,
             disabled,
             prefix: F::LAB,
-            write: |form| crate::route::replace_url(&form.href()),
+            write: lab_address,
         }
     }
 
@@ -209,11 +219,7 @@ impl<F: LabFields> FormFields<F> {
                 value=Signal::derive(move || form.with(|f| f.field(field).to_string()))
                 error=Signal::derive(move || form.with(|f| f.error(field)))
                 disabled
-                on_input=Callback::new(move |value: String| {
-                    let next = form.get_untracked().with_field(field, &value);
-                    write(&next);
-                    form.set(next);
-                })
+                on_input=Callback::new(move |value: String| write_field(form, field, &value, write))
             />
         }
     }
